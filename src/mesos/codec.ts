@@ -40,28 +40,94 @@ export function mesosRoot(): protobuf.Root {
 
 const TO_OBJECT: protobuf.IConversionOptions = { enums: String, longs: Number, bytes: String, defaults: false, arrays: false };
 
+const types = new Map<string, protobuf.Type>();
+
 export function messageType(name: string): protobuf.Type {
-  return mesosRoot().lookupType(name);
+  let type = types.get(name);
+  if (!type) {
+    type = mesosRoot().lookupType(name);
+    types.set(name, type);
+  }
+  return type;
 }
 
-/** Drops enum values the subset proto does not know, as the master's JSON does (it prints `{}`). */
-function dropUnknownEnums(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(dropUnknownEnums);
-  if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value)) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      if (typeof v === 'number' && k === 'type') continue; // unknown enum number left by toObject
-      out[k] = dropUnknownEnums(v);
+interface FieldPlan {
+  name: string;
+  enumField: boolean;
+  repeated: boolean;
+  map: boolean;
+  type: protobuf.Type | undefined;
+}
+
+const plans = new Map<protobuf.Type, FieldPlan[]>();
+const planning = new Set<protobuf.Type>();
+
+/**
+ * The fields of `type` that can hold an unknown enum value, directly (enum fields) or deeper
+ * (message fields). Computed once per type; a type still being planned (recursion, e.g.
+ * ContainerID.parent) is kept conservatively.
+ */
+function planFor(type: protobuf.Type): FieldPlan[] {
+  const known = plans.get(type);
+  if (known) return known;
+  const plan: FieldPlan[] = [];
+  plans.set(type, plan);
+  planning.add(type);
+  for (const field of type.fieldsArray) {
+    field.resolve();
+    const resolved = field.resolvedType;
+    const map = field instanceof protobuf.MapField;
+    if (resolved instanceof protobuf.Enum) {
+      plan.push({ name: field.name, enumField: true, repeated: field.repeated, map, type: undefined });
+    } else if (resolved instanceof protobuf.Type) {
+      if (planFor(resolved).length > 0 || planning.has(resolved)) {
+        plan.push({ name: field.name, enumField: false, repeated: field.repeated, map, type: resolved });
+      }
     }
-    return out;
   }
-  return value;
+  planning.delete(type);
+  return plan;
+}
+
+/**
+ * Drops enum values the subset proto does not know, as the master's JSON does (an unknown
+ * `MasterInfo.Capability.type` prints as `{}`). protobufjs' toObject leaves them as numbers.
+ * Mutates the fresh object toObject returned.
+ */
+function dropUnknownEnums(type: protobuf.Type, obj: Record<string, unknown>): void {
+  for (const f of planFor(type)) {
+    const v = obj[f.name];
+    if (v === undefined) continue;
+    if (f.enumField) {
+      if (f.map) {
+        const m = v as Record<string, unknown>;
+        for (const k of Object.keys(m)) if (typeof m[k] === 'number') delete m[k];
+      } else if (Array.isArray(v)) {
+        const kept = v.filter((x) => typeof x !== 'number');
+        if (kept.length === 0) delete obj[f.name];
+        else obj[f.name] = kept;
+      } else if (typeof v === 'number') {
+        delete obj[f.name];
+      }
+      continue;
+    }
+    const sub = f.type as protobuf.Type;
+    if (f.map) {
+      for (const x of Object.values(v as Record<string, unknown>)) dropUnknownEnums(sub, x as Record<string, unknown>);
+    } else if (Array.isArray(v)) {
+      for (const x of v) dropUnknownEnums(sub, x as Record<string, unknown>);
+    } else {
+      dropUnknownEnums(sub, v as Record<string, unknown>);
+    }
+  }
 }
 
 export function decodeMessage<T>(typeName: string, bytes: Uint8Array): T {
   const type = messageType(typeName);
   const msg = type.decode(bytes);
-  return dropUnknownEnums(type.toObject(msg, TO_OBJECT)) as T;
+  const obj = type.toObject(msg, TO_OBJECT);
+  dropUnknownEnums(type, obj);
+  return obj as T;
 }
 
 export function encodeMessage(typeName: string, value: unknown): Uint8Array {

@@ -7,6 +7,8 @@ export type OfferID = Id;
 export type AgentID = Id;
 export type TaskID = Id;
 export type ExecutorID = Id;
+export type OperationID = Id;
+export type ResourceProviderID = Id;
 export interface ContainerID { value: string; parent?: ContainerID }
 
 export interface Label { key: string; value?: string }
@@ -134,6 +136,7 @@ export interface TaskInfo {
   task_id: TaskID;
   agent_id: AgentID;
   resources?: Resource[];
+  executor?: ExecutorInfo;
   command?: CommandInfo;
   container?: ContainerInfo;
   kill_policy?: KillPolicy;
@@ -173,10 +176,55 @@ export interface TaskStatus {
   unreachable_time?: { nanoseconds: number };
 }
 
-export type OperationType = 'UNKNOWN' | 'LAUNCH' | 'LAUNCH_GROUP' | 'RESERVE' | 'UNRESERVE' | 'CREATE' | 'DESTROY';
+export type OperationType =
+  | 'UNKNOWN' | 'LAUNCH' | 'LAUNCH_GROUP' | 'RESERVE' | 'UNRESERVE' | 'CREATE' | 'DESTROY'
+  | 'GROW_VOLUME' | 'SHRINK_VOLUME' | 'CREATE_DISK' | 'DESTROY_DISK';
+export interface ExecutorInfo {
+  type?: 'UNKNOWN' | 'DEFAULT' | 'CUSTOM';
+  executor_id: ExecutorID;
+  framework_id?: FrameworkID;
+  command?: CommandInfo;
+  container?: ContainerInfo;
+  resources?: Resource[];
+  name?: string;
+  data?: string;
+  labels?: Labels;
+}
 export interface Operation {
   type: OperationType;
+  id?: OperationID;
   launch?: { task_infos: TaskInfo[] };
+  launch_group?: { executor: ExecutorInfo; task_group: { tasks?: TaskInfo[] } };
+  reserve?: { resources?: Resource[]; source?: Resource[] };
+  unreserve?: { resources?: Resource[] };
+  create?: { volumes?: Resource[] };
+  destroy?: { volumes?: Resource[] };
+}
+
+/** `mesos.v1.Request` (REQUEST call); ignored by the default allocator. */
+export interface ResourceRequest { agent_id?: AgentID; resources?: Resource[] }
+
+export interface InverseOffer {
+  id: OfferID;
+  url?: URL;
+  framework_id: FrameworkID;
+  agent_id?: AgentID;
+  unavailability?: { start?: { nanoseconds: number }; duration?: DurationInfo };
+  resources?: Resource[];
+}
+
+export type OperationState =
+  | 'OPERATION_UNSUPPORTED' | 'OPERATION_PENDING' | 'OPERATION_FINISHED' | 'OPERATION_FAILED'
+  | 'OPERATION_ERROR' | 'OPERATION_DROPPED' | 'OPERATION_UNREACHABLE' | 'OPERATION_GONE_BY_OPERATOR'
+  | 'OPERATION_RECOVERING' | 'OPERATION_UNKNOWN';
+export interface OperationStatus {
+  operation_id?: OperationID;
+  state: OperationState;
+  message?: string;
+  converted_resources?: Resource[];
+  uuid?: { value: string };
+  agent_id?: AgentID;
+  resource_provider_id?: ResourceProviderID;
 }
 
 export type CallType =
@@ -200,8 +248,19 @@ export interface Call {
   acknowledge?: { agent_id: AgentID; task_id: TaskID; uuid: string };
   reconcile?: { tasks?: ReconcileTask[] };
   message?: { agent_id: AgentID; executor_id: ExecutorID; data: string };
-  request?: { requests?: Array<{ agent_id?: AgentID; resources?: Resource[] }> };
+  request?: { requests?: ResourceRequest[] };
   update_framework?: { framework_info: FrameworkInfo; suppressed_roles?: string[] };
+  accept_inverse_offers?: { inverse_offer_ids: OfferID[]; filters?: Filters };
+  decline_inverse_offers?: { inverse_offer_ids: OfferID[]; filters?: Filters };
+  acknowledge_operation_status?: {
+    agent_id?: AgentID;
+    resource_provider_id?: ResourceProviderID;
+    uuid: string;
+    operation_id: OperationID;
+  };
+  reconcile_operations?: {
+    operations?: Array<{ operation_id: OperationID; agent_id?: AgentID; resource_provider_id?: ResourceProviderID }>;
+  };
 }
 
 export type EventType =
@@ -217,6 +276,9 @@ export interface Event {
   message?: { agent_id: AgentID; executor_id: ExecutorID; data: string };
   failure?: { agent_id?: AgentID; executor_id?: ExecutorID; status?: number };
   error?: { message: string };
+  inverse_offers?: { inverse_offers?: InverseOffer[] };
+  rescind_inverse_offer?: { inverse_offer_id: OfferID };
+  update_operation_status?: { status: OperationStatus };
 }
 
 export const TERMINAL_STATES: ReadonlySet<TaskState> = new Set<TaskState>([

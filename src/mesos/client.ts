@@ -1,0 +1,617 @@
+// The Mesos v1 scheduler HTTP client: one SUBSCRIBE stream kept alive (resubscribing with the
+// framework id after any loss), and one method per call sent on a separate keep-alive pool with
+// the stream id. No scheduling decisions live here: the caller reacts to the events.
+import { EventEmitter } from 'node:events';
+import http from 'node:http';
+import https from 'node:https';
+import { Backoff, DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from './backoff';
+import * as calls from './calls';
+import type { IdLike } from './calls';
+import { type Clock, type MesosLogger, type TimerHandle, silentLogger, systemClock } from './clock';
+import { CONTENT_TYPE, type Encoding, decodeEvent, encodeCall } from './codec';
+import { type MasterDetector, createMasterDetector } from './detector';
+import {
+  MesosDecodeError, MesosErrorEvent, MesosHeartbeatTimeoutError, MesosHttpError, MesosNotSubscribedError,
+  MesosRedirectError, MesosStoppedError, MesosStreamError, MesosTimeoutError,
+} from './errors';
+import { HeartbeatWatchdog, heartbeatTimeoutMs } from './heartbeat-watchdog';
+import { baseOf, openStream, postOnce, readSmallBody, resolveRedirect, schedulerEndpoint } from './master-http';
+import { RecordIODecoder } from './recordio';
+import type {
+  AgentID, Call, Event, ExecutorID, Filters, FrameworkInfo, KillPolicy, MasterInfo, Offer, OfferID,
+  Operation, ReconcileTask, ResourceRequest, TaskInfo, TaskStatus,
+} from './types';
+
+export interface SubscribedInfo {
+  frameworkId: string;
+  heartbeatIntervalSeconds: number;
+  masterInfo: MasterInfo | undefined;
+  /** True when the SUBSCRIBE carried a framework id (failover / reconnect), false on first registration. */
+  resubscribed: boolean;
+  /** Base URL of the master that accepted the subscription. */
+  master: string;
+  streamId: string;
+}
+
+export type DisconnectReason =
+  | 'subscribe-failed' // the SUBSCRIBE request itself failed (refused, 4xx/5xx, timeout, redirect loop)
+  | 'stream-ended' // the master closed the stream
+  | 'stream-error' // the connection broke
+  | 'malformed-record' // RecordIO framing or Event decoding failed
+  | 'heartbeat-timeout' // no record for heartbeatMissLimit × heartbeat interval
+  | 'error-event' // the master sent ERROR
+  | 'leader-changed' // the detector named another leader
+  | 'stopped'; // stop() or teardown()
+
+export interface DisconnectInfo {
+  reason: DisconnectReason;
+  error?: Error;
+  master?: string;
+}
+
+export interface ExecutorMessage { agent_id: AgentID; executor_id: ExecutorID; data: string }
+export interface FailureInfo { agent_id?: AgentID; executor_id?: ExecutorID; status?: number }
+
+export type SchedulerClientEvents = {
+  subscribed: [info: SubscribedInfo];
+  offers: [offers: Offer[]];
+  rescind: [offerId: OfferID];
+  update: [status: TaskStatus];
+  failure: [failure: FailureInfo];
+  message: [message: ExecutorMessage];
+  heartbeat: [];
+  /** ERROR event from the master (the subscription is dropped; resubscribe follows unless removed). */
+  'error-event': [message: string];
+  /** The master removed the framework ("Framework has been removed"): the client stopped for good. */
+  removed: [message: string];
+  disconnected: [info: DisconnectInfo];
+  /** Every decoded Event, HEARTBEAT included, before its typed event. */
+  event: [event: Event];
+};
+
+export interface SchedulerClientOptions {
+  /** `http://host:port`, `host:port` or `zk://host:port[,host:port]/mesos`. */
+  master: string;
+  encoding: Encoding;
+  frameworkInfo: FrameworkInfo;
+  /** A framework id stored earlier: the first SUBSCRIBE is then already a resubscribe. */
+  frameworkId?: string;
+  /** Intervals without any record before the stream is considered dead (default 5). */
+  heartbeatMissLimit?: number;
+  /** Backoff between resubscribe attempts and between 503 retries of calls (default 500 ms → 15 s). */
+  backoff?: BackoffPolicy;
+  /** Timeout for a call's answer and for the SUBSCRIBE response headers (default 75 s). */
+  requestTimeoutMs?: number;
+  /** Attempts per call across 307 redirects and 503 answers (default 9, as mesos-go). */
+  maxCallAttempts?: number;
+  /** Roles to subscribe suppressed (Call.Subscribe.suppressed_roles). */
+  suppressedRoles?: string[];
+  logger?: MesosLogger;
+  clock?: Clock;
+  /** Replaces the detector built from `master` (tests, or a shared detector). */
+  detector?: MasterDetector;
+  zkSessionTimeoutMs?: number;
+  zkOperationTimeoutMs?: number;
+}
+
+interface Subscription {
+  url: URL;
+  /** The detector's leader when this attempt started (differs from url after a redirect). */
+  leader: string;
+  request: http.ClientRequest;
+  response: http.IncomingMessage | undefined;
+  decoder: RecordIODecoder;
+  headerTimer: TimerHandle | undefined;
+  streamId: string | undefined;
+  subscribed: boolean;
+  resubscribe: boolean;
+}
+
+const DEFAULT_HEARTBEAT_SECONDS = 15;
+const MAX_SUBSCRIBE_REDIRECTS = 8;
+const FRAMEWORK_REMOVED = /framework has been removed/i;
+
+export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
+  private readonly encoding: Encoding;
+  private readonly contentType: string;
+  private readonly frameworkInfo: FrameworkInfo;
+  private readonly missLimit: number;
+  private readonly backoffPolicy: BackoffPolicy;
+  private readonly timeoutMs: number;
+  private readonly maxAttempts: number;
+  private readonly suppressedRoles: string[] | undefined;
+  private readonly log: MesosLogger;
+  private readonly clock: Clock;
+  private readonly detector: MasterDetector;
+  private readonly subscribeBackoff: Backoff;
+  private readonly watchdog: HeartbeatWatchdog;
+  private readonly callAgent: http.Agent;
+  private readonly callAgentTls: https.Agent;
+  private readonly inflight = new Set<(err: Error) => void>();
+
+  private fwId: string | undefined;
+  private leaderBase: string | undefined;
+  private redirectBase: string | undefined;
+  private redirects = 0;
+  private sub: Subscription | undefined;
+  private reconnectTimer: TimerHandle | undefined;
+  private started = false;
+  private stopped = false;
+
+  constructor(options: SchedulerClientOptions) {
+    super();
+    this.encoding = options.encoding;
+    if (this.encoding !== 'json' && this.encoding !== 'protobuf') {
+      throw new TypeError(`encoding must be 'json' or 'protobuf', got ${String(options.encoding)}`);
+    }
+    this.contentType = CONTENT_TYPE[this.encoding];
+    this.frameworkInfo = options.frameworkInfo;
+    // Validates user/name now rather than at the first subscribe attempt.
+    calls.subscribeCall(this.frameworkInfo);
+    this.fwId = options.frameworkId || options.frameworkInfo.id?.value || undefined;
+    this.missLimit = options.heartbeatMissLimit ?? 5;
+    this.backoffPolicy = options.backoff ?? DEFAULT_BACKOFF;
+    this.timeoutMs = options.requestTimeoutMs ?? 75_000;
+    this.maxAttempts = Math.max(1, options.maxCallAttempts ?? 9);
+    this.suppressedRoles = options.suppressedRoles;
+    this.log = options.logger ?? silentLogger;
+    this.clock = options.clock ?? systemClock;
+    this.detector = options.detector ?? createMasterDetector(options.master, {
+      logger: this.log,
+      clock: this.clock,
+      zkSessionTimeoutMs: options.zkSessionTimeoutMs,
+      zkOperationTimeoutMs: options.zkOperationTimeoutMs,
+    });
+    this.subscribeBackoff = new Backoff(this.backoffPolicy);
+    this.watchdog = new HeartbeatWatchdog(this.clock, (silentMs) => {
+      const sub = this.sub;
+      if (!sub) return;
+      this.fail(sub, 'heartbeat-timeout', new MesosHeartbeatTimeoutError(
+        `no record from ${baseOf(sub.url)} for ${silentMs} ms (limit ${this.missLimit} heartbeats)`));
+    });
+    this.callAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+    this.callAgentTls = new https.Agent({ keepAlive: true, maxSockets: 16 });
+  }
+
+  /** The framework id, once the master assigned it (or as given in the options). */
+  get frameworkId(): string | undefined {
+    return this.fwId;
+  }
+
+  /** True between SUBSCRIBED and the loss of that stream. */
+  get subscribed(): boolean {
+    return this.sub?.subscribed === true;
+  }
+
+  get streamId(): string | undefined {
+    return this.sub?.subscribed ? this.sub.streamId : undefined;
+  }
+
+  /** Base URL of the master currently subscribed to (or being tried). */
+  get master(): string | undefined {
+    return this.sub ? baseOf(this.sub.url) : this.redirectBase ?? this.leaderBase;
+  }
+
+  start(): void {
+    if (this.stopped) throw new MesosStoppedError('SchedulerClient was stopped; create a new one');
+    if (this.started) return;
+    this.started = true;
+    this.detector.on('leader', this.onLeader);
+    this.detector.on('no-leader', this.onNoLeader);
+    this.detector.start();
+  }
+
+  /** Closes the stream, cancels retries and in-flight calls, stops detection. Does not tear the framework down. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.clearReconnect();
+    const sub = this.sub;
+    if (sub) {
+      this.closeSubscription(sub);
+      this.safeEmit('disconnected', { reason: 'stopped', master: baseOf(sub.url) });
+    }
+    for (const abort of [...this.inflight]) abort(new MesosStoppedError('SchedulerClient stopped'));
+    this.detector.off('leader', this.onLeader);
+    this.detector.off('no-leader', this.onNoLeader);
+    await this.detector.stop();
+    this.callAgent.destroy();
+    this.callAgentTls.destroy();
+  }
+
+  // ---- calls ---------------------------------------------------------------------------------
+
+  accept(offerIds: IdLike[], operations: Operation[], filters?: Filters): Promise<void> {
+    return this.sendBuilt((id) => calls.acceptCall(id, offerIds, operations, filters));
+  }
+
+  /** ACCEPT with one LAUNCH operation. */
+  launch(offerIds: IdLike[], taskInfos: TaskInfo[], filters?: Filters): Promise<void> {
+    return this.sendBuilt((id) => calls.acceptCall(id, offerIds, [calls.launchOperation(taskInfos)], filters));
+  }
+
+  decline(offerIds: IdLike[], filters?: Filters): Promise<void> {
+    return this.sendBuilt((id) => calls.declineCall(id, offerIds, filters));
+  }
+
+  revive(roles?: string[]): Promise<void> {
+    return this.sendBuilt((id) => calls.reviveCall(id, roles));
+  }
+
+  suppress(roles?: string[]): Promise<void> {
+    return this.sendBuilt((id) => calls.suppressCall(id, roles));
+  }
+
+  kill(taskId: IdLike, agentId?: IdLike, killPolicy?: KillPolicy): Promise<void> {
+    return this.sendBuilt((id) => calls.killCall(id, taskId, agentId, killPolicy));
+  }
+
+  shutdown(executorId: IdLike, agentId: IdLike): Promise<void> {
+    return this.sendBuilt((id) => calls.shutdownCall(id, executorId, agentId));
+  }
+
+  /**
+   * ACKNOWLEDGE a status update. Resolves false without sending anything when the update has no
+   * uuid (master-generated updates must never be acknowledged), true once the master took the ack.
+   */
+  async acknowledge(status: TaskStatus): Promise<boolean> {
+    if (typeof status?.uuid !== 'string' || status.uuid.length === 0) return false;
+    await this.sendBuilt((id) => calls.acknowledgeCall(id, status) as Call);
+    return true;
+  }
+
+  /** RECONCILE the listed tasks; an empty list is implicit reconciliation (all tasks). */
+  reconcile(tasks: ReconcileTask[]): Promise<void> {
+    return this.sendBuilt((id) => calls.reconcileCall(id, tasks));
+  }
+
+  /** TEARDOWN: the master kills every task and removes the framework. The client then stops. */
+  async teardown(): Promise<void> {
+    await this.sendBuilt((id) => calls.teardownCall(id));
+    await this.stop();
+  }
+
+  message(agentId: IdLike, executorId: IdLike, data: Uint8Array): Promise<void> {
+    return this.sendBuilt((id) => calls.messageCall(id, agentId, executorId, data));
+  }
+
+  request(requests: ResourceRequest[]): Promise<void> {
+    return this.sendBuilt((id) => calls.requestCall(id, requests));
+  }
+
+  /** UPDATE_FRAMEWORK (answered 200). `principal`, `user` and `checkpoint` cannot change. */
+  updateFramework(frameworkInfo: FrameworkInfo, suppressedRoles?: string[]): Promise<void> {
+    return this.sendBuilt((id) => calls.updateFrameworkCall(id, frameworkInfo, suppressedRoles));
+  }
+
+  /** Sends any prepared non-SUBSCRIBE call (framework_id is filled in when absent). */
+  send(call: Call): Promise<void> {
+    return this.sendBuilt((id) => (call.framework_id ? call : { framework_id: { value: id }, ...call }));
+  }
+
+  private async sendBuilt(build: (frameworkId: string) => Call): Promise<void> {
+    if (this.stopped) throw new MesosStoppedError('SchedulerClient stopped');
+    const sub = this.sub;
+    if (!sub || !sub.subscribed || !sub.streamId || !this.fwId) {
+      // Build first so argument errors win over state errors (they are the caller's bug).
+      throw new MesosNotSubscribedError(build(this.fwId ?? 'unsubscribed').type);
+    }
+    const call = build(this.fwId);
+    if (call.type === 'SUBSCRIBE') throw new MesosNotSubscribedError('SUBSCRIBE through send()');
+    const body = encodeCall(call, this.encoding);
+    const headers = {
+      'Content-Type': this.contentType,
+      'Content-Length': String(body.length),
+      'Mesos-Stream-Id': sub.streamId,
+    };
+    let url = sub.url;
+    let unavailable = 0;
+    let lastError: Error | undefined;
+    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      if (this.stopped) throw new MesosStoppedError('SchedulerClient stopped');
+      const res = await postOnce(url, {
+        headers,
+        body,
+        agent: url.protocol === 'https:' ? this.callAgentTls : this.callAgent,
+        timeoutMs: this.timeoutMs,
+        clock: this.clock,
+        track: (abort) => {
+          this.inflight.add(abort);
+          return () => this.inflight.delete(abort);
+        },
+      });
+      if (res.status === 202 || res.status === 200) return;
+      if (res.status === 307) {
+        url = resolveRedirect(res.headers.location, url);
+        this.log.info({ call: call.type, to: baseOf(url) }, 'mesos call redirected to the leading master');
+        lastError = new MesosRedirectError(`${call.type}: still redirected after ${attempt + 1} attempts`);
+        continue;
+      }
+      if (res.status === 503) {
+        lastError = new MesosHttpError(503, res.body.toString('utf8'), call.type);
+        if (attempt + 1 >= this.maxAttempts) break;
+        const delay = backoffDelay(unavailable++, this.backoffPolicy);
+        this.log.warn({ call: call.type, delayMs: delay, body: res.body.toString('utf8') }, 'mesos master unavailable; retrying call');
+        await this.sleep(delay);
+        continue;
+      }
+      throw new MesosHttpError(res.status, res.body.toString('utf8'), call.type);
+    }
+    throw lastError ?? new MesosRedirectError(`${call.type}: no attempt made`);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const abort = (err: Error): void => {
+        this.clock.clearTimeout(timer);
+        this.inflight.delete(abort);
+        reject(err);
+      };
+      const timer = this.clock.setTimeout(() => {
+        this.inflight.delete(abort);
+        resolve();
+      }, ms);
+      this.inflight.add(abort);
+    });
+  }
+
+  // ---- subscription --------------------------------------------------------------------------
+
+  private readonly onLeader = (url: string): void => {
+    if (this.stopped) return;
+    if (url === this.leaderBase) return;
+    this.log.info({ leader: url }, 'mesos leading master detected');
+    this.leaderBase = url;
+    this.redirectBase = undefined;
+    this.redirects = 0;
+    const sub = this.sub;
+    if (sub && sub.leader !== url) {
+      this.closeSubscription(sub);
+      this.safeEmit('disconnected', { reason: 'leader-changed', master: baseOf(sub.url) });
+    }
+    if (!this.sub) {
+      this.clearReconnect();
+      this.connect();
+    }
+  };
+
+  private readonly onNoLeader = (): void => {
+    this.log.warn({}, 'no leading mesos master');
+    // A live stream stays: it ends by itself if that master really went away.
+    this.leaderBase = undefined;
+  };
+
+  private clearReconnect(): void {
+    if (this.reconnectTimer !== undefined) this.clock.clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped || this.reconnectTimer !== undefined) return;
+    const delay = this.subscribeBackoff.next();
+    this.log.info({ delayMs: delay, frameworkId: this.fwId }, 'resubscribing to mesos master');
+    this.reconnectTimer = this.clock.setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.connect();
+    }, delay);
+  }
+
+  private connect(): void {
+    if (this.stopped || this.sub) return;
+    const leader = this.leaderBase;
+    if (!leader) return; // the next 'leader' event connects
+    const base = this.redirectBase ?? leader;
+    const url = schedulerEndpoint(base);
+    const call = calls.subscribeCall(this.frameworkInfo, this.fwId, this.suppressedRoles);
+    const body = encodeCall(call, this.encoding);
+    // Exactly the header set a real client sends (recorded against Mesos 1.11); node adds
+    // Host, Connection and the Content-Length of the single-chunk body.
+    const headers = { 'Content-Type': this.contentType, Accept: this.contentType };
+    // A connection of its own: the stream must never share (or block) the call pool.
+    const request = openStream(url, headers, body, undefined);
+    const sub: Subscription = {
+      url,
+      leader,
+      request,
+      response: undefined,
+      decoder: new RecordIODecoder(),
+      headerTimer: undefined,
+      streamId: undefined,
+      subscribed: false,
+      resubscribe: this.fwId !== undefined,
+    };
+    this.sub = sub;
+    this.log.info({ master: base, frameworkId: this.fwId, encoding: this.encoding }, 'subscribing to mesos master');
+    sub.headerTimer = this.clock.setTimeout(() => {
+      sub.headerTimer = undefined;
+      this.fail(sub, 'subscribe-failed', new MesosTimeoutError(`no SUBSCRIBE answer from ${base} within ${this.timeoutMs} ms`));
+    }, this.timeoutMs);
+    request.on('error', (err) => {
+      this.fail(sub, sub.response ? 'stream-error' : 'subscribe-failed', err);
+    });
+    request.on('response', (res) => this.onSubscribeResponse(sub, res));
+  }
+
+  private onSubscribeResponse(sub: Subscription, res: http.IncomingMessage): void {
+    if (sub !== this.sub) {
+      res.destroy();
+      return;
+    }
+    sub.response = res;
+    if (sub.headerTimer !== undefined) this.clock.clearTimeout(sub.headerTimer);
+    sub.headerTimer = undefined;
+    const status = res.statusCode ?? 0;
+
+    if (status === 307) {
+      res.resume();
+      let target: URL;
+      try {
+        target = resolveRedirect(res.headers.location, sub.url);
+      } catch (err) {
+        this.fail(sub, 'subscribe-failed', err as Error);
+        return;
+      }
+      this.closeSubscription(sub);
+      this.redirectBase = baseOf(target);
+      this.redirects++;
+      this.log.info({ from: baseOf(sub.url), to: this.redirectBase }, 'SUBSCRIBE redirected to the leading master');
+      if (this.redirects > MAX_SUBSCRIBE_REDIRECTS) {
+        // A redirect loop between masters that disagree: start over from the detector's leader, later.
+        this.redirectBase = undefined;
+        this.redirects = 0;
+        this.safeEmit('disconnected', { reason: 'subscribe-failed', error: new MesosRedirectError('SUBSCRIBE redirect loop'), master: baseOf(sub.url) });
+        this.scheduleReconnect();
+        return;
+      }
+      this.connect();
+      return;
+    }
+
+    if (status !== 200) {
+      void readSmallBody(res).then((text) => {
+        const err = new MesosHttpError(status, text, 'SUBSCRIBE');
+        if (status !== 503) this.log.error({ err, status, body: text }, 'mesos master rejected SUBSCRIBE');
+        // After a rejection by a master we were redirected to, ask the detector's leader again.
+        this.redirectBase = undefined;
+        this.fail(sub, 'subscribe-failed', err);
+      });
+      return;
+    }
+
+    const streamId = res.headers['mesos-stream-id'];
+    const contentType = String(res.headers['content-type'] ?? '').split(';')[0]?.trim();
+    if (typeof streamId !== 'string' || streamId.length === 0) {
+      this.fail(sub, 'subscribe-failed', new MesosStreamError('SUBSCRIBE answered 200 without a Mesos-Stream-Id header'));
+      return;
+    }
+    if (contentType !== this.contentType) {
+      this.fail(sub, 'subscribe-failed', new MesosStreamError(`SUBSCRIBE stream has Content-Type "${contentType}", expected ${this.contentType}`));
+      return;
+    }
+    sub.streamId = streamId;
+    this.redirects = 0;
+    this.watchdog.arm(heartbeatTimeoutMs(DEFAULT_HEARTBEAT_SECONDS, this.missLimit));
+    res.on('data', (chunk: Buffer) => this.onChunk(sub, chunk));
+    res.on('end', () => this.fail(sub, 'stream-ended', new MesosStreamError(`subscription stream from ${baseOf(sub.url)} ended`)));
+    res.on('error', (err) => this.fail(sub, 'stream-error', err));
+    res.on('close', () => this.fail(sub, 'stream-error', new MesosStreamError(`subscription connection to ${baseOf(sub.url)} closed`)));
+  }
+
+  private onChunk(sub: Subscription, chunk: Buffer): void {
+    if (sub !== this.sub) return;
+    let records: Buffer[];
+    try {
+      records = sub.decoder.push(chunk);
+    } catch (err) {
+      this.log.error({ err, master: baseOf(sub.url) }, 'malformed RecordIO framing on the subscription stream; resubscribing');
+      this.fail(sub, 'malformed-record', err as Error);
+      return;
+    }
+    for (const record of records) {
+      if (sub !== this.sub) return; // a listener stopped the client or an ERROR ended the stream
+      this.watchdog.feed();
+      let event: Event;
+      try {
+        event = decodeEvent(record, this.encoding);
+        if (event === null || typeof event !== 'object' || typeof event.type !== 'string') {
+          throw new Error('record is not an Event object with a type');
+        }
+      } catch (err) {
+        const error = new MesosDecodeError(`undecodable ${this.encoding} event record (${record.length} bytes): ${(err as Error).message}`, { cause: err });
+        this.log.error({ err: error, master: baseOf(sub.url) }, 'malformed event on the subscription stream; resubscribing');
+        this.fail(sub, 'malformed-record', error);
+        return;
+      }
+      this.dispatch(sub, event);
+    }
+  }
+
+  private dispatch(sub: Subscription, event: Event): void {
+    this.safeEmit('event', event);
+    switch (event.type) {
+      case 'SUBSCRIBED': {
+        const frameworkId = event.subscribed?.framework_id?.value;
+        if (!frameworkId) {
+          this.fail(sub, 'malformed-record', new MesosDecodeError('SUBSCRIBED event without framework_id'));
+          return;
+        }
+        const interval = event.subscribed?.heartbeat_interval_seconds ?? DEFAULT_HEARTBEAT_SECONDS;
+        this.fwId = frameworkId;
+        sub.subscribed = true;
+        this.subscribeBackoff.reset();
+        this.watchdog.arm(heartbeatTimeoutMs(interval, this.missLimit));
+        this.log.info({ frameworkId, master: baseOf(sub.url), heartbeatIntervalSeconds: interval }, 'subscribed to mesos master');
+        this.safeEmit('subscribed', {
+          frameworkId,
+          heartbeatIntervalSeconds: interval,
+          masterInfo: event.subscribed?.master_info,
+          resubscribed: sub.resubscribe,
+          master: baseOf(sub.url),
+          streamId: sub.streamId as string,
+        });
+        return;
+      }
+      case 'HEARTBEAT':
+        this.safeEmit('heartbeat');
+        return;
+      case 'OFFERS':
+        this.safeEmit('offers', event.offers?.offers ?? []);
+        return;
+      case 'RESCIND':
+        if (event.rescind?.offer_id) this.safeEmit('rescind', event.rescind.offer_id);
+        return;
+      case 'UPDATE':
+        if (event.update?.status) this.safeEmit('update', event.update.status);
+        return;
+      case 'MESSAGE':
+        if (event.message) this.safeEmit('message', event.message);
+        return;
+      case 'FAILURE':
+        this.safeEmit('failure', event.failure ?? {});
+        return;
+      case 'ERROR': {
+        const message = event.error?.message ?? '';
+        this.log.warn({ message, master: baseOf(sub.url) }, 'mesos master sent ERROR');
+        this.safeEmit('error-event', message);
+        if (FRAMEWORK_REMOVED.test(message)) {
+          this.closeSubscription(sub);
+          this.safeEmit('disconnected', { reason: 'error-event', error: new MesosErrorEvent(message), master: baseOf(sub.url) });
+          this.safeEmit('removed', message);
+          void this.stop();
+          return;
+        }
+        this.fail(sub, 'error-event', new MesosErrorEvent(message));
+        return;
+      }
+      default:
+        return; // INVERSE_OFFERS, RESCIND_INVERSE_OFFER, UPDATE_OPERATION_STATUS, unknown: 'event' only
+    }
+  }
+
+  /** Ends `sub` (if still current), reports why, and schedules a resubscribe. */
+  private fail(sub: Subscription, reason: DisconnectReason, error: Error): void {
+    if (sub !== this.sub || this.stopped) return;
+    this.closeSubscription(sub);
+    this.log.warn({ reason, err: error, master: baseOf(sub.url) }, 'mesos subscription lost');
+    this.safeEmit('disconnected', { reason, error, master: baseOf(sub.url) });
+    this.scheduleReconnect();
+  }
+
+  private closeSubscription(sub: Subscription): void {
+    if (this.sub === sub) this.sub = undefined;
+    this.watchdog.disarm();
+    if (sub.headerTimer !== undefined) this.clock.clearTimeout(sub.headerTimer);
+    sub.headerTimer = undefined;
+    sub.subscribed = false;
+    sub.response?.destroy();
+    sub.request.destroy();
+  }
+
+  private safeEmit<K extends keyof SchedulerClientEvents>(name: K, ...args: SchedulerClientEvents[K]): void {
+    try {
+      (this.emit as (n: K, ...a: SchedulerClientEvents[K]) => boolean)(name, ...args);
+    } catch (err) {
+      this.log.error({ err, event: name }, 'SchedulerClient listener threw');
+    }
+  }
+}

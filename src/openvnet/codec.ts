@@ -233,8 +233,11 @@ export function decodeUuidObject(value: unknown): string {
   return reqString(asObject(value, 'link'), 'uuid', 'link');
 }
 
-/** `["uuid"]` answers of deletes. */
+/** `["uuid"]` answers of deletes (`{"uuid":…}` for lease-policy links). */
 export function decodeDeleted(value: unknown): string[] {
-  if (!Array.isArray(value)) throw badResponse('delete answer is not an array');
-  return value.map((v) => (typeof v === 'string' ? v : typeof v === 'object' && v !== null && typeof (v as Json).uuid === 'string' ? String((v as Json).uuid) : ''));
+  if (Array.isArray(value)) {
+    return value.map((v) => (typeof v === 'string' ? v : typeof v === 'object' && v !== null && typeof (v as Json).uuid === 'string' ? String((v as Json).uuid) : ''));
+  }
+  if (value !== null && typeof value === 'object' && typeof (value as Json).uuid === 'string') return [String((value as Json).uuid)];
+  throw badResponse('delete answer is neither an array nor {uuid}');
 }

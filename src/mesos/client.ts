@@ -11,12 +11,12 @@ import { type Clock, type MesosLogger, type TimerHandle, silentLogger, systemClo
 import { CONTENT_TYPE, type Encoding, decodeEvent, encodeCall } from './codec';
 import { type MasterDetector, createMasterDetector } from './detector';
 import {
-  MesosDecodeError, MesosErrorEvent, MesosHeartbeatTimeoutError, MesosHttpError, MesosNotSubscribedError,
+  MesosConnectionError, MesosDecodeError, MesosError, MesosErrorEvent, MesosHeartbeatTimeoutError, MesosHttpError, MesosNotSubscribedError,
   MesosRedirectError, MesosStoppedError, MesosStreamError, MesosTimeoutError,
 } from './errors';
 import { HeartbeatWatchdog, heartbeatTimeoutMs } from './heartbeat-watchdog';
 import { baseOf, openStream, postOnce, readSmallBody, resolveRedirect, schedulerEndpoint } from './master-http';
-import { RecordIODecoder } from './recordio';
+import { RecordIODecoder, RecordIOError } from './recordio';
 import type {
   AgentID, Call, Event, ExecutorID, Filters, FrameworkInfo, KillPolicy, MasterInfo, Offer, OfferID,
   Operation, ReconcileTask, ResourceRequest, TaskInfo, TaskStatus,
@@ -427,7 +427,8 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
       this.fail(sub, 'subscribe-failed', new MesosTimeoutError(`no SUBSCRIBE answer from ${base} within ${this.timeoutMs} ms`));
     }, this.timeoutMs);
     request.on('error', (err) => {
-      this.fail(sub, sub.response ? 'stream-error' : 'subscribe-failed', err);
+      const error = err instanceof MesosError ? err : new MesosConnectionError(`SUBSCRIBE to ${base} failed: ${err.message}`, { cause: err });
+      this.fail(sub, sub.response ? 'stream-error' : 'subscribe-failed', error);
     });
     request.on('response', (res) => this.onSubscribeResponse(sub, res));
   }
@@ -500,12 +501,13 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
   private onChunk(sub: Subscription, chunk: Buffer): void {
     if (sub !== this.sub) return;
     let records: Buffer[];
+    let framingError: RecordIOError | undefined;
     try {
       records = sub.decoder.push(chunk);
     } catch (err) {
-      this.log.error({ err, master: baseOf(sub.url) }, 'malformed RecordIO framing on the subscription stream; resubscribing');
-      this.fail(sub, 'malformed-record', err as Error);
-      return;
+      if (!(err instanceof RecordIOError)) throw err;
+      framingError = err;
+      records = err.records; // deliver what came before the corruption
     }
     for (const record of records) {
       if (sub !== this.sub) return; // a listener stopped the client or an ERROR ended the stream
@@ -523,6 +525,10 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
         return;
       }
       this.dispatch(sub, event);
+    }
+    if (framingError && sub === this.sub) {
+      this.log.error({ err: framingError, master: baseOf(sub.url) }, 'malformed RecordIO framing on the subscription stream; resubscribing');
+      this.fail(sub, 'malformed-record', framingError);
     }
   }
 

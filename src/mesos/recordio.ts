@@ -3,6 +3,8 @@
 
 export class RecordIOError extends Error {
   readonly code = 'MVN_ERR_RECORDIO';
+  /** Whole records decoded from the same push() before the corruption, so none is lost. */
+  records: Buffer[] = [];
   constructor(message: string) {
     super(message);
     this.name = 'RecordIOError';
@@ -32,15 +34,20 @@ export class RecordIODecoder {
       this.buffered += chunk.length;
     }
     const out: Buffer[] = [];
-    for (;;) {
-      if (this.expected < 0) {
-        const header = this.takeHeader();
-        if (header === undefined) break;
-        this.expected = header;
+    try {
+      for (;;) {
+        if (this.expected < 0) {
+          const header = this.takeHeader();
+          if (header === undefined) break;
+          this.expected = header;
+        }
+        if (this.buffered < this.expected) break;
+        out.push(this.take(this.expected));
+        this.expected = -1;
       }
-      if (this.buffered < this.expected) break;
-      out.push(this.take(this.expected));
-      this.expected = -1;
+    } catch (err) {
+      if (err instanceof RecordIOError) err.records = out;
+      throw err;
     }
     return out;
   }

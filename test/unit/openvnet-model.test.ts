@@ -1,0 +1,203 @@
+import assert from 'node:assert/strict';
+import { parseIpv4, parseMac } from '../../src/openvnet/address';
+import { VnetApiError } from '../../src/openvnet/errors';
+import { emptyState, restoreState, VnetModel } from '../../src/openvnet/model';
+
+const ip = (s: string): number => parseIpv4(s) as number;
+const mac = (s: string): number => parseMac(s) as number;
+
+function newModel(): VnetModel {
+  let t = Date.UTC(2024, 0, 1);
+  let n = 0;
+  return new VnetModel(emptyState(), {
+    now: () => new Date((t += 1000)),
+    randomSuffix: () => `r${String(++n).padStart(7, '0')}`,
+    randomInt: (k) => 7 % k,
+  });
+}
+
+function failure(f: () => unknown): string {
+  try {
+    f();
+  } catch (err) {
+    assert.ok(err instanceof VnetApiError, String(err));
+    return `${err.status}/${err.code}`;
+  }
+  return 'ok';
+}
+
+/** A network nw-a 10.0.0.0/24 with pool .100-.102 behind lp-a, and datapath dp-h. */
+function seeded(): VnetModel {
+  const m = newModel();
+  m.createDatapath({ uuid: 'dp-h', display_name: 'h', dpid: '0x0000000000000001', node_id: 'vna' });
+  m.createNetwork({ uuid: 'nw-a', display_name: 'a', ipv4_network: ip('10.0.0.0'), ipv4_prefix: 24 });
+  m.createIpRangeGroup({ uuid: 'iprg-a' });
+  m.addIpRange('iprg-a', { begin_ipv4_address: ip('10.0.0.100'), end_ipv4_address: ip('10.0.0.102') });
+  m.createLeasePolicy({ uuid: 'lp-a', timing: 'immediate' });
+  m.linkLeasePolicyNetwork('lp-a', 'nw-a', { ip_range_group_uuid: 'iprg-a' });
+  return m;
+}
+
+describe('openvnet model', () => {
+  it('creates an interface with one port, a MAC lease and an IP lease', () => {
+    const m = seeded();
+    const itf = m.createInterface({ uuid: 'if-1', mode: 'vif', owner_datapath_uuid: 'dp-h', network_uuid: 'nw-a', mac_address: mac('02:00:00:00:00:01'), ipv4_address: ip('10.0.0.5'), port_name: 'if-1' });
+    assert.equal(itf.uuid, 'if-1');
+    assert.deepEqual(m.interfacePorts('if-1').map((p) => [p.datapathUuid, p.portName, p.singular]), [['dp-h', 'if-1', true]]);
+    assert.equal(m.macLeasesOf('if-1').length, 1);
+    assert.deepEqual(m.ipLeasesOf('if-1').map((l) => [l.networkUuid, l.ipv4Address, l.macLeaseUuid]), [['nw-a', ip('10.0.0.5'), m.macLeasesOf('if-1')[0].uuid]]);
+  });
+
+  it('an IPv4 without a network is ignored; a port row exists even without a name', () => {
+    const m = seeded();
+    m.createInterface({ uuid: 'if-1', mode: 'vif', ipv4_address: ip('10.0.0.5') });
+    assert.equal(m.ipLeasesOf('if-1').length, 0);
+    assert.deepEqual(m.interfacePorts('if-1').map((p) => [p.datapathUuid, p.portName, p.singular]), [[null, null, null]]);
+  });
+
+  it('generates uuids when omitted and refuses live duplicates with 102', () => {
+    const m = seeded();
+    assert.match(m.createNetwork({ ipv4_network: ip('10.1.0.0') }).uuid, /^nw-[a-z0-9]{8}$/);
+    assert.equal(failure(() => m.createNetwork({ uuid: 'nw-a', ipv4_network: ip('10.1.0.0') })), '400/102');
+  });
+
+  const uniqueness: Array<[string, (m: VnetModel) => unknown]> = [
+    ['same IPv4 twice in one network', (m) => m.createInterface({ mode: 'vif', network_uuid: 'nw-a', mac_address: mac('02:00:00:00:00:09'), ipv4_address: ip('10.0.0.5') })],
+    ['same MAC twice anywhere', (m) => m.createInterface({ mode: 'vif', mac_address: mac('02:00:00:00:00:01') })],
+    ['same port name twice on one datapath', (m) => m.createInterface({ mode: 'vif', owner_datapath_uuid: 'dp-h', port_name: 'if-1' })],
+    ['same (dpid, node_id) twice', (m) => m.createDatapath({ uuid: 'dp-other', display_name: 'x', dpid: '0x0000000000000001', node_id: 'vna' })],
+    ['same MAC through /mac_leases', (m) => m.createMacLease({ interface_uuid: 'if-1', mac_address: mac('02:00:00:00:00:01') })],
+    ['same IPv4 through /ip_leases', (m) => m.createIpLease({ network_uuid: 'nw-a', ipv4_address: ip('10.0.0.5') })],
+  ];
+  for (const [why, f] of uniqueness) {
+    it(`unique violation as a 500: ${why}`, () => {
+      const m = seeded();
+      m.createInterface({ uuid: 'if-1', mode: 'vif', owner_datapath_uuid: 'dp-h', network_uuid: 'nw-a', mac_address: mac('02:00:00:00:00:01'), ipv4_address: ip('10.0.0.5'), port_name: 'if-1' });
+      const before = JSON.stringify(m.state.interfaces);
+      assert.equal(failure(() => f(m)), '500/500');
+      assert.equal(JSON.stringify(m.state.interfaces), before, 'a refused create inserts nothing');
+    });
+  }
+
+  it('the same IPv4 in two networks and the same port name on no datapath are fine', () => {
+    const m = seeded();
+    m.createNetwork({ uuid: 'nw-b', ipv4_network: ip('10.0.0.0') });
+    m.createInterface({ mode: 'vif', network_uuid: 'nw-a', mac_address: mac('02:00:00:00:00:01'), ipv4_address: ip('10.0.0.5'), port_name: 'p' });
+    m.createInterface({ mode: 'vif', network_uuid: 'nw-b', mac_address: mac('02:00:00:00:00:02'), ipv4_address: ip('10.0.0.5'), port_name: 'p' });
+    assert.equal(m.live('ipLeases').length, 2);
+  });
+
+  it('refuses an address outside the subnet with 400/110 and OpenVNet\'s message', () => {
+    const m = seeded();
+    assert.throws(() => m.createInterface({ mode: 'vif', network_uuid: 'nw-a', ipv4_address: ip('10.0.1.5') }),
+      (e: unknown) => e instanceof VnetApiError && e.code === '110' && e.message === 'IP Address 10.0.1.5 not in subnet 10.0.0.0/24.');
+  });
+
+  it('unknown referenced uuids answer 404/100 naming the parameter', () => {
+    const m = seeded();
+    assert.throws(() => m.createInterface({ mode: 'vif', network_uuid: 'nw-nope' }),
+      (e: unknown) => e instanceof VnetApiError && e.code === '100' && e.status === 404 && e.message === 'Network#network_uuid: nw-nope');
+    assert.equal(failure(() => m.createInterface({ mode: 'vif', owner_datapath_uuid: 'dp-nope' })), '404/100');
+  });
+
+  it('deleting an interface cascades (soft) and frees its uuid, MAC, IP and port name', () => {
+    const m = seeded();
+    const p = { uuid: 'if-1', mode: 'vif', owner_datapath_uuid: 'dp-h', network_uuid: 'nw-a', mac_address: mac('02:00:00:00:00:01'), ipv4_address: ip('10.0.0.5'), port_name: 'if-1' };
+    m.createInterface(p);
+    m.createNetworkService({ mode: 'dhcp', interface_uuid: 'if-1' });
+    m.allocateForInterface('lp-a', 'if-1', {});
+    assert.equal(m.deleteInterface('if-1'), 'if-1');
+    for (const table of ['interfaces', 'interfacePorts', 'macLeases', 'ipLeases', 'networkServices', 'leasePolicyInterfaces'] as const) {
+      assert.equal(m.live(table).length, 0, `${table} emptied`);
+      const deleted = m.state[table].filter((r) => r.isDeleted !== 0);
+      assert.ok(deleted.length > 0, `${table} kept as soft-deleted rows`);
+      for (const r of deleted) {
+        assert.equal(r.isDeleted, r.id);
+        assert.notEqual(r.deletedAt, null);
+      }
+    }
+    assert.equal(failure(() => m.deleteInterface('if-1')), '404/100');
+    m.createInterface(p);
+    assert.equal(m.live('interfaces').length, 1);
+  });
+
+  it('deleting a network cascades to its leases and lease-policy links', () => {
+    const m = seeded();
+    m.createInterface({ uuid: 'if-1', mode: 'vif', network_uuid: 'nw-a', mac_address: mac('02:00:00:00:00:01'), ipv4_address: ip('10.0.0.5') });
+    m.deleteNetwork('nw-a');
+    assert.equal(m.live('ipLeases').length, 0);
+    assert.equal(m.live('leasePolicyNetworks').length, 0);
+    assert.equal(m.live('interfaces').length, 1, 'the interface itself stays');
+  });
+
+  it('deleting a datapath removes the ports on it', () => {
+    const m = seeded();
+    m.createInterface({ uuid: 'if-1', mode: 'vif', owner_datapath_uuid: 'dp-h', port_name: 'if-1' });
+    m.deleteDatapath('dp-h');
+    assert.equal(m.live('interfacePorts').length, 0);
+  });
+
+  it('lease-policy allocation: incremental from the last leased address, onto the first MAC lease', () => {
+    const m = seeded();
+    m.createInterface({ uuid: 'if-1', mode: 'vif', mac_address: mac('02:00:00:00:00:01') });
+    m.createInterface({ uuid: 'if-2', mode: 'vif', mac_address: mac('02:00:00:00:00:02') });
+    const a = m.allocateForInterface('lp-a', 'if-1', { label: 'x' });
+    const b = m.allocateForInterface('lp-a', 'if-2', {});
+    assert.deepEqual([a.ipv4Address, b.ipv4Address], [ip('10.0.0.100'), ip('10.0.0.101')]);
+    assert.equal(a.macLeaseUuid, m.macLeasesOf('if-1')[0].uuid);
+    assert.deepEqual(m.leasePolicyInterfaces('lp-a').map((i) => i.uuid), ['if-1', 'if-2']);
+  });
+
+  it('allocation starts after the most recently leased address, even a static one', () => {
+    const m = seeded();
+    m.createInterface({ uuid: 'if-s', mode: 'vif', network_uuid: 'nw-a', mac_address: mac('02:00:00:00:00:05'), ipv4_address: ip('10.0.0.100') });
+    m.createInterface({ uuid: 'if-1', mode: 'vif', mac_address: mac('02:00:00:00:00:01') });
+    assert.equal(m.allocateForInterface('lp-a', 'if-1', {}).ipv4Address, ip('10.0.0.101'));
+  });
+
+  it('exhaustion, a missing MAC lease and dhcp timing are 500s', () => {
+    const m = seeded();
+    for (let i = 1; i <= 4; i++) m.createInterface({ uuid: `if-${i}`, mode: 'vif', mac_address: mac(`02:00:00:00:00:0${i}`) });
+    for (let i = 1; i <= 3; i++) m.allocateForInterface('lp-a', `if-${i}`, {});
+    assert.throws(() => m.allocateForInterface('lp-a', 'if-4', {}), (e: unknown) => e instanceof VnetApiError && e.status === 500 && /Run out of dynamic IP addresses/.test(e.message));
+    m.createInterface({ uuid: 'if-nomac', mode: 'vif' });
+    assert.equal(failure(() => m.allocateForInterface('lp-a', 'if-nomac', {})), '500/500');
+    m.createLeasePolicy({ uuid: 'lp-d', timing: 'dhcp' });
+    m.linkLeasePolicyNetwork('lp-d', 'nw-a', { ip_range_group_uuid: 'iprg-a' });
+    assert.equal(failure(() => m.allocateForInterface('lp-d', 'if-4', {})), '500/500');
+    m.deleteInterface('if-2');
+    assert.equal(m.allocateForInterface('lp-a', 'if-4', {}).ipv4Address, ip('10.0.0.101'), 'a freed address is reused');
+  });
+
+  it('allocate-first: a lease with no interface, attached and released later', () => {
+    const m = seeded();
+    const il = m.allocateLease('lp-a', { ip_lease_uuid: 'il-first' });
+    assert.deepEqual([il.uuid, il.interfaceUuid, il.ipv4Address], ['il-first', null, ip('10.0.0.100')]);
+    m.createInterface({ uuid: 'if-1', mode: 'vif', mac_address: mac('02:00:00:00:00:01') });
+    const attached = m.attachIpLease('il-first', { interface_uuid: 'if-1' });
+    assert.equal(attached.macLeaseUuid, m.macLeasesOf('if-1')[0].uuid);
+    assert.deepEqual(m.ipLeasesOf('if-1').map((l) => l.uuid), ['il-first']);
+    m.releaseIpLease('il-first');
+    assert.deepEqual(m.ipLeasesOf('if-1'), []);
+  });
+
+  it('datapath networks need an interface and a MAC (or mrg-dpg)', () => {
+    const m = seeded();
+    m.createInterface({ uuid: 'if-host', mode: 'host', owner_datapath_uuid: 'dp-h', port_name: 'eth0' });
+    assert.equal(failure(() => m.addDatapathNetwork('dp-h', 'nw-a', { interface_uuid: 'if-host' })), '404/100');
+    m.createMacRangeGroup({ uuid: 'mrg-dpg' });
+    m.addMacRange('mrg-dpg', { begin_mac_address: mac('52:56:01:00:00:00'), end_mac_address: mac('52:56:01:00:00:0f') });
+    const link = m.addDatapathNetwork('dp-h', 'nw-a', { interface_uuid: 'if-host' });
+    assert.ok(link.macAddress >= mac('52:56:01:00:00:00') && link.macAddress <= mac('52:56:01:00:00:0f'));
+    assert.equal(failure(() => m.addDatapathNetwork('dp-h', 'nw-a', { interface_uuid: 'if-host' })), '400/112');
+    assert.deepEqual(m.datapathNetworks('dp-h').map((n) => n.uuid), ['nw-a']);
+  });
+
+  it('a state survives a JSON round trip', () => {
+    const m = seeded();
+    m.createInterface({ uuid: 'if-1', mode: 'vif', mac_address: mac('02:00:00:00:00:01') });
+    const again = new VnetModel(restoreState(JSON.parse(JSON.stringify(m.state))), { now: () => new Date(), randomSuffix: () => 'zzzzzzzz', randomInt: () => 0 });
+    assert.equal(again.allocateForInterface('lp-a', 'if-1', {}).ipv4Address, ip('10.0.0.100'));
+    assert.throws(() => restoreState({ version: 2 }));
+  });
+});

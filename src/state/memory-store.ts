@@ -1,0 +1,39 @@
+// In-memory StateStore for tests and `memory:` URLs. Stores built over the same `MemoryBackend`
+// share state, as two processes share one ZooKeeper.
+
+import { DEFAULT_MAX_VERSIONS, DocTree, DocView, planTransaction } from './documents';
+import { DocumentStore } from './document-store';
+import { StoreOp } from './store';
+
+export class MemoryBackend {
+  readonly tree = new DocTree();
+}
+
+export interface MemoryStoreOptions {
+  maxVersions?: number;
+  backend?: MemoryBackend;
+}
+
+export class MemoryStore extends DocumentStore {
+  private readonly backend: MemoryBackend;
+  private readonly maxVersions: number;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    super();
+    this.backend = options.backend ?? new MemoryBackend();
+    this.maxVersions = options.maxVersions ?? DEFAULT_MAX_VERSIONS;
+  }
+
+  protected view(): DocView {
+    return this.backend.tree;
+  }
+
+  protected async commit(ops: readonly StoreOp[]): Promise<void> {
+    // Planning and applying happen in one synchronous step: transactions are atomic and serial.
+    const changes = planTransaction(this.backend.tree, ops, { maxVersions: this.maxVersions });
+    this.backend.tree.apply(changes.map((c) => ({ key: c.key, value: c.value === undefined ? undefined : structuredClone(c.value) })));
+    this.stats.writes++;
+  }
+
+  protected async shutdown(): Promise<void> {}
+}

@@ -1,0 +1,116 @@
+// The CNI dispatcher (cni pkg/skel): environment → command handler → JSON on stdout.
+// Errors of any kind end here, once: a CniError is printed as is, anything else as 999.
+import type { DriverDeps } from '../deps';
+import { cmdAdd } from './add';
+import { cmdCheck } from './check';
+import { decodeJson, parseNetConf, type NetConf } from './config';
+import { cmdDel } from './del';
+import { CniError, CNI_CODES, invalidConfig, toCniError } from './errors';
+import { cmdGc } from './gc';
+import { isContainerId, isInterfaceName, isSafePath } from './names';
+import { fromCniResult } from './result';
+import { cmdStatus } from './status';
+import { DEFAULT_VERSION, isSupportedVersion, supportsCheck, versionAnswer } from './version';
+
+export type CniCommand = 'ADD' | 'DEL' | 'CHECK' | 'VERSION' | 'GC' | 'STATUS';
+
+export interface CniEnv {
+  command: CniCommand;
+  containerId: string;
+  netns: string | null;
+  ifName: string;
+  args: string | undefined;
+  path: string | undefined;
+}
+
+export interface CniOutput { stdout: string; exitCode: number }
+
+const REQUIRED: Record<CniCommand, string[]> = {
+  ADD: ['CNI_CONTAINERID', 'CNI_NETNS', 'CNI_IFNAME'],
+  CHECK: ['CNI_CONTAINERID', 'CNI_NETNS', 'CNI_IFNAME'],
+  DEL: ['CNI_CONTAINERID', 'CNI_IFNAME'],
+  VERSION: [],
+  GC: [],
+  STATUS: [],
+};
+
+/** Reads and checks the CNI_* variables (code 4 names what is missing or malformed). */
+export function readEnv(env: NodeJS.ProcessEnv): CniEnv {
+  const command = env.CNI_COMMAND ?? '';
+  if (!(command in REQUIRED)) throw new CniError(CNI_CODES.INVALID_ENV, 'unknown CNI_COMMAND', JSON.stringify(command.slice(0, 32)));
+  const cmd = command as CniCommand;
+  const missing = REQUIRED[cmd].filter((k) => env[k] === undefined || env[k] === '');
+  if (missing.length > 0) throw new CniError(CNI_CODES.INVALID_ENV, `required env variables [${missing.join(',')}] missing`);
+  const bad: string[] = [];
+  const containerId = env.CNI_CONTAINERID ?? '';
+  if (containerId !== '' && !isContainerId(containerId)) bad.push('CNI_CONTAINERID');
+  const ifName = env.CNI_IFNAME ?? '';
+  if (ifName !== '' && !isInterfaceName(ifName)) bad.push('CNI_IFNAME');
+  const netns = env.CNI_NETNS === undefined || env.CNI_NETNS === '' ? null : env.CNI_NETNS;
+  if (netns !== null && !isSafePath(netns)) bad.push('CNI_NETNS');
+  if (bad.length > 0) throw new CniError(CNI_CODES.INVALID_ENV, `invalid env variables [${bad.join(',')}]`);
+  return { command: cmd, containerId, netns, ifName, args: env.CNI_ARGS, path: env.CNI_PATH };
+}
+
+function requestedVersion(stdin: string): string {
+  try {
+    const v = (JSON.parse(stdin) as Record<string, unknown>).cniVersion;
+    return isSupportedVersion(v) ? v : DEFAULT_VERSION;
+  } catch {
+    return DEFAULT_VERSION;
+  }
+}
+
+async function dispatch(deps: DriverDeps, env: CniEnv, stdin: string): Promise<string> {
+  if (env.command === 'VERSION') {
+    const raw = stdin.trim() === '' ? {} : decodeJson(stdin, 'VERSION request');
+    return JSON.stringify(versionAnswer(raw.cniVersion));
+  }
+  const raw = decodeJson(stdin, 'network config');
+  const lenient = env.command === 'DEL' || env.command === 'GC';
+  let conf: NetConf;
+  if (lenient) {
+    // A DEL follows every ADD, even one refused for a bad config: clean up what we can.
+    const withVersion = isSupportedVersion(raw.cniVersion) || raw.cniVersion === undefined ? raw : { ...raw, cniVersion: undefined };
+    conf = parseNetConf(withVersion, { lenient: true, hostName: deps.hostName }).conf;
+  } else conf = parseNetConf(raw, { hostName: deps.hostName }).conf;
+  switch (env.command) {
+    case 'ADD':
+      return JSON.stringify(await cmdAdd(deps, env, conf));
+    case 'DEL':
+      await cmdDel(deps, env, conf);
+      return '';
+    case 'CHECK': {
+      if (!supportsCheck(conf.cniVersion)) {
+        throw new CniError(CNI_CODES.INCOMPATIBLE_VERSION, 'incompatible CNI versions', `configuration version "${conf.cniVersion}" does not support the CHECK command`);
+      }
+      const prev = fromCniResult(raw.prevResult);
+      if (prev === null) throw invalidConfig('CHECK needs prevResult');
+      await cmdCheck(deps, env, conf, prev);
+      return '';
+    }
+    case 'GC':
+      await cmdGc(deps, conf);
+      return '';
+    case 'STATUS':
+      await cmdStatus(deps, conf);
+      return '';
+  }
+}
+
+/** The whole plugin run: never throws; the caller prints stdout and exits with exitCode. */
+export async function runCni(deps: DriverDeps, env: NodeJS.ProcessEnv, readStdin: () => string): Promise<CniOutput> {
+  let stdin = '';
+  try {
+    const cniEnv = readEnv(env);
+    try {
+      stdin = readStdin();
+    } catch (err) {
+      if (cniEnv.command !== 'VERSION') throw new CniError(CNI_CODES.IO_FAILURE, 'cannot read stdin', err instanceof Error ? err.message : String(err));
+    }
+    const out = await dispatch(deps, cniEnv, stdin);
+    return { stdout: out === '' ? '' : `${out}\n`, exitCode: 0 };
+  } catch (err) {
+    return { stdout: `${JSON.stringify(toCniError(err).toJSON(requestedVersion(stdin)))}\n`, exitCode: 1 };
+  }
+}

@@ -1,0 +1,122 @@
+// DHCP clients run inside the container's namespace with hook scripts of our own, written into
+// the state dir: the packaged hooks rewrite /etc/resolv.conf, which inside a network namespace
+// is the host's file (test-infra §6). Our hooks change nothing but the interface's address.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { DhcpClientKind } from '../cni/config';
+import { CniError, CNI_CODES } from '../cni/errors';
+import type { Runner } from './exec';
+import { cmdIn } from './netns';
+
+const UDHCPC_HOOK = `#!/bin/sh
+# Written by vnet-driver: runs inside the container's network namespace and touches only
+# "$interface" (no resolv.conf, no hostname, no routes).
+case "$1" in
+  deconfig) ip -4 addr flush dev "$interface"; ip link set dev "$interface" up ;;
+  bound) ip -4 addr flush dev "$interface"; ip -4 addr add "$ip/\${mask:-24}" dev "$interface" ;;
+  renew) ip -4 addr replace "$ip/\${mask:-24}" dev "$interface" ;;
+esac
+exit 0
+`;
+
+const DHCLIENT_HOOK = `#!/bin/sh
+# Written by vnet-driver: runs inside the container's network namespace and touches only
+# "$interface" (no resolv.conf, no hostname, no routes).
+case "$reason" in
+  PREINIT) ip link set dev "$interface" up ;;
+  BOUND|RENEW|REBIND|REBOOT)
+    if [ "$old_ip_address" != "$new_ip_address" ]; then ip -4 addr flush dev "$interface"; fi
+    ip -4 addr replace "$new_ip_address/$new_subnet_mask" dev "$interface" ;;
+  EXPIRE|FAIL|RELEASE|STOP) ip -4 addr flush dev "$interface" ;;
+esac
+exit 0
+`;
+
+export interface DhcpPaths { hook: string; pidFile: string; leaseFile: string; logFile: string }
+
+export function dhcpPaths(stateDir: string, kind: DhcpClientKind, hostIf: string): DhcpPaths {
+  return {
+    hook: path.join(stateDir, 'hooks', `${kind}-hook.sh`),
+    pidFile: path.join(stateDir, 'dhcp', `${hostIf}.pid`),
+    leaseFile: path.join(stateDir, 'dhcp', `${hostIf}.leases`),
+    logFile: path.join(stateDir, 'dhcp', `${hostIf}.log`),
+  };
+}
+
+/** Writes the hook when missing or different (atomically: other ADDs may be running it). */
+export function ensureHook(file: string, kind: DhcpClientKind): void {
+  const text = kind === 'dhclient' ? DHCLIENT_HOOK : UDHCPC_HOOK;
+  try {
+    if (fs.readFileSync(file, 'utf8') === text) return;
+  } catch {
+    // absent: write it
+  }
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, text, { mode: 0o755 });
+  fs.renameSync(tmp, file);
+}
+
+export function clientArgs(kind: DhcpClientKind, ifName: string, p: DhcpPaths, timeoutMs: number): [string, string[]] {
+  if (kind === 'dhclient') return ['dhclient', ['-4', '-1', '-sf', p.hook, '-lf', p.leaseFile, '-pf', p.pidFile, ifName]];
+  const tries = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
+  // No -f: udhcpc forks into the background once bound (and keeps renewing); -R releases on stop.
+  return ['udhcpc', ['-i', ifName, '-n', '-R', '-t', tries, '-T', '1', '-A', '1', '-s', p.hook, '-p', p.pidFile]];
+}
+
+/** Runs the client in the namespace until it holds a lease (it then stays as a daemon). */
+export async function startClient(run: Runner, kind: DhcpClientKind, netns: string, ifName: string, p: DhcpPaths, timeoutMs: number): Promise<void> {
+  fs.mkdirSync(path.dirname(p.pidFile), { recursive: true });
+  const [cmd0, args0] = clientArgs(kind, ifName, p, timeoutMs);
+  const [cmd, args] = cmdIn(netns, cmd0, args0);
+  const fd = fs.openSync(p.logFile, 'a');
+  try {
+    const r = await run(cmd, args, { timeoutMs: timeoutMs + 2000, outputFd: fd, env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' } });
+    if (r.code !== 0) {
+      let log = '';
+      try {
+        log = fs.readFileSync(p.logFile, 'utf8').slice(-400);
+      } catch {
+        // no log
+      }
+      throw new CniError(CNI_CODES.DHCP_FAILED, 'DHCP client got no lease', `${cmd0} on ${ifName} exited ${r.code}: ${log.trim()}`);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function readPid(pidFile: string): number | null {
+  try {
+    const n = Number(fs.readFileSync(pidFile, 'utf8').trim());
+    return Number.isInteger(n) && n > 1 ? n : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The process is a DHCP client started by us for this pid file. */
+function isOurClient(pid: number, pidFile: string): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(pidFile);
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Stops our client for this pid file (gone counts as done) and removes its files. */
+export async function stopClient(pidFile: string): Promise<'stopped' | 'absent'> {
+  const pid = readPid(pidFile);
+  let outcome: 'stopped' | 'absent' = 'absent';
+  if (pid !== null && isOurClient(pid, pidFile)) {
+    process.kill(pid, 'SIGTERM');
+    outcome = 'stopped';
+    for (let i = 0; i < 100 && isOurClient(pid, pidFile); i++) await sleep(10);
+    if (isOurClient(pid, pidFile)) process.kill(pid, 'SIGKILL');
+  }
+  const base = pidFile.replace(/\.pid$/, '');
+  for (const f of [pidFile, `${base}.leases`, `${base}.log`]) fs.rmSync(f, { force: true });
+  return outcome;
+}

@@ -1,0 +1,256 @@
+// Shared fixture for the driver's integration tests (test-infra.md §2, §5, §6): a run id in every
+// name, a private host namespace vh<R> holding the bridge (Linux or a private OVS with the
+// userspace datapath), container namespaces v<x><R>, an in-process embedded OpenVNet webapi,
+// and the driver run as Mesos runs it (env + stdin, separate process). Cleanup by PID and run id.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { applyInitFile, createVnetApiServer } from '../../src/openvnet/server';
+
+export const REPO = path.resolve(__dirname, '..', '..', '..');
+export const DRIVER_BIN = path.join(REPO, 'driver', 'bin', 'vnet-driver.js');
+export const PATH_ENV = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export interface Run { code: number; stdout: string; stderr: string }
+
+export function sh(cmd: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+export async function must(cmd: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+  const r = await sh(cmd, args, opts);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} → ${r.code}: ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+export function runId(): string {
+  return randomBytes(3).toString('hex');
+}
+
+export type BridgeKind = 'linux' | 'ovs' | 'none';
+
+export class NetFixture {
+  readonly hostNs: string;
+  readonly hostNsPath: string;
+  readonly bridge: string;
+  readonly ovsDb: string;
+  readonly stateDir: string;
+  private readonly namespaces: string[] = [];
+  private readonly pidFiles: string[] = [];
+  private readonly pids: number[] = [];
+  private readonly mounts: string[] = [];
+  private ovs = false;
+
+  private constructor(readonly R: string, readonly W: string, readonly kind: BridgeKind) {
+    this.hostNs = `vh${R}`;
+    this.hostNsPath = `/var/run/netns/vh${R}`;
+    this.bridge = `vb${R}`;
+    this.ovsDb = `unix:${W}/db.sock`;
+    this.stateDir = path.join(W, 'state');
+  }
+
+  get ovsEnv(): NodeJS.ProcessEnv {
+    return { ...process.env, OVS_RUNDIR: this.W, OVS_LOGDIR: this.W, OVS_DBDIR: this.W };
+  }
+
+  static async create(kind: BridgeKind): Promise<NetFixture> {
+    const R = runId();
+    const W = fs.mkdtempSync(path.join(os.tmpdir(), `vt-${R}.`));
+    const f = new NetFixture(R, W, kind);
+    await must('ip', ['netns', 'add', f.hostNs]);
+    f.namespaces.push(f.hostNs);
+    await must('ip', ['-n', f.hostNs, 'link', 'set', 'lo', 'up']);
+    if (kind === 'linux') {
+      await must('ip', ['-n', f.hostNs, 'link', 'add', f.bridge, 'type', 'bridge']);
+      await must('ip', ['-n', f.hostNs, 'link', 'set', f.bridge, 'up']);
+    } else if (kind === 'ovs') {
+      await f.startOvs();
+    }
+    return f;
+  }
+
+  private async startOvs(): Promise<void> {
+    const W = this.W;
+    const env = this.ovsEnv;
+    await must('ovsdb-tool', ['create', `${W}/conf.db`, '/usr/share/openvswitch/vswitch.ovsschema'], { env });
+    this.pidFiles.push(`${W}/ovsdb-server.pid`, `${W}/ovs-vswitchd.pid`);
+    await must('ovsdb-server', [`${W}/conf.db`, `--remote=punix:${W}/db.sock`, `--pidfile=${W}/ovsdb-server.pid`,
+      `--log-file=${W}/ovsdb-server.log`, '-vconsole:off', '--detach'], { env });
+    this.ovs = true;
+    await must('ovs-vsctl', [`--db=${this.ovsDb}`, '--no-wait', 'init'], { env });
+    await must('ovs-vsctl', [`--db=${this.ovsDb}`, '--no-wait', 'set', 'Open_vSwitch', '.', 'other_config:userspace-tso-enable=true'], { env });
+    await must('ip', ['netns', 'exec', this.hostNs, 'ovs-vswitchd', `unix:${W}/db.sock`, `--pidfile=${W}/ovs-vswitchd.pid`,
+      `--log-file=${W}/ovs-vswitchd.log`, '-vconsole:off', '--detach'], { env });
+    await must('ovs-vsctl', [`--db=${this.ovsDb}`, 'add-br', this.bridge, '--', 'set', 'bridge', this.bridge, 'datapath_type=netdev',
+      `other-config:datapath-id=0000${this.R}${this.R}`], { env });
+  }
+
+  /** A fresh namespace `v<tag><R>`; returns its path. */
+  async netns(tag: string): Promise<string> {
+    const name = `v${tag}${this.R}`;
+    await must('ip', ['netns', 'add', name]);
+    this.namespaces.push(name);
+    await must('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+    return `/var/run/netns/${name}`;
+  }
+
+  /** Like Mesos: the namespace bind-mounted at <W>/mesos/<cid>/ns (not under /run/netns). */
+  async mesosNetns(tag: string, containerId: string): Promise<string> {
+    const src = await this.netns(tag);
+    const dir = path.join(this.W, 'mesos', containerId);
+    fs.mkdirSync(dir, { recursive: true });
+    const target = path.join(dir, 'ns');
+    fs.writeFileSync(target, '');
+    await must('mount', ['--bind', src, target]);
+    this.mounts.push(target);
+    return target;
+  }
+
+  async delNetns(pathOrName: string): Promise<void> {
+    if (this.mounts.includes(pathOrName)) {
+      await sh('umount', [pathOrName]);
+      fs.rmSync(pathOrName, { force: true });
+      this.mounts.splice(this.mounts.indexOf(pathOrName), 1);
+      return;
+    }
+    const name = path.basename(pathOrName);
+    await sh('ip', ['netns', 'del', name]);
+  }
+
+  trackPid(pid: number): void {
+    this.pids.push(pid);
+  }
+
+  trackPidFile(file: string): void {
+    this.pidFiles.unshift(file);
+  }
+
+  /** Runs a command inside one of our namespaces. */
+  exec(ns: string, cmd: string, args: string[], opts: { timeoutMs?: number } = {}): Promise<Run> {
+    return sh('nsenter', [`--net=${ns}`, cmd, ...args], opts);
+  }
+
+  async cleanup(): Promise<void> {
+    for (const pid of this.pids) await stopPid(pid);
+    const own = this.pidFiles.filter((p) => !p.includes('ovs'));
+    for (const f of own) await stopPidFile(f);
+    if (this.ovs) await sh('ovs-vsctl', [`--db=${this.ovsDb}`, '--timeout=5', '--if-exists', 'del-br', this.bridge], { env: this.ovsEnv });
+    await stopPidFile(`${this.W}/ovs-vswitchd.pid`);
+    await stopPidFile(`${this.W}/ovsdb-server.pid`);
+    for (const m of this.mounts) await sh('umount', [m]);
+    // Any DHCP client the driver may have left (by pid file under our state dir).
+    const dhcpDir = path.join(this.stateDir, 'dhcp');
+    if (fs.existsSync(dhcpDir)) for (const n of fs.readdirSync(dhcpDir)) if (n.endsWith('.pid')) await stopPidFile(path.join(dhcpDir, n));
+    for (const ns of [...this.namespaces].reverse()) await sh('ip', ['netns', 'del', ns]);
+    fs.rmSync(this.W, { recursive: true, force: true });
+  }
+
+  /** Names carrying the run id that still exist (namespaces, root-namespace links). */
+  async leftovers(): Promise<string[]> {
+    const out: string[] = [];
+    const ns = await sh('ip', ['netns', 'list']);
+    out.push(...ns.stdout.split('\n').map((l) => l.split(' ')[0]).filter((n) => n.includes(this.R)));
+    const links = await sh('ip', ['-o', 'link']);
+    out.push(...links.stdout.split('\n').filter((l) => l.includes(this.R)));
+    return out;
+  }
+}
+
+async function stopPid(pid: number): Promise<void> {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  for (let i = 0; i < 50; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone
+  }
+}
+
+async function stopPidFile(file: string): Promise<void> {
+  let pid = NaN;
+  try {
+    pid = Number(fs.readFileSync(file, 'utf8').trim());
+  } catch {
+    return;
+  }
+  if (Number.isInteger(pid) && pid > 1) await stopPid(pid);
+}
+
+export interface Vnet { url: string; app: FastifyInstance; close: () => Promise<void> }
+
+export const SEED = {
+  networks: [
+    { uuid: 'nw-vnet1', display_name: 'vnet1', ipv4_network: '10.0.0.0', ipv4_prefix: 24, network_mode: 'virtual' },
+    { uuid: 'nw-vnet3', display_name: 'vnet3', ipv4_network: '192.168.0.0', ipv4_prefix: 24, network_mode: 'virtual' },
+  ],
+  ip_range_groups: [{ uuid: 'iprg-vnet1', ip_ranges: [{ begin_ipv4_address: '10.0.0.100', end_ipv4_address: '10.0.0.200' }] }],
+  lease_policies: [{ uuid: 'lp-vnet1', timing: 'immediate', networks: [{ network_uuid: 'nw-vnet1', ip_range_group_uuid: 'iprg-vnet1' }] }],
+};
+
+export async function startVnet(seed: unknown = SEED): Promise<Vnet> {
+  const app = createVnetApiServer();
+  await applyInitFile(app, seed);
+  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  return { url: address, app, close: () => app.close() };
+}
+
+export interface DriverRun extends Run { json: Record<string, unknown> | null }
+
+/** The driver as Mesos runs it: a fresh process, CNI_* env, config on stdin. */
+export async function runDriver(env: Record<string, string | undefined>, stdin: unknown, extraArgs: string[] = []): Promise<DriverRun> {
+  const clean: NodeJS.ProcessEnv = { PATH: PATH_ENV };
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) clean[k] = v;
+  const r = await sh(process.execPath, [DRIVER_BIN, ...extraArgs], { env: clean, input: typeof stdin === 'string' ? stdin : JSON.stringify(stdin) });
+  let json: Record<string, unknown> | null = null;
+  try {
+    json = r.stdout.trim() === '' ? null : (JSON.parse(r.stdout) as Record<string, unknown>);
+  } catch {
+    json = null;
+  }
+  return { ...r, json };
+}
+
+/** Mesos' stdin for one interface: config + args.org.apache.mesos.network_info. */
+export function mesosStdin(conf: Record<string, unknown>, networkInfo: Record<string, unknown>): Record<string, unknown> {
+  return { ...conf, args: { 'org.apache.mesos': { network_info: networkInfo } } };
+}
+
+export function labels(kv: Record<string, string>): { labels: { key: string; value: string }[] } {
+  return { labels: Object.entries(kv).map(([key, value]) => ({ key, value })) };
+}
+
+export function cniEnv(command: string, containerId: string, netns: string | undefined, ifName: string): Record<string, string | undefined> {
+  return { CNI_COMMAND: command, CNI_CONTAINERID: containerId, CNI_NETNS: netns, CNI_IFNAME: ifName, CNI_PATH: '/usr/lib/cni' };
+}

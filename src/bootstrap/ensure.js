@@ -28,6 +28,7 @@ const DEBIAN = {
     'golang-github-appc-cni-dev': '/usr/share/gocode/src/github.com/containernetworking/cni',
     'docker.io': '/usr/sbin/dockerd',
     chromium: '/usr/bin/chromium',
+    curl: '/usr/bin/curl',
   },
   start: {
     iproute2: '/sbin/ip',

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { encodeCall, type Encoding } from '../../src/mesos/codec';
 import type { Call } from '../../src/mesos/types';
-import { call, rawPost, readRecording, startMaster, subscribe, type StartedMaster } from './local-master-harness';
+import { call, rawPost, readRecording, startMaster, subscribe, waitFor, type StartedMaster } from './local-master-harness';
 
 interface Line {
   dir?: string;
@@ -126,7 +126,7 @@ describe('local master: scheduler endpoint refusals', function () {
     const frameworkId = stream.frameworkId;
     const streamId = stream.streamId;
     stream.close();
-    await waitFor(() => m.master.state().frameworks.find((f) => f.id === frameworkId)?.connected === false);
+    await waitFor(() => m.master.state().frameworks.find((f) => f.id === frameworkId)?.connected === false, 'disconnect');
     const reply = await call(m.port, { type: 'REVIVE', framework_id: { value: frameworkId }, revive: {} }, streamId);
     assert.equal(reply.status, 403);
     assert.equal(reply.body, 'Framework is not subscribed');
@@ -162,11 +162,3 @@ describe('local master: leadership', function () {
     stream.close();
   });
 });
-
-async function waitFor(pred: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -218,3 +218,12 @@ export function recordingsDir(): string {
 export function readRecording(name: string): unknown[] {
   return fs.readFileSync(path.join(recordingsDir(), `${name}.jsonl`), 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as unknown);
 }
+
+/** Polls `pred` (state of the master, processes…) until it holds. */
+export async function waitFor(pred: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}

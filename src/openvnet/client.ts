@@ -93,6 +93,8 @@ type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 /** Page size asked for; real OpenVNet ignores paging (30 per answer), see listAll. */
 const PAGE_SIZE = 100;
+/** Transport failures that happen before a request is sent: safe to retry any call. */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 const MAX_PAGES = 1000;
 
 export class OpenVnetClient {
@@ -134,11 +136,16 @@ export class OpenVnetClient {
 
   // ---- transport -------------------------------------------------------------------------
 
-  private async request(method: Method, path: string, form?: FormFields): Promise<unknown> {
+  /**
+   * One call with bounded retries. Calls that are not idempotent (a POST without a uuid, a
+   * lease-policy allocation) are retried only when the request cannot have reached the server.
+   */
+  private async request(method: Method, path: string, form?: FormFields, idempotent = method !== 'POST'): Promise<unknown> {
     let attempt = 0;
     for (;;) {
       attempt++;
       let error: OpenVnetError;
+      let neverSent = false;
       try {
         const res = await this.http.request<string>({
           method,
@@ -151,8 +158,9 @@ export class OpenVnetClient {
         error = parsed;
       } catch (err) {
         error = this.transportError(method, path, err, attempt);
+        neverSent = NOT_CONNECTED.has(String((err as { code?: unknown })?.code));
       }
-      if (!error.retryable || attempt > this.retries) throw error;
+      if (!error.retryable || !(idempotent || neverSent) || attempt > this.retries) throw error;
       const delay = Math.min(this.backoffMs * 2 ** (attempt - 1), this.backoffMs * 30);
       this.logger?.warn({ method, path, code: error.code, status: error.status, attempt, delayMs: delay }, 'OpenVNet call failed, retrying');
       await this.sleep(delay);
@@ -218,7 +226,7 @@ export class OpenVnetClient {
    */
   private async create<T>(path: string, form: FormFields, decode: (v: unknown) => T, getPath?: string): Promise<T> {
     try {
-      return decode(await this.request('POST', path, form));
+      return decode(await this.request('POST', path, form, form.uuid !== undefined));
     } catch (err) {
       if (err instanceof OpenVnetError && err.code === '102' && (err.attempts ?? 1) > 1 && getPath !== undefined) {
         return decode(await this.request('GET', getPath));
@@ -474,7 +482,7 @@ export class OpenVnetClient {
 
   async linkLeasePolicyNetwork(leasePolicyUuid: string, networkUuid: string, ipRangeGroupUuid: string): Promise<void> {
     decodeUuidObject(await this.request('POST', `/lease_policies/${seg(leasePolicyUuid)}/networks/${seg(networkUuid)}`,
-      { ip_range_group_uuid: ipRangeGroupUuid }));
+      { ip_range_group_uuid: ipRangeGroupUuid }, false));
   }
 
   getLeasePolicyNetworks(leasePolicyUuid: string): Promise<LeasePolicyNetwork[]> {
@@ -490,7 +498,7 @@ export class OpenVnetClient {
    * POST /lease_policies/:lp/interfaces/:if, then GET the interface for the new address.
    */
   async allocateFromLeasePolicy(leasePolicyUuid: string, interfaceUuid: string, label?: string): Promise<string> {
-    decodeUuidObject(await this.request('POST', `/lease_policies/${seg(leasePolicyUuid)}/interfaces/${seg(interfaceUuid)}`, { label }));
+    decodeUuidObject(await this.request('POST', `/lease_policies/${seg(leasePolicyUuid)}/interfaces/${seg(interfaceUuid)}`, { label }, false));
     const itf = await this.getInterface(interfaceUuid);
     const newest = itf?.ipLeases.reduce<IpLease | undefined>((a, b) => (a === undefined || b.id > a.id ? b : a), undefined);
     const address = newest?.ipv4Address ?? itf?.ipv4Address;
@@ -507,7 +515,7 @@ export class OpenVnetClient {
   /** Allocates a free address with no interface; attach it later with attachIpLease. */
   async allocateLease(leasePolicyUuid: string, p: { ipLeaseUuid?: string; label?: string } = {}): Promise<IpLease> {
     return decodeIpLease(await this.request('POST', `/lease_policies/${seg(leasePolicyUuid)}/ip_leases`,
-      { ip_lease_uuid: p.ipLeaseUuid, label: p.label }));
+      { ip_lease_uuid: p.ipLeaseUuid, label: p.label }, p.ipLeaseUuid !== undefined));
   }
 
   unlinkLeasePolicyInterface(leasePolicyUuid: string, interfaceUuid: string): Promise<DeleteOutcome> {

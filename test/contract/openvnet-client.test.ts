@@ -239,6 +239,23 @@ describe('openvnet client wire contract', () => {
       assert.equal(itf.ipv4Address, '10.200.0.10');
     });
 
+    it('a create without a uuid is not retried once it may have reached the server', async () => {
+      nock(BASE).post('/api/network_services').reply(503, 'busy');
+      await assert.rejects(client().createNetworkService({ mode: 'dhcp', interfaceUuid: 'if-1' }),
+        (e: unknown) => e instanceof OpenVnetError && e.status === 503 && e.retryable && e.attempts === 1);
+      assert.deepEqual(sleeps, []);
+    });
+
+    it('a lease-policy allocation is retried only when the connection was refused', async () => {
+      nock(BASE).post('/api/lease_policies/lp-1/interfaces/if-1').delay(300).reply(200, { uuid: 'lp-1' });
+      await assert.rejects(client({ timeoutMs: 50 }).allocateFromLeasePolicy('lp-1', 'if-1'),
+        (e: unknown) => e instanceof OpenVnetError && e.code === 'MVN_ERR_OPENVNET_TIMEOUT' && e.attempts === 1);
+      nock(BASE).post('/api/lease_policies/lp-1/interfaces/if-1').replyWithError({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' });
+      nock(BASE).post('/api/lease_policies/lp-1/interfaces/if-1').reply(200, { uuid: 'lp-1' });
+      nock(BASE).get('/api/interfaces/if-1').reply(200, interfaceObject('if-1', '10.200.0.100'));
+      assert.equal(await client().allocateFromLeasePolicy('lp-1', 'if-1'), '10.200.0.100');
+    });
+
     it('a first-attempt 102 on an interface is a real conflict', async () => {
       nock(BASE).post('/api/interfaces').reply(400, err('DuplicateUUID', '102', 'if-1'));
       await assert.rejects(client().createInterface({ uuid: 'if-1', mode: 'vif' }), (e: unknown) => e instanceof OpenVnetError && e.code === '102');

@@ -1,9 +1,329 @@
+// `marathon-vnet serve`: the Marathon-compatible API + scheduler. `startServe` wires the pieces
+// (state store, leader election, Mesos client, scheduler, deployment runner, HTTP API) and is
+// exported for local mode and tests; `registerServe` adds the CLI command.
+import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
+import pino, { type Logger } from 'pino';
+import { Gauge, Registry } from 'prom-client';
+import type { ValidationFacts } from '../apps/types';
+import { AppService } from '../api/app-service';
+import type { ApiContext, ForwardHook, InfoConfig, Leadership, NetworkDirectory, VnetNetwork } from '../api/context';
+import { UpstreamUnavailableError } from '../api/errors';
+import { buildApiServer } from '../api/server';
+import { SchedulerClient } from '../mesos/client';
+import type { Encoding } from '../mesos/codec';
+import type { FrameworkInfo } from '../mesos/types';
+import { OpenVnetClient } from '../openvnet/client';
+import { DeploymentRunner } from '../scheduler/deployment-runner';
+import { EventBus } from '../scheduler/event-bus';
+import { LaunchQueue } from '../scheduler/launch-queue';
+import { Repository } from '../scheduler/repository';
+import { Scheduler, type MesosDriver, type SchedulerOptions } from '../scheduler/scheduler';
+import type { LeaderElection } from '../state/leader-election';
+import { openLeaderElection, openStore } from '../state/open-store';
+import type { StateStore } from '../state/store';
 
-// Placeholder until the serve command lands.
-export function registerServe(program: Command): void {
-  program.command('serve').description('(not yet implemented)').action(() => {
-    process.stderr.write('marathon-vnet serve: not implemented yet\n');
-    process.exitCode = 2;
+export interface ServeOptions {
+  /** `http://host:port`, `host:port` or `zk://…/mesos`. */
+  master: string;
+  /** 0 = any free port. Default 8080. */
+  httpPort?: number;
+  /** Listen address; default 0.0.0.0. */
+  listenHost?: string;
+  /** The name others reach us by (FrameworkInfo.hostname, /v2/leader); default the listen host or the OS hostname. */
+  hostname?: string;
+  /** `file:DIR`, `zk://…`, `memory:`. Default `memory:`. */
+  state?: string;
+  /** Alias of a zk:// `state`. */
+  zk?: string;
+  /** OpenVNet webapi base URL: networks are checked against it and listed at /v2/networks. */
+  openvnet?: string;
+  mesosEncoding?: Encoding;
+  frameworkName?: string;
+  mesosRole?: string;
+  mesosUser?: string;
+  failoverTimeoutSeconds?: number;
+  /** Agent-link network name; null disables it. Default `vnet-agent-link`. */
+  agentLink?: string | null;
+  reconciliationInitialDelayMs?: number;
+  reconciliationIntervalMs?: number;
+  /** Further scheduler tuning (timeouts, housekeeping period, decline filters). */
+  scheduler?: Partial<SchedulerOptions>;
+  /** Serve the web UI under /ui/. Default true. */
+  ui?: boolean;
+  /** pino logger; default a pino logger at `info` to stderr. `false` = silent. */
+  logger?: Logger | false;
+  /** Tests: replaces the Mesos client. */
+  driverFactory?: (frameworkInfo: FrameworkInfo, frameworkId: string | undefined) => MesosDriver;
+  /** Tests: an already opened store (closed by close()). */
+  store?: StateStore;
+  /** HA forwarding hook for non-leaders (a later issue). */
+  forward?: ForwardHook;
+}
+
+export interface ServeHandle {
+  url: string;
+  port: number;
+  repo: Repository;
+  scheduler: Scheduler;
+  runner: DeploymentRunner;
+  bus: EventBus;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_AGENT_LINK = 'vnet-agent-link';
+
+/** `host:port` or `http://host:port/…` → the master's UI URL with a trailing `/` (zk:// → ''). */
+export function masterUiUrl(master: string): string {
+  if (master.startsWith('zk://')) return '';
+  const withScheme = /^https?:\/\//.test(master) ? master : `http://${master}`;
+  try {
+    const u = new URL(withScheme);
+    return `${u.protocol}//${u.host}/`;
+  } catch {
+    return '';
+  }
+}
+
+/** OpenVNet networks, cached briefly: validation asks on every write. */
+class CachedNetworks implements NetworkDirectory {
+  private cached: { at: number; list: VnetNetwork[] } | undefined;
+  constructor(private readonly client: OpenVnetClient, private readonly ttlMs = 2000) {}
+  async listNetworks(): Promise<VnetNetwork[]> {
+    const now = Date.now();
+    if (this.cached !== undefined && now - this.cached.at < this.ttlMs) return this.cached.list;
+    let list: VnetNetwork[];
+    try {
+      list = (await this.client.listNetworks()).map((n) => ({ uuid: n.uuid, displayName: n.displayName, ipv4Network: n.ipv4Network, ipv4Prefix: n.ipv4Prefix }));
+    } catch (err) {
+      throw new UpstreamUnavailableError(`OpenVNet API unavailable: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    this.cached = { at: now, list };
+    return list;
+  }
+  lastKnown(): Map<string, { subnet: string }> | undefined {
+    if (this.cached === undefined) return undefined;
+    return new Map(this.cached.list.map((n) => [n.uuid, { subnet: `${n.ipv4Network}/${n.ipv4Prefix}` }]));
+  }
+}
+
+function electionView(e: LeaderElection): Leadership {
+  return {
+    isLeader: () => e.isLeader,
+    leader: () => e.currentLeader() ?? undefined,
+    abdicate: () => e.abdicate(),
+  };
+}
+
+export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
+  const log: Logger = opts.logger === false ? pino({ level: 'silent' }) : opts.logger ?? pino({ name: 'marathon-vnet' }, pino.destination(2));
+  const stateUrl = opts.zk ?? opts.state ?? 'memory:';
+  const listenHost = opts.listenHost ?? '0.0.0.0';
+  const store = opts.store ?? await openStore(stateUrl);
+  const bus = new EventBus();
+  const repo = new Repository(store, { error: (o, m) => log.error(o, m) });
+  const queue = new LaunchQueue();
+  const agentLink = opts.agentLink === undefined ? DEFAULT_AGENT_LINK : opts.agentLink;
+  const role = opts.mesosRole ?? '*';
+  const networks = opts.openvnet !== undefined ? new CachedNetworks(new OpenVnetClient({ baseUrl: opts.openvnet })) : undefined;
+  const schedLog = log.child({ component: 'scheduler' });
+  const logShim = {
+    debug: (o: object, m?: string) => schedLog.debug(o, m),
+    info: (o: object, m?: string) => schedLog.info(o, m),
+    warn: (o: object, m?: string) => schedLog.warn(o, m),
+    error: (o: object, m?: string) => schedLog.error(o, m),
+  };
+
+  let election: LeaderElection | undefined;
+  let driver: MesosDriver | undefined;
+
+  const scheduler = new Scheduler({
+    repo, bus, queue, log: logShim, now: Date.now, newUuid: randomUUID,
+    driver: undefined as unknown as MesosDriver,
+    networks: () => networks?.lastKnown(),
+  }, {
+    role,
+    agentLink,
+    ...(opts.reconciliationInitialDelayMs !== undefined ? { reconciliationInitialDelayMs: opts.reconciliationInitialDelayMs } : {}),
+    ...(opts.reconciliationIntervalMs !== undefined ? { reconciliationIntervalMs: opts.reconciliationIntervalMs } : {}),
+    ...opts.scheduler,
   });
+  const runner = new DeploymentRunner({ repo, bus, scheduler, queue, log: logShim });
+  scheduler.setObserver(runner);
+
+  const facts = async (): Promise<ValidationFacts> => {
+    const f: ValidationFacts = {};
+    if (agentLink !== null) f.agentLink = agentLink;
+    if (networks !== undefined) {
+      const list = await networks.listNetworks();
+      f.networks = new Map(list.map((n) => [n.uuid, { subnet: `${n.ipv4Network}/${n.ipv4Prefix}` }]));
+    }
+    return f;
+  };
+  const service = new AppService({ repo, runner, scheduler, bus, now: Date.now, newUuid: randomUUID, facts });
+
+  const metrics = new Registry();
+  new Gauge({ name: 'marathon_apps', help: 'Apps stored', registers: [metrics], collect() { this.set(repo.apps.size); } });
+  new Gauge({
+    name: 'marathon_instances', help: 'Instances by condition', labelNames: ['condition'], registers: [metrics],
+    collect() {
+      this.reset();
+      const counts = new Map<string, number>();
+      for (const i of repo.instances.values()) counts.set(i.condition, (counts.get(i.condition) ?? 0) + 1);
+      for (const [condition, n] of counts) this.set({ condition }, n);
+    },
+  });
+  new Gauge({ name: 'marathon_deployments', help: 'Running deployments', registers: [metrics], collect() { this.set(repo.deployments.size); } });
+  new Gauge({
+    name: 'marathon_mesos_calls', help: 'Mesos traffic counters', labelNames: ['kind'], registers: [metrics],
+    collect() { for (const [kind, n] of Object.entries(scheduler.counters)) this.set({ kind }, n); },
+  });
+  new Gauge({ name: 'marathon_event_stream_listeners', help: 'Event bus listeners', registers: [metrics], collect() { this.set(bus.listenerCount()); } });
+
+  const info: InfoConfig = {
+    master: opts.master,
+    failoverTimeoutSeconds: opts.failoverTimeoutSeconds ?? 604800,
+    frameworkName: opts.frameworkName ?? 'marathon',
+    hostname: opts.hostname ?? (listenHost === '0.0.0.0' || listenHost === '::' ? (process.env.HOSTNAME ?? '127.0.0.1') : listenHost),
+    httpPort: opts.httpPort ?? 8080,
+    mesosRole: role,
+    mesosUser: opts.mesosUser ?? 'root',
+    mesosBridgeName: 'mesos-bridge',
+    reconciliationInitialDelayMs: scheduler.options.reconciliationInitialDelayMs,
+    reconciliationIntervalMs: scheduler.options.reconciliationIntervalMs,
+    taskLaunchTimeoutMs: scheduler.options.launchTimeoutMs,
+    mesosLeaderUiUrl: masterUiUrl(opts.master),
+    webuiUrl: null,
+    zk: stateUrl.startsWith('zk://') ? stateUrl : null,
+    zkMaxVersions: 50,
+    buildref: 'marathon-vnet',
+  };
+  bus.subscribe((e) => {
+    if ((e.eventType === 'scheduler_registered_event' || e.eventType === 'scheduler_reregistered_event') && typeof e.master === 'string') {
+      info.mesosLeaderUiUrl = masterUiUrl(e.master) || info.mesosLeaderUiUrl;
+    }
+  });
+
+  // Leadership is known only once we listen (our host:port is the candidate id).
+  let leadership: Leadership = { isLeader: () => false, leader: () => undefined, abdicate: async () => undefined };
+  const ctx: ApiContext = {
+    repo, scheduler, runner, service, bus, queue, info, metrics, agentLink, now: Date.now,
+    get leadership() { return leadership; },
+    ...(networks !== undefined ? { networks } : {}),
+    ...(opts.forward !== undefined ? { forward: opts.forward } : {}),
+  };
+  const app = await buildApiServer(ctx, { logger: opts.logger === false ? false : log, ui: opts.ui ?? true });
+  await app.listen({ port: opts.httpPort ?? 8080, host: listenHost });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : opts.httpPort ?? 8080;
+  info.httpPort = port;
+  if (opts.hostname === undefined && listenHost !== '0.0.0.0' && listenHost !== '::') info.hostname = listenHost;
+  const self = `${info.hostname}:${port}`;
+  const webui = `http://${self}`;
+  info.webuiUrl = webui;
+
+  const frameworkInfo = (): FrameworkInfo => ({
+    user: info.mesosUser,
+    name: info.frameworkName,
+    failover_timeout: info.failoverTimeoutSeconds,
+    checkpoint: true,
+    roles: [role],
+    hostname: info.hostname,
+    webui_url: webui,
+    capabilities: [{ type: 'MULTI_ROLE' }, { type: 'PARTITION_AWARE' }, { type: 'TASK_KILLING_STATE' }, { type: 'REGION_AWARE' }],
+  });
+  const makeDriver = (frameworkId: string | undefined): MesosDriver => opts.driverFactory !== undefined
+    ? opts.driverFactory(frameworkInfo(), frameworkId)
+    : new SchedulerClient({
+      master: opts.master, encoding: opts.mesosEncoding ?? 'json', frameworkInfo: frameworkInfo(), frameworkId,
+      logger: logShim,
+    });
+
+  let leading: Promise<void> = Promise.resolve();
+  const becomeLeader = async (): Promise<void> => {
+    await repo.load();
+    driver = makeDriver(repo.frameworkId);
+    scheduler.start(driver);
+    runner.resume();
+    log.info({ frameworkId: repo.frameworkId ?? null, apps: repo.apps.size, instances: repo.instances.size }, 'leading: state loaded, subscribing to Mesos');
+  };
+  const loseLeadership = async (): Promise<void> => {
+    await scheduler.stop();
+    driver = undefined;
+    log.warn({}, 'leadership lost: scheduler stopped');
+  };
+
+  election = opts.store === undefined ? await openLeaderElection(stateUrl, { id: self }) : await openLeaderElection('memory:', { id: self });
+  const e = election;
+  leadership = electionView(e);
+  e.on('elected', () => { leading = leading.then(becomeLeader).catch((err: unknown) => log.error({ err }, 'could not take over as leader')); });
+  e.on('defeated', () => { leading = leading.then(loseLeadership).catch((err: unknown) => log.error({ err }, 'stop after defeat failed')); });
+  if (e.isLeader) leading = leading.then(becomeLeader).catch((err: unknown) => log.error({ err }, 'could not take over as leader'));
+  await leading;
+
+  const url = `http://${listenHost === '0.0.0.0' ? '127.0.0.1' : listenHost === '::' ? '[::1]' : listenHost}:${port}`;
+  log.info({ url, master: opts.master, state: stateUrl.replace(/\/\/[^@/]*@/, '//***@') }, `marathon-vnet listening on ${url}`);
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      await leading;
+      await scheduler.stop();
+      await app.close();
+      await runner.flush();
+      await repo.flush();
+      await e.close();
+      await store.close();
+    })();
+    return closing;
+  };
+  return { url, port, repo, scheduler, runner, bus, close };
+}
+
+function parseIntOption(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`not a non-negative integer: ${v}`);
+  return n;
+}
+
+export function registerServe(program: Command): void {
+  program.command('serve')
+    .description('Run the Marathon-compatible API and Mesos scheduler')
+    .requiredOption('--master <url>', 'Mesos master: http://host:port, host:port or zk://host:port/mesos')
+    .option('--http-port <port>', 'HTTP API port', parseIntOption, 8080)
+    .option('--listen <address>', 'listen address', '0.0.0.0')
+    .option('--hostname <name>', 'hostname advertised to Mesos and other instances')
+    .option('--state <url>', 'state store: file:DIR, zk://host:port/path or memory:', 'file:./marathon-vnet-state')
+    .option('--zk <url>', 'ZooKeeper state store (alias of --state zk://…)')
+    .option('--openvnet <url>', 'OpenVNet webapi base URL, e.g. http://vnmgr:9090')
+    .option('--mesos-encoding <encoding>', 'json or protobuf', 'json')
+    .option('--framework-name <name>', 'framework name', 'marathon')
+    .option('--mesos-role <role>', 'Mesos role', '*')
+    .option('--mesos-user <user>', 'user tasks run as', 'root')
+    .option('--failover-timeout <seconds>', 'framework failover timeout (s)', parseIntOption, 604800)
+    .option('--agent-link <name>', 'agent-link network appended to tasks with networkInterfaces', DEFAULT_AGENT_LINK)
+    .option('--no-agent-link', 'do not append the agent-link network')
+    .option('--reconciliation-initial-delay <ms>', 'first reconciliation after (ms)', parseIntOption, 15000)
+    .option('--reconciliation-interval <ms>', 'reconciliation period (ms)', parseIntOption, 600000)
+    .option('--no-ui', 'do not serve the web UI under /ui/')
+    .option('--log-level <level>', 'pino log level', 'info')
+    .action(async (o: {
+      master: string; httpPort: number; listen: string; hostname?: string; state: string; zk?: string; openvnet?: string;
+      mesosEncoding: string; frameworkName: string; mesosRole: string; mesosUser: string; failoverTimeout: number;
+      agentLink: string | false; reconciliationInitialDelay: number; reconciliationInterval: number; ui: boolean; logLevel: string;
+    }) => {
+      if (o.mesosEncoding !== 'json' && o.mesosEncoding !== 'protobuf') throw new Error('--mesos-encoding must be json or protobuf');
+      const logger = pino({ name: 'marathon-vnet', level: o.logLevel }, pino.destination(2));
+      const handle = await startServe({
+        master: o.master, httpPort: o.httpPort, listenHost: o.listen, hostname: o.hostname, state: o.state, zk: o.zk,
+        openvnet: o.openvnet, mesosEncoding: o.mesosEncoding, frameworkName: o.frameworkName, mesosRole: o.mesosRole,
+        mesosUser: o.mesosUser, failoverTimeoutSeconds: o.failoverTimeout, agentLink: o.agentLink === false ? null : o.agentLink,
+        reconciliationInitialDelayMs: o.reconciliationInitialDelay, reconciliationIntervalMs: o.reconciliationInterval,
+        ui: o.ui, logger,
+      });
+      process.stdout.write(`marathon-vnet serve listening on ${handle.url} (master ${o.master})\n`);
+      const stop = (): void => { void handle.close().then(() => process.exit(0)); };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
 }

@@ -1,0 +1,404 @@
+// The API's write side: parse → normalise → validate (incl. networkInterfaces and held
+// addresses) → version → plan → store (apps, deployment and address claims in one transaction)
+// → start the deployment. Writes are serialised in this process; the store's atomic claims guard
+// addresses across processes.
+import { classifyChange, mergePartial } from '../apps/diff';
+import { canonicalAppId, normalizeApp } from '../apps/normalize';
+import type { AppDefinition, HeldAddress, JsonObject, ValidationFacts, Violation } from '../apps/types';
+import { checkAddressConflicts, toMarathonDetails, validateApp } from '../apps/validate';
+import { nextVersion, type AppVersion, type ChangeKind } from '../deploy/app-version';
+import { planDeployment, type DeploymentPlan, type DeploymentRecord } from '../deploy/plan';
+import { addressAt, poolOf } from '../network/ipam-pool';
+import { formatIPv4 } from '../network/ipv4';
+import type { DeploymentRunner } from '../scheduler/deployment-runner';
+import type { EventBus } from '../scheduler/event-bus';
+import type { Instance } from '../scheduler/instance';
+import type { Repository } from '../scheduler/repository';
+import type { Scheduler } from '../scheduler/scheduler';
+import { AddressHeldError as StoreAddressHeldError, StoreUnavailableError as StoreDown } from '../state/store';
+import {
+  AddressHeldError, AppExistsError, AppLockedError, AppNotFoundError, DeploymentNotFoundError, GroupExistsError,
+  GroupNotFoundError, IllegalArgumentError, JsonTypeError, StoreUnavailableError, ValidationError,
+} from './errors';
+
+export interface AppServiceDeps {
+  repo: Repository;
+  runner: DeploymentRunner;
+  scheduler: Scheduler;
+  bus: EventBus;
+  now: () => number;
+  newUuid: () => string;
+  /** Facts for validation (OpenVNet networks, agent-link name). */
+  facts: () => Promise<ValidationFacts>;
+  mesosBridgeName?: string;
+}
+
+export interface DeploymentResult { plan: DeploymentPlan; created?: boolean }
+
+export interface RequestMeta { clientIp: string; uri: string }
+
+function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Violations → the right error: JSON type mismatches are 400 "Invalid JSON", the rest 422. */
+export function violationsError(violations: readonly Violation[]): JsonTypeError | ValidationError {
+  const typeErrors = violations.filter((v) => v.kind === 'type');
+  if (typeErrors.length > 0) return new JsonTypeError(toMarathonDetails(typeErrors));
+  return new ValidationError(toMarathonDetails(violations));
+}
+
+/** `/a/b` is inside group `/a` (and `/`). */
+export function inGroup(appId: string, groupId: string): boolean {
+  if (groupId === '/') return true;
+  return appId === groupId || appId.startsWith(`${groupId}/`);
+}
+
+/** A tiny FIFO mutex: API writes run one at a time. */
+class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(fn);
+    this.tail = result.then(() => undefined, () => undefined);
+    return result;
+  }
+}
+
+export class AppService {
+  private readonly mutex = new Mutex();
+  /** Groups created explicitly without apps (kept in memory only). */
+  readonly emptyGroups = new Set<string>();
+
+  constructor(private readonly deps: AppServiceDeps) {}
+
+  private nowIso(): string {
+    return new Date(this.deps.now()).toISOString();
+  }
+
+  // ---- parsing --------------------------------------------------------------------------------
+
+  /** Normalises and validates one app body; throws 400/422. */
+  async parseApp(raw: unknown, parentGroup = '/'): Promise<AppDefinition> {
+    const n = normalizeApp(raw, { parentGroup, mesosBridgeName: this.deps.mesosBridgeName });
+    if ('violations' in n) throw violationsError(n.violations);
+    const facts = await this.deps.facts();
+    const violations = validateApp(n.app, facts);
+    if (violations.length > 0) throw violationsError(violations);
+    return n.app;
+  }
+
+  /** 409 when another app holds a static address this app needs. */
+  private checkHeld(app: AppDefinition): void {
+    const conflicts = checkAddressConflicts(app, this.deps.repo.heldAddresses());
+    const c = conflicts[0];
+    if (c !== undefined) throw new AddressHeldError(c.network, c.address, `${c.holder.appId} (instance slot ${c.holder.slot})`, c.path);
+  }
+
+  /** Claims for slots 0..instances-1 of each app's static pools that are not yet claimed. */
+  private claimsFor(apps: readonly AppDefinition[]): HeldAddress[] {
+    const out: HeldAddress[] = [];
+    for (const app of apps) {
+      for (const iface of app.container?.networkInterfaces ?? []) {
+        const pool = poolOf(iface);
+        if (pool === undefined) continue;
+        for (let slot = 0; slot < app.instances; slot++) {
+          const a = addressAt(pool, slot);
+          if (a === undefined) continue;
+          const address = formatIPv4(a);
+          const existing = this.deps.repo.claims.get(`${iface.networkName} ${address}`);
+          if (existing !== undefined && existing.holder.appId === app.id && existing.holder.slot === slot) continue;
+          out.push({ network: iface.networkName, address, holder: { appId: app.id, slot } });
+        }
+      }
+    }
+    return out;
+  }
+
+  // ---- the one write path ------------------------------------------------------------------------
+
+  /**
+   * Replaces the apps in `changes` (null = remove) and runs the resulting plan. Must be called
+   * inside the mutex.
+   */
+  private async deploy(
+    changes: Map<string, AppVersion | null>,
+    opts: { force: boolean; restart?: Set<string>; sentenced?: Map<string, string[]> },
+  ): Promise<DeploymentPlan> {
+    const { repo, runner } = this.deps;
+    const oldApps = new Map(repo.apps);
+    const newApps = new Map(repo.apps);
+    for (const [id, v] of changes) {
+      if (v === null) newApps.delete(id);
+      else newApps.set(id, v);
+    }
+    const plan = planDeployment({
+      oldApps, newApps, now: this.nowIso(), newId: this.deps.newUuid, classify: classifyChange,
+      restart: opts.restart, sentenced: opts.sentenced,
+    });
+    const conflicts = runner.conflicting(plan.affectedApps);
+    if (conflicts.length > 0 && !opts.force) throw new AppLockedError(conflicts.map((d) => ({ id: d.plan.id })));
+    const changed = [...changes.values()].filter((v): v is AppVersion => v !== null);
+    for (const v of changed) this.checkHeld(v.app);
+    const claim = this.claimsFor(changed.map((v) => v.app));
+    const record: DeploymentRecord = { plan, currentStep: 0, startedAt: this.nowIso() };
+    try {
+      await repo.commit({
+        putApps: changed,
+        deleteApps: [...changes].filter(([, v]) => v === null).map(([id]) => id),
+        putDeployments: [record],
+        claim,
+      });
+    } catch (err) {
+      if (err instanceof StoreAddressHeldError) {
+        const holder = isObject(err.holder) && typeof err.holder.appId === 'string' ? `${err.holder.appId} (instance slot ${String(err.holder.slot)})` : JSON.stringify(err.holder);
+        throw new AddressHeldError(err.network, err.address, holder);
+      }
+      if (err instanceof StoreDown) throw new StoreUnavailableError(err.message);
+      throw err;
+    }
+    for (const d of conflicts) runner.cancel(d.plan.id);
+    for (const id of plan.affectedApps) {
+      const g = id.slice(0, Math.max(1, id.lastIndexOf('/')));
+      this.emptyGroups.delete(g);
+    }
+    runner.start(record);
+    this.deps.bus.publish('group_change_success', { groupId: '/', version: plan.version });
+    return plan;
+  }
+
+  // ---- apps -------------------------------------------------------------------------------------
+
+  createApp(raw: unknown, meta: RequestMeta, force = false): Promise<{ version: AppVersion; plan: DeploymentPlan }> {
+    return this.mutex.run(async () => {
+      const app = await this.parseApp(raw);
+      if (this.deps.repo.apps.has(app.id)) throw new AppExistsError(app.id);
+      const version = nextVersion(undefined, app, 'create', this.nowIso());
+      const plan = await this.deploy(new Map([[app.id, version]]), { force });
+      this.deps.bus.publish('api_post_event', { clientIp: meta.clientIp, uri: meta.uri, appDefinition: { ...app, version: version.version } });
+      return { version, plan };
+    });
+  }
+
+  /** The version an update body produces (no side effects). */
+  private async updatedVersion(id: string, raw: unknown, partial: boolean): Promise<{ version: AppVersion; created: boolean }> {
+    if (!isObject(raw)) throw violationsError([{ path: '/', message: 'error.expected.jsobject', kind: 'type' }]);
+    if (typeof raw.id === 'string' && raw.id !== '' && canonicalAppId(raw.id) !== id) {
+      throw new ValidationError([{ path: '/id', errors: [`The path id ${id} does not match the body id ${canonicalAppId(raw.id)}`] }]);
+    }
+    const current = this.deps.repo.apps.get(id);
+    const body: JsonObject = { ...raw, id };
+    const source = current !== undefined && partial ? mergePartial(current.app, body) : body;
+    const app = await this.parseApp(source);
+    if (current === undefined) return { version: nextVersion(undefined, app, 'create', this.nowIso()), created: true };
+    const kind: ChangeKind = classifyChange(current.app, app);
+    return { version: nextVersion(current, app, kind, this.nowIso()), created: false };
+  }
+
+  updateApp(id: string, raw: unknown, opts: { partial: boolean; force: boolean; allowCreate: boolean; meta: RequestMeta }): Promise<DeploymentResult> {
+    return this.mutex.run(async () => {
+      if (!opts.allowCreate && !this.deps.repo.apps.has(id)) throw new AppNotFoundError(id);
+      const { version, created } = await this.updatedVersion(id, raw, opts.partial);
+      const plan = await this.deploy(new Map([[id, version]]), { force: opts.force });
+      this.deps.bus.publish('api_post_event', { clientIp: opts.meta.clientIp, uri: opts.meta.uri, appDefinition: { ...version.app, version: version.version } });
+      return { plan, created };
+    });
+  }
+
+  updateApps(raw: unknown, opts: { partial: boolean; force: boolean; meta: RequestMeta }): Promise<DeploymentResult> {
+    return this.mutex.run(async () => {
+      if (!Array.isArray(raw)) throw violationsError([{ path: '/', message: 'error.expected.jsarray', kind: 'type' }]);
+      const changes = new Map<string, AppVersion | null>();
+      const details: Array<{ path: string; errors: string[] }> = [];
+      for (const [index, item] of raw.entries()) {
+        if (!isObject(item) || typeof item.id !== 'string' || item.id === '') {
+          details.push({ path: `(${index})/id`, errors: ['error.path.missing'] });
+          continue;
+        }
+        const id = canonicalAppId(item.id);
+        try {
+          changes.set(id, (await this.updatedVersion(id, item, opts.partial)).version);
+        } catch (err) {
+          if (err instanceof ValidationError || err instanceof JsonTypeError) {
+            for (const d of err.details) details.push({ path: `(${index})${d.path === '/' ? '' : d.path}`, errors: d.errors });
+          } else throw err;
+        }
+      }
+      if (details.length > 0) throw new ValidationError(details);
+      const plan = await this.deploy(changes, { force: opts.force });
+      return { plan };
+    });
+  }
+
+  deleteApp(id: string, force: boolean): Promise<DeploymentPlan> {
+    return this.mutex.run(async () => {
+      if (!this.deps.repo.apps.has(id)) throw new AppNotFoundError(id);
+      const plan = await this.deploy(new Map([[id, null]]), { force });
+      this.deps.bus.publish('app_terminated_event', { appId: id });
+      return plan;
+    });
+  }
+
+  restartApp(id: string, force: boolean): Promise<DeploymentPlan> {
+    return this.mutex.run(async () => {
+      const current = this.deps.repo.apps.get(id);
+      if (current === undefined) throw new AppNotFoundError(id);
+      const version = nextVersion(current, current.app, 'restart', this.nowIso());
+      return this.deploy(new Map([[id, version]]), { force, restart: new Set([id]) });
+    });
+  }
+
+  // ---- tasks ------------------------------------------------------------------------------------
+
+  /**
+   * Kills instances. `scale`: the apps' instance counts drop by the number killed (a deployment
+   * with the killed instances sentenced); otherwise they are replaced.
+   */
+  killInstances(instances: readonly Instance[], opts: { scale: boolean; force: boolean; wipe: boolean }): Promise<DeploymentPlan | null> {
+    return this.mutex.run(async () => {
+      const { repo, scheduler } = this.deps;
+      if (opts.scale) {
+        const byApp = new Map<string, string[]>();
+        for (const i of instances) byApp.set(i.appId, [...(byApp.get(i.appId) ?? []), i.instanceId]);
+        const changes = new Map<string, AppVersion | null>();
+        for (const [appId, ids] of byApp) {
+          const current = repo.apps.get(appId);
+          if (current === undefined) continue;
+          const app: AppDefinition = { ...current.app, instances: Math.max(0, current.app.instances - ids.length) };
+          changes.set(appId, nextVersion(current, app, 'scale', this.nowIso()));
+        }
+        return this.deploy(changes, { force: opts.force, sentenced: byApp });
+      }
+      for (const i of instances) {
+        if (opts.wipe) scheduler.wipeInstance(i);
+        else scheduler.killInstance(i, { decommission: false });
+      }
+      return null;
+    });
+  }
+
+  // ---- deployments ------------------------------------------------------------------------------
+
+  /** DELETE /v2/deployments/{id}: force → cancel (null); else a forced rollback deployment. */
+  cancelDeployment(id: string, force: boolean): Promise<DeploymentPlan | null> {
+    return this.mutex.run(async () => {
+      const { repo, runner } = this.deps;
+      const d = repo.deployments.get(id);
+      if (d === undefined) throw new DeploymentNotFoundError(id);
+      if (force) {
+        runner.cancel(id);
+        return null;
+      }
+      const changes = new Map<string, AppVersion | null>();
+      for (const [appId, original] of Object.entries(d.plan.original)) {
+        const current = repo.apps.get(appId);
+        if (original === null) { if (current !== undefined) changes.set(appId, null); continue; }
+        const kind = current === undefined ? 'create' : classifyChange(current.app, original.app);
+        changes.set(appId, nextVersion(current, original.app, kind, this.nowIso()));
+      }
+      return this.deploy(changes, { force: true });
+    });
+  }
+
+  // ---- groups -----------------------------------------------------------------------------------
+
+  private appsIn(groupId: string): AppVersion[] {
+    return [...this.deps.repo.apps.values()].filter((v) => inGroup(v.app.id, groupId));
+  }
+
+  groupExists(groupId: string): boolean {
+    if (groupId === '/') return true;
+    return this.appsIn(groupId).some((v) => v.app.id !== groupId) || this.emptyGroups.has(groupId);
+  }
+
+  /** The apps of a Group body (recursively), ids resolved against their enclosing groups. */
+  private async appsOfGroupBody(body: JsonObject, groupId: string): Promise<AppDefinition[]> {
+    const out: AppDefinition[] = [];
+    const details: Array<{ path: string; errors: string[] }> = [];
+    const walk = async (g: JsonObject, gid: string, path: string): Promise<void> => {
+      const apps = g.apps;
+      if (apps !== undefined && apps !== null) {
+        if (!Array.isArray(apps)) { details.push({ path: `${path}/apps`, errors: ['error.expected.jsarray'] }); return; }
+        for (const [i, raw] of apps.entries()) {
+          try {
+            out.push(await this.parseApp(raw, gid));
+          } catch (err) {
+            if (err instanceof ValidationError || err instanceof JsonTypeError) {
+              for (const d of err.details) details.push({ path: `${path}/apps(${i})${d.path === '/' ? '' : d.path}`, errors: d.errors });
+            } else throw err;
+          }
+        }
+      }
+      const groups = g.groups;
+      if (Array.isArray(groups)) {
+        for (const [i, sub] of groups.entries()) {
+          if (!isObject(sub) || typeof sub.id !== 'string') { details.push({ path: `${path}/groups(${i})/id`, errors: ['error.path.missing'] }); continue; }
+          await walk(sub, canonicalAppId(sub.id, gid), `${path}/groups(${i})`);
+        }
+      }
+    };
+    await walk(body, groupId, '');
+    if (details.length > 0) throw new ValidationError(details);
+    return out;
+  }
+
+  createGroup(raw: unknown, force: boolean): Promise<{ groupId: string; plan: DeploymentPlan }> {
+    return this.mutex.run(async () => {
+      if (!isObject(raw)) throw violationsError([{ path: '/', message: 'error.expected.jsobject', kind: 'type' }]);
+      if (typeof raw.id !== 'string' || raw.id === '') throw new ValidationError([{ path: '/id', errors: ['error.path.missing'] }]);
+      const groupId = canonicalAppId(raw.id);
+      if (groupId !== '/' && this.groupExists(groupId)) throw new GroupExistsError(groupId);
+      const apps = await this.appsOfGroupBody(raw, groupId);
+      const changes = new Map<string, AppVersion | null>();
+      for (const app of apps) {
+        if (this.deps.repo.apps.has(app.id)) throw new AppExistsError(app.id);
+        changes.set(app.id, nextVersion(undefined, app, 'create', this.nowIso()));
+      }
+      const plan = await this.deploy(changes, { force });
+      if (apps.length === 0) this.emptyGroups.add(groupId);
+      return { groupId, plan };
+    });
+  }
+
+  updateGroup(groupId: string, raw: unknown, opts: { force: boolean; dryRun: boolean }): Promise<DeploymentPlan> {
+    return this.mutex.run(async () => {
+      if (!isObject(raw)) throw violationsError([{ path: '/', message: 'error.expected.jsobject', kind: 'type' }]);
+      const changes = new Map<string, AppVersion | null>();
+      if (raw.scaleBy !== undefined) {
+        if (typeof raw.scaleBy !== 'number' || !Number.isFinite(raw.scaleBy) || raw.scaleBy < 0) {
+          throw new IllegalArgumentError('scaleBy must be a non-negative number');
+        }
+        if (!this.groupExists(groupId)) throw new GroupNotFoundError(groupId);
+        for (const v of this.appsIn(groupId)) {
+          const instances = Math.ceil(v.app.instances * raw.scaleBy);
+          changes.set(v.app.id, nextVersion(v, { ...v.app, instances }, 'scale', this.nowIso()));
+        }
+      } else {
+        const apps = await this.appsOfGroupBody(raw, groupId);
+        const wanted = new Set(apps.map((a) => a.id));
+        for (const v of this.appsIn(groupId)) if (!wanted.has(v.app.id)) changes.set(v.app.id, null);
+        for (const app of apps) {
+          const current = this.deps.repo.apps.get(app.id);
+          const kind = current === undefined ? 'create' : classifyChange(current.app, app);
+          if (kind === 'none') continue;
+          changes.set(app.id, nextVersion(current, app, kind, this.nowIso()));
+        }
+      }
+      if (opts.dryRun) {
+        const newApps = new Map(this.deps.repo.apps);
+        for (const [id, v] of changes) { if (v === null) newApps.delete(id); else newApps.set(id, v); }
+        return planDeployment({ oldApps: this.deps.repo.apps, newApps, now: this.nowIso(), newId: this.deps.newUuid, classify: classifyChange });
+      }
+      return this.deploy(changes, { force: opts.force });
+    });
+  }
+
+  deleteGroup(groupId: string, force: boolean): Promise<DeploymentPlan> {
+    return this.mutex.run(async () => {
+      if (!this.groupExists(groupId)) throw new GroupNotFoundError(groupId);
+      const changes = new Map<string, AppVersion | null>();
+      for (const v of this.appsIn(groupId)) changes.set(v.app.id, null);
+      for (const g of [...this.emptyGroups]) if (inGroup(g, groupId)) this.emptyGroups.delete(g);
+      return this.deploy(changes, { force });
+    });
+  }
+}

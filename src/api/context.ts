@@ -1,0 +1,66 @@
+// Everything the route plugins read or call, in one object built by startServe.
+import type { Registry } from 'prom-client';
+import type { DeploymentRunner } from '../scheduler/deployment-runner';
+import type { EventBus } from '../scheduler/event-bus';
+import type { LaunchQueue } from '../scheduler/launch-queue';
+import type { Repository } from '../scheduler/repository';
+import type { Scheduler } from '../scheduler/scheduler';
+import type { AppService } from './app-service';
+
+/** The leader-election object as the API sees it (src/state's LeaderElection / SingleLeader). */
+export interface Leadership {
+  isLeader(): boolean;
+  /** `host:port` of the current leader, undefined when nobody leads. */
+  leader(): string | undefined;
+  /** Gives up leadership (DELETE /v2/leader). */
+  abdicate(): Promise<void>;
+}
+
+/** An OpenVNet network as the API needs it (uuid, subnet). */
+export interface VnetNetwork { uuid: string; displayName: string; ipv4Network: string; ipv4Prefix: number }
+
+export interface NetworkDirectory {
+  listNetworks(): Promise<VnetNetwork[]>;
+}
+
+/** Values /v2/info reports (spec §6.3). */
+export interface InfoConfig {
+  master: string;
+  failoverTimeoutSeconds: number;
+  frameworkName: string;
+  hostname: string;
+  httpPort: number;
+  mesosRole: string;
+  mesosUser: string;
+  mesosBridgeName: string;
+  reconciliationInitialDelayMs: number;
+  reconciliationIntervalMs: number;
+  taskLaunchTimeoutMs: number;
+  mesosLeaderUiUrl: string;
+  webuiUrl: string | null;
+  zk: string | null;
+  zkMaxVersions: number;
+  buildref: string;
+}
+
+/**
+ * A non-leader hands requests to this hook (HA forwarding, a later issue). Return true when the
+ * request was answered; false lets the local handler answer 503.
+ */
+export type ForwardHook = (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply, leader: string) => Promise<boolean>;
+
+export interface ApiContext {
+  repo: Repository;
+  scheduler: Scheduler;
+  runner: DeploymentRunner;
+  service: AppService;
+  bus: EventBus;
+  queue: LaunchQueue;
+  leadership: Leadership;
+  forward?: ForwardHook;
+  info: InfoConfig;
+  metrics: Registry;
+  networks?: NetworkDirectory;
+  agentLink: string | null;
+  now: () => number;
+}

@@ -1,0 +1,238 @@
+// Marathon's response shapes (spec §5.4, §5.5, §3.4, §3.5, §6.4), built from the in-memory
+// state. Pure functions: the routes pass in what they looked up.
+import type { AppVersion } from '../deploy/app-version';
+import type { DeploymentRecord } from '../deploy/plan';
+import { fromStatusNetworkInfos, type TaskNetworkInterface } from '../network/network-info';
+import { planJson } from '../scheduler/deployment-runner';
+import { isLaunched, type Instance, type TaskIpAddress } from '../scheduler/instance';
+import { MARATHON_REASON, type RejectReason } from '../scheduler/match-offer';
+import type { TaskFailure } from '../scheduler/scheduler';
+import type { OfferStats } from '../scheduler/launch-queue';
+
+export interface TaskJson {
+  id: string;
+  appId: string;
+  host: string;
+  slaveId: string;
+  state: string;
+  stagedAt: string | null;
+  startedAt: string | null;
+  version: string;
+  ports: number[];
+  servicePorts: number[];
+  ipAddresses: TaskIpAddress[];
+  healthCheckResults: unknown[];
+  localVolumes: unknown[];
+  role: string;
+  networkInterfaces?: TaskNetworkInterface[];
+}
+
+export function renderTask(i: Instance, agentLink: string | null): TaskJson {
+  const task: TaskJson = {
+    id: i.taskId ?? '',
+    appId: i.appId,
+    host: i.host ?? '',
+    slaveId: i.agentId ?? '',
+    state: i.state ?? 'TASK_STAGING',
+    stagedAt: i.stagedAt,
+    startedAt: i.startedAt,
+    version: i.runSpecVersion,
+    ports: i.ports,
+    servicePorts: i.servicePorts,
+    ipAddresses: i.ipAddresses,
+    healthCheckResults: [],
+    localVolumes: [],
+    role: i.role,
+  };
+  if (i.launchedNetworkInfos.length > 0) {
+    const view = fromStatusNetworkInfos(i.launchedNetworkInfos, i.statusNetworkInfos, agentLink !== null ? { agentLink } : {});
+    task.networkInterfaces = view.networkInterfaces;
+    if (view.ipAddresses.length > 0) task.ipAddresses = view.ipAddresses;
+  }
+  return task;
+}
+
+/** Instances that are Mesos tasks (launched), as Marathon lists tasks. */
+export function tasksOf(instances: readonly Instance[]): Instance[] {
+  return instances.filter((i) => isLaunched(i) && i.taskId !== null);
+}
+
+export interface TaskCounts { tasksStaged: number; tasksRunning: number; tasksHealthy: number; tasksUnhealthy: number }
+
+export function countTasks(instances: readonly Instance[]): TaskCounts {
+  const c: TaskCounts = { tasksStaged: 0, tasksRunning: 0, tasksHealthy: 0, tasksUnhealthy: 0 };
+  for (const i of instances) {
+    if (i.condition === 'Provisioned' || i.condition === 'Staging' || i.condition === 'Starting') c.tasksStaged++;
+    else if (i.condition === 'Running') {
+      c.tasksRunning++;
+      if (i.healthy === true) c.tasksHealthy++;
+      else if (i.healthy === false) c.tasksUnhealthy++;
+    }
+  }
+  return c;
+}
+
+function median(xs: number[]): number {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function statsOf(instances: readonly Instance[], nowMs: number): Record<string, unknown> | undefined {
+  if (instances.length === 0) return undefined;
+  const c = countTasks(instances);
+  const lifetimes = instances.filter((i) => i.startedAt !== null).map((i) => (nowMs - Date.parse(i.startedAt as string)) / 1000);
+  const avg = lifetimes.length === 0 ? 0 : lifetimes.reduce((a, b) => a + b, 0) / lifetimes.length;
+  return {
+    stats: {
+      counts: { staged: c.tasksStaged, running: c.tasksRunning, healthy: c.tasksHealthy, unhealthy: c.tasksUnhealthy },
+      lifeTime: { averageSeconds: avg, medianSeconds: median(lifetimes) },
+    },
+  };
+}
+
+export function renderTaskStats(v: AppVersion, instances: readonly Instance[], nowMs: number): Record<string, unknown> {
+  const tasks = tasksOf(instances);
+  const out: Record<string, unknown> = {};
+  const groups: Array<[string, Instance[]]> = [
+    ['startedAfterLastScaling', tasks.filter((i) => i.stagedAt !== null && i.stagedAt >= v.versionInfo.lastScalingAt)],
+    ['withLatestConfig', tasks.filter((i) => i.configVersion === v.versionInfo.lastConfigChangeAt)],
+    ['withOutdatedConfig', tasks.filter((i) => i.configVersion !== v.versionInfo.lastConfigChangeAt)],
+    ['totalSummary', tasks],
+  ];
+  for (const [name, list] of groups) {
+    const s = statsOf(list, nowMs);
+    if (s !== undefined) out[name] = s;
+  }
+  return out;
+}
+
+export interface AppRenderContext {
+  instances: readonly Instance[];
+  deployments: readonly DeploymentRecord[];
+  lastTaskFailure?: TaskFailure;
+  /** Include `tasks`. */
+  tasks: boolean;
+  /** Include `lastTaskFailure` (when there is one). */
+  lastFailure: boolean;
+  taskStats: boolean;
+  readiness: boolean;
+  agentLink: string | null;
+  nowMs: number;
+}
+
+/** App JSON: the stored definition echoed, plus version fields, counts and deployments always. */
+export function renderApp(v: AppVersion, ctx: AppRenderContext): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    ...v.app,
+    version: v.version,
+    versionInfo: v.versionInfo,
+    ...countTasks(ctx.instances),
+    deployments: ctx.deployments.map((d) => ({ id: d.plan.id })),
+  };
+  if (ctx.tasks) out.tasks = tasksOf(ctx.instances).map((i) => renderTask(i, ctx.agentLink));
+  if (ctx.lastFailure && ctx.lastTaskFailure !== undefined) out.lastTaskFailure = ctx.lastTaskFailure;
+  if (ctx.taskStats) out.taskStats = renderTaskStats(v, ctx.instances, ctx.nowMs);
+  if (ctx.readiness) out.readinessCheckResults = [];
+  return out;
+}
+
+/** A stored version as GET /versions/{ts} shows it (no counts). */
+export function renderAppVersion(v: AppVersion): Record<string, unknown> {
+  return { ...v.app, version: v.version, versionInfo: v.versionInfo };
+}
+
+export function renderDeployment(d: DeploymentRecord): Record<string, unknown> {
+  const step = d.plan.steps[d.currentStep - 1];
+  return {
+    ...planJson(d.plan),
+    currentActions: (step?.actions ?? []).map((a) => ({ action: a.action, app: a.app, readinessCheckResults: [] })),
+    currentStep: Math.max(1, d.currentStep),
+    totalSteps: d.plan.steps.length,
+  };
+}
+
+export interface QueueRenderInput {
+  app: Record<string, unknown>;
+  count: number;
+  role: string;
+  since: string;
+  timeLeftMs: number;
+  stats: OfferStats;
+}
+
+export function renderQueueItem(q: QueueRenderInput): Record<string, unknown> {
+  const reasons = [...q.stats.rejectLastOffers].map(([reason, declined]: [RejectReason, number]) => ({
+    reason: MARATHON_REASON[reason], declined, processed: q.stats.processedOffersCount,
+  }));
+  const summary: Record<string, unknown> = {
+    processedOffersCount: q.stats.processedOffersCount,
+    unusedOffersCount: q.stats.unusedOffersCount,
+    rejectSummaryLastOffers: reasons,
+    rejectSummaryLaunchAttempt: reasons,
+  };
+  if (q.stats.lastUnusedOfferAt !== null) summary.lastUnusedOfferAt = q.stats.lastUnusedOfferAt;
+  if (q.stats.lastUsedOfferAt !== null) summary.lastUsedOfferAt = q.stats.lastUsedOfferAt;
+  return {
+    count: q.count,
+    role: q.role,
+    since: q.since,
+    delay: { timeLeftSeconds: Math.ceil(q.timeLeftMs / 1000), overdue: q.timeLeftMs === 0 },
+    processedOffersSummary: summary,
+    app: q.app,
+  };
+}
+
+// ---- label selectors (GET /v2/apps?label=…) ----------------------------------------------------
+
+export type LabelSelector =
+  | { kind: 'exists'; key: string }
+  | { kind: 'eq' | 'ne'; key: string; value: string }
+  | { kind: 'in' | 'notin'; key: string; values: string[] };
+
+/** Parses `k`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`, comma-separated (AND). Null when malformed. */
+export function parseLabelSelector(text: string): LabelSelector[] | null {
+  const parts: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const ch of text) {
+    if (ch === '(') depth++;
+    if (ch === ')') depth--;
+    if (ch === ',' && depth === 0) { parts.push(cur); cur = ''; continue; }
+    cur += ch;
+  }
+  parts.push(cur);
+  const out: LabelSelector[] = [];
+  for (const raw of parts) {
+    const p = raw.trim();
+    if (p === '') return null;
+    let m = /^(.+?)\s+(in|notin)\s+\((.*)\)$/.exec(p);
+    if (m !== null) {
+      out.push({ kind: m[2] === 'in' ? 'in' : 'notin', key: m[1].trim(), values: m[3].split(',').map((s) => s.trim()) });
+      continue;
+    }
+    m = /^(.+?)\s*(==|!=)\s*(.*)$/.exec(p);
+    if (m !== null) {
+      out.push({ kind: m[2] === '==' ? 'eq' : 'ne', key: m[1].trim(), value: m[3].trim() });
+      continue;
+    }
+    if (/[\s()=!]/.test(p)) return null;
+    out.push({ kind: 'exists', key: p });
+  }
+  return out;
+}
+
+export function matchesLabels(labels: Record<string, string>, selectors: readonly LabelSelector[]): boolean {
+  return selectors.every((s) => {
+    const v = labels[s.key];
+    switch (s.kind) {
+      case 'exists': return v !== undefined;
+      case 'eq': return v === s.value;
+      case 'ne': return v !== s.value;
+      case 'in': return v !== undefined && s.values.includes(v);
+      case 'notin': return v === undefined || !s.values.includes(v);
+      default: return false;
+    }
+  });
+}

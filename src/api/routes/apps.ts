@@ -1,0 +1,205 @@
+// /v2/apps and everything under it (spec §2, §3.1, §3.2).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppVersion } from '../../deploy/app-version';
+import { inGroup } from '../app-service';
+import type { ApiContext } from '../context';
+import { AppNotFoundError, AppVersionNotFoundError, IllegalArgumentError, TaskNotFoundError } from '../errors';
+import { boolParam, clientIp, listParam, pathId, queryOf, sendDeployment, stringParam, type Query } from '../http';
+import { matchesLabels, parseLabelSelector, renderApp, renderAppVersion, renderTask, tasksOf } from '../render';
+import type { Instance } from '../../scheduler/instance';
+
+type Target =
+  | { kind: 'app'; id: string }
+  | { kind: 'groupApps'; group: string }
+  | { kind: 'restart'; id: string }
+  | { kind: 'tasks'; id: string }
+  | { kind: 'task'; id: string; taskId: string }
+  | { kind: 'versions'; id: string }
+  | { kind: 'version'; id: string; version: string };
+
+/** Splits `/v2/apps/<rest>` into what it addresses; an existing app id wins over suffix forms. */
+export function parseAppsPath(rest: string, appExists: (id: string) => boolean): Target {
+  const segments = rest.split('/').filter((s) => s !== '').map((s) => {
+    try { return decodeURIComponent(s); } catch { return s; }
+  });
+  const whole = `/${segments.join('/')}`;
+  const last = segments[segments.length - 1];
+  const prev = segments[segments.length - 2];
+  const head = (n: number): string => `/${segments.slice(0, segments.length - n).join('/')}`;
+  if (last === '*') return { kind: 'groupApps', group: head(1) };
+  if (appExists(whole)) return { kind: 'app', id: whole };
+  if (last === 'restart' && segments.length > 1) return { kind: 'restart', id: head(1) };
+  if (last === 'tasks' && segments.length > 1) return { kind: 'tasks', id: head(1) };
+  if (last === 'versions' && segments.length > 1) return { kind: 'versions', id: head(1) };
+  if (prev === 'tasks' && segments.length > 2) return { kind: 'task', id: head(2), taskId: last ?? '' };
+  if (prev === 'versions' && segments.length > 2) return { kind: 'version', id: head(2), version: last ?? '' };
+  return { kind: 'app', id: whole };
+}
+
+function embedsOf(q: Query): Set<string> {
+  return new Set(listParam(q, 'embed'));
+}
+
+export function renderAppFor(ctx: ApiContext, v: AppVersion, opts: { tasks: boolean; lastFailure: boolean; taskStats: boolean; readiness: boolean }): Record<string, unknown> {
+  return renderApp(v, {
+    instances: ctx.repo.instancesOf(v.app.id),
+    deployments: ctx.runner.deploymentsOf(v.app.id),
+    lastTaskFailure: ctx.scheduler.lastTaskFailure.get(v.app.id),
+    agentLink: ctx.agentLink,
+    nowMs: ctx.now(),
+    ...opts,
+  });
+}
+
+function listEmbeds(embed: Set<string>): { tasks: boolean; lastFailure: boolean; taskStats: boolean; readiness: boolean } {
+  return {
+    tasks: embed.has('apps.tasks'),
+    lastFailure: embed.has('apps.lastTaskFailure'),
+    taskStats: embed.has('apps.taskStats'),
+    readiness: embed.has('apps.readiness'),
+  };
+}
+
+function requireApp(ctx: ApiContext, id: string): AppVersion {
+  const v = ctx.repo.apps.get(id);
+  if (v === undefined) throw new AppNotFoundError(id);
+  return v;
+}
+
+function meta(req: FastifyRequest): { clientIp: string; uri: string } {
+  return { clientIp: clientIp(req), uri: req.url.split('?')[0] ?? req.url };
+}
+
+/** Tasks of an app on a host (or all), for DELETE /v2/apps/{id}/tasks. */
+function tasksToKill(ctx: ApiContext, appId: string, host: string | undefined): Instance[] {
+  return tasksOf(ctx.repo.instancesOf(appId)).filter((i) => host === undefined || i.host === host);
+}
+
+export async function appRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+  app.get('/v2/apps', async (req) => {
+    const q = queryOf(req);
+    const idFilter = stringParam(q, 'id')?.toLowerCase();
+    const cmdFilter = stringParam(q, 'cmd');
+    const labelText = stringParam(q, 'label');
+    const selectors = labelText === undefined ? [] : parseLabelSelector(labelText);
+    if (selectors === null) throw new IllegalArgumentError(`Invalid label selector: ${labelText ?? ''}`);
+    const embed = listEmbeds(embedsOf(q));
+    const apps = [...ctx.repo.apps.values()]
+      .filter((v) => idFilter === undefined || v.app.id.toLowerCase().includes(idFilter))
+      .filter((v) => cmdFilter === undefined || (v.app.cmd ?? '').includes(cmdFilter))
+      .filter((v) => matchesLabels(v.app.labels, selectors))
+      .sort((a, b) => a.app.id.localeCompare(b.app.id))
+      .map((v) => renderAppFor(ctx, v, embed));
+    return { apps };
+  });
+
+  app.post('/v2/apps', async (req, reply) => {
+    const q = queryOf(req);
+    const { version, plan } = await ctx.service.createApp(req.body, meta(req), boolParam(q, 'force', false));
+    const body = renderAppFor(ctx, version, { tasks: false, lastFailure: false, taskStats: false, readiness: false });
+    body.deployments = [{ id: plan.id }];
+    return reply.code(201).header('Location', `/v2/apps${version.app.id}`).header('Marathon-Deployment-Id', plan.id).send(body);
+  });
+
+  const bulk = async (req: FastifyRequest, reply: FastifyReply, partialDefault: boolean): Promise<FastifyReply> => {
+    const q = queryOf(req);
+    const partial = req.method === 'PATCH' ? true : boolParam(q, 'partialUpdate', partialDefault);
+    const { plan } = await ctx.service.updateApps(req.body, { partial, force: boolParam(q, 'force', false), meta: meta(req) });
+    return sendDeployment(reply, plan);
+  };
+  app.put('/v2/apps', async (req, reply) => bulk(req, reply, true));
+  app.patch('/v2/apps', async (req, reply) => bulk(req, reply, true));
+
+  const exists = (id: string): boolean => ctx.repo.apps.has(id);
+
+  app.get('/v2/apps/*', async (req, reply) => {
+    const t = parseAppsPath((req.params as { '*': string })['*'], exists);
+    const q = queryOf(req);
+    switch (t.kind) {
+      case 'groupApps': {
+        const embed = listEmbeds(embedsOf(q));
+        const apps = [...ctx.repo.apps.values()].filter((v) => inGroup(v.app.id, t.group)).map((v) => renderAppFor(ctx, v, embed));
+        return reply.send({ '*': apps });
+      }
+      case 'app': {
+        const v = requireApp(ctx, t.id);
+        const embed = embedsOf(q);
+        return reply.send({
+          app: renderAppFor(ctx, v, {
+            tasks: true, lastFailure: true, taskStats: embed.has('app.taskStats'), readiness: embed.has('app.readiness'),
+          }),
+        });
+      }
+      case 'tasks': {
+        requireApp(ctx, t.id);
+        return reply.send({ tasks: tasksOf(ctx.repo.instancesOf(t.id)).map((i) => renderTask(i, ctx.agentLink)) });
+      }
+      case 'versions': {
+        requireApp(ctx, t.id);
+        const versions = await ctx.repo.listVersions(t.id);
+        return reply.send({ versions: [...versions].reverse() });
+      }
+      case 'version': {
+        requireApp(ctx, t.id);
+        const v = await ctx.repo.getVersion(t.id, t.version);
+        if (v === undefined) throw new AppVersionNotFoundError(t.id, t.version);
+        return reply.send(renderAppVersion(v));
+      }
+      default:
+        throw new AppNotFoundError(pathId((req.params as { '*': string })['*']));
+    }
+  });
+
+  const update = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    const t = parseAppsPath((req.params as { '*': string })['*'], exists);
+    if (t.kind !== 'app') throw new AppNotFoundError(pathId((req.params as { '*': string })['*']));
+    const q = queryOf(req);
+    const isPatch = req.method === 'PATCH';
+    const partial = isPatch ? true : boolParam(q, 'partialUpdate', true);
+    const { plan, created } = await ctx.service.updateApp(t.id, req.body, {
+      partial, force: boolParam(q, 'force', false), allowCreate: !isPatch, meta: meta(req),
+    });
+    if (created === true) reply.header('Location', `/v2/apps${t.id}`);
+    return sendDeployment(reply, plan, created === true ? 201 : 200);
+  };
+  app.put('/v2/apps/*', update);
+  app.patch('/v2/apps/*', update);
+
+  app.post('/v2/apps/*', async (req, reply) => {
+    const t = parseAppsPath((req.params as { '*': string })['*'], () => false);
+    if (t.kind !== 'restart') throw new AppNotFoundError(pathId((req.params as { '*': string })['*']));
+    const plan = await ctx.service.restartApp(t.id, boolParam(queryOf(req), 'force', false));
+    return sendDeployment(reply, plan);
+  });
+
+  app.delete('/v2/apps/*', async (req, reply) => {
+    const t = parseAppsPath((req.params as { '*': string })['*'], exists);
+    const q = queryOf(req);
+    switch (t.kind) {
+      case 'app': {
+        const plan = await ctx.service.deleteApp(t.id, boolParam(q, 'force', true));
+        return sendDeployment(reply, plan);
+      }
+      case 'tasks': {
+        requireApp(ctx, t.id);
+        const victims = tasksToKill(ctx, t.id, stringParam(q, 'host'));
+        const scale = boolParam(q, 'scale', false);
+        const plan = await ctx.service.killInstances(victims, { scale, force: boolParam(q, 'force', false), wipe: boolParam(q, 'wipe', false) });
+        if (plan !== null) return sendDeployment(reply, plan);
+        return reply.send({ tasks: victims.map((i) => renderTask(i, ctx.agentLink)) });
+      }
+      case 'task': {
+        requireApp(ctx, t.id);
+        const inst = ctx.repo.instanceByTaskId(t.taskId);
+        if (inst === undefined || inst.appId !== t.id) throw new TaskNotFoundError(t.taskId);
+        const plan = await ctx.service.killInstances([inst], {
+          scale: boolParam(q, 'scale', false), force: boolParam(q, 'force', false), wipe: boolParam(q, 'wipe', false),
+        });
+        if (plan !== null) return sendDeployment(reply, plan);
+        return reply.send({ task: renderTask(inst, ctx.agentLink) });
+      }
+      default:
+        throw new AppNotFoundError(pathId((req.params as { '*': string })['*']));
+    }
+  });
+}

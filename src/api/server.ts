@@ -1,0 +1,113 @@
+// The Marathon-compatible HTTP server: Fastify with one plugin per resource, one error handler
+// rendering Marathon's bodies, repeated slashes collapsed (the stock UI sends /v2/apps//x), JSON
+// bodies accepted on any method (and empty ones ignored), and a leader gate with a forwarding hook.
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { Counter } from 'prom-client';
+import type { ApiContext } from './context';
+import { ApiError, InternalError, InvalidJsonError, NoLeaderError, RouteNotFoundError, UnsupportedMediaTypeError } from './errors';
+import { appRoutes } from './routes/apps';
+import { deploymentRoutes } from './routes/deployments';
+import { eventRoutes } from './routes/events';
+import { groupRoutes } from './routes/groups';
+import { miscRoutes } from './routes/misc';
+import { networkRoutes } from './routes/networks';
+import { queueRoutes } from './routes/queue';
+import { taskRoutes } from './routes/tasks';
+
+export interface ApiServerOptions {
+  logger?: FastifyBaseLogger | false;
+  /** Register the web UI under /ui/ (src/api-ui). */
+  ui?: boolean;
+  bodyLimit?: number;
+}
+
+/** `/v2/apps//web/nginx?x=1` → `/v2/apps/web/nginx?x=1` */
+export function collapseSlashes(url: string): string {
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const rest = q < 0 ? '' : url.slice(q);
+  return path.replace(/\/{2,}/g, '/') + rest;
+}
+
+/** Paths a non-leader answers itself (everything else is forwarded or 503). */
+function servedWithoutLeadership(url: string): boolean {
+  const path = url.split('?')[0] ?? '';
+  return path === '/ping' || path === '/metrics' || path === '/v2/info' || path === '/v2/leader'
+    || path === '/' || path.startsWith('/ui');
+}
+
+function toApiError(err: FastifyError | Error): ApiError {
+  if (err instanceof ApiError) return err;
+  const code = (err as FastifyError).code;
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new UnsupportedMediaTypeError(err.message);
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') return new InvalidJsonError(err.message);
+  if (err instanceof SyntaxError) return new InvalidJsonError(err.message);
+  const status = (err as FastifyError).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) return new InvalidJsonError(err.message);
+  return new InternalError(err.message);
+}
+
+export async function buildApiServer(ctx: ApiContext, opts: ApiServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    // Request logs only from warn up: a launch storm would otherwise log every poll.
+    ...(opts.logger ? { loggerInstance: opts.logger.child({ component: 'http' }, { level: 'warn' }) } : { logger: false }),
+    rewriteUrl: (req) => collapseSlashes(req.url ?? '/'),
+    bodyLimit: opts.bodyLimit ?? 10 * 1024 * 1024,
+    forceCloseConnections: true,
+  });
+
+  // JSON everywhere, also on GET/DELETE (the UI sends Content-Type: application/json), and an
+  // empty body is "no body" rather than an error. Bodies without a JSON type are tried as JSON.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') { done(null, undefined); return; }
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      done(new InvalidJsonError(err instanceof Error ? err.message : String(err)), undefined);
+    }
+  });
+
+  const requests = new Counter({
+    name: 'marathon_http_requests_total', help: 'HTTP requests by method and status', labelNames: ['method', 'status'], registers: [ctx.metrics],
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    requests.inc({ method: req.method, status: String(reply.statusCode) });
+  });
+
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    if (ctx.leadership.isLeader() || servedWithoutLeadership(req.url)) return;
+    const leader = ctx.leadership.leader();
+    if (leader !== undefined && ctx.forward !== undefined && await ctx.forward(req, reply, leader)) return reply;
+    throw new NoLeaderError();
+  });
+
+  app.setErrorHandler((err: FastifyError | Error, req, reply) => {
+    const apiErr = toApiError(err);
+    if (apiErr.status >= 500) req.log.error({ err }, 'request failed');
+    void reply.code(apiErr.status).type('application/json').send(apiErr.toMarathonBody());
+  });
+  app.setNotFoundHandler((_req, reply) => {
+    const e = new RouteNotFoundError();
+    void reply.code(e.status).send(e.toMarathonBody());
+  });
+
+  const streams = new Set<() => void>();
+  app.addHook('onClose', async () => { for (const close of [...streams]) close(); });
+  app.addHook('preClose', async () => { for (const close of [...streams]) close(); });
+
+  await app.register(async (a) => appRoutes(a, ctx));
+  await app.register(async (a) => taskRoutes(a, ctx));
+  await app.register(async (a) => deploymentRoutes(a, ctx));
+  await app.register(async (a) => groupRoutes(a, ctx));
+  await app.register(async (a) => queueRoutes(a, ctx));
+  await app.register(async (a) => miscRoutes(a, ctx));
+  await app.register(async (a) => eventRoutes(a, ctx, streams));
+  await app.register(async (a) => networkRoutes(a, ctx));
+  if (opts.ui === true) {
+    const { registerUi } = await import('../api-ui/ui-plugin');
+    await app.register(async (a) => registerUi(a));
+  }
+  return app;
+}

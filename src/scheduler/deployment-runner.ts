@@ -1,0 +1,228 @@
+// Executes deployment plans (src/deploy/plan.ts) step by step over the scheduler's instance
+// operations. Every evaluation is idempotent and looks only at the current instances, so it is
+// simply re-run (coalesced) whenever an instance of an affected app changes.
+import type { AppVersion } from '../deploy/app-version';
+import { selectInstancesToKill } from '../deploy/kill-selection';
+import type { DeploymentAction, DeploymentPlan, DeploymentRecord } from '../deploy/plan';
+import { decideRestart, type RestartInstance } from '../deploy/restart';
+import type { EventBus } from './event-bus';
+import type { LaunchQueue } from './launch-queue';
+import type { Repository } from './repository';
+import { staticCapacity, type InstanceObserver, type Scheduler, type SchedulerLogger } from './scheduler';
+
+export interface DeploymentRunnerDeps {
+  repo: Repository;
+  bus: EventBus;
+  scheduler: Scheduler;
+  queue: LaunchQueue;
+  log: SchedulerLogger;
+}
+
+/** The plan as events and GET /v2/deployments show it ("light" plan format: no app definitions). */
+export function planJson(plan: DeploymentPlan): Record<string, unknown> {
+  return {
+    id: plan.id,
+    version: plan.version,
+    affectedApps: plan.affectedApps,
+    affectedPods: [],
+    steps: plan.steps.map((s) => ({ actions: s.actions.map((a) => ({ action: a.action, app: a.app })) })),
+  };
+}
+
+export class DeploymentRunner implements InstanceObserver {
+  private readonly dirty = new Set<string>();
+  private scheduled = false;
+  /** Deployment progress writes, in order (a finished deployment's delete must land last). */
+  private writes: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: DeploymentRunnerDeps) {}
+
+  /** Deployments currently running (their records live in the repository). */
+  active(): DeploymentRecord[] {
+    return [...this.deps.repo.deployments.values()];
+  }
+
+  /** Running deployments touching any of these apps. */
+  conflicting(appIds: Iterable<string>): DeploymentRecord[] {
+    const ids = new Set(appIds);
+    return this.active().filter((d) => d.plan.affectedApps.some((a) => ids.has(a)));
+  }
+
+  deploymentsOf(appId: string): DeploymentRecord[] {
+    return this.active().filter((d) => d.plan.affectedApps.includes(appId));
+  }
+
+  /** Begins a deployment already stored by the caller. */
+  start(record: DeploymentRecord): void {
+    this.enterStep(record);
+  }
+
+  /** After a restart of serve: continue the stored deployments where they were. */
+  resume(): void {
+    for (const d of this.active()) {
+      if (d.currentStep === 0) this.enterStep(d);
+      else this.markAll(d);
+    }
+  }
+
+  /** Cancels without rollback (force); the instances stay as they are. */
+  cancel(id: string): DeploymentRecord | undefined {
+    const d = this.deps.repo.deployments.get(id);
+    if (d === undefined) return undefined;
+    this.deps.repo.deployments.delete(id);
+    this.write(() => this.deps.repo.store.deleteDeployment(id), id);
+    this.deps.bus.publish('deployment_failed', { id, plan: planJson(d.plan) });
+    return d;
+  }
+
+  manages(appId: string): boolean {
+    for (const d of this.active()) {
+      const step = d.plan.steps[d.currentStep - 1];
+      if (step?.actions.some((a) => a.app === appId && a.action !== 'StartApplication')) return true;
+    }
+    return false;
+  }
+
+  onInstanceChanged(appId: string): void {
+    this.dirty.add(appId);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.processDirty());
+  }
+
+  private markAll(d: DeploymentRecord): void {
+    for (const a of d.plan.affectedApps) this.onInstanceChanged(a);
+  }
+
+  private processDirty(): void {
+    this.scheduled = false;
+    const apps = new Set(this.dirty);
+    this.dirty.clear();
+    for (const d of this.active()) {
+      if (d.plan.affectedApps.some((a) => apps.has(a))) this.evaluate(d);
+    }
+  }
+
+  private enterStep(d: DeploymentRecord): void {
+    const { bus } = this.deps;
+    if (d.currentStep === 0) d.currentStep = 1;
+    const step = d.plan.steps[d.currentStep - 1];
+    if (step === undefined) { this.finish(d); return; }
+    bus.publish('deployment_info', { plan: planJson(d.plan), currentStep: { actions: step.actions.map((a) => ({ action: a.action, app: a.app })) } });
+    for (const action of step.actions) this.beginAction(d, action);
+    this.persist(d);
+    this.evaluate(d);
+  }
+
+  private beginAction(d: DeploymentRecord, action: DeploymentAction): void {
+    const { scheduler, queue, repo } = this.deps;
+    switch (action.action) {
+      case 'StopApplication':
+        queue.forget(action.app);
+        for (const i of repo.instancesOf(action.app)) scheduler.killInstance(i, { decommission: true });
+        break;
+      case 'RestartApplication':
+        queue.reset(action.app);
+        break;
+      case 'ScaleApplication': {
+        const sentenced = new Set(action.sentenced ?? []);
+        for (const i of repo.instancesOf(action.app)) if (sentenced.has(i.instanceId)) scheduler.killInstance(i, { decommission: true });
+        break;
+      }
+      case 'StartApplication':
+        break;
+      default:
+        break;
+    }
+    void d;
+  }
+
+  private evaluate(d: DeploymentRecord): void {
+    if (!this.deps.repo.deployments.has(d.plan.id)) return;
+    const step = d.plan.steps[d.currentStep - 1];
+    if (step === undefined) { this.finish(d); return; }
+    let allDone = true;
+    for (const action of step.actions) if (!this.evaluateAction(action)) allDone = false;
+    if (!allDone) return;
+    this.deps.bus.publish('deployment_step_success', { plan: planJson(d.plan), currentStep: { actions: step.actions.map((a) => ({ action: a.action, app: a.app })) } });
+    if (d.currentStep >= d.plan.steps.length) { this.finish(d); return; }
+    d.currentStep += 1;
+    this.enterStep(d);
+  }
+
+  /** Acts on one action and tells whether it is complete. */
+  private evaluateAction(action: DeploymentAction): boolean {
+    const { repo, scheduler } = this.deps;
+    const v = repo.apps.get(action.app);
+    switch (action.action) {
+      case 'StartApplication':
+        return true;
+      case 'StopApplication':
+        if (v !== undefined) return true; // re-created meanwhile: nothing to stop any more
+        return repo.instancesOf(action.app).length === 0;
+      case 'ScaleApplication': {
+        if (v === undefined) return true;
+        const target = action.instances ?? v.app.instances;
+        const active = scheduler.activeInstances(action.app);
+        if (active.length > target) {
+          for (const i of selectInstancesToKill(active, active.length - target, v.app.killSelection)) scheduler.killInstance(i, { decommission: true });
+        } else if (active.length < target) {
+          scheduler.scheduleInstances(v, target - active.length);
+        }
+        const all = repo.instancesOf(action.app);
+        return all.length === target && all.every((i) => i.condition === 'Running' && !i.killRequested);
+      }
+      case 'RestartApplication':
+        return v === undefined ? true : this.evaluateRestart(v, action.instances ?? v.app.instances);
+      default:
+        return true;
+    }
+  }
+
+  private evaluateRestart(v: AppVersion, target: number): boolean {
+    const { repo, scheduler } = this.deps;
+    const all = repo.instancesOf(v.app.id);
+    const view: RestartInstance[] = all.map((i) => ({
+      instanceId: i.instanceId, slot: i.slot, condition: i.condition, createdAt: i.createdAt, stagedAt: i.stagedAt, startedAt: i.startedAt,
+      isNew: i.configVersion === v.versionInfo.lastConfigChangeAt,
+      ready: i.condition === 'Running' && !i.killRequested,
+      killing: i.killRequested || i.decommissioned || i.condition === 'UnreachableInactive',
+    }));
+    const decision = decideRestart({
+      instances: view, target, strategy: v.app.upgradeStrategy, killSelection: v.app.killSelection, capacityLimit: staticCapacity(v.app),
+    });
+    const kill = new Set(decision.kill);
+    for (const i of all) if (kill.has(i.instanceId)) scheduler.killInstance(i, { decommission: true });
+    if (decision.launch > 0) scheduler.scheduleInstances(v, decision.launch);
+    return decision.done && decision.kill.length === 0 && decision.launch === 0 && all.every((i) => !i.killRequested);
+  }
+
+  private finish(d: DeploymentRecord): void {
+    const { repo, bus, log } = this.deps;
+    if (!repo.deployments.has(d.plan.id)) return;
+    // Stopped apps give their static addresses back once their tasks are gone.
+    const release = repo.heldAddresses().filter((h) => d.plan.target[h.holder.appId] === null && !repo.apps.has(h.holder.appId));
+    repo.deployments.delete(d.plan.id);
+    this.write(() => repo.store.deleteDeployment(d.plan.id), d.plan.id);
+    if (release.length > 0) {
+      repo.commit({ release }).catch((err: unknown) => log.warn({ err, deploymentId: d.plan.id }, 'could not release addresses of stopped apps'));
+    }
+    bus.publish('deployment_success', { id: d.plan.id, plan: planJson(d.plan) });
+  }
+
+  private persist(d: DeploymentRecord): void {
+    const snapshot = JSON.parse(JSON.stringify(d)) as DeploymentRecord;
+    this.write(() => this.deps.repo.store.putDeployment(d.plan.id, JSON.parse(JSON.stringify(snapshot))), d.plan.id);
+  }
+
+  private write(op: () => Promise<void>, deploymentId: string): void {
+    this.writes = this.writes.then(op).catch((err: unknown) => {
+      this.deps.log.warn({ err, deploymentId }, 'could not store deployment progress');
+    });
+  }
+
+  /** Resolves when queued deployment writes have landed. */
+  flush(): Promise<void> {
+    return this.writes;
+  }
+}

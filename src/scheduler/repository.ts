@@ -1,0 +1,218 @@
+// The serve process's view of the state: everything is read from memory, every change is written
+// through to the StateStore. API writes await durability (`commit`); the scheduler's frequent
+// instance updates are written behind, coalesced per instance and kept in order.
+import type { HeldAddress } from '../apps/types';
+import type { AppVersion } from '../deploy/app-version';
+import type { DeploymentRecord } from '../deploy/plan';
+import type { Json, StateStore, StoreOp } from '../state/store';
+import type { Instance } from './instance';
+
+export interface RepositoryLogger {
+  error(obj: object, msg: string): void;
+}
+
+/** Holder of a static address claim (stored as JSON in state/ipam). */
+export interface ClaimHolder { appId: string; slot: number }
+
+function toJson(value: unknown): Json {
+  return value as Json;
+}
+
+function isObject(v: Json | undefined): v is { [k: string]: Json } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function asAppVersion(doc: Json | undefined): AppVersion | undefined {
+  if (!isObject(doc) || !isObject(doc.app) || typeof doc.version !== 'string' || !isObject(doc.versionInfo)) return undefined;
+  return doc as unknown as AppVersion;
+}
+
+function asInstance(doc: Json | undefined): Instance | undefined {
+  if (!isObject(doc) || typeof doc.instanceId !== 'string' || typeof doc.appId !== 'string' || typeof doc.slot !== 'number') return undefined;
+  return doc as unknown as Instance;
+}
+
+function asDeployment(doc: Json | undefined): DeploymentRecord | undefined {
+  if (!isObject(doc) || !isObject(doc.plan) || typeof doc.currentStep !== 'number') return undefined;
+  return doc as unknown as DeploymentRecord;
+}
+
+function asHolder(doc: Json): ClaimHolder | undefined {
+  if (!isObject(doc) || typeof doc.appId !== 'string' || typeof doc.slot !== 'number') return undefined;
+  return { appId: doc.appId, slot: doc.slot };
+}
+
+export function claimKey(network: string, address: string): string {
+  return `${network} ${address}`;
+}
+
+export class Repository {
+  readonly apps = new Map<string, AppVersion>();
+  readonly instances = new Map<string, Instance>();
+  readonly deployments = new Map<string, DeploymentRecord>();
+  /** `network address` → holder. */
+  readonly claims = new Map<string, HeldAddress>();
+  frameworkId: string | undefined;
+
+  private readonly byApp = new Map<string, Set<string>>();
+  private readonly byTask = new Map<string, string>();
+  private readonly pendingInstanceWrites = new Map<string, Instance | null>();
+  private readonly running = new Set<string>();
+  private readonly idle: Array<() => void> = [];
+
+  constructor(readonly store: StateStore, private readonly log?: RepositoryLogger) {}
+
+  /** (Re)reads everything from the store, replacing what is in memory. */
+  async load(): Promise<void> {
+    await this.flush();
+    this.apps.clear();
+    this.instances.clear();
+    this.deployments.clear();
+    this.claims.clear();
+    this.byApp.clear();
+    this.byTask.clear();
+    this.frameworkId = await this.store.getFrameworkId();
+    for (const stored of await this.store.listApps()) {
+      const v = asAppVersion(stored.definition);
+      if (v !== undefined) this.apps.set(stored.id, v);
+    }
+    for (const stored of await this.store.listInstances()) {
+      const i = asInstance(stored.data);
+      if (i !== undefined) this.index(i);
+    }
+    for (const stored of await this.store.listDeployments()) {
+      const d = asDeployment(stored.data);
+      if (d !== undefined) this.deployments.set(stored.id, d);
+    }
+    for (const c of await this.store.listClaims()) {
+      const holder = asHolder(c.holder);
+      if (holder !== undefined) this.claims.set(claimKey(c.network, c.address), { network: c.network, address: c.address, holder });
+    }
+  }
+
+  // ---- reads -------------------------------------------------------------------------------
+
+  instancesOf(appId: string): Instance[] {
+    const ids = this.byApp.get(appId);
+    if (ids === undefined) return [];
+    const out: Instance[] = [];
+    for (const id of ids) {
+      const i = this.instances.get(id);
+      if (i !== undefined) out.push(i);
+    }
+    return out;
+  }
+
+  instanceByTaskId(taskId: string): Instance | undefined {
+    const id = this.byTask.get(taskId);
+    return id === undefined ? undefined : this.instances.get(id);
+  }
+
+  heldAddresses(): HeldAddress[] {
+    return [...this.claims.values()];
+  }
+
+  // ---- durable writes (API) -----------------------------------------------------------------
+
+  /** App, deployment and claim changes in one store transaction; memory follows on success. */
+  async commit(change: {
+    putApps?: AppVersion[];
+    deleteApps?: string[];
+    putDeployments?: DeploymentRecord[];
+    deleteDeployments?: string[];
+    claim?: HeldAddress[];
+    release?: HeldAddress[];
+  }): Promise<void> {
+    const ops: StoreOp[] = [];
+    for (const c of change.release ?? []) ops.push({ op: 'releaseAddress', network: c.network, address: c.address, holder: toJson(c.holder) });
+    for (const c of change.claim ?? []) ops.push({ op: 'claimAddress', network: c.network, address: c.address, holder: toJson(c.holder) });
+    for (const id of change.deleteApps ?? []) ops.push({ op: 'deleteApp', id });
+    for (const v of change.putApps ?? []) ops.push({ op: 'putApp', id: v.app.id, version: v.version, definition: toJson(v) });
+    for (const id of change.deleteDeployments ?? []) ops.push({ op: 'deleteDeployment', id });
+    for (const d of change.putDeployments ?? []) ops.push({ op: 'putDeployment', id: d.plan.id, data: toJson(d) });
+    if (ops.length > 0) await this.store.transaction(ops);
+    for (const c of change.release ?? []) this.claims.delete(claimKey(c.network, c.address));
+    for (const c of change.claim ?? []) this.claims.set(claimKey(c.network, c.address), c);
+    for (const id of change.deleteApps ?? []) this.apps.delete(id);
+    for (const v of change.putApps ?? []) this.apps.set(v.app.id, v);
+    for (const id of change.deleteDeployments ?? []) this.deployments.delete(id);
+    for (const d of change.putDeployments ?? []) this.deployments.set(d.plan.id, d);
+  }
+
+  async setFrameworkId(id: string): Promise<void> {
+    await this.store.setFrameworkId(id);
+    this.frameworkId = id;
+  }
+
+  async listVersions(appId: string): Promise<string[]> {
+    return this.store.listAppVersions(appId);
+  }
+
+  async getVersion(appId: string, version: string): Promise<AppVersion | undefined> {
+    return asAppVersion(await this.store.getAppVersion(appId, version));
+  }
+
+  // ---- write-behind (scheduler) -------------------------------------------------------------
+
+  /** Updates memory now and writes the instance behind, coalesced. */
+  saveInstance(i: Instance): void {
+    const prev = this.instances.get(i.instanceId);
+    if (prev?.taskId !== undefined && prev.taskId !== null && prev.taskId !== i.taskId) this.byTask.delete(prev.taskId);
+    this.index(i);
+    this.enqueue(i.instanceId, i);
+  }
+
+  removeInstance(i: Instance): void {
+    this.instances.delete(i.instanceId);
+    this.byApp.get(i.appId)?.delete(i.instanceId);
+    if (this.byApp.get(i.appId)?.size === 0) this.byApp.delete(i.appId);
+    if (i.taskId !== null && this.byTask.get(i.taskId) === i.instanceId) this.byTask.delete(i.taskId);
+    this.enqueue(i.instanceId, null, i.appId);
+  }
+
+  /** Resolves when every queued instance write has reached the store. */
+  flush(): Promise<void> {
+    if (this.running.size === 0 && this.pendingInstanceWrites.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  private index(i: Instance): void {
+    this.instances.set(i.instanceId, i);
+    let set = this.byApp.get(i.appId);
+    if (set === undefined) { set = new Set(); this.byApp.set(i.appId, set); }
+    set.add(i.instanceId);
+    if (i.taskId !== null) this.byTask.set(i.taskId, i.instanceId);
+  }
+
+  private readonly appOfPending = new Map<string, string>();
+
+  private enqueue(instanceId: string, value: Instance | null, appId?: string): void {
+    this.pendingInstanceWrites.set(instanceId, value === null ? null : { ...value });
+    if (appId !== undefined) this.appOfPending.set(instanceId, appId);
+    else if (value !== null) this.appOfPending.set(instanceId, value.appId);
+    if (!this.running.has(instanceId)) void this.drain(instanceId);
+  }
+
+  private async drain(instanceId: string): Promise<void> {
+    this.running.add(instanceId);
+    try {
+      while (this.pendingInstanceWrites.has(instanceId)) {
+        const value = this.pendingInstanceWrites.get(instanceId) ?? null;
+        const appId = this.appOfPending.get(instanceId) ?? '';
+        this.pendingInstanceWrites.delete(instanceId);
+        try {
+          if (value === null) await this.store.deleteInstance(appId, instanceId);
+          else await this.store.putInstance(appId, instanceId, toJson(value));
+        } catch (err) {
+          this.log?.error({ err, instanceId }, 'instance write failed');
+        }
+      }
+    } finally {
+      this.running.delete(instanceId);
+      this.appOfPending.delete(instanceId);
+      if (this.running.size === 0 && this.pendingInstanceWrites.size === 0) {
+        for (const resolve of this.idle.splice(0)) resolve();
+      }
+    }
+  }
+}

@@ -1,0 +1,755 @@
+// The imperative shell around Mesos: turns SUBSCRIBED/OFFERS/UPDATE events into instance
+// changes, launches the Scheduled instances on offers (match-offer + task-builder), kills, keeps
+// timers (reconciliation, launch timeouts, unreachable handling, backoff wake-ups) and publishes
+// Marathon events. Deployment logic lives in DeploymentRunner, which this class notifies.
+import type { AppDefinition, HeldAddress, NetworkInterface } from '../apps/types';
+import type { AppVersion } from '../deploy/app-version';
+import { freeSlots, selectInstancesToKill } from '../deploy/kill-selection';
+import type { SchedulerClient, SubscribedInfo } from '../mesos/client';
+import type { Attribute, NetworkInfo, Offer, OfferID, TaskInfo, TaskStatus } from '../mesos/types';
+import { assignAddresses, PoolExhaustedError, AddressHeldError as PoolAddressHeldError, poolOf } from '../network/ipam-pool';
+import { toNetworkInfos } from '../network/network-info';
+import type { EventBus } from './event-bus';
+import {
+  conditionOf, isFailureCondition, isLaunched, isTerminalCondition, type Instance, type InstanceCondition,
+  type TaskIpAddress,
+} from './instance';
+import type { LaunchQueue } from './launch-queue';
+import { OfferMatcher, type MatchContext, type Placement, type PlacementRequest, type RejectReason } from './match-offer';
+import type { Repository } from './repository';
+import { buildTaskInfo, usesHostNetwork } from './task-builder';
+import { instanceIdFor, parseTaskId, taskIdFor } from './task-ids';
+
+export type MesosDriver = Pick<SchedulerClient,
+  'on' | 'start' | 'stop' | 'launch' | 'decline' | 'revive' | 'suppress' | 'kill' | 'acknowledge' | 'reconcile'>;
+
+export interface SchedulerLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface SchedulerOptions {
+  role: string;
+  /** Name of the agent-link network appended to vnet tasks; null = off. */
+  agentLink: string | null;
+  reconciliationInitialDelayMs: number;
+  reconciliationIntervalMs: number;
+  /** First status (STAGING) must arrive within this (Marathon task_launch_confirm_timeout). */
+  launchConfirmTimeoutMs: number;
+  /** RUNNING must be reached within this (Marathon task_launch_timeout). */
+  launchTimeoutMs: number;
+  /** Period of the housekeeping timer (timeouts, unreachable, backoff wake-ups). */
+  housekeepingIntervalMs: number;
+  /** refuse_seconds when declining while work waits / when nothing waits. */
+  declineWaitingSeconds: number;
+  declineIdleSeconds: number;
+  /** Resend a KILL when no terminal status came back within this. */
+  killRetryMs: number;
+  mesosBridgeName: string;
+}
+
+export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
+  role: '*',
+  agentLink: 'vnet-agent-link',
+  reconciliationInitialDelayMs: 15_000,
+  reconciliationIntervalMs: 600_000,
+  launchConfirmTimeoutMs: 300_000,
+  launchTimeoutMs: 300_000,
+  housekeepingIntervalMs: 1_000,
+  declineWaitingSeconds: 5,
+  declineIdleSeconds: 120,
+  killRetryMs: 30_000,
+  mesosBridgeName: 'mesos-bridge',
+};
+
+export interface SchedulerDeps {
+  repo: Repository;
+  bus: EventBus;
+  driver: MesosDriver;
+  queue: LaunchQueue;
+  log: SchedulerLogger;
+  now: () => number;
+  newUuid: () => string;
+  /** Known OpenVNet networks (uuid → subnet), for default prefix lengths; undefined without OpenVNet. */
+  networks?: () => Map<string, { subnet: string }> | undefined;
+}
+
+/** What the deployment runner needs to hear and to be asked. */
+export interface InstanceObserver {
+  /** True when a running deployment step manages this app's instance count. */
+  manages(appId: string): boolean;
+  onInstanceChanged(appId: string): void;
+}
+
+export interface TaskFailure {
+  appId: string;
+  host: string;
+  message: string;
+  state: string;
+  taskId: string;
+  timestamp: string;
+  version: string;
+  slaveId: string;
+}
+
+function hasVnet(app: AppDefinition): boolean {
+  return (app.container?.networkInterfaces?.length ?? 0) > 0;
+}
+
+function staticInterfaces(app: AppDefinition): NetworkInterface[] {
+  return (app.container?.networkInterfaces ?? []).filter((i) => i.bootproto === 'static');
+}
+
+/** Most instances the app's static pools allow at once (Infinity without static interfaces). */
+export function staticCapacity(app: AppDefinition): number {
+  let cap = Number.POSITIVE_INFINITY;
+  for (const iface of staticInterfaces(app)) {
+    const pool = poolOf(iface);
+    if (pool !== undefined) cap = Math.min(cap, pool.size);
+  }
+  return cap;
+}
+
+export class Scheduler {
+  /** Subscribed, framework id stored and reconciliation sent: launching allowed. */
+  ready = false;
+  private suppressed = false;
+  private reviveQueued = false;
+  private frameworkIdMismatch = false;
+  private readonly agentAttributes = new Map<string, Attribute[]>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private started = false;
+  readonly lastTaskFailure = new Map<string, TaskFailure>();
+  private observer: InstanceObserver | undefined;
+  readonly options: SchedulerOptions;
+  /** Offers seen / launches done, for metrics. */
+  readonly counters = { offers: 0, launched: 0, declined: 0, updates: 0, reconciliations: 0 };
+
+  constructor(private readonly deps: SchedulerDeps, options: Partial<SchedulerOptions> = {}) {
+    this.options = { ...DEFAULT_SCHEDULER_OPTIONS, ...options };
+  }
+
+  setObserver(o: InstanceObserver): void {
+    this.observer = o;
+  }
+
+  /** Starts (again, after stop) with the given driver or the one from deps. */
+  start(driver?: MesosDriver): void {
+    if (this.started) return;
+    this.started = true;
+    if (driver !== undefined) this.deps.driver = driver;
+    const d = this.deps.driver;
+    d.on('subscribed', (info) => { void this.onSubscribed(info); });
+    d.on('offers', (offers) => { this.onOffers(offers); });
+    d.on('update', (status) => { this.onUpdate(status); });
+    d.on('rescind', (id: OfferID) => { this.deps.log.debug({ offerId: id.value }, 'offer rescinded'); });
+    d.on('disconnected', (info) => {
+      if (this.ready) this.deps.bus.publish('scheduler_disconnected_event', {});
+      this.ready = false;
+      this.deps.log.warn({ reason: info.reason, err: info.error?.message }, 'disconnected from Mesos');
+    });
+    d.on('error-event', (message) => { this.deps.log.error({ message }, 'Mesos ERROR event'); });
+    d.on('removed', (message) => { this.deps.log.error({ message }, 'framework removed by Mesos'); this.ready = false; });
+    this.timers.push(setInterval(() => this.housekeeping(), this.options.housekeepingIntervalMs));
+    const reconcileLater = setTimeout(() => {
+      if (this.ready) this.reconcile();
+      this.timers.push(setInterval(() => { if (this.ready) this.reconcile(); }, this.options.reconciliationIntervalMs));
+    }, this.options.reconciliationInitialDelayMs);
+    this.timers.push(reconcileLater);
+    d.start();
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers.splice(0)) { clearInterval(t); clearTimeout(t); }
+    this.ready = false;
+    if (!this.started) return;
+    this.started = false;
+    await this.deps.driver.stop();
+  }
+
+  get frameworkId(): string | undefined {
+    return this.deps.repo.frameworkId;
+  }
+
+  // ---- Mesos events ---------------------------------------------------------------------------
+
+  private async onSubscribed(info: SubscribedInfo): Promise<void> {
+    const { repo, bus, log } = this.deps;
+    const stored = repo.frameworkId;
+    if (stored !== undefined && stored !== info.frameworkId && repo.instances.size > 0) {
+      // Never adopt a new framework id while instances exist: they would be orphaned.
+      this.frameworkIdMismatch = true;
+      log.error({ stored, offered: info.frameworkId }, 'Mesos registered a new framework id while instances exist; not launching');
+      return;
+    }
+    this.frameworkIdMismatch = false;
+    try {
+      if (stored !== info.frameworkId) await repo.setFrameworkId(info.frameworkId);
+    } catch (err) {
+      log.error({ err }, 'could not store the framework id; not launching');
+      return;
+    }
+    bus.publish(info.resubscribed ? 'scheduler_reregistered_event' : 'scheduler_registered_event',
+      info.resubscribed ? { master: info.master } : { frameworkId: info.frameworkId, master: info.master });
+    log.info({ frameworkId: info.frameworkId, master: info.master }, 'subscribed');
+    this.reconcile();
+    this.ready = true;
+    this.suppressed = false;
+    if (this.hasWaitingWork()) this.requestRevive();
+  }
+
+  /** Explicit reconciliation with the last known state of every task, then implicit. */
+  reconcile(): void {
+    if (this.frameworkIdMismatch) return;
+    const tasks = [...this.deps.repo.instances.values()]
+      .filter((i) => i.taskId !== null && isLaunched(i))
+      .map((i) => (i.agentId !== null ? { task_id: { value: i.taskId as string }, agent_id: { value: i.agentId } } : { task_id: { value: i.taskId as string } }));
+    this.counters.reconciliations++;
+    const d = this.deps.driver;
+    const send = async (): Promise<void> => {
+      if (tasks.length > 0) await d.reconcile(tasks);
+      await d.reconcile([]);
+    };
+    send().catch((err: unknown) => this.deps.log.warn({ err }, 'reconcile failed'));
+    this.killOrphansOfRemovedApps();
+  }
+
+  private killOrphansOfRemovedApps(): void {
+    for (const i of [...this.deps.repo.instances.values()]) {
+      if (!this.deps.repo.apps.has(i.appId)) this.killInstance(i, { decommission: true });
+    }
+  }
+
+  private onOffers(offers: Offer[]): void {
+    this.counters.offers += offers.length;
+    for (const o of offers) if (o.attributes !== undefined) this.agentAttributes.set(o.agent_id.value, o.attributes);
+    if (!this.ready) {
+      this.declineOffers(offers.map((o) => o.id.value), this.options.declineWaitingSeconds);
+      return;
+    }
+    const nowMs = this.deps.now();
+    const nowIso = new Date(nowMs).toISOString();
+    const waiting = this.launchableByApp(nowMs);
+    const unused: string[] = [];
+    const ctxCache = new Map<string, Placement[]>();
+    const addressesInUse = this.addressesInUse(waiting);
+    for (const offer of offers) {
+      const tasks: TaskInfo[] = [];
+      const launched: Instance[] = [];
+      const placedFor = (appId: string): Placement[] => {
+        let p = ctxCache.get(appId);
+        if (p === undefined) { p = this.placementsOf(appId); ctxCache.set(appId, p); }
+        return p;
+      };
+      const ctx: MatchContext = { placed: [], addressesInUse };
+      const needsPlacements = [...waiting.keys()].filter((id) => (this.deps.repo.apps.get(id)?.app.constraints.length ?? 0) > 0);
+      for (const id of needsPlacements) ctx.placed.push(...placedFor(id));
+      const matcher = new OfferMatcher(offer, ctx);
+      for (const [appId, list] of waiting) {
+        const v = this.deps.repo.apps.get(appId);
+        if (v === undefined) continue;
+        while (list.length > 0) {
+          const inst = list[0];
+          const prepared = this.prepare(v, inst);
+          if (!prepared.ok) {
+            this.deps.queue.recordRejected(appId, prepared.reason, nowIso);
+            list.shift();
+            continue;
+          }
+          const r = matcher.place(prepared.request);
+          if (!r.ok) {
+            this.deps.queue.recordRejected(appId, r.reason, nowIso);
+            // Resource/constraint misses apply to every instance of this app on this offer.
+            if (r.reason !== 'static-ip-held') break;
+            list.shift();
+            continue;
+          }
+          list.shift();
+          this.deps.queue.recordUsed(appId, nowIso);
+          const task = this.commitLaunch(v, inst, offer, r.task.resources, r.task.ports, prepared.assigned, nowMs);
+          tasks.push(task);
+          launched.push(inst);
+          if (placedFor(appId) !== undefined && v.app.constraints.length > 0) {
+            ctxCache.get(appId)?.push({ appId, hostname: offer.hostname, attributes: offer.attributes ?? [] });
+          }
+        }
+        if (list.length === 0) waiting.delete(appId);
+      }
+      if (tasks.length === 0) { unused.push(offer.id.value); continue; }
+      this.counters.launched += tasks.length;
+      this.deps.driver.launch([offer.id.value], tasks).catch((err: unknown) => {
+        this.deps.log.warn({ err, offerId: offer.id.value }, 'launch failed; instances go back to the queue');
+        for (const inst of launched) this.revertLaunch(inst);
+      });
+    }
+    const moreWork = this.hasWaitingWork();
+    if (unused.length > 0) this.declineOffers(unused, moreWork ? this.options.declineWaitingSeconds : this.options.declineIdleSeconds);
+    if (!moreWork && !this.suppressed) {
+      this.suppressed = true;
+      this.deps.driver.suppress([this.options.role]).catch((err: unknown) => this.deps.log.warn({ err }, 'suppress failed'));
+    }
+  }
+
+  private declineOffers(ids: string[], refuseSeconds: number): void {
+    if (ids.length === 0) return;
+    this.counters.declined += ids.length;
+    this.deps.driver.decline(ids, { refuse_seconds: refuseSeconds })
+      .catch((err: unknown) => this.deps.log.warn({ err }, 'decline failed'));
+  }
+
+  /** Scheduled instances whose app is not backed off, grouped per app in app order. */
+  private launchableByApp(nowMs: number): Map<string, Instance[]> {
+    const out = new Map<string, Instance[]>();
+    for (const i of this.deps.repo.instances.values()) {
+      if (i.condition !== 'Scheduled') continue;
+      const v = this.deps.repo.apps.get(i.appId);
+      if (v === undefined) continue;
+      if (this.deps.queue.timeLeftMs(v, nowMs) > 0) continue;
+      let list = out.get(i.appId);
+      if (list === undefined) { list = []; out.set(i.appId, list); }
+      list.push(i);
+    }
+    for (const list of out.values()) list.sort((a, b) => a.slot - b.slot);
+    return out;
+  }
+
+  private addressesInUse(waiting: Map<string, Instance[]>): Map<string, string> {
+    const out = new Map<string, string>();
+    const anyStatic = [...waiting.keys()].some((id) => {
+      const app = this.deps.repo.apps.get(id)?.app;
+      return app !== undefined && staticInterfaces(app).length > 0;
+    });
+    if (!anyStatic) return out;
+    for (const i of this.deps.repo.instances.values()) {
+      if (!isLaunched(i)) continue;
+      for (const n of i.launchedNetworkInfos) {
+        for (const a of n.ip_addresses ?? []) if (a.ip_address !== undefined) out.set(`${n.name ?? ''}/${a.ip_address}`, i.instanceId);
+      }
+    }
+    return out;
+  }
+
+  private placementsOf(appId: string): Placement[] {
+    return this.deps.repo.instancesOf(appId)
+      .filter((i) => isLaunched(i) && i.host !== null && !isTerminalCondition(i.condition))
+      .map((i) => ({ appId, hostname: i.host as string, attributes: i.agentId !== null ? this.agentAttributes.get(i.agentId) ?? [] : [] }));
+  }
+
+  /** The placement request of one instance, with its slot's static addresses. */
+  private prepare(v: AppVersion, inst: Instance): { ok: true; request: PlacementRequest; assigned: Map<string, string> } | { ok: false; reason: RejectReason } {
+    const app = v.app;
+    this.compactSlot(inst);
+    let assigned = new Map<string, string>();
+    if (staticInterfaces(app).length > 0) {
+      try {
+        assigned = assignAddresses(app, [inst.slot], this.deps.repo.heldAddresses()).get(inst.slot) ?? new Map();
+      } catch (err) {
+        if (err instanceof PoolExhaustedError || err instanceof PoolAddressHeldError) return { ok: false, reason: 'static-ip-held' };
+        throw err;
+      }
+    }
+    const staticAddresses: string[] = [];
+    for (const iface of staticInterfaces(app)) {
+      const a = assigned.get(iface.interfaceName);
+      if (a !== undefined) staticAddresses.push(`${iface.networkName}/${a}`);
+    }
+    const ports = usesHostNetwork(app)
+      ? app.portDefinitions.map((p) => (app.requirePorts ? p.port : 0))
+      : (app.container?.portMappings ?? []).filter((p) => p.hostPort !== undefined).map((p) => p.hostPort ?? 0);
+    return {
+      ok: true,
+      assigned,
+      request: {
+        key: inst.instanceId,
+        appId: app.id,
+        needs: { cpus: app.cpus, mem: app.mem, disk: app.disk, gpus: app.gpus, ports, acceptedRoles: app.acceptedResourceRoles },
+        constraints: app.constraints,
+        staticAddresses,
+      },
+    };
+  }
+
+  /** A never-launched instance moves down to the lowest free slot (sticky addresses stay dense). */
+  private compactSlot(inst: Instance): void {
+    if (inst.incarnation > 0) return;
+    const used = this.deps.repo.instancesOf(inst.appId).filter((i) => i.instanceId !== inst.instanceId).map((i) => i.slot);
+    const [lowest] = freeSlots(used, 1);
+    if (lowest !== undefined && lowest < inst.slot) inst.slot = lowest;
+  }
+
+  private commitLaunch(
+    v: AppVersion, inst: Instance, offer: Offer, resources: TaskInfo['resources'], ports: number[],
+    assigned: Map<string, string>, nowMs: number,
+  ): TaskInfo {
+    const app = v.app;
+    inst.incarnation += 1;
+    const taskId = taskIdFor(inst.instanceId, inst.incarnation);
+    const vnet = hasVnet(app);
+    const vnetNetworkInfos = vnet
+      ? toNetworkInfos(app, inst.slot, assigned, {
+        networks: this.deps.networks?.(),
+        ...(this.options.agentLink !== null ? { agentLink: this.options.agentLink } : {}),
+      })
+      : undefined;
+    const task = buildTaskInfo({
+      app, appVersion: v.version, taskId, agentId: offer.agent_id.value, hostname: offer.hostname,
+      resources: resources ?? [], hostPorts: ports, vnetNetworkInfos, mesosBridgeName: this.options.mesosBridgeName,
+    });
+    inst.taskId = taskId;
+    inst.agentId = offer.agent_id.value;
+    inst.host = offer.hostname;
+    inst.condition = 'Provisioned';
+    inst.state = null;
+    inst.launchedAtMs = nowMs;
+    inst.stagedAt = null;
+    inst.startedAt = null;
+    inst.ports = ports;
+    inst.runSpecVersion = v.version;
+    inst.configVersion = v.versionInfo.lastConfigChangeAt;
+    inst.launchedNetworkInfos = vnetNetworkInfos ?? [];
+    inst.ipAddresses = [];
+    inst.statusNetworkInfos = [];
+    inst.killRequested = false;
+    inst.killSentAtMs = null;
+    inst.message = '';
+    this.deps.repo.saveInstance(inst);
+    this.claimSlotAddresses(app, inst.slot, assigned);
+    this.publishInstanceChanged(inst);
+    return task;
+  }
+
+  /** Make sure the slot's static addresses are claimed (they usually are, since the API claims). */
+  private claimSlotAddresses(app: AppDefinition, slot: number, assigned: Map<string, string>): void {
+    const { repo } = this.deps;
+    const missing: HeldAddress[] = [];
+    for (const iface of staticInterfaces(app)) {
+      const address = assigned.get(iface.interfaceName);
+      if (address === undefined) continue;
+      if (!repo.claims.has(`${iface.networkName} ${address}`)) missing.push({ network: iface.networkName, address, holder: { appId: app.id, slot } });
+    }
+    if (missing.length === 0) return;
+    repo.commit({ claim: missing }).catch((err: unknown) => this.deps.log.warn({ err, appId: app.id, slot }, 'could not claim static address at launch'));
+  }
+
+  private revertLaunch(inst: Instance): void {
+    const current = this.deps.repo.instances.get(inst.instanceId);
+    if (current === undefined || current.condition !== 'Provisioned') return;
+    current.condition = 'Scheduled';
+    current.taskId = null;
+    current.agentId = null;
+    current.host = null;
+    current.launchedAtMs = null;
+    this.deps.repo.saveInstance(current);
+    this.requestRevive();
+  }
+
+  private onUpdate(status: TaskStatus): void {
+    this.counters.updates++;
+    const { repo, log } = this.deps;
+    const ack = (): void => {
+      this.deps.driver.acknowledge(status).catch((err: unknown) => log.warn({ err, taskId: status.task_id.value }, 'acknowledge failed'));
+    };
+    const taskId = status.task_id.value;
+    const inst = repo.instanceByTaskId(taskId);
+    const condition = conditionOf(status.state, status.reason);
+    if (inst === undefined) {
+      ack();
+      this.onUnknownTask(status, condition);
+      return;
+    }
+    const nowMs = this.deps.now();
+    const nowIso = new Date(nowMs).toISOString();
+    const previous = inst.condition;
+    inst.state = status.state;
+    inst.condition = condition;
+    if (status.agent_id !== undefined) inst.agentId = status.agent_id.value;
+    if (status.message !== undefined) inst.message = status.message;
+    if (typeof status.healthy === 'boolean') inst.healthy = status.healthy;
+    if ((condition === 'Staging' || condition === 'Starting' || condition === 'Running') && inst.stagedAt === null) inst.stagedAt = nowIso;
+    if (condition === 'Running' && inst.startedAt === null) inst.startedAt = nowIso;
+    const infos = status.container_status?.network_infos;
+    if (infos !== undefined && infos.length > 0) {
+      const agentLink = this.options.agentLink;
+      inst.statusNetworkInfos = infos.filter((n) => agentLink === null || n.name !== agentLink);
+      inst.ipAddresses = ipAddressesOf(inst.statusNetworkInfos);
+    }
+    if (condition === 'Unreachable') {
+      if (inst.unreachableSince === null) inst.unreachableSince = nowIso;
+    } else {
+      inst.unreachableSince = null;
+    }
+
+    const v = repo.apps.get(inst.appId);
+    if (v !== undefined && inst.configVersion === v.versionInfo.lastConfigChangeAt) {
+      if (condition === 'Staging' || condition === 'Starting' || condition === 'Running') this.deps.queue.onProgress(v, nowMs);
+      if (isFailureCondition(condition) && !inst.killRequested) this.deps.queue.onFailure(v, nowMs);
+    }
+
+    this.deps.bus.publish('status_update_event', {
+      slaveId: inst.agentId ?? '', taskId, taskStatus: status.state, message: status.message ?? '', appId: inst.appId,
+      host: inst.host ?? '', ipAddresses: inst.ipAddresses, ports: inst.ports, version: inst.runSpecVersion,
+    });
+    if (previous !== condition) this.publishInstanceChanged(inst);
+
+    if (isTerminalCondition(condition)) {
+      if (isFailureCondition(condition) || (condition === 'Killed' && !inst.killRequested)) this.recordFailure(inst, status, nowIso);
+      this.expunge(inst);
+    } else {
+      if (condition === 'Unreachable') this.applyUnreachable(inst, nowMs);
+      repo.saveInstance(inst);
+      if (inst.condition === 'UnreachableInactive' && previous !== 'UnreachableInactive' && !inst.killRequested) {
+        if (!(this.observer?.manages(inst.appId) ?? false)) this.ensureInstances(inst.appId);
+      }
+      if (inst.killRequested && (condition === 'Running' || condition === 'Staging' || condition === 'Starting') && previous === 'Unreachable') {
+        this.sendKill(inst);
+      }
+    }
+    ack();
+    this.afterChange(inst.appId);
+  }
+
+  private onUnknownTask(status: TaskStatus, condition: InstanceCondition): void {
+    const parsed = parseTaskId(status.task_id.value);
+    if (parsed === null) return;
+    if (isTerminalCondition(condition)) {
+      this.deps.bus.publish('unknown_instance_terminated_event', {
+        instanceId: parsed.instanceId, runSpecId: `/${parsed.safePath.replace(/_/g, '/')}`, condition,
+      });
+      return;
+    }
+    // A task we do not track (an expunged instance came back, or an older incarnation): kill it.
+    this.deps.log.info({ taskId: status.task_id.value }, 'killing unknown task');
+    this.deps.driver.kill(status.task_id.value, status.agent_id?.value)
+      .catch((err: unknown) => this.deps.log.warn({ err }, 'kill of unknown task failed'));
+  }
+
+  private recordFailure(inst: Instance, status: TaskStatus, nowIso: string): void {
+    this.lastTaskFailure.set(inst.appId, {
+      appId: inst.appId, host: inst.host ?? '', message: status.message ?? '', state: status.state,
+      taskId: inst.taskId ?? '', timestamp: nowIso, version: inst.runSpecVersion, slaveId: inst.agentId ?? '',
+    });
+  }
+
+  private applyUnreachable(inst: Instance, nowMs: number): void {
+    const v = this.deps.repo.apps.get(inst.appId);
+    const strategy = v?.app.unreachableStrategy ?? 'disabled';
+    if (strategy === 'disabled' || inst.unreachableSince === null) return;
+    const since = Date.parse(inst.unreachableSince);
+    if (nowMs - since >= strategy.inactiveAfterSeconds * 1000 && inst.condition === 'Unreachable') {
+      inst.condition = 'UnreachableInactive';
+      this.publishInstanceChanged(inst);
+    }
+  }
+
+  private publishInstanceChanged(inst: Instance): void {
+    this.deps.bus.publish('instance_changed_event', {
+      instanceId: inst.instanceId, condition: inst.condition, runSpecId: inst.appId, agentId: inst.agentId ?? '',
+      host: inst.host ?? '', runSpecVersion: inst.runSpecVersion,
+    });
+  }
+
+  /** Removes the instance; releases its slot's claims when the slot is no longer wanted. */
+  private expunge(inst: Instance): void {
+    const { repo } = this.deps;
+    repo.removeInstance(inst);
+    const v = repo.apps.get(inst.appId);
+    const slotStillWanted = v !== undefined && inst.slot < v.app.instances;
+    if (!slotStillWanted) {
+      const stillUsed = repo.instancesOf(inst.appId).some((i) => i.slot === inst.slot);
+      if (!stillUsed) this.releaseSlot(inst.appId, inst.slot);
+    }
+    if (!inst.decommissioned && v !== undefined && !(this.observer?.manages(inst.appId) ?? false)) this.ensureInstances(inst.appId);
+  }
+
+  releaseSlot(appId: string, slot: number): void {
+    const release = this.deps.repo.heldAddresses().filter((h) => h.holder.appId === appId && h.holder.slot === slot);
+    if (release.length === 0) return;
+    this.deps.repo.commit({ release }).catch((err: unknown) => this.deps.log.warn({ err, appId, slot }, 'could not release static addresses'));
+  }
+
+  private afterChange(appId: string): void {
+    this.observer?.onInstanceChanged(appId);
+  }
+
+  // ---- operations (deployment runner, API) ------------------------------------------------------
+
+  /** Instances that count toward the app's target: not being killed, not given up as unreachable. */
+  activeInstances(appId: string): Instance[] {
+    return this.deps.repo.instancesOf(appId).filter((i) => !i.killRequested && !i.decommissioned && i.condition !== 'UnreachableInactive');
+  }
+
+  /** Creates `count` Scheduled instances of the app's current version in the lowest free slots. */
+  scheduleInstances(v: AppVersion, count: number): Instance[] {
+    if (count <= 0) return [];
+    const { repo } = this.deps;
+    const used = repo.instancesOf(v.app.id).map((i) => i.slot);
+    const nowIso = new Date(this.deps.now()).toISOString();
+    const created: Instance[] = [];
+    for (const slot of freeSlots(used, count)) {
+      const inst: Instance = {
+        instanceId: instanceIdFor(v.app.id, this.deps.newUuid()), appId: v.app.id, slot, incarnation: 0, taskId: null,
+        runSpecVersion: v.version, configVersion: v.versionInfo.lastConfigChangeAt, condition: 'Scheduled', state: null,
+        agentId: null, host: null, createdAt: nowIso, launchedAtMs: null, stagedAt: null, startedAt: null, ports: [],
+        servicePorts: [], ipAddresses: [], launchedNetworkInfos: [], statusNetworkInfos: [], message: '', unreachableSince: null,
+        killRequested: false, killSentAtMs: null, decommissioned: false, healthy: null, role: v.app.role ?? this.options.role,
+      };
+      repo.saveInstance(inst);
+      created.push(inst);
+      this.publishInstanceChanged(inst);
+    }
+    this.requestRevive();
+    return created;
+  }
+
+  /**
+   * Kills an instance. `decommission` = it is not to be replaced (scale-down, stop, wipe). A
+   * never-launched instance is simply removed.
+   */
+  killInstance(inst: Instance, opts: { decommission: boolean }): void {
+    if (opts.decommission) inst.decommissioned = true;
+    if (!isLaunched(inst) || inst.taskId === null) {
+      inst.condition = 'Killed';
+      this.publishInstanceChanged(inst);
+      this.expunge(inst);
+      this.afterChange(inst.appId);
+      return;
+    }
+    inst.killRequested = true;
+    this.deps.repo.saveInstance(inst);
+    this.sendKill(inst);
+  }
+
+  /** Forgets an instance without waiting for Mesos (wipe=true): kill is still sent. */
+  wipeInstance(inst: Instance): void {
+    inst.decommissioned = false;
+    if (inst.taskId !== null && isLaunched(inst)) this.sendKill(inst);
+    this.expunge(inst);
+    this.afterChange(inst.appId);
+  }
+
+  private sendKill(inst: Instance): void {
+    if (inst.taskId === null) return;
+    inst.killSentAtMs = this.deps.now();
+    const v = this.deps.repo.apps.get(inst.appId);
+    const grace = v?.app.taskKillGracePeriodSeconds;
+    const policy = grace !== undefined ? { grace_period: { nanoseconds: Math.round(grace * 1e9) } } : undefined;
+    this.deps.driver.kill(inst.taskId, inst.agentId ?? undefined, policy)
+      .catch((err: unknown) => this.deps.log.warn({ err, taskId: inst.taskId }, 'kill failed (will retry)'));
+  }
+
+  /** Outside deployments: launch replacements until the app has its instance count. */
+  ensureInstances(appId: string): void {
+    const v = this.deps.repo.apps.get(appId);
+    if (v === undefined) return;
+    const active = this.activeInstances(appId);
+    const missing = v.app.instances - active.length;
+    if (missing > 0) this.scheduleInstances(v, missing);
+    if (missing < 0) {
+      // e.g. an unreachable task came back after its replacement started
+      for (const i of selectInstancesToKill(active, -missing, v.app.killSelection)) this.killInstance(i, { decommission: true });
+    }
+  }
+
+  resetDelay(appId: string): void {
+    this.deps.queue.reset(appId);
+    if (this.hasWaitingWork()) this.requestRevive();
+  }
+
+  hasWaitingWork(): boolean {
+    for (const i of this.deps.repo.instances.values()) if (i.condition === 'Scheduled') return true;
+    return false;
+  }
+
+  /** Coalesces many schedule calls into one REVIVE. */
+  requestRevive(): void {
+    if (this.reviveQueued) return;
+    this.reviveQueued = true;
+    setImmediate(() => {
+      this.reviveQueued = false;
+      if (!this.ready) return;
+      this.suppressed = false;
+      this.deps.driver.revive([this.options.role]).catch((err: unknown) => this.deps.log.warn({ err }, 'revive failed'));
+    });
+  }
+
+  // ---- timers -----------------------------------------------------------------------------------
+
+  private housekeeping(): void {
+    const nowMs = this.deps.now();
+    let delayedWork = false;
+    for (const inst of [...this.deps.repo.instances.values()]) {
+      if (inst.condition === 'Scheduled') {
+        const v = this.deps.repo.apps.get(inst.appId);
+        if (v !== undefined && this.deps.queue.timeLeftMs(v, nowMs) === 0 && this.suppressed) delayedWork = true;
+        continue;
+      }
+      if (inst.killRequested) {
+        if (inst.killSentAtMs !== null && nowMs - inst.killSentAtMs >= this.options.killRetryMs) this.sendKill(inst);
+        continue;
+      }
+      if (inst.condition === 'Provisioned' && inst.launchedAtMs !== null && nowMs - inst.launchedAtMs >= this.options.launchConfirmTimeoutMs) {
+        this.deps.log.warn({ taskId: inst.taskId }, 'no status within the launch confirm timeout; killing and relaunching');
+        this.sendKill(inst);
+        this.relaunch(inst);
+        continue;
+      }
+      if ((inst.condition === 'Staging' || inst.condition === 'Starting') && inst.launchedAtMs !== null
+        && nowMs - inst.launchedAtMs >= this.options.launchTimeoutMs) {
+        this.deps.log.warn({ taskId: inst.taskId }, 'not running within the launch timeout; killing');
+        inst.killRequested = true;
+        this.deps.repo.saveInstance(inst);
+        this.sendKill(inst);
+        continue;
+      }
+      if (inst.condition === 'Unreachable' || inst.condition === 'UnreachableInactive') this.unreachableTick(inst, nowMs);
+    }
+    if (delayedWork && this.ready) this.requestRevive();
+  }
+
+  /** Launch confirm timeout: the same instance goes back to the queue with a new incarnation. */
+  private relaunch(inst: Instance): void {
+    inst.condition = 'Scheduled';
+    inst.taskId = null;
+    inst.agentId = null;
+    inst.host = null;
+    inst.launchedAtMs = null;
+    this.deps.repo.saveInstance(inst);
+    this.requestRevive();
+  }
+
+  private unreachableTick(inst: Instance, nowMs: number): void {
+    const v = this.deps.repo.apps.get(inst.appId);
+    const strategy = v?.app.unreachableStrategy ?? 'disabled';
+    if (strategy === 'disabled' || inst.unreachableSince === null) return;
+    const elapsed = nowMs - Date.parse(inst.unreachableSince);
+    if (inst.condition === 'Unreachable' && elapsed >= strategy.inactiveAfterSeconds * 1000) {
+      inst.condition = 'UnreachableInactive';
+      this.deps.repo.saveInstance(inst);
+      this.publishInstanceChanged(inst);
+      this.afterInactive(inst.appId);
+    }
+    if (elapsed >= strategy.expungeAfterSeconds * 1000) {
+      // Expunged: if the task comes back later it is unknown and gets killed.
+      inst.decommissioned = true;
+      this.expunge(inst);
+      this.afterChange(inst.appId);
+    }
+  }
+
+  private afterInactive(appId: string): void {
+    if (!(this.observer?.manages(appId) ?? false)) this.ensureInstances(appId);
+    this.afterChange(appId);
+  }
+}
+
+export function ipAddressesOf(infos: readonly NetworkInfo[]): TaskIpAddress[] {
+  const out: TaskIpAddress[] = [];
+  for (const n of infos) {
+    for (const a of n.ip_addresses ?? []) {
+      if (a.ip_address !== undefined && a.ip_address !== '') out.push({ ipAddress: a.ip_address, protocol: a.protocol ?? 'IPv4' });
+    }
+  }
+  return out;
+}

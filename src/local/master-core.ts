@@ -312,6 +312,8 @@ export class MasterCore {
         fw.failover?.cancel();
         fw.failover = undefined;
         for (const offer of [...this.offers.values()]) if (offer.frameworkId === fw.id) this.removeOffer(offer);
+        // A new scheduler instance knows nothing of its predecessor's declines.
+        fw.refusals = [];
         fw.info = info;
         this.opts.logger.info(`framework ${fw.id} (${info.name}) failed over`);
       }
@@ -356,6 +358,8 @@ export class MasterCore {
     fw.heartbeat?.cancel();
     fw.heartbeat = undefined;
     for (const offer of [...this.offers.values()]) if (offer.frameworkId === fw.id) this.removeOffer(offer);
+    // As the allocator's deactivateFramework: a deactivated framework's offer filters are dropped.
+    fw.refusals = [];
     const timeoutMs = Math.max(0, (fw.info.failover_timeout ?? 0) * 1000);
     this.opts.logger.info(`framework ${fw.id} disconnected; failover timeout ${timeoutMs} ms`);
     fw.failover?.cancel();

@@ -147,6 +147,19 @@ describe('openvnet webapi routes (inject)', () => {
     assert.equal((await call('DELETE', '/api/networks/nw-a')).status, 404);
   });
 
+  it('interface ports: add, list, delete with filters from a form body', async () => {
+    await call('POST', '/api/datapaths', { uuid: 'dp-1', display_name: 'h', dpid: '0x1', node_id: 'vna' });
+    await call('POST', '/api/interfaces', { uuid: 'if-1', mode: 'vif' });
+    const added = (await call('POST', '/api/interfaces/if-1/ports', { datapath_uuid: 'dp-1', port_name: 'veth1', singular: 'true' })).body as Json;
+    assert.deepEqual([added.interface_uuid, added.datapath_uuid, added.port_name, added.singular], ['if-1', 'dp-1', 'veth1', true]);
+    const dup = await call('POST', '/api/interfaces/if-1/ports', { datapath_uuid: 'dp-1', port_name: 'veth1' });
+    assert.equal(dup.status, 500);
+    const removed = (await call('DELETE', '/api/interfaces/if-1/ports', { port_name: 'veth1' })).body as Json[];
+    assert.deepEqual(removed.map((p) => p.port_name), ['veth1']);
+    const left = (await call('GET', '/api/interfaces/if-1/ports')).body as Json;
+    assert.deepEqual((left.items as Json[]).map((p) => p.port_name), [null], 'the unnamed port made at create stays');
+  });
+
   it('ip ranges are returned with integer bounds', async () => {
     await call('POST', '/api/ip_range_groups', { uuid: 'iprg-a' });
     const r = (await call('POST', '/api/ip_range_groups/iprg-a/ip_ranges', { begin_ipv4_address: '10.0.0.100', end_ipv4_address: '10.0.0.200' })).body as Json;

@@ -184,7 +184,7 @@ async function configureDhcp(deps: DriverDeps, req: AttachRequest, log: StepLog,
   const kind = conf.dhcp.client;
   const paths = dhcpPaths(conf.stateDir, kind, hostIf);
   ensureHook(paths.hook, kind);
-  await log.step('dhcp', { kind: 'dhcp-client', pidFile: paths.pidFile }, () => startClient(deps.run, kind, req.netns, spec.ifName, paths, conf.dhcp.timeoutMs));
+  await log.step('dhcp', { kind: 'dhcp-client', pidFile: paths.pidFile }, () => startClient(deps.run, kind, req.netns, spec.ifName, paths, conf.dhcp.timeoutMs, leased));
   const got = await ipv4Addresses(deps.run, req.netns, spec.ifName);
   if (got.length === 0) throw new CniError(CNI_CODES.DHCP_FAILED, 'DHCP client configured no address', spec.ifName);
   if (leased === null) return got[0];

@@ -57,17 +57,19 @@ export function ensureHook(file: string, kind: DhcpClientKind): void {
   fs.renameSync(tmp, file);
 }
 
-export function clientArgs(kind: DhcpClientKind, ifName: string, p: DhcpPaths, timeoutMs: number): [string, string[]] {
+export function clientArgs(kind: DhcpClientKind, ifName: string, p: DhcpPaths, timeoutMs: number, requestIp: string | null = null): [string, string[]] {
   if (kind === 'dhclient') return ['dhclient', ['-4', '-1', '-sf', p.hook, '-lf', p.leaseFile, '-pf', p.pidFile, ifName]];
   const tries = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
   // No -f: udhcpc forks into the background once bound (and keeps renewing); -R releases on stop.
-  return ['udhcpc', ['-i', ifName, '-n', '-R', '-t', tries, '-T', '1', '-A', '1', '-s', p.hook, '-p', p.pidFile]];
+  // -r asks for the address OpenVNet leased (servers that choose addresses themselves honour it).
+  return ['udhcpc', ['-i', ifName, '-n', '-R', '-t', tries, '-T', '1', '-A', '1', '-s', p.hook, '-p', p.pidFile,
+    ...(requestIp === null ? [] : ['-r', requestIp])]];
 }
 
 /** Runs the client in the namespace until it holds a lease (it then stays as a daemon). */
-export async function startClient(run: Runner, kind: DhcpClientKind, netns: string, ifName: string, p: DhcpPaths, timeoutMs: number): Promise<void> {
+export async function startClient(run: Runner, kind: DhcpClientKind, netns: string, ifName: string, p: DhcpPaths, timeoutMs: number, requestIp: string | null): Promise<void> {
   fs.mkdirSync(path.dirname(p.pidFile), { recursive: true });
-  const [cmd0, args0] = clientArgs(kind, ifName, p, timeoutMs);
+  const [cmd0, args0] = clientArgs(kind, ifName, p, timeoutMs, requestIp);
   const [cmd, args] = cmdIn(netns, cmd0, args0);
   const fd = fs.openSync(p.logFile, 'a');
   try {

@@ -93,8 +93,18 @@ export async function ipv4Routes(run: Runner, ns: string | null): Promise<RouteI
 /** Deletes a link; absent link or absent namespace count as done. */
 export async function deleteLink(run: Runner, ns: string | null, name: string): Promise<'deleted' | 'absent'> {
   const [cmd, args] = ipIn(ns, ['link', 'del', 'dev', name]);
-  const r = await run(cmd, args);
-  if (r.code === 0) return 'deleted';
-  if (/does not exist|Cannot find device|Cannot open network namespace|No such file/i.test(r.stderr)) return 'absent';
-  throw new CniError(CNI_CODES.PLUMBING_FAILED, 'command failed', `${cmd} ${args.join(' ')}: ${r.stderr.trim()}`);
+  for (let attempt = 0; ; attempt++) {
+    const r = await run(cmd, args);
+    if (r.code === 0) return 'deleted';
+    if (/Cannot open network namespace|No such file/i.test(r.stderr)) return 'absent';
+    // The error text for a missing device varies (ENODEV, or EINVAL in some namespaces): look.
+    if ((await showLink(run, ns, name)) === null) return 'absent';
+    // A veth whose peer's namespace is being destroyed refuses deletion (EINVAL) until the
+    // kernel's asynchronous namespace cleanup removes the pair itself: wait for that.
+    if (/Invalid argument/.test(r.stderr) && attempt < 50) {
+      await new Promise((res) => setTimeout(res, 20));
+      continue;
+    }
+    throw new CniError(CNI_CODES.PLUMBING_FAILED, 'command failed', `${cmd} ${args.join(' ')}: ${r.stderr.trim()}`);
+  }
 }

@@ -254,3 +254,72 @@ export function labels(kv: Record<string, string>): { labels: { key: string; val
 export function cniEnv(command: string, containerId: string, netns: string | undefined, ifName: string): Record<string, string | undefined> {
   return { CNI_COMMAND: command, CNI_CONTAINERID: containerId, CNI_NETNS: netns, CNI_IFNAME: ifName, CNI_PATH: '/usr/lib/cni' };
 }
+
+/** A namespace plugged into the fixture's bridge by hand (servers, peers): `v<tag><R>` eth0. */
+export async function plugPeer(fx: NetFixture, tag: string, cidr: string, mac: string): Promise<string> {
+  const ns = await fx.netns(tag);
+  const host = `h${tag}${fx.R}`;
+  await must('ip', ['-n', fx.hostNs, 'link', 'add', host, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
+  if (fx.kind === 'ovs') {
+    await must('ovs-vsctl', [`--db=${fx.ovsDb}`, 'add-port', fx.bridge, host], { env: fx.ovsEnv });
+  } else {
+    await must('ip', ['-n', fx.hostNs, 'link', 'set', host, 'master', fx.bridge]);
+  }
+  await must('ip', ['-n', fx.hostNs, 'link', 'set', host, 'up']);
+  await fx.exec(ns, 'ip', ['link', 'set', 'eth0', 'address', mac]);
+  await fx.exec(ns, 'ip', ['addr', 'add', cidr, 'dev', 'eth0']);
+  await fx.exec(ns, 'ip', ['link', 'set', 'eth0', 'up']);
+  return ns;
+}
+
+/** dnsmasq on `ns` eth0: fixed MAC→address pairs (the OpenVNet leases) or a range; --no-ping. */
+export async function startDnsmasq(fx: NetFixture, ns: string, o: { hosts?: { mac: string; ip: string }[]; range?: [string, string]; net?: string; netmask: string }): Promise<void> {
+  const pidFile = path.join(fx.W, `dnsmasq-${path.basename(ns)}.pid`);
+  fx.trackPidFile(pidFile);
+  const range = o.range !== undefined ? `${o.range[0]},${o.range[1]}` : `${o.net ?? '10.0.0.0'},static`;
+  await must('nsenter', [`--net=${ns}`, 'dnsmasq', '--conf-file=/dev/null', '--no-resolv', '--no-hosts', '--port=0',
+    '--interface=eth0', '--bind-interfaces', '--except-interface=lo', `--dhcp-range=${range},${o.netmask},1h`,
+    '--dhcp-authoritative', '--no-ping', ...(o.hosts ?? []).map((h) => `--dhcp-host=${h.mac},${h.ip}`),
+    `--dhcp-leasefile=${path.join(fx.W, `leases-${path.basename(ns)}`)}`, `--pid-file=${pidFile}`, `--log-facility=${path.join(fx.W, 'dnsmasq.log')}`]);
+}
+
+export function readJson(file: string): Record<string, unknown> {
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+}
+
+/** What the driver left in its state dir: attachment logs, DHCP pid files, link reservations. */
+export function stateLeftovers(stateDir: string): string[] {
+  const out: string[] = [];
+  for (const sub of ['attachments', 'dhcp', 'agent-link']) {
+    const d = path.join(stateDir, sub);
+    if (!fs.existsSync(d)) continue;
+    for (const n of fs.readdirSync(d)) if (n !== '.lock') out.push(`${sub}/${n}`);
+  }
+  return out;
+}
+
+/** Host-side links in the fixture's host namespace other than the bridge and hand-made peers. */
+export async function driverLinks(fx: NetFixture): Promise<string[]> {
+  const r = await sh('ip', ['-n', fx.hostNs, '-j', 'link', 'show']);
+  return (JSON.parse(r.stdout || '[]') as { ifname: string }[]).map((l) => l.ifname).filter((n) => /^(if|al)-/.test(n));
+}
+
+export async function ovsPorts(fx: NetFixture): Promise<string[]> {
+  const r = await sh('ovs-vsctl', [`--db=${fx.ovsDb}`, 'list-ports', fx.bridge], { env: fx.ovsEnv });
+  return r.stdout.split('\n').filter((n) => /^(if|al)-/.test(n));
+}
+
+/** A driver network config for this fixture (hostNetns, ovsDb, private state dir). */
+export function driverConf(fx: NetFixture, vnet: Vnet | null, name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    cniVersion: '0.2.0', name, type: 'vnet-driver', bridge: fx.bridge, bridgeType: fx.kind === 'ovs' ? 'ovs' : 'linux',
+    hostNetns: fx.hostNsPath, stateDir: fx.stateDir, ...(fx.kind === 'ovs' ? { ovsDb: fx.ovsDb } : {}),
+    ...(vnet === null ? {} : { openvnet: { url: vnet.url, datapath: `dp-${fx.R}`, dpid: `0x0000${fx.R}${fx.R}`, nodeId: 'vna', leasePolicy: 'lp-vnet1', retries: 0 } }),
+    dhcp: { client: 'udhcpc', timeoutMs: 8000 },
+    ...extra,
+  };
+}
+
+export function staticInfo(network: string, ifName: string, cidr: string, extra: Record<string, string> = {}): Record<string, unknown> {
+  return { name: network, ip_addresses: [{ protocol: 'IPv4', ip_address: cidr.split('/')[0] }], labels: labels({ 'vnet.interface': ifName, 'vnet.bootproto': 'static', 'vnet.address': cidr, ...extra }) };
+}

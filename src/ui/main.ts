@@ -35,8 +35,8 @@ function boot(): void {
   const notify = (text: string, kind: 'info' | 'error' = 'info'): void => {
     const item = h('p', { class: `notice notice-${kind}` }, h('span', { 'aria-hidden': 'true' }, kind === 'error' ? '✖ ' : '✓ '), text, h('button', { type: 'button', class: 'link notice-close', 'aria-label': 'Dismiss message', onClick: () => item.remove() }, '×'));
     notices.appendChild(item);
-    while (notices.childElementCount > 4) notices.firstElementChild?.remove();
-    if (kind === 'info') window.setTimeout(() => item.remove(), 8000);
+    while (notices.childElementCount > 3) notices.firstElementChild?.remove();
+    if (kind === 'info') window.setTimeout(() => item.remove(), 6000);
   };
 
   const refreshNow = async (): Promise<void> => {

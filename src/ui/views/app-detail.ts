@@ -204,7 +204,7 @@ export function appDetailView(ctx: ViewContext, appId: string): View {
     replaceChildren(statusEl, statusBadge(status, left !== undefined ? `(${Math.ceil(left)} s left)` : undefined));
     resetDelayBtn.hidden = status !== 'Delayed';
     const nets = appNetworks(app);
-    const item = (k: string, v: Node | string, col?: string): HTMLElement[] => [h('dt', {}, k), h('dd', col ? { 'data-col': col } : {}, v)];
+    const item = (k: string, v: Node | string, col?: string): HTMLElement => h('div', {}, h('dt', {}, k), h('dd', col ? { 'data-col': col } : {}, v));
     replaceChildren(
       summary,
       item('Instances', String(app.instances ?? 0), 'instances'),

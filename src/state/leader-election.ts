@@ -69,7 +69,7 @@ export class ZkLeaderElection extends EventEmitter implements LeaderElection {
    * `path` is the election node, e.g. `<root>/leader`.
    */
   constructor(
-    private readonly session: ZkSession,
+    readonly session: ZkSession,
     private readonly path: string,
     private readonly options: ZkLeaderElectionOptions,
     acl: zookeeper.ACL[],

@@ -94,6 +94,12 @@ export class ZkSession extends EventEmitter {
     return this.lastSessionId ?? '';
   }
 
+  /** Id and password of the live session (diagnostics, and tests that expire it on purpose). */
+  credentials(): { id: Buffer; password: Buffer } | undefined {
+    if (!this.client || !this.connected) return undefined;
+    return { id: this.client.getSessionId(), password: this.client.getSessionPassword() };
+  }
+
   /** Negotiated session timeout (the requested one until connected). */
   negotiatedTimeoutMs(): number {
     return this.client?.getSessionTimeout() ?? this.sessionTimeoutMs;

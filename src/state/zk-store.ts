@@ -139,7 +139,8 @@ export class ZkStore extends DocumentStore {
   private resyncTimer: NodeJS.Timeout | undefined;
 
   private constructor(
-    private readonly session: ZkSession,
+    /** The store's ZooKeeper session (diagnostics, tests). */
+    readonly session: ZkSession,
     readonly url: ZkUrl,
     private readonly options: ZkStoreOptions,
   ) {
@@ -257,6 +258,7 @@ export class ZkStore extends DocumentStore {
     try {
       await this.writeBlobs(plan, deadline);
       await this.multi(plan, deadline);
+      this.watchCreated(plan);
       return 'done';
     } catch (err) {
       const answered = err instanceof ZkRequestError && !err.connectionLost;
@@ -280,6 +282,18 @@ export class ZkStore extends DocumentStore {
       await this.dropBlobs(plan, deadline);
       return 'retry';
     }
+  }
+
+  /**
+   * ZooKeeper cannot set a watch with a create, so nodes we created are read once (in the
+   * background) to arm their watches; otherwise other writers' changes to them would be missed.
+   */
+  private watchCreated(plan: WritePlan): void {
+    const created = plan.ops.filter((op) => op.type === 'create').map((op) => op.path);
+    if (created.length === 0) return;
+    this.mirror.refresh(created).catch(() => {
+      this.mirror.dirty = true;
+    });
   }
 
   private refreshSet(plan: WritePlan): Set<string> {

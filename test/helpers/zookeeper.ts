@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as zookeeper from 'node-zookeeper-client';
 
 const CLASSPATH = '/usr/share/java/slf4j-simple.jar:/usr/share/java/zookeeper.jar';
 const ZOOKEEPER_JAR = '/usr/share/java/zookeeper.jar';
@@ -259,4 +260,31 @@ export function startZooKeeper(options: ZooKeeperOptions = {}): Promise<ZooKeepe
 export function startEnsemble(size = 3, options: ZooKeeperOptions = {}): Promise<ZooKeeperCluster> {
   if (size < 2) throw new Error('an ensemble needs at least 2 members; use startZooKeeper()');
   return startCluster(size, options);
+}
+
+/**
+ * Expires a live session the way a long partition would: a second connection takes the session
+ * over (id + password) and closes it. The owner's next reconnect is told SESSION_EXPIRED.
+ */
+export async function expireSession(connectString: string, session: { id: Buffer; password: Buffer }): Promise<void> {
+  const client = zookeeper.createClient(connectString, { sessionTimeout: 30_000, spinDelay: 50 });
+  const cm = (client as unknown as { connectionManager: { sessionId: Buffer; sessionPassword: Buffer } }).connectionManager;
+  cm.sessionId = Buffer.from(session.id);
+  cm.sessionPassword = Buffer.from(session.password);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('could not attach to the session to expire it')), 10_000);
+    client.once('connected', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    client.connect();
+  });
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 3000);
+    client.once('disconnected', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    client.close();
+  });
 }

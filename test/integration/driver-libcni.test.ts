@@ -1,0 +1,89 @@
+// An independent CNI client: the reference libcni (Debian's golang-github-appc-cni-dev) through
+// shared/tools/cni-harness, running vnet-driver as a plugin found on CNI_PATH. ADD, CHECK and DEL
+// for cniVersion 0.2.0 (CHECK refused by libcni), 0.4.0 and 1.0.0; libcni passes prevResult.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { driverConf, driverLinks, DRIVER_BIN, must, NetFixture, PATH_ENV, REPO, sh, startVnet, stateLeftovers, type Vnet } from './driver-fixture';
+
+const HARNESS_DIR = path.join(REPO, '..', 'shared', 'tools', 'cni-harness');
+
+describe('driver: through libcni (integration, cni-harness)', function () {
+  this.timeout(180000);
+  let fx: NetFixture;
+  let vnet: Vnet;
+  let harness: string;
+  let pluginDir: string;
+
+  before(async () => {
+    fx = await NetFixture.create('linux');
+    vnet = await startVnet();
+    const out = path.join(fx.W, 'harness');
+    harness = (await must('sh', [path.join(HARNESS_DIR, 'build.sh'), out])).trim().split('\n').pop() as string;
+    pluginDir = path.join(fx.W, 'bin');
+    fs.mkdirSync(pluginDir);
+    fs.symlinkSync(DRIVER_BIN, path.join(pluginDir, 'vnet-driver'));
+  });
+
+  after(async () => {
+    await vnet?.close();
+    await fx?.cleanup();
+    assert.deepEqual(await fx.leftovers(), []);
+  });
+
+  const cases = [
+    { version: '0.2.0', ip: '192.168.0.41', tag: 'a' },
+    { version: '0.4.0', ip: '192.168.0.42', tag: 'b' },
+    { version: '1.0.0', ip: '192.168.0.43', tag: 'c' },
+  ];
+  for (const c of cases) {
+    it(`ADD, CHECK, DEL with cniVersion ${c.version}`, async () => {
+      const netconf = path.join(fx.W, `net-${c.tag}`);
+      fs.mkdirSync(netconf);
+      // Other runtimes' channel: the static address arrives as CNI_ARGS IP=… (libcni RuntimeConf.Args).
+      fs.writeFileSync(path.join(netconf, 'nw-vnet3.conf'), JSON.stringify(driverConf(fx, vnet, 'nw-vnet3', { cniVersion: c.version, gateway: '192.168.0.1' })));
+      const ns = await fx.netns(c.tag);
+      const cid = `lib-${c.tag}-${fx.R}`;
+      const env: NodeJS.ProcessEnv = {
+        PATH: `${path.dirname(process.execPath)}:${PATH_ENV}`, NETCONFPATH: netconf, CNI_PATH: `${pluginDir}:/usr/lib/cni`,
+        CNI_CACHE_DIR: path.join(fx.W, `cache-${c.tag}`), CNI_ARGS: `IgnoreUnknown=1;IP=${c.ip}/24;MAC=02:00:00:00:41:0${c.tag === 'a' ? 1 : c.tag === 'b' ? 2 : 3}`,
+      };
+      const h = (cmd: string): Promise<{ code: number; stdout: string; stderr: string }> => sh(harness, [cmd, 'nw-vnet3', ns, 'eth0', cid], { env });
+
+      const add = await h('add');
+      assert.equal(add.code, 0, add.stdout + add.stderr);
+      const res = JSON.parse(add.stdout) as Record<string, unknown>;
+      assert.equal(res.cniVersion, c.version);
+      if (c.version === '0.2.0') {
+        assert.deepEqual(res.ip4, { ip: `${c.ip}/24`, gateway: '192.168.0.1', routes: [{ dst: '0.0.0.0/0', gw: '192.168.0.1' }] });
+      } else {
+        const ips = res.ips as { address: string; version?: string; interface: number }[];
+        assert.equal(ips[0].address, `${c.ip}/24`);
+        assert.equal(ips[0].version, c.version === '0.4.0' ? '4' : undefined);
+        const ifs = res.interfaces as { name: string; mac?: string; sandbox?: string }[];
+        assert.equal(ifs[ips[0].interface].name, 'eth0');
+        assert.equal(ifs[ips[0].interface].sandbox, ns);
+      }
+
+      const check = await h('check');
+      if (c.version === '0.2.0') {
+        assert.equal(check.code, 1);
+        assert.match(check.stderr, /configuration version "0\.2\.0" does not support the CHECK command/);
+      } else {
+        assert.equal(check.code, 0, check.stdout + check.stderr);
+        // CHECK can fail: take the address away and it must notice.
+        await must('nsenter', [`--net=${ns}`, 'ip', 'addr', 'del', `${c.ip}/24`, 'dev', 'eth0']);
+        const broken = await h('check');
+        assert.equal(broken.code, 1);
+        assert.match(broken.stderr, /lacks/);
+      }
+
+      for (let i = 0; i < 2; i++) {
+        const del = await h('del');
+        assert.equal(del.code, 0, del.stdout + del.stderr);
+      }
+      assert.deepEqual(stateLeftovers(fx.stateDir), []);
+      assert.deepEqual(await driverLinks(fx), []);
+    });
+  }
+});

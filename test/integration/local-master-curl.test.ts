@@ -3,6 +3,7 @@
 // when curl asks for it, decoded with the protos in proto/.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import { decodeEvent, type Encoding } from '../../src/mesos/codec';
 import { RecordIODecoder } from '../../src/mesos/recordio';
 import type { Event } from '../../src/mesos/types';
@@ -90,6 +91,26 @@ describe('local master: curl SUBSCRIBE probe', function () {
     const len = Number(raw.subarray(0, nl).toString());
     assert.equal(JSON.parse(raw.subarray(nl + 1, nl + 1 + len).toString()).type, 'SUBSCRIBED');
     assert.ok(raw.includes(Buffer.from('20\n{"type":"HEARTBEAT"}')));
+  });
+
+  it('serves GET /master/state (agents, frameworks) and GET /health', async () => {
+    const get = (path: string): Promise<{ status: number; body: string }> => new Promise((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port: m.port, path, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      }).on('error', reject);
+    });
+    const health = await get('/health');
+    assert.equal(health.status, 200);
+    const state = await get('/master/state');
+    assert.equal(state.status, 200);
+    const view = JSON.parse(state.body) as { id: string; version: string; slaves: Array<{ id: string; resources: { cpus: number } }>; completed_frameworks: Array<{ name: string }> };
+    assert.equal(view.id, m.master.id);
+    assert.equal(view.version, '1.11.0');
+    assert.equal(view.slaves.length, 3);
+    assert.equal(view.slaves[0]?.resources.cpus, 2);
+    assert.ok(view.completed_frameworks.some((f) => f.name === 'probe'), 'the curl framework (failover_timeout 0) was removed when curl stopped');
   });
 
   it('streams protobuf when Accept asks for application/x-protobuf', async () => {

@@ -1,9 +1,123 @@
+// `marathon-vnet local` (what `npm start` runs): the whole system in one process on this
+// machine, with real namespaces, bridges, DHCP and the vnet-driver CNI plugin. See
+// src/local-mode/run-local.ts for what it starts; this file parses flags, checks the machine,
+// prints where everything is and stops it all on SIGINT/SIGTERM.
+import * as path from 'node:path';
 import type { Command } from 'commander';
+import pino from 'pino';
+import { spawnRun } from '../local-mode/exec';
+import { fabricNetns, instanceTag } from '../local-mode/names';
+import { preflight, PreflightError } from '../local-mode/preflight';
+import { DEFAULT_NETWORKS_FILE, startLocal, type LocalHandle } from '../local-mode/run-local';
 
-// Placeholder until the local command lands.
+interface LocalFlags {
+  dataDir: string;
+  httpPort: string;
+  httpHost: string;
+  vnetPort: string;
+  vnetHost: string;
+  mesosPort: string;
+  ovs?: boolean;
+  docker: boolean;
+  networks: string;
+  ui: boolean;
+  logLevel: string;
+}
+
+function port(flag: string, v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n > 65535) throw new Error(`${flag}: expected a port number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function host(flag: string, v: string): string {
+  if (!/^[0-9.]+$|^localhost$/.test(v)) throw new Error(`${flag}: expected an IPv4 address, got ${JSON.stringify(v)}`);
+  return v === 'localhost' ? '127.0.0.1' : v;
+}
+
+export function banner(h: LocalHandle, repoRelSample: string): string {
+  const lines = [
+    '',
+    'marathon-vnet local is running',
+    `  Marathon API + UI  ${h.apiUrl}   (UI: ${h.apiUrl}/ui/)`,
+    `  OpenVNet API       ${h.vnetUrl}/api`,
+    `  Mesos master       ${h.mesosUrl}   (one exec agent on this machine)`,
+    `  data dir           ${h.dataDir}   (state, CNI configs in cni/, checkpoints)`,
+    `  namespaces         ip netns list | grep mvn-${h.tag}-   (fabric: ${h.fabricNetns})`,
+    ...h.bridges.map((b) => `  network ${b.network.padEnd(10)} bridge ${b.bridge}${b.dhcp === null ? '' : `, DHCP server ${b.dhcp}`}`),
+    `  Docker             ${'endpoint' in h.docker ? `image tasks run as containers (${h.docker.endpoint})` : `${h.docker.reason}: image tasks run as processes in their namespace`}`,
+    '',
+    'Post the sample app:',
+    `  curl -X POST -H 'Content-Type: application/json' ${h.apiUrl.replace('http://127.0.0.1', 'localhost')}/v2/apps -d @${repoRelSample}`,
+    '',
+    'Ctrl-C stops everything and removes what it created.',
+    '',
+  ];
+  return lines.join('\n');
+}
+
 export function registerLocal(program: Command): void {
-  program.command('local').description('(not yet implemented)').action(() => {
-    process.stderr.write('marathon-vnet local: not implemented yet\n');
-    process.exitCode = 2;
-  });
+  program
+    .command('local')
+    .description('run everything on this machine: API + UI, scheduler, a Mesos-compatible master with an exec agent, an OpenVNet-compatible API, real namespaces, bridges and DHCP (needs root)')
+    .option('--data-dir <dir>', 'state, CNI configs, checkpoints and daemon files', './.data')
+    .option('--http-port <port>', 'Marathon API and UI port', '8080')
+    .option('--http-host <ip>', 'address the API listens on (0.0.0.0 to expose it)', '127.0.0.1')
+    .option('--vnet-port <port>', 'OpenVNet-compatible API port', '9090')
+    .option('--vnet-host <ip>', 'address the OpenVNet API listens on', '127.0.0.1')
+    .option('--mesos-port <port>', 'Mesos-compatible master port (loopback)', '5050')
+    .option('--ovs', 'Open vSwitch bridges (private ovsdb/vswitchd, userspace datapath) instead of Linux bridges')
+    .option('--no-docker', 'never use a Docker engine: image tasks run as processes in their namespace')
+    .option('--networks <file>', 'OpenVNet init file (networks, DHCP services, pools, lease policies)', DEFAULT_NETWORKS_FILE)
+    .option('--no-ui', 'do not serve the web UI')
+    .option('--log-level <level>', 'API/scheduler log level on stderr (fatal|error|warn|info|debug|silent)', 'warn')
+    .action(async (flags: LocalFlags) => {
+      const say = (line: string): void => { process.stdout.write(`${line}\n`); };
+      let handle: LocalHandle;
+      try {
+        const dataDir = path.resolve(flags.dataDir);
+        const ovs = flags.ovs === true || process.env.MVN_OVS === '1';
+        await preflight({
+          uid: process.getuid?.() ?? -1, platform: process.platform, pathEnv: process.env.PATH ?? '', ovs,
+          probeNetns: `${fabricNetns(instanceTag(dataDir))}-probe`, run: spawnRun,
+        });
+        handle = await startLocal({
+          dataDir,
+          httpHost: host('--http-host', flags.httpHost),
+          httpPort: port('--http-port', flags.httpPort),
+          vnetHost: host('--vnet-host', flags.vnetHost),
+          vnetPort: port('--vnet-port', flags.vnetPort),
+          mesosPort: port('--mesos-port', flags.mesosPort),
+          bridgeType: ovs ? 'ovs' : 'linux',
+          docker: flags.docker,
+          networksFile: path.resolve(flags.networks),
+          ui: flags.ui,
+          logger: flags.logLevel === 'silent' ? false : pino({ name: 'marathon-vnet', level: flags.logLevel }, pino.destination(2)),
+          say,
+        });
+      } catch (err) {
+        // Expected failures are one clear message, never a stack trace.
+        process.stderr.write(`marathon-vnet local: ${err instanceof PreflightError ? err.message : err instanceof Error ? err.message : String(err)}\n`);
+        process.exit(1);
+      }
+      say(banner(handle, path.relative(process.cwd(), path.resolve(__dirname, '..', '..', '..', 'samples', 'apps', 'vnettest.json')) || 'samples/apps/vnettest.json'));
+      let stopping = false;
+      const stop = (signal: string): void => {
+        if (stopping) {
+          say(`received ${signal} again: still cleaning up (tasks, interfaces, namespaces); please wait`);
+          return;
+        }
+        stopping = true;
+        say(`received ${signal}: stopping tasks and removing namespaces, links and DHCP servers…`);
+        handle.close().then(
+          () => { say('stopped; nothing left behind'); process.exit(0); },
+          (err: unknown) => {
+            process.stderr.write(`marathon-vnet local: ${err instanceof Error ? err.message : String(err)}\n`);
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
+    });
 }

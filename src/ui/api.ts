@@ -52,6 +52,18 @@ async function request<T>(method: string, url: string, body?: string): Promise<T
   return parsed as T;
 }
 
+/** The error's message plus Marathon's per-field details, for dialogs and notices. */
+export function describeError(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  if (!(e instanceof HttpError) || e.body === null || typeof e.body !== 'object') return e.message;
+  const details = (e.body as { details?: unknown }).details;
+  if (!Array.isArray(details) || details.length === 0) return e.message;
+  const parts = details
+    .filter((d): d is { path?: string; attribute?: string; errors?: string[] } => d !== null && typeof d === 'object')
+    .map((d) => `${d.path ?? d.attribute ?? '/'}: ${(d.errors ?? []).join('; ')}`);
+  return `${e.message} — ${parts.join(' · ')}`;
+}
+
 const q = (force: boolean): string => (force ? '?force=true' : '');
 
 export const api = {

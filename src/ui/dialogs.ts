@@ -1,7 +1,7 @@
 // Modal dialogs on <dialog>: showModal() traps focus and makes the page inert, Escape cancels,
 // and focus returns to whatever opened the dialog when it closes.
 import { h, uid } from './dom';
-import { HttpError } from './api';
+import { describeError, HttpError } from './api';
 
 interface DialogParts {
   dialog: HTMLDialogElement;
@@ -88,7 +88,7 @@ export function scaleDialog(appId: string, current: number, submit: (n: number) 
         })
         .catch((e: unknown) => {
           ok.disabled = false;
-          showError(error, e instanceof Error ? e.message : String(e));
+          showError(error, describeError(e));
         });
     });
   });

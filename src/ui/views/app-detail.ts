@@ -1,7 +1,7 @@
 // App page: status and counts, actions (scale, suspend, restart, destroy, kill tasks), the tasks
 // with each of their network interfaces, the current deployment, the last failure, the
 // definition and its versions.
-import { api, HttpError } from '../api';
+import { api, describeError, HttpError } from '../api';
 import { confirmDialog, scaleDialog, withForce } from '../dialogs';
 import { h, replaceChildren, uid } from '../dom';
 import { formatAddress, formatNumber, formatTime } from '../lib/format';
@@ -16,9 +16,7 @@ function definitionOf(app: App): Record<string, unknown> {
   return Object.fromEntries(Object.entries(app).filter(([k]) => !skip.has(k)));
 }
 
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
+const errorText = describeError;
 
 export function appDetailView(ctx: ViewContext, appId: string): View {
   let app: App | undefined;
@@ -162,8 +160,9 @@ export function appDetailView(ctx: ViewContext, appId: string): View {
         return h(
           'div',
           { class: 'deployment', 'data-deployment-id': d.id },
-          h('p', {}, h('label', { for: pid }, `Step ${step} of ${total}`), actions ? ` — ${actions}` : ''),
-          h('progress', { id: pid, max: Math.max(total, 1), value: step }, `${step} of ${total}`),
+          h('p', {}, h('label', { for: pid }, `Step ${step} of ${total} in progress`), actions ? ` — ${actions}` : ''),
+          // currentStep is the 1-based step being worked on: the bar shows the steps already done.
+          h('progress', { id: pid, max: Math.max(total, 1), value: Math.max(0, step - 1) }, `${Math.max(0, step - 1)} of ${total} steps done`),
           h('p', { class: 'muted' }, 'Deployment ', h('code', {}, d.id), d.version ? ` for version ${formatTime(d.version)}` : ''),
         );
       }),

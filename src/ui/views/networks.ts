@@ -16,7 +16,7 @@ export function networksView(_ctx: ViewContext): View {
     return h(
       'section',
       { class: 'card network', 'aria-labelledby': hid, 'data-network': n.name },
-      h('h2', { id: hid }, n.name, n.displayName ? h('span', { class: 'muted' }, ` — ${n.displayName}`) : null),
+      h('h2', { id: hid }, n.name, n.displayName && n.displayName !== n.name ? h('span', { class: 'muted' }, ` — ${n.displayName}`) : null),
       h(
         'dl',
         { class: 'kv' },

@@ -268,6 +268,21 @@ for (const encoding of ['json', 'protobuf'] as Encoding[]) {
       assert.equal(client.subscribed, false);
     });
 
+    it('times out a call the master never answers, and cancels in-flight calls on stop()', async function () {
+      const { master, base } = await newMaster('fw-slow');
+      const client = newClient(base, { requestTimeoutMs: 150 });
+      const subscribed = nextEvent(client, 'subscribed');
+      client.start();
+      await subscribed;
+      master.onCall = () => undefined; // never answers
+      await assert.rejects(client.revive(), (err: unknown) => (err as { code?: string }).code === 'MVN_ERR_MESOS_TIMEOUT');
+      const pending = client.suppress();
+      await until(() => master.calls('SUPPRESS').length === 1, 5000, 'the SUPPRESS to arrive');
+      await client.stop();
+      await assert.rejects(pending, (err: unknown) => (err as { code?: string }).code === 'MVN_ERR_MESOS_STOPPED');
+      await assert.rejects(client.revive(), (err: unknown) => (err as { code?: string }).code === 'MVN_ERR_MESOS_STOPPED');
+    });
+
     it('resubscribes from the start with a stored framework id', async function () {
       const { master, base } = await newMaster('fw-stored');
       const client = newClient(base, { frameworkId: 'fw-stored' });

@@ -1,8 +1,7 @@
 // SchedulerClient timing with an injected clock: resubscribe backoff and the heartbeat watchdog
 // are checked in virtual time against real loopback sockets, so nothing here waits for seconds.
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { type DisconnectInfo, SchedulerClient } from '../../src/mesos/client';
 import { encodeEvent } from '../../src/mesos/codec';
 import { encodeRecord } from '../../src/mesos/recordio';
@@ -13,12 +12,12 @@ import { FakeMaster, nextEvent, reply, until } from './mesos-fake-master';
 const REQUEST_TIMEOUT = 99_999; // distinguishes the request timer from backoff timers in clock.scheduled
 const FRAMEWORK = { user: 'root', name: 'timing' };
 
-async function refusedPort(): Promise<number> {
-  const server = http.createServer();
+/** A port of ours whose every connection is reset at once (a closed port could be reused by a parallel test). */
+async function resettingPort(): Promise<{ port: number; close: () => Promise<void> }> {
+  const server = net.createServer((socket) => socket.resetAndDestroy());
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
+  return { port, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
 /** Timers no longer than the backoff cap (request and heartbeat timers are far longer here). */
@@ -29,14 +28,17 @@ function backoffTimers(clock: FakeClock, capMs = 4000): number[] {
 describe('mesos client timing (injected clock)', function () {
   const clients: SchedulerClient[] = [];
   const masters: FakeMaster[] = [];
+  const closers: Array<() => Promise<void>> = [];
   afterEach(async function () {
     for (const c of clients.splice(0)) await c.stop();
     for (const m of masters.splice(0)) await m.close();
+    for (const c of closers.splice(0)) await c();
   });
 
   it('backs off exponentially between failed SUBSCRIBE attempts, capped', async function () {
     const clock = new FakeClock();
-    const port = await refusedPort();
+    const { port, close } = await resettingPort();
+    closers.push(close);
     const client = new SchedulerClient({
       master: `127.0.0.1:${port}`,
       encoding: 'json',

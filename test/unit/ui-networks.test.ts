@@ -75,11 +75,18 @@ describe('UI networks model', () => {
     assert.deepEqual(nets.map((n) => n.name), ['nw-vnet1', 'nw-vnet2']);
     assert.deepEqual(nets[0].subnets, ['10.100.0.0/24', '10.101.0.0/24']);
     assert.deepEqual(nets[1].subnets, ['10.200.0.0/24']);
+    assert.equal(nets[1].subnetsInferred, undefined, 'reported by OpenVNet');
     assert.deepEqual(nets[1].pools, [{ label: 'vnettest eth1', used: 1, total: 1 }, { label: '10.200.0.20–10.200.0.29', used: 3, total: 10 }]);
     assert.equal(nets[1].attachments[0].address, '10.200.0.10/24');
     assert.deepEqual(nets[1].apps, ['/vnettest']);
     assert.equal(poolPercent({ label: 'x', used: 1, total: 1 }), 100);
     assert.equal(poolPercent({ label: 'x', used: 0, total: 0 }), 100);
+  });
+
+  it('infers subnets from attached addresses when the server reports none', () => {
+    const [n] = normalizeNetworks({ networks: [{ uuid: 'nw-x', subnets: [], tasks: [{ taskId: 't', ipAddress: '10.5.1.9', prefixLength: 16 }, { taskId: 'u', ipAddress: '10.5.2.1' }] }] });
+    assert.deepEqual(n.subnets, ['10.5.0.0/16']);
+    assert.equal(n.subnetsInferred, true);
   });
 
   it('builds API paths and hash routes for nested app ids', () => {

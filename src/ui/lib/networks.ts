@@ -23,6 +23,8 @@ export interface NetworkView {
   name: string;
   displayName: string;
   subnets: string[];
+  /** true when the subnets were inferred from task addresses, not reported by OpenVNet */
+  subnetsInferred?: boolean;
   pools: PoolView[];
   apps: string[];
   attachments: AttachmentView[];
@@ -150,6 +152,7 @@ export function deriveNetworks(apps: readonly App[]): NetworkView[] {
       }
     }
   }
+  for (const n of byName.values()) if (n.subnets.length > 0) n.subnetsInferred = true;
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
@@ -203,6 +206,11 @@ function attachmentView(v: unknown): AttachmentView | undefined {
   };
 }
 
+function inferSubnet(address: string): string | undefined {
+  const m = /^([\d.]+)\/(\d{1,2})$/.exec(address);
+  return m ? subnetOf(m[1], Number(m[2])) : undefined;
+}
+
 export function normalizeNetworks(body: unknown): NetworkView[] {
   const list = Array.isArray(body) ? body : isObj(body) && Array.isArray(body.networks) ? body.networks : [];
   const out: NetworkView[] = [];
@@ -218,7 +226,17 @@ export function normalizeNetworks(body: unknown): NetworkView[] {
     const attachments = (Array.isArray(attRaw) ? attRaw : []).map(attachmentView).filter((a): a is AttachmentView => a !== undefined);
     const appsRaw = first(item, ['apps']);
     const apps = Array.isArray(appsRaw) ? appsRaw.map(str).filter((s) => s !== '') : [...new Set(attachments.map((a) => a.appId).filter((s) => s !== ''))];
-    out.push({ name, displayName: str(first(item, ['displayName', 'display_name'])), subnets: [...new Set(subnets)], pools, apps, attachments });
+    const reported = [...new Set(subnets)];
+    const inferred = reported.length > 0 ? [] : [...new Set(attachments.map((a) => inferSubnet(a.address)).filter((x): x is string => x !== undefined))];
+    out.push({
+      name,
+      displayName: str(first(item, ['displayName', 'display_name'])),
+      subnets: reported.length > 0 ? reported : inferred,
+      ...(reported.length === 0 && inferred.length > 0 ? { subnetsInferred: true } : {}),
+      pools,
+      apps,
+      attachments,
+    });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }

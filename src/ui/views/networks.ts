@@ -21,7 +21,12 @@ export function networksView(_ctx: ViewContext): View {
         'dl',
         { class: 'kv' },
         h('dt', {}, 'Subnets'),
-        h('dd', {}, n.subnets.length > 0 ? h('ul', { class: 'inline-list' }, n.subnets.map((s) => h('li', {}, h('code', {}, s)))) : h('span', { class: 'muted' }, 'unknown')),
+        h(
+          'dd',
+          {},
+          n.subnets.length > 0 ? h('ul', { class: 'inline-list' }, n.subnets.map((s) => h('li', {}, h('code', {}, s)))) : h('span', { class: 'muted' }, 'unknown'),
+          n.subnetsInferred ? h('span', { class: 'muted' }, ' (inferred from task addresses)') : null,
+        ),
         h('dt', {}, 'Apps'),
         h('dd', {}, n.apps.length > 0 ? h('ul', { class: 'inline-list' }, n.apps.map((a) => h('li', {}, h('a', { href: appRoute(a) }, a)))) : h('span', { class: 'muted' }, 'none')),
       ),

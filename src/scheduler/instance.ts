@@ -96,6 +96,7 @@ export function isFailureCondition(c: InstanceCondition): boolean {
     || c === 'Finished' || c === 'Unknown';
 }
 
+/** A launch was sent (Provisioned) or the task exists: it is a Mesos task that can be killed. */
 export function isLaunched(i: Instance): boolean {
-  return i.condition !== 'Scheduled' && i.condition !== 'Provisioned';
+  return i.condition !== 'Scheduled';
 }

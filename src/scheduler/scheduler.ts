@@ -5,8 +5,8 @@
 import type { AppDefinition, HeldAddress, NetworkInterface } from '../apps/types';
 import type { AppVersion } from '../deploy/app-version';
 import { freeSlots, selectInstancesToKill } from '../deploy/kill-selection';
-import type { SchedulerClient, SubscribedInfo } from '../mesos/client';
-import type { Attribute, NetworkInfo, Offer, OfferID, TaskInfo, TaskStatus } from '../mesos/types';
+import type { SchedulerClientEvents, SubscribedInfo } from '../mesos/client';
+import type { Attribute, Filters, KillPolicy, NetworkInfo, Offer, OfferID, ReconcileTask, TaskInfo, TaskStatus } from '../mesos/types';
 import { assignAddresses, PoolExhaustedError, AddressHeldError as PoolAddressHeldError, poolOf } from '../network/ipam-pool';
 import { toNetworkInfos } from '../network/network-info';
 import type { EventBus } from './event-bus';
@@ -20,8 +20,19 @@ import type { Repository } from './repository';
 import { buildTaskInfo, usesHostNetwork } from './task-builder';
 import { instanceIdFor, parseTaskId, taskIdFor } from './task-ids';
 
-export type MesosDriver = Pick<SchedulerClient,
-  'on' | 'start' | 'stop' | 'launch' | 'decline' | 'revive' | 'suppress' | 'kill' | 'acknowledge' | 'reconcile'>;
+/** The part of the Mesos client (src/mesos/client.ts SchedulerClient) the scheduler uses. */
+export interface MesosDriver {
+  on<K extends keyof SchedulerClientEvents>(event: K, listener: (...args: SchedulerClientEvents[K]) => void): unknown;
+  start(): void;
+  stop(): Promise<void>;
+  launch(offerIds: string[], taskInfos: TaskInfo[], filters?: Filters): Promise<void>;
+  decline(offerIds: string[], filters?: Filters): Promise<void>;
+  revive(roles?: string[]): Promise<void>;
+  suppress(roles?: string[]): Promise<void>;
+  kill(taskId: string, agentId?: string, killPolicy?: KillPolicy): Promise<void>;
+  acknowledge(status: TaskStatus): Promise<boolean>;
+  reconcile(tasks: ReconcileTask[]): Promise<void>;
+}
 
 export interface SchedulerLogger {
   debug(obj: object, msg?: string): void;
@@ -204,7 +215,8 @@ export class Scheduler {
   reconcile(): void {
     if (this.frameworkIdMismatch) return;
     const tasks = [...this.deps.repo.instances.values()]
-      .filter((i) => i.taskId !== null && isLaunched(i))
+      // Provisioned tasks may not have reached the master yet; the launch timeouts cover them.
+      .filter((i) => i.taskId !== null && isLaunched(i) && i.condition !== 'Provisioned')
       .map((i) => (i.agentId !== null ? { task_id: { value: i.taskId as string }, agent_id: { value: i.agentId } } : { task_id: { value: i.taskId as string } }));
     this.counters.reconciliations++;
     const d = this.deps.driver;

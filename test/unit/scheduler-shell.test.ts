@@ -1,0 +1,230 @@
+// The Scheduler shell against a fake Mesos driver and the in-memory store: ordering on
+// SUBSCRIBED, launch/decline/suppress/revive, status handling, replacement, unknown tasks.
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { normalizeApp } from '../../src/apps/normalize';
+import type { AppDefinition } from '../../src/apps/types';
+import { nextVersion, type AppVersion } from '../../src/deploy/app-version';
+import type { SchedulerClientEvents } from '../../src/mesos/client';
+import type { Filters, KillPolicy, Offer, ReconcileTask, TaskInfo, TaskStatus } from '../../src/mesos/types';
+import { EventBus } from '../../src/scheduler/event-bus';
+import { LaunchQueue } from '../../src/scheduler/launch-queue';
+import { Repository } from '../../src/scheduler/repository';
+import { Scheduler, type MesosDriver } from '../../src/scheduler/scheduler';
+import { MemoryStore } from '../../src/state/memory-store';
+
+type Call = { type: string; args: unknown[] };
+
+class FakeDriver extends EventEmitter<SchedulerClientEvents> implements MesosDriver {
+  calls: Call[] = [];
+  private log(type: string, ...args: unknown[]): Promise<void> { this.calls.push({ type, args }); return Promise.resolve(); }
+  start(): void { this.calls.push({ type: 'start', args: [] }); }
+  async stop(): Promise<void> { this.calls.push({ type: 'stop', args: [] }); }
+  launch(offerIds: unknown[], tasks: TaskInfo[], filters?: Filters): Promise<void> { return this.log('launch', offerIds, tasks, filters); }
+  decline(offerIds: unknown[], filters?: Filters): Promise<void> { return this.log('decline', offerIds, filters); }
+  revive(roles?: string[]): Promise<void> { return this.log('revive', roles); }
+  suppress(roles?: string[]): Promise<void> { return this.log('suppress', roles); }
+  kill(taskId: unknown, agentId?: unknown, policy?: KillPolicy): Promise<void> { return this.log('kill', taskId, agentId, policy); }
+  async acknowledge(status: TaskStatus): Promise<boolean> { this.calls.push({ type: 'ack', args: [status] }); return status.uuid !== undefined; }
+  reconcile(tasks: ReconcileTask[]): Promise<void> { return this.log('reconcile', tasks); }
+  of(type: string): Call[] { return this.calls.filter((c) => c.type === type); }
+}
+
+function app(raw: Record<string, unknown>): AppDefinition {
+  const n = normalizeApp({ cmd: 'sleep 1', cpus: 1, mem: 64, ...raw });
+  if ('violations' in n) throw new Error(JSON.stringify(n.violations));
+  return n.app;
+}
+
+function offer(i: number, cpus = 4): Offer {
+  return {
+    id: { value: `o${i}` }, framework_id: { value: 'fw-1' }, agent_id: { value: `ag${i}` }, hostname: `h${i}`,
+    resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: cpus } }, { name: 'mem', type: 'SCALAR', scalar: { value: 4096 } },
+      { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31000, end: 31100 }] } }],
+  };
+}
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+interface Rig { driver: FakeDriver; repo: Repository; store: MemoryStore; sched: Scheduler; bus: EventBus; queue: LaunchQueue; clock: { now: number }; order: string[] }
+
+async function rig(): Promise<Rig> {
+  const store = new MemoryStore();
+  const order: string[] = [];
+  const origSet = store.setFrameworkId.bind(store);
+  store.setFrameworkId = async (id: string) => { await origSet(id); order.push('stored'); };
+  const repo = new Repository(store);
+  const driver = new FakeDriver();
+  const origReconcile = driver.reconcile.bind(driver);
+  driver.reconcile = (t) => { order.push('reconcile'); return origReconcile(t); };
+  const bus = new EventBus();
+  const queue = new LaunchQueue();
+  const clock = { now: Date.parse('2024-05-01T10:00:00.000Z') };
+  let uuid = 0;
+  const sched = new Scheduler({
+    repo, bus, driver, queue, log: { debug() {}, info() {}, warn() {}, error() {} }, now: () => clock.now, newUuid: () => `u${++uuid}`,
+  }, { housekeepingIntervalMs: 60_000, reconciliationInitialDelayMs: 60_000 });
+  return { driver, repo, store, sched, bus, queue, clock, order };
+}
+
+async function subscribe(r: Rig): Promise<void> {
+  r.driver.emit('subscribed', { frameworkId: 'fw-1', heartbeatIntervalSeconds: 15, masterInfo: undefined, resubscribed: false, master: 'http://m:5050', streamId: 's' });
+  for (let i = 0; i < 5; i++) await tick();
+}
+
+async function withApp(r: Rig, raw: Record<string, unknown>): Promise<AppVersion> {
+  const v = nextVersion(undefined, app(raw), 'create', new Date(r.clock.now).toISOString());
+  await r.repo.commit({ putApps: [v] });
+  return v;
+}
+
+function status(taskId: string, state: TaskStatus['state'], extra: Partial<TaskStatus> = {}): TaskStatus {
+  return { task_id: { value: taskId }, state, agent_id: { value: 'ag1' }, uuid: 'dXVpZA==', source: 'SOURCE_EXECUTOR', ...extra };
+}
+
+describe('scheduler shell', () => {
+  let r: Rig;
+  beforeEach(async () => { r = await rig(); r.sched.start(); });
+  afterEach(async () => { await r.sched.stop(); });
+
+  it('stores the framework id before reconciling, then reconciles explicitly and implicitly', async () => {
+    const v = await withApp(r, { id: '/a' });
+    const [inst] = r.sched.scheduleInstances(v, 1);
+    inst.condition = 'Running'; inst.taskId = 'a.instance-x._app.1'; inst.agentId = 'ag1';
+    r.repo.saveInstance(inst);
+    await subscribe(r);
+    assert.deepEqual(r.order.slice(0, 3), ['stored', 'reconcile', 'reconcile']);
+    assert.equal(await r.store.getFrameworkId(), 'fw-1');
+    const [explicit, implicit] = r.driver.of('reconcile');
+    assert.deepEqual(explicit.args[0], [{ task_id: { value: 'a.instance-x._app.1' }, agent_id: { value: 'ag1' } }]);
+    assert.deepEqual(implicit.args[0], []);
+    assert.ok(r.sched.ready);
+  });
+
+  it('refuses a new framework id while instances exist', async () => {
+    await r.repo.setFrameworkId('fw-old');
+    const v = await withApp(r, { id: '/a' });
+    r.sched.scheduleInstances(v, 1);
+    await subscribe(r);
+    assert.equal(r.sched.ready, false);
+    assert.equal(await r.store.getFrameworkId(), 'fw-old');
+    r.driver.emit('offers', [offer(1)]);
+    assert.equal(r.driver.of('launch').length, 0);
+  });
+
+  it('launches scheduled instances on offers, declines the rest with a short filter, suppresses when done', async () => {
+    await subscribe(r);
+    const v = await withApp(r, { id: '/web/a', instances: 3 });
+    r.sched.scheduleInstances(v, 3);
+    await tick();
+    assert.ok(r.driver.of('revive').length >= 1, 'revive when work appears');
+    r.driver.emit('offers', [offer(1, 2), offer(2, 0.5)]);
+    const [launch] = r.driver.of('launch');
+    assert.deepEqual(launch.args[0], ['o1']);
+    const tasks = launch.args[1] as TaskInfo[];
+    assert.equal(tasks.length, 2);
+    assert.match(tasks[0].task_id.value, /^web_a\.instance-u\d+\._app\.1$/);
+    assert.deepEqual(r.driver.of('decline')[0].args, [['o2'], { refuse_seconds: 5 }]);
+    assert.equal(r.driver.of('suppress').length, 0, 'one instance still waits');
+    r.driver.emit('offers', [offer(3)]);
+    assert.equal(r.driver.of('launch').length, 2);
+    r.driver.emit('offers', [offer(4)]);
+    assert.deepEqual(r.driver.of('decline')[1].args, [['o4'], { refuse_seconds: 120 }]);
+    assert.equal(r.driver.of('suppress').length, 1);
+  });
+
+  it('tracks status updates, acknowledges them, and takes ipAddresses from network_infos', async () => {
+    await subscribe(r);
+    const v = await withApp(r, { id: '/a' });
+    const [inst] = r.sched.scheduleInstances(v, 1);
+    r.driver.emit('offers', [offer(1)]);
+    const taskId = inst.taskId as string;
+    const events: string[] = [];
+    r.bus.subscribe((e) => events.push(`${e.eventType}:${String(e.taskStatus ?? e.condition ?? '')}`));
+    r.driver.emit('update', status(taskId, 'TASK_STAGING'));
+    r.driver.emit('update', status(taskId, 'TASK_RUNNING', { container_status: { network_infos: [{ name: 'n', ip_addresses: [{ protocol: 'IPv4', ip_address: '10.1.1.1' }] }] } }));
+    assert.equal(r.driver.of('ack').length, 2);
+    const now = r.repo.instances.get(inst.instanceId);
+    assert.equal(now?.condition, 'Running');
+    assert.deepEqual(now?.ipAddresses, [{ ipAddress: '10.1.1.1', protocol: 'IPv4' }]);
+    assert.ok(now?.startedAt !== null);
+    assert.deepEqual(events, ['status_update_event:TASK_STAGING', 'instance_changed_event:Staging', 'status_update_event:TASK_RUNNING', 'instance_changed_event:Running']);
+  });
+
+  it('a failed task is replaced in the same slot, after a backoff delay', async () => {
+    await subscribe(r);
+    const v = await withApp(r, { id: '/a', backoffSeconds: 10 });
+    const [inst] = r.sched.scheduleInstances(v, 1);
+    r.driver.emit('offers', [offer(1)]);
+    r.driver.emit('update', status(inst.taskId as string, 'TASK_RUNNING'));
+    r.driver.emit('update', status(inst.taskId as string, 'TASK_FAILED', { message: 'boom' }));
+    assert.equal(r.repo.instances.has(inst.instanceId), false, 'expunged');
+    const waiting = [...r.repo.instances.values()];
+    assert.equal(waiting.length, 1);
+    assert.equal(waiting[0].condition, 'Scheduled');
+    assert.equal(waiting[0].slot, inst.slot);
+    assert.equal(r.queue.timeLeftMs(v, r.clock.now), 10_000);
+    assert.equal(r.sched.lastTaskFailure.get('/a')?.message, 'boom');
+    r.driver.emit('offers', [offer(2)]);
+    assert.equal(r.driver.of('launch').length, 1, 'backed off: not launched');
+    r.clock.now += 10_000;
+    r.driver.emit('offers', [offer(3)]);
+    assert.equal(r.driver.of('launch').length, 2);
+  });
+
+  it('a task killed without scale is replaced; a decommissioned one is not', async () => {
+    await subscribe(r);
+    const v = await withApp(r, { id: '/a', instances: 2 });
+    const [a, b] = r.sched.scheduleInstances(v, 2);
+    r.driver.emit('offers', [offer(1)]);
+    r.sched.killInstance(a, { decommission: false });
+    assert.equal(r.driver.of('kill')[0].args[0], a.taskId);
+    r.driver.emit('update', status(a.taskId as string, 'TASK_KILLED'));
+    assert.equal([...r.repo.instances.values()].filter((i) => i.condition === 'Scheduled').length, 1);
+    r.sched.killInstance(b, { decommission: true });
+    r.driver.emit('update', status(b.taskId as string, 'TASK_KILLED'));
+    assert.equal(r.repo.instances.size, 1);
+  });
+
+  it('kills tasks it does not know; ignores terminal updates of them', async () => {
+    await subscribe(r);
+    r.driver.emit('update', status('ghost.instance-zz._app.3', 'TASK_RUNNING'));
+    assert.equal(r.driver.of('kill')[0].args[0], 'ghost.instance-zz._app.3');
+    r.driver.emit('update', status('ghost.instance-zz._app.3', 'TASK_KILLED'));
+    assert.equal(r.driver.of('kill').length, 1);
+    r.driver.emit('update', status('not-ours', 'TASK_RUNNING'));
+    assert.equal(r.driver.of('kill').length, 1);
+  });
+
+  it('TASK_UNREACHABLE with inactiveAfterSeconds 0 launches a replacement at once', async () => {
+    await subscribe(r);
+    const v = await withApp(r, { id: '/a', unreachableStrategy: { inactiveAfterSeconds: 0, expungeAfterSeconds: 0 } });
+    const [inst] = r.sched.scheduleInstances(v, 1);
+    r.driver.emit('offers', [offer(1)]);
+    r.driver.emit('update', status(inst.taskId as string, 'TASK_RUNNING'));
+    r.driver.emit('update', status(inst.taskId as string, 'TASK_UNREACHABLE', { uuid: undefined, source: 'SOURCE_MASTER' }));
+    assert.equal(r.repo.instances.get(inst.instanceId)?.condition, 'UnreachableInactive');
+    const fresh = [...r.repo.instances.values()].filter((i) => i.condition === 'Scheduled');
+    assert.equal(fresh.length, 1);
+    assert.notEqual(fresh[0].slot, inst.slot, 'the unreachable instance keeps its slot');
+  });
+
+  it('TASK_UNREACHABLE with the strategy disabled waits', async () => {
+    await subscribe(r);
+    const v = await withApp(r, { id: '/a', unreachableStrategy: 'disabled' });
+    const [inst] = r.sched.scheduleInstances(v, 1);
+    r.driver.emit('offers', [offer(1)]);
+    r.driver.emit('update', status(inst.taskId as string, 'TASK_UNREACHABLE'));
+    assert.equal(r.repo.instances.size, 1);
+    assert.equal(r.repo.instances.get(inst.instanceId)?.condition, 'Unreachable');
+  });
+
+  it('TASK_LOST is mapped by reason', async () => {
+    await subscribe(r);
+    const v = await withApp(r, { id: '/a', unreachableStrategy: 'disabled' });
+    const [inst] = r.sched.scheduleInstances(v, 1);
+    r.driver.emit('offers', [offer(1)]);
+    r.driver.emit('update', status(inst.taskId as string, 'TASK_LOST', { reason: 'REASON_AGENT_DISCONNECTED' }));
+    assert.equal(r.repo.instances.get(inst.instanceId)?.condition, 'Unreachable');
+  });
+});

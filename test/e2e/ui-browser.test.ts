@@ -187,6 +187,28 @@ describe('UI in the browser (scripted API)', function () {
     assert.match(await textOf(s.page.locator('#live')), /Live/);
   });
 
+  it('restarts and suspends from the app page and shows the last task failure', async () => {
+    fake.failures.set('/slow', { appId: '/slow', host: 'agent-1', message: 'Command exited with status 1', state: 'TASK_FAILED', taskId: 'slow.instance-x._app.1', timestamp: '2024-05-01T10:00:30.000Z' });
+    await s.page.goto(`${base}/ui/#/apps/%2Fslow`);
+    const failure = s.page.locator('section[aria-labelledby="sec-failure"]');
+    await eventually(() => textOf(failure), /Last task failure Message Command exited with status 1 State TASK_FAILED/);
+    const before = (await s.page.locator('table.tasks tbody.task').evaluateAll((els) => els.map((e) => e.getAttribute('data-task-id')))).sort();
+    fake.requests.length = 0;
+    await s.page.getByRole('button', { name: 'Restart' }).click();
+    await s.page.locator('dialog[open]').getByRole('button', { name: 'Restart' }).click();
+    await eventually(async () => {
+      const now = await s.page.locator('table.tasks tbody.task').evaluateAll((els) => els.map((e) => e.getAttribute('data-task-id')));
+      return now.length === before.length && now.every((id) => !before.includes(id)) ? 'replaced' : now.join(',');
+    }, /^replaced$/);
+    assert.ok(fake.requests.includes('POST /v2/apps/slow/restart'), fake.requests.join('\n'));
+
+    await s.page.getByRole('button', { name: 'Suspend' }).click();
+    await s.page.locator('dialog[open]').getByRole('button', { name: 'Suspend' }).click();
+    await eventually(() => textOf(s.page.locator('.app-status')), /⏸ Suspended/);
+    assert.equal(await s.page.locator('table.tasks tbody.task').count(), 0);
+    await screenshot(s.page, 'app-suspended');
+  });
+
   it('kills selected tasks and destroys an app after confirmation', async () => {
     await s.page.goto(`${base}/ui/#/apps/%2Fvnettest`);
     await eventually(async () => String(await s.page.locator('table.tasks tbody.task').count()), /^3$/);

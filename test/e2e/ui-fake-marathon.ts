@@ -50,6 +50,8 @@ export class FakeMarathon {
   /** set false to make /v2/events refuse connections (the UI must show it is disconnected) */
   eventsEnabled = true;
   readonly requests: string[] = [];
+  /** lastTaskFailure to report per app id */
+  readonly failures = new Map<string, Record<string, unknown>>();
 
   constructor(private readonly uiDir: string) {}
 
@@ -179,7 +181,7 @@ export class FakeMarathon {
       tasksUnhealthy: 0,
       deployments: a.deploymentId ? [{ id: a.deploymentId }] : [],
       tasks: a.tasks.map(({ slot: _slot, ...t }) => t),
-      lastTaskFailure: null,
+      lastTaskFailure: this.failures.get(a.def.id) ?? null,
     };
   }
 
@@ -275,6 +277,19 @@ export class FakeMarathon {
       a.versions.push(a.version);
       this.scaleTo(a, n);
       const dep = this.startDeployment(a, 'ScaleApplication');
+      return reply.header('Marathon-Deployment-Id', dep).send({ version: a.version, deploymentId: dep });
+    });
+    app.post<{ Params: { '*': string }; Querystring: { force?: string } }>('/v2/apps/*', async (req, reply) => {
+      const m = /^(.*)\/restart$/.exec(req.params['*']);
+      const a = m ? find(m[1]) : undefined;
+      if (!a) return reply.code(404).send({ message: 'App does not exist' });
+      if (a.deploymentId && req.query.force !== 'true') return this.locked(reply, a);
+      a.version = this.now();
+      a.versions.push(a.version);
+      const n = a.def.instances;
+      this.scaleTo(a, 0);
+      this.scaleTo(a, n);
+      const dep = this.startDeployment(a, 'RestartApplication');
       return reply.header('Marathon-Deployment-Id', dep).send({ version: a.version, deploymentId: dep });
     });
     app.delete<{ Params: { '*': string } }>('/v2/apps/*', async (req, reply) => {

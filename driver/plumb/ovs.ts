@@ -64,7 +64,7 @@ function decodeScalar(v: unknown): unknown {
 }
 
 export function decodeInterfaceRows(json: string): OvsInterfaceRow[] {
-  const doc = JSON.parse(json) as { headings?: string[]; data?: unknown[][] };
+  const doc = JSON.parse(json.trim() === '' ? '{}' : json) as { headings?: string[]; data?: unknown[][] };
   const h = doc.headings ?? [];
   const col = (row: unknown[], name: string): unknown => row[h.indexOf(name)];
   return (doc.data ?? []).map((row) => {

@@ -204,7 +204,7 @@ describe('UI in the browser (scripted API)', function () {
 
     await s.page.getByRole('button', { name: 'Suspend' }).click();
     await s.page.locator('dialog[open]').getByRole('button', { name: 'Suspend' }).click();
-    await eventually(() => textOf(s.page.locator('.app-status')), /⏸ Suspended/);
+    await eventually(() => textOf(s.page.locator('.app-status')), /‖ Suspended/);
     assert.equal(await s.page.locator('table.tasks tbody.task').count(), 0);
     await screenshot(s.page, 'app-suspended');
   });

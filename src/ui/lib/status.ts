@@ -23,8 +23,8 @@ export function deriveAppStatus(app: App, queue: readonly QueueItem[]): AppStatu
 export const STATUS_ICON: Readonly<Record<AppStatus, string>> = {
   Running: '●',
   Deploying: '↻',
-  Suspended: '⏸',
-  Delayed: '⏱',
+  Suspended: '‖',
+  Delayed: '◷',
   Waiting: '…',
 };
 

@@ -62,17 +62,21 @@ export function parseManifest(data: Buffer): BlobManifest | undefined {
   return m;
 }
 
-/** Room left in a node for data once path and request headers are counted. */
-const NODE_HEADROOM = 16 * 1024;
-/** Room left in a multi for paths, versions, ACLs and op headers beyond the counted bytes. */
-const MULTI_HEADROOM = 64 * 1024;
+/** Room left in a node for path and request headers: 16 KiB of 1 MiB. */
+function nodeHeadroom(limits: NodeLimits): number {
+  return Math.min(16 * 1024, Math.floor(limits.maxNodeSize / 16));
+}
+/** Room left in a multi for paths, versions, ACLs and op headers beyond the counted bytes: 64 KiB of 1 MiB. */
+function multiHeadroom(limits: NodeLimits): number {
+  return Math.min(64 * 1024, Math.floor(limits.maxNodeSize / 8));
+}
 
 export function chunkSize(limits: NodeLimits): number {
-  return Math.max(1024, limits.maxNodeSize - NODE_HEADROOM);
+  return Math.max(1024, limits.maxNodeSize - nodeHeadroom(limits));
 }
 
 export function multiBudget(limits: NodeLimits): number {
-  return Math.max(2048, limits.maxNodeSize - MULTI_HEADROOM);
+  return Math.max(2048, limits.maxNodeSize - multiHeadroom(limits));
 }
 
 export function sha256(data: Buffer): string {

@@ -78,6 +78,8 @@ export class ZkSession extends EventEmitter {
 
   constructor(private readonly options: ZkSessionOptions) {
     super();
+    // Every request waiting for a connection listens here; their number is not a leak.
+    this.setMaxListeners(0);
     this.sessionTimeoutMs = options.sessionTimeoutMs ?? 10_000;
     this.operationTimeoutMs = options.operationTimeoutMs ?? 10_000;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
@@ -98,6 +100,13 @@ export class ZkSession extends EventEmitter {
   credentials(): { id: Buffer; password: Buffer } | undefined {
     if (!this.client || !this.connected) return undefined;
     return { id: this.client.getSessionId(), password: this.client.getSessionPassword() };
+  }
+
+  /** The server port of the live connection (diagnostics: which ensemble member we talk to). */
+  serverPort(): number | undefined {
+    if (!this.connected) return undefined;
+    const cm = (this.client as unknown as { connectionManager?: { socket?: { remotePort?: number } } } | undefined)?.connectionManager;
+    return cm?.socket?.remotePort;
   }
 
   /** Negotiated session timeout (the requested one until connected). */

@@ -216,6 +216,16 @@ export function stateStoreContract(makeFixture: () => Promise<StoreFixture>): vo
     assert.deepEqual(await last.listInstances('/big'), [{ appId: '/big', instanceId: 'big.1', data: { small: true } }]);
   });
 
+  it('commits a transaction whose documents together exceed one ZooKeeper request', async () => {
+    const s = await fixture.open();
+    const doc = (): Json => ({ blob: randomBytes(300_000).toString('base64') });
+    const docs = [doc(), doc(), doc(), doc()];
+    await s.transaction(docs.map((data, i) => ({ op: 'putInstance' as const, appId: '/many', instanceId: `m.${i}`, data })));
+    const fresh = await fixture.open();
+    const got = (await fresh.listInstances('/many')).sort((a, b) => a.instanceId.localeCompare(b.instanceId));
+    assert.deepEqual(got.map((x) => x.data), docs);
+  });
+
   it('hands out copies: mutating a result or an argument does not change the store', async () => {
     const s = await fixture.open();
     const def = { labels: { a: '1' } };

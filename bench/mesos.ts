@@ -1,3 +1,4 @@
+import { mesosFixturesDir } from '../test/helpers/fixtures';
 // Subscription stream decoding speed: RecordIO framing + Event decoding, JSON and protobuf,
 // against the floor of a plain JSON.parse of the same JSON payloads (already split, no framing).
 // The stream is OFFERS and UPDATE events (from the Mesos 1.11 recordings when available) repeated
@@ -12,7 +13,7 @@ const TARGET_BYTES = Number(process.env.MVN_BENCH_MESOS_MB ?? 50) * 1024 * 1024;
 const CHUNK_SIZES = [1460, 16 * 1024, 3000, 64 * 1024, 512, 256 * 1024, 8192];
 
 function fixtureEvents(): Event[] | undefined {
-  const dirs = [process.env.MVN_MESOS_FIXTURES, path.resolve(__dirname, '../../test/fixtures/mesos-1.11'), '/work/shared/fixtures/mesos-1.11'];
+  const dirs = [mesosFixturesDir()];
   for (const dir of dirs) {
     if (!dir) continue;
     const file = path.join(dir, 'lifecycle-json.stream.bin');

@@ -1,18 +1,10 @@
 // Access to the Mesos 1.11 recordings (shared spec fixtures) for the mesos-* contract tests.
 import fs from 'node:fs';
 import path from 'node:path';
-
-const CANDIDATES = [
-  process.env.MVN_MESOS_FIXTURES,
-  path.resolve(__dirname, '../../../test/fixtures/mesos-1.11'),
-  '/work/shared/fixtures/mesos-1.11',
-];
+import { mesosFixturesDir } from '../helpers/fixtures';
 
 export function fixturesDir(): string {
-  for (const c of CANDIDATES) {
-    if (c && fs.existsSync(path.join(c, 'lifecycle-json.jsonl'))) return c;
-  }
-  throw new Error(`Mesos 1.11 fixtures not found (set MVN_MESOS_FIXTURES); looked in ${CANDIDATES.filter(Boolean).join(', ')}`);
+  return mesosFixturesDir();
 }
 
 export interface RecordedLine {

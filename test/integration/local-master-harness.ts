@@ -1,3 +1,4 @@
+import { mesosFixturesDir } from '../helpers/fixtures';
 // Test harness for the local master: real HTTP on 127.0.0.1, decoding with the shared codec and
 // RecordIO decoder (no scheduler client), so these tests do not depend on src/mesos/client.ts.
 import fs from 'node:fs';
@@ -206,13 +207,7 @@ export function launchCall(offerId: string, agentId: string, tasks: Array<{ id: 
 
 /** The Mesos 1.11 recordings: $MVN_MESOS_FIXTURES, a copy in the repo, or the shared spec tree. */
 export function recordingsDir(): string {
-  const candidates = [
-    process.env.MVN_MESOS_FIXTURES,
-    path.resolve(__dirname, '../../../test/fixtures/mesos-1.11'),
-    '/work/shared/fixtures/mesos-1.11',
-  ];
-  for (const c of candidates) if (c && fs.existsSync(path.join(c, 'lifecycle-json.jsonl'))) return c;
-  throw new Error('Mesos 1.11 recordings not found (set MVN_MESOS_FIXTURES)');
+  return mesosFixturesDir();
 }
 
 export function readRecording(name: string): unknown[] {

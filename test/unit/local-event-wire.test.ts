@@ -1,3 +1,4 @@
+import { mesosFixturesDir } from '../helpers/fixtures';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -7,9 +8,7 @@ import type { Event } from '../../src/mesos/types';
 import { eventRecord, eventToJson } from '../../src/local/event-wire';
 
 function recordingsDir(): string {
-  const candidates = [process.env.MVN_MESOS_FIXTURES, path.resolve(__dirname, '../../../test/fixtures/mesos-1.11'), '/work/shared/fixtures/mesos-1.11'];
-  for (const c of candidates) if (c && fs.existsSync(path.join(c, 'lifecycle-json.jsonl'))) return c;
-  throw new Error('Mesos 1.11 recordings not found (set MVN_MESOS_FIXTURES)');
+  return mesosFixturesDir();
 }
 
 function records(name: string): Buffer[] {

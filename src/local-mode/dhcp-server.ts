@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { hostsFileText, netmaskOf, networkAddress, type DhcpHost } from './dhcp-hosts';
-import { runOk, type Run } from './exec';
+import { spawnDaemon, type Daemon, type Run } from './exec';
 import { checkLinkName, checkNetnsName } from './names';
 
 export interface DhcpServerOptions {
@@ -18,6 +18,8 @@ export interface DhcpServerOptions {
   /** files live here: hosts, leases, pid, log */
   dir: string;
   run: Run;
+  /** how dnsmasq is started (kept in the foreground as our child); default spawnDaemon */
+  daemon?: typeof spawnDaemon;
   leaseSeconds?: number;
 }
 
@@ -37,6 +39,7 @@ export class DhcpServer {
   readonly logFile: string;
   readonly leaseFile: string;
   private current = '';
+  private daemon: Daemon | null = null;
   private queue: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: DhcpServerOptions) {
@@ -68,7 +71,8 @@ export class DhcpServer {
     fs.writeFileSync(this.hostsFile, this.current);
     fs.writeFileSync(this.leaseFile, '');
     fs.rmSync(this.pidFile, { force: true });
-    await runOk(this.opts.run, 'ip', ['netns', 'exec', this.opts.netns, 'dnsmasq', ...this.args()], { timeoutMs: 15_000 });
+    const start = this.opts.daemon ?? spawnDaemon;
+    this.daemon = await start('ip', ['netns', 'exec', this.opts.netns, 'dnsmasq', '--keep-in-foreground', ...this.args()], path.join(this.opts.dir, 'dnsmasq.stderr'));
     await this.waitForReads(1, 5000);
     if (this.pid() === null) throw new DhcpServerError(`dnsmasq in ${this.opts.netns} did not start: ${this.logTail()}`);
   }
@@ -111,6 +115,15 @@ export class DhcpServer {
   }
 
   async stop(): Promise<void> {
+    const d = this.daemon;
+    if (d !== null && d.alive()) {
+      try { process.kill(d.pid, 'SIGTERM'); } catch { /* gone */ }
+      const killed = setTimeout(() => { try { process.kill(d.pid, 'SIGKILL'); } catch { /* gone */ } }, 2000);
+      await d.exited;
+      clearTimeout(killed);
+    }
+    this.daemon = null;
+    // Without a child of ours (a crashed run's leftover): by the pid file, checked via /proc.
     const pid = this.pid();
     if (pid !== null) {
       try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
@@ -139,8 +152,17 @@ export class DhcpServer {
   private async waitForReads(count: number, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.readCount() < count) {
+      if (this.daemon !== null && !this.daemon.alive()) throw new DhcpServerError(`dnsmasq in ${this.opts.netns} exited: ${this.logTail()} ${this.stderrTail()}`);
       if (Date.now() > deadline) throw new DhcpServerError(`dnsmasq in ${this.opts.netns} did not read ${this.hostsFile}: ${this.logTail()}`);
       await sleep(5);
+    }
+  }
+
+  private stderrTail(): string {
+    try {
+      return fs.readFileSync(path.join(this.opts.dir, 'dnsmasq.stderr'), 'utf8').trim().slice(-300);
+    } catch {
+      return '';
     }
   }
 

@@ -1,6 +1,7 @@
 // The one way local mode runs programs: argument arrays (no shell), optional stdin, exact
 // environment, a timeout. Injected as `run` so unit tests record calls instead.
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 
 export interface RunOptions {
   input?: string;
@@ -24,7 +25,7 @@ export class CommandError extends Error {
 export const spawnRun: Run = (cmd, args, opts = {}) => new Promise((resolve) => {
   let child;
   try {
-    child = spawn(cmd, [...args], { env: opts.env ?? process.env, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    child = spawn(cmd, [...args], { detached: true, env: opts.env ?? process.env, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
   } catch (err) {
     resolve({ code: -1, stdout: '', stderr: err instanceof Error ? err.message : String(err) });
     return;
@@ -55,4 +56,42 @@ export async function runOk(run: Run, cmd: string, args: readonly string[], opts
   const r = await run(cmd, args, opts);
   if (r.code !== 0) throw new CommandError([cmd, ...args].join(' ').slice(0, 200), r);
   return r.stdout;
+}
+
+export interface Daemon {
+  pid: number;
+  /** resolves when the process has exited (and been reaped) */
+  exited: Promise<void>;
+  alive(): boolean;
+}
+
+/**
+ * Starts a long-running program as our own child (kept in the foreground, in its own process
+ * group so a terminal's Ctrl-C reaches only us), output appended to `logFile`. Being our child
+ * means we reap it: no zombies where PID 1 does not reap orphans.
+ */
+export function spawnDaemon(cmd: string, args: readonly string[], logFile: string, env?: Record<string, string>): Promise<Daemon> {
+  return new Promise((resolve, reject) => {
+    const fd = fs.openSync(logFile, 'a');
+    let child;
+    try {
+      child = spawn(cmd, [...args], { detached: true, stdio: ['ignore', fd, fd], env: env ?? process.env });
+    } catch (err) {
+      fs.closeSync(fd);
+      reject(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    let running = true;
+    const exited = new Promise<void>((r) => child.once('exit', () => { running = false; r(); }));
+    child.once('error', (err) => {
+      running = false;
+      try { fs.closeSync(fd); } catch { /* closed */ }
+      reject(err);
+    });
+    child.once('spawn', () => {
+      fs.closeSync(fd);
+      child.unref();
+      resolve({ pid: child.pid as number, exited, alive: () => running });
+    });
+  });
 }

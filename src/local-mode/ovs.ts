@@ -4,7 +4,7 @@
 // starts, or veth checksums break DHCP and TCP). Stopped by pid, never by name.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runOk, type Run } from './exec';
+import { runOk, spawnDaemon, type Daemon, type Run } from './exec';
 import { checkLinkName, checkNetnsName } from './names';
 
 const SCHEMA_CANDIDATES = ['/usr/share/openvswitch/vswitch.ovsschema', '/usr/local/share/openvswitch/vswitch.ovsschema'];
@@ -13,6 +13,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export class PrivateOvs {
   readonly db: string;
   private readonly env: Record<string, string>;
+  private readonly daemons = new Map<string, Daemon>();
 
   constructor(private readonly dir: string, private readonly fabricNetns: string, private readonly run: Run) {
     checkNetnsName(fabricNetns);
@@ -31,14 +32,30 @@ export class PrivateOvs {
     const dbFile = path.join(this.dir, 'conf.db');
     fs.rmSync(dbFile, { force: true });
     await runOk(this.run, 'ovsdb-tool', ['create', dbFile, schema], { env: this.env });
-    await runOk(this.run, 'ovsdb-server', [dbFile, `--remote=punix:${path.join(this.dir, 'db.sock')}`,
+    // Foreground children of ours (reaped by us), not --detach: see spawnDaemon.
+    const sock = path.join(this.dir, 'db.sock');
+    this.daemons.set('ovsdb-server', await spawnDaemon('ovsdb-server', [dbFile, `--remote=punix:${sock}`,
       `--pidfile=${path.join(this.dir, 'ovsdb-server.pid')}`, `--log-file=${path.join(this.dir, 'ovsdb-server.log')}`,
-      '-vconsole:off', '--detach'], { env: this.env });
+      '-vconsole:off'], path.join(this.dir, 'ovsdb-server.stderr'), this.env));
+    await this.waitFor(() => fs.existsSync(sock) && this.pidOf('ovsdb-server') !== null, 'ovsdb-server');
     await this.vsctl(['--no-wait', 'init']);
     await this.vsctl(['--no-wait', 'set', 'Open_vSwitch', '.', 'other_config:userspace-tso-enable=true']);
-    await runOk(this.run, 'ip', ['netns', 'exec', this.fabricNetns, 'ovs-vswitchd', `unix:${path.join(this.dir, 'db.sock')}`,
+    this.daemons.set('ovs-vswitchd', await spawnDaemon('ip', ['netns', 'exec', this.fabricNetns, 'ovs-vswitchd', `unix:${sock}`,
       `--pidfile=${path.join(this.dir, 'ovs-vswitchd.pid')}`, `--log-file=${path.join(this.dir, 'ovs-vswitchd.log')}`,
-      '-vconsole:off', '--detach'], { env: this.env });
+      '-vconsole:off'], path.join(this.dir, 'ovs-vswitchd.stderr'), this.env));
+    await this.waitFor(() => this.pidOf('ovs-vswitchd') !== null, 'ovs-vswitchd');
+  }
+
+  private async waitFor(ready: () => boolean, what: string): Promise<void> {
+    for (let i = 0; i < 500; i++) {
+      if (ready()) return;
+      const d = this.daemons.get(what);
+      if (d !== undefined && !d.alive()) break;
+      await sleep(10);
+    }
+    let log = '';
+    try { log = fs.readFileSync(path.join(this.dir, `${what}.stderr`), 'utf8').trim().slice(-300); } catch { /* none */ }
+    throw new Error(`${what} did not start: ${log}`);
   }
 
   /** A netdev bridge whose datapath-id is `dpid` (0x + 16 hex). */
@@ -83,6 +100,15 @@ export class PrivateOvs {
   }
 
   private async kill(daemon: string): Promise<void> {
+    const child = this.daemons.get(daemon);
+    if (child !== undefined && child.alive()) {
+      try { process.kill(child.pid, 'SIGTERM'); } catch { /* gone */ }
+      const t = setTimeout(() => { try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ } }, 3000);
+      await child.exited;
+      clearTimeout(t);
+      this.daemons.delete(daemon);
+      return;
+    }
     const pid = this.pidOf(daemon);
     if (pid === null) return;
     try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }

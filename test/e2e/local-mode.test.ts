@@ -1,0 +1,234 @@
+// `marathon-vnet local` end to end, as a user drives it: start the real CLI (private data dir,
+// free ports, no Docker), POST the sample apps over HTTP, look into the task namespaces with
+// `ip`, scale, kill a process, delete, Ctrl-C — and then nothing may be left.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { instanceTag } from '../../src/local-mode/names';
+
+const REPO = path.resolve(__dirname, '..', '..', '..');
+const CLI = path.join(REPO, 'src', 'bin', 'marathon-vnet.js');
+
+interface Out { code: number; stdout: string; stderr: string }
+function sh(cmd: string, args: string[]): Promise<Out> {
+  return new Promise((resolve) => {
+    const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    c.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    c.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    c.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = a !== null && typeof a === 'object' ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await f();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+interface TaskJson {
+  id: string; state: string; startedAt: string | null; ipAddresses: { ipAddress: string }[];
+  networkInterfaces?: { networkName: string; interfaceName: string; macAddress?: string; ipAddress?: string }[];
+}
+interface AppJson { app: { tasks: TaskJson[]; deployments: unknown[]; lastTaskFailure?: { state: string; taskId: string; message: string } } }
+interface VnetIf { uuid: string; mode: string; mac_address?: string; ipv4_address?: string; network_uuid?: string }
+
+describe('marathon-vnet local end to end (real CLI, namespaces, bridges, dnsmasq, vnet-driver)', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let tag: string;
+  let child: ChildProcess;
+  let stdout = '';
+  let stderr = '';
+  let api = '';
+  let vnet = '';
+  let exited: Promise<number | null>;
+
+  async function http<T>(method: string, url: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const res = await fetch(api + url, {
+      method, headers: body === undefined ? {} : { 'Content-Type': 'application/json' }, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text === '' ? undefined : JSON.parse(text)) as T };
+  }
+  const vnetInterfaces = async (): Promise<VnetIf[]> => {
+    const res = await fetch(`${vnet}/api/interfaces?limit=1000`);
+    return ((await res.json()) as { items: VnetIf[] }).items.filter((i) => i.mode === 'vif');
+  };
+  const appTasks = async (id: string): Promise<AppJson['app']> => (await http<AppJson>('GET', `/v2/apps${id}`)).body.app;
+  const running = (id: string, count: number): Promise<TaskJson[]> => until(`${count} running tasks of ${id}`, async () => {
+    const app = await appTasks(id);
+    const r = app.tasks.filter((t) => t.state === 'TASK_RUNNING');
+    return r.length === count && app.tasks.length === count && app.deployments.length === 0 ? r : undefined;
+  });
+  const ourNamespaces = async (): Promise<string[]> => (await sh('ip', ['netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith(`mvn-${tag}-`));
+  /** The task namespace holding `ip` on some interface. */
+  const nsWithAddress = async (ip: string): Promise<string> => {
+    for (const ns of (await ourNamespaces()).filter((n) => n.startsWith(`mvn-${tag}-c-`))) {
+      if ((await sh('ip', ['-n', ns, '-4', '-o', 'addr', 'show'])).stdout.includes(` ${ip}/`)) return ns;
+    }
+    throw new Error(`no task namespace has ${ip}`);
+  };
+  const fabricPorts = async (): Promise<string[]> => (await sh('ip', ['-n', `mvn-${tag}-fabric`, '-o', 'link', 'show'])).stdout
+    .split('\n').map((l) => (l.split(':')[1] ?? '').trim().split('@')[0]).filter((s) => s.startsWith('if-'));
+  const link = async (ns: string, ifName: string): Promise<{ mac: string; cidr: string }> => {
+    const out = (await sh('ip', ['-n', ns, '-o', 'addr', 'show', 'dev', ifName])).stdout;
+    const l = (await sh('ip', ['-n', ns, '-o', 'link', 'show', 'dev', ifName])).stdout;
+    return { mac: /link\/ether (\S+)/.exec(l)?.[1] ?? '', cidr: /inet (\S+)/.exec(out)?.[1] ?? '' };
+  };
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mvn-e2e-local-'));
+    tag = instanceTag(dir);
+    const [httpPort, vnetPort, mesosPort] = [await freePort(), await freePort(), await freePort()];
+    child = spawn(process.execPath, [CLI, 'local', '--data-dir', dir, '--http-port', String(httpPort), '--vnet-port', String(vnetPort),
+      '--mesos-port', String(mesosPort), '--no-docker', '--no-ui', '--log-level', 'warn'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+    exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    await until('the banner', () => {
+      if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${stderr}`);
+      return stdout.includes('Ctrl-C stops everything') ? true : undefined;
+    }, 30_000);
+    api = `http://127.0.0.1:${httpPort}`;
+    vnet = `http://127.0.0.1:${vnetPort}`;
+    assert.ok(stdout.includes(`curl -X POST -H 'Content-Type: application/json' localhost:${httpPort}/v2/apps -d @samples/apps/vnettest.json`), stdout);
+  });
+
+  after(async () => {
+    if (child !== undefined && child.exitCode === null) {
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    // Whatever happened, remove what carries our tag so other tests stay clean.
+    for (const ns of await ourNamespaces()) await sh('ip', ['netns', 'del', ns]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs the sample app verbatim: eth0 leased by DHCP from nw-vnet1, eth1 192.168.0.100/24 via 192.168.0.1, MACs as in OpenVNet and the API', async () => {
+    const body = fs.readFileSync(path.join(REPO, 'samples', 'apps', 'vnettest.json'), 'utf8');
+    const posted = await http('POST', '/v2/apps', body);
+    assert.equal(posted.status, 201, JSON.stringify(posted.body));
+    const [task] = await running('/vnettest', 1);
+    const byName = new Map((task.networkInterfaces ?? []).map((i) => [i.interfaceName, i]));
+    const ns = await nsWithAddress('192.168.0.100');
+    const eth0 = await link(ns, 'eth0');
+    const eth1 = await link(ns, 'eth1');
+    const lease = eth0.cidr.split('/')[0];
+    const last = Number(lease.split('.')[3]);
+    assert.ok(lease.startsWith('10.0.0.') && last >= 100 && last <= 200 && eth0.cidr.endsWith('/24'), eth0.cidr);
+    assert.equal(eth1.cidr, '192.168.0.100/24');
+    assert.match((await sh('ip', ['-n', ns, 'route', 'show', 'default'])).stdout, /default via 192\.168\.0\.1 dev eth1/);
+    assert.equal(byName.get('eth0')?.macAddress, eth0.mac);
+    assert.equal(byName.get('eth1')?.macAddress, eth1.mac);
+    assert.equal(byName.get('eth0')?.ipAddress, lease);
+    const records = await vnetInterfaces();
+    assert.equal(records.find((r) => r.mac_address === eth0.mac)?.ipv4_address, lease);
+    assert.equal(records.find((r) => r.mac_address === eth1.mac)?.ipv4_address, '192.168.0.100');
+    // The lease really came from the network's dnsmasq.
+    const dhcpLog = fs.readFileSync(path.join(dir, 'fabric', 'dhcp', 'nw-vnet1', 'dnsmasq.log'), 'utf8');
+    assert.ok(dhcpLog.includes(`DHCPACK(eth0) ${lease} ${eth0.mac}`), dhcpLog);
+  });
+
+  let survivor: TaskJson;
+  it('scales the pool app 1 → 3 (three addresses, all pairs ping) and back to 1, killing the youngest and removing their interfaces', async () => {
+    const pool = JSON.parse(fs.readFileSync(path.join(REPO, 'samples', 'apps', 'pool.json'), 'utf8')) as Record<string, unknown>;
+    assert.equal((await http('POST', '/v2/apps', { ...pool, instances: 1 })).status, 201);
+    const [first] = await running('/samples/pool', 1);
+    assert.equal((await http('PUT', '/v2/apps/samples/pool', { instances: 3 })).status, 200);
+    const three = await running('/samples/pool', 3);
+    const ips = three.map((t) => t.ipAddresses[0]?.ipAddress ?? '');
+    assert.equal(new Set(ips).size, 3);
+    for (const ip of ips) assert.match(ip, /^10\.0\.0\.5\d$/);
+    for (const from of ips) {
+      const ns = await nsWithAddress(from);
+      for (const to of ips.filter((x) => x !== from)) {
+        const ping = await sh('ip', ['netns', 'exec', ns, 'ping', '-c', '1', '-W', '2', to]);
+        assert.equal(ping.code, 0, `${from} → ${to}: ${ping.stdout}${ping.stderr}`);
+      }
+    }
+    const portsBefore = await fabricPorts();
+    const recordsBefore = await vnetInterfaces();
+    assert.equal((await http('PUT', '/v2/apps/samples/pool', { instances: 1 })).status, 200);
+    [survivor] = await running('/samples/pool', 1);
+    assert.equal(survivor.id, first.id, 'the oldest task stays');
+    const gone = three.filter((t) => t.id !== first.id);
+    await until('killed tasks cleaned up', async () => ((await fabricPorts()).length === portsBefore.length - 2 ? true : undefined));
+    for (const t of gone) {
+      const ip = t.ipAddresses[0].ipAddress;
+      await assert.rejects(nsWithAddress(ip));
+      const mac = t.networkInterfaces?.[0]?.macAddress;
+      assert.ok(mac !== undefined && recordsBefore.some((r) => r.mac_address === mac));
+      assert.equal((await vnetInterfaces()).some((r) => r.mac_address === mac || r.ipv4_address === ip && r.network_uuid === 'nw-vnet2'), false);
+    }
+  });
+
+  it('turns kill -9 of a task process into TASK_FAILED and brings a replacement up with the same address and MAC', async () => {
+    const ip = survivor.ipAddresses[0].ipAddress;
+    const mac = survivor.networkInterfaces?.[0]?.macAddress;
+    const ns = await nsWithAddress(ip);
+    const pids = (await sh('ip', ['netns', 'pids', ns])).stdout.split('\n').filter((p) => p !== '');
+    const shellPid = pids.find((p) => {
+      try { return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').join(' ').trim() === '/bin/sh -c sleep 3600'; } catch { return false; }
+    });
+    assert.ok(shellPid !== undefined, `task process among ${pids.join(',')}`);
+    process.kill(Number(shellPid), 'SIGKILL');
+    const app = await until('the failure and a replacement', async () => {
+      const a = await appTasks('/samples/pool');
+      const r = a.tasks.filter((t) => t.state === 'TASK_RUNNING');
+      return a.lastTaskFailure?.taskId === survivor.id && r.length === 1 && r[0].id !== survivor.id ? a : undefined;
+    });
+    assert.equal(app.lastTaskFailure?.state, 'TASK_FAILED');
+    const replacement = app.tasks[0];
+    assert.equal(replacement.ipAddresses[0]?.ipAddress, ip);
+    assert.equal(replacement.networkInterfaces?.[0]?.macAddress, mac);
+    const newNs = await nsWithAddress(ip);
+    assert.notEqual(newNs, ns);
+    assert.equal((await link(newNs, 'eth0')).mac, mac);
+  });
+
+  it('deletes the apps and stops on SIGINT leaving no namespaces, links, bridges, dnsmasq or OpenVNet interfaces', async () => {
+    assert.equal((await http('DELETE', '/v2/apps/vnettest')).status, 200);
+    assert.equal((await http('DELETE', '/v2/apps/samples/pool')).status, 200);
+    await until('all task interfaces gone', async () => ((await vnetInterfaces()).length === 0 && (await fabricPorts()).length === 0 ? true : undefined));
+    const dnsmasqPids = fs.readdirSync(path.join(dir, 'fabric', 'dhcp')).map((nw) => Number(fs.readFileSync(path.join(dir, 'fabric', 'dhcp', nw, 'dnsmasq.pid'), 'utf8')));
+    assert.equal(dnsmasqPids.length, 3);
+    child.kill('SIGINT');
+    assert.equal(await exited, 0, stderr);
+    assert.match(stdout, /stopped; nothing left behind/);
+    assert.deepEqual(await ourNamespaces(), []);
+    for (const pid of dnsmasqPids) assert.equal(fs.existsSync(`/proc/${pid}`), false, `dnsmasq ${pid} still running`);
+    const udhcpc = (await sh('ps', ['-eo', 'args'])).stdout.split('\n').filter((l) => l.includes(dir));
+    assert.deepEqual(udhcpc, []);
+    const state = JSON.parse(fs.readFileSync(path.join(dir, 'openvnet', 'state.json'), 'utf8')) as { interfaces: { mode: string; isDeleted: number }[] };
+    assert.deepEqual(state.interfaces.filter((i) => i.mode === 'vif' && i.isDeleted === 0), []);
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'containers')), []);
+  });
+});

@@ -15,7 +15,7 @@ import {
 import type { DockerRuntime } from './docker-runtime';
 import type { Run } from './exec';
 import { containerNetns, dockerNames, isOwnNetns } from './names';
-import { addNetns, delNetns, listNetns, netnsExists, netnsPath } from './netns';
+import { addNetns, delNetns, killNetnsProcesses, listNetns, netnsExists, netnsPath } from './netns';
 
 export interface IsolatorLogger {
   info(msg: string): void;
@@ -153,7 +153,11 @@ export class CniIsolator implements ContainerHooks {
     const results = await Promise.allSettled(attempted.map((a) => this.del(containerId, nsPath, a)));
     const errors = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => String(r.reason instanceof Error ? r.reason.message : r.reason));
     if (rec.docker !== null && docker !== null) await docker.remove([rec.docker.pause]).catch((e: unknown) => errors.push(String(e)));
-    if (rec.netns !== null) await delNetns(this.opts.run, rec.netns).catch((e: unknown) => errors.push(String(e)));
+    if (rec.netns !== null) {
+      // Whatever still runs inside (a task orphaned by a crash, a stray child) goes with it.
+      await killNetnsProcesses(this.opts.run, rec.netns).catch(() => 0);
+      await delNetns(this.opts.run, rec.netns).catch((e: unknown) => errors.push(String(e)));
+    }
     if (errors.length > 0) {
       this.log.warn(`cleanup of container ${containerId} incomplete: ${errors.join('; ')}`);
       throw new Error(errors.join('; '));
@@ -175,7 +179,9 @@ export class CniIsolator implements ContainerHooks {
     }
     const prefix = `mvn-${this.opts.tag}-c-`;
     for (const ns of await listNetns(this.opts.run)) {
-      if (ns.startsWith(prefix) && isOwnNetns(this.opts.tag, ns)) await delNetns(this.opts.run, ns).catch(() => undefined);
+      if (!ns.startsWith(prefix) || !isOwnNetns(this.opts.tag, ns)) continue;
+      await killNetnsProcesses(this.opts.run, ns).catch(() => 0);
+      await delNetns(this.opts.run, ns).catch(() => undefined);
     }
     if (this.opts.docker !== null) {
       const stray = await this.opts.docker.listByPrefix(`mvn-${this.opts.tag}-`).catch(() => []);

@@ -70,10 +70,12 @@ export class DhcpServer {
     this.current = hostsFileText(hosts);
     fs.writeFileSync(this.hostsFile, this.current);
     fs.writeFileSync(this.leaseFile, '');
+    fs.writeFileSync(this.logFile, '');
     fs.rmSync(this.pidFile, { force: true });
     const start = this.opts.daemon ?? spawnDaemon;
     this.daemon = await start('ip', ['netns', 'exec', this.opts.netns, 'dnsmasq', '--keep-in-foreground', ...this.args()], path.join(this.opts.dir, 'dnsmasq.stderr'));
     await this.waitForReads(1, 5000);
+    for (let i = 0; i < 200 && this.pid() === null && this.daemon.alive(); i++) await sleep(10);
     if (this.pid() === null) throw new DhcpServerError(`dnsmasq in ${this.opts.netns} did not start: ${this.logTail()}`);
   }
 

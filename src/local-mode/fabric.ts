@@ -10,7 +10,7 @@ import type { DhcpHost, DhcpService } from './dhcp-hosts';
 import { DhcpServer } from './dhcp-server';
 import { runOk, type Run } from './exec';
 import { fabricNetns, isOwnNetns, networkNames, type NetworkNames } from './names';
-import { addNetns, delNetns, listNetns, netnsPath } from './netns';
+import { addNetns, delNetns, killNetnsProcesses, listNetns, netnsPath } from './netns';
 import { PrivateOvs } from './ovs';
 
 export type BridgeType = 'linux' | 'ovs';
@@ -147,6 +147,7 @@ export async function sweepFabric(tag: string, dir: string, run: Run): Promise<s
   }
   for (const ns of await listNetns(run)) {
     if (isOwnNetns(tag, ns)) {
+      await killNetnsProcesses(run, ns).catch(() => 0);
       await delNetns(run, ns);
       removed.push(`netns ${ns}`);
     }

@@ -38,3 +38,22 @@ export async function listNetns(run: Run): Promise<string[]> {
   const out = await runOk(run, 'ip', ['netns', 'list']);
   return out.split('\n').map((l) => l.trim().split(/\s+/)[0] ?? '').filter((n) => n !== '');
 }
+
+/** SIGKILLs every process still inside the namespace (strays, or tasks orphaned by a crash). */
+export async function killNetnsProcesses(run: Run, name: string): Promise<number> {
+  checkNetnsName(name);
+  if (!netnsExists(name)) return 0;
+  const r = await run('ip', ['netns', 'pids', name]);
+  let killed = 0;
+  for (const line of r.stdout.split('\n')) {
+    const pid = Number(line.trim());
+    if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+      killed++;
+    } catch {
+      // already gone
+    }
+  }
+  return killed;
+}

@@ -24,13 +24,12 @@ export class PreflightError extends Error {
 }
 
 export function preflightMessage(missing: readonly string[]): string {
-  return 'marathon-vnet local runs real networking on this machine: it creates a network namespace per task, '
-    + 'bridges and veth pairs in a private namespace, a dnsmasq per DHCP network, and calls the vnet-driver CNI plugin, '
-    + 'so it needs Linux, root (or CAP_SYS_ADMIN and CAP_NET_ADMIN; in a container, --privileged) and the programs '
-    + 'ip (iproute2), nsenter, dnsmasq and udhcpc (busybox)'
-    + ' (and Open vSwitch with --ovs). '
+  return 'needs Linux network namespaces and root. It creates a network namespace per task, bridges and veth pairs '
+    + 'in a private namespace and a dnsmasq per DHCP network, and calls the vnet-driver CNI plugin; for that it needs '
+    + 'root (or CAP_SYS_ADMIN and CAP_NET_ADMIN; inside a container, --privileged) and the programs ip (iproute2), '
+    + 'nsenter, dnsmasq and udhcpc (busybox), plus Open vSwitch with --ovs. '
     + `Missing here: ${missing.join('; ')}. `
-    + 'Run it as root, e.g. `sudo npm start` (npm start installs the Debian packages when they are absent).';
+    + 'Run it as root, e.g. `sudo npm start` (npm start installs missing Debian packages).';
 }
 
 export function onPath(bin: string, pathEnv: string): boolean {

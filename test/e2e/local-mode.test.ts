@@ -58,6 +58,27 @@ interface TaskJson {
 interface AppJson { app: { tasks: TaskJson[]; deployments: unknown[]; lastTaskFailure?: { state: string; taskId: string; message: string } } }
 interface VnetIf { uuid: string; mode: string; mac_address?: string; ipv4_address?: string; network_uuid?: string }
 
+describe('marathon-vnet local without root', () => {
+  it('explains in one paragraph what it needs, exits 1 and prints no stack trace', async () => {
+    const r = await new Promise<Out & { signal: string | null }>((resolve) => {
+      const c = spawn(process.execPath, [CLI, 'local', '--data-dir', path.join(os.tmpdir(), 'mvn-e2e-nonroot-never-created')],
+        { cwd: REPO, uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      c.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+      c.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+      c.on('close', (code, signal) => resolve({ code: code ?? -1, stdout, stderr, signal }));
+    });
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stdout, '');
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0], /^marathon-vnet local: needs Linux network namespaces and root\. .*Missing here: root \(running as uid 65534\)\./);
+    assert.doesNotMatch(r.stderr, /\bat .*\.js:\d+/);
+    assert.equal(fs.existsSync(path.join(os.tmpdir(), 'mvn-e2e-nonroot-never-created')), false);
+  });
+});
+
 describe('marathon-vnet local end to end (real CLI, namespaces, bridges, dnsmasq, vnet-driver)', function () {
   this.timeout(120_000);
   let dir: string;

@@ -212,3 +212,38 @@ describe('local mode: network node + exec agent (integration: namespaces, bridge
     assert.ok(TERMINAL.has(done.state));
   });
 });
+
+describe('local mode: restart after a crash (integration)', function () {
+  this.timeout(60_000);
+  it('DELs checkpointed containers, kills their orphaned processes and rebuilds the fabric from scratch', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mvn-lm-crash-'));
+    let second: NetworkNode | undefined;
+    try {
+      const first = await startNetworkNode({ dataDir: dir, vnetHost: '127.0.0.1', vnetPort: 0, bridgeType: 'linux', docker: false, networks: NETWORKS, say: () => undefined });
+      const port = Number(new URL(first.vnetLocalUrl).port);
+      const exec = execAgent({ resources: { cpus: 1, mem: 512, disk: 100 }, workDir: path.join(dir, 'agent'), hooks: first.isolator });
+      const reports: AgentStatusReport[] = [];
+      exec.register({ agentId: 'a1', report: (s) => reports.push(s) });
+      exec.launch({ name: 'c', task_id: { value: 'crash-task' }, agent_id: { value: 'a1' }, command: { value: 'sleep 600' },
+        container: { type: 'MESOS', network_infos: [dhcpInfo('nw-vnet1', 'eth0', '02:00:0a:00:ff:01')] } }, { id: 'fw', info: { user: 'root', name: 'crash' } });
+      await until('running', () => reports.find((r) => r.state === 'TASK_RUNNING'));
+      const pid = exec.tasks()[0].pid as number;
+      const oldDnsmasq = first.fabric.dhcpPids();
+      // The crash: nothing is cleaned up; only the OpenVNet API goes away (its state is on disk).
+      await first.vnet.close();
+
+      second = await startNetworkNode({ dataDir: dir, vnetHost: '127.0.0.1', vnetPort: port, bridgeType: 'linux', docker: false, networks: NETWORKS, say: () => undefined });
+      await until('orphaned task killed', () => (fs.existsSync(`/proc/${pid}`) && !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z') ? undefined : true));
+      for (const p of oldDnsmasq) assert.equal(second.fabric.dhcpPids().includes(p), false);
+      const client = new OpenVnetClient({ baseUrl: second.vnetLocalUrl, retries: 0 });
+      assert.deepEqual((await client.listInterfaces()).filter((i) => i.mode === 'vif'), []);
+      assert.deepEqual(fs.readdirSync(path.join(dir, 'containers')), []);
+      const namespaces = (await sh('ip', ['netns', 'list'])).stdout.split('\n').filter((l) => l.includes(`mvn-${second?.tag ?? ''}-c-`));
+      assert.deepEqual(namespaces, []);
+      assert.equal(second.fabric.dhcpPids().length, 3);
+    } finally {
+      await second?.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

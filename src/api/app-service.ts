@@ -125,11 +125,13 @@ export class AppService {
     opts: { force: boolean; restart?: Set<string>; sentenced?: Map<string, string[]> },
   ): Promise<DeploymentPlan> {
     const { repo, runner } = this.deps;
-    const oldApps = new Map(repo.apps);
-    const newApps = new Map(repo.apps);
+    // Only the changed apps can be affected; the plan needs nothing else (O(changes), not O(apps)).
+    const oldApps = new Map<string, AppVersion>();
+    const newApps = new Map<string, AppVersion>();
     for (const [id, v] of changes) {
-      if (v === null) newApps.delete(id);
-      else newApps.set(id, v);
+      const current = repo.apps.get(id);
+      if (current !== undefined) oldApps.set(id, current);
+      if (v !== null) newApps.set(id, v);
     }
     const plan = planDeployment({
       oldApps, newApps, now: this.nowIso(), newId: this.deps.newUuid, classify: classifyChange,

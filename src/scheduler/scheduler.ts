@@ -123,9 +123,22 @@ export function staticCapacity(app: AppDefinition): number {
   return cap;
 }
 
+/** State of one offer-matching slice. */
+interface OfferRound {
+  nowMs: number;
+  nowIso: string;
+  waiting: Map<string, Instance[]>;
+  unused: string[];
+  placements: Map<string, Placement[]>;
+  usedSlots: Map<string, Set<number>>;
+  addressesInUse: Map<string, string>;
+}
+
 export class Scheduler {
   /** Subscribed, framework id stored and reconciliation sent: launching allowed. */
   ready = false;
+  private pendingOffers: Offer[] = [];
+  private draining = false;
   private suppressed = false;
   private reviveQueued = false;
   private frameworkIdMismatch = false;
@@ -175,6 +188,7 @@ export class Scheduler {
   async stop(): Promise<void> {
     for (const t of this.timers.splice(0)) { clearInterval(t); clearTimeout(t); }
     this.ready = false;
+    this.pendingOffers = [];
     if (!this.started) return;
     this.started = false;
     await this.deps.driver.stop();
@@ -237,71 +251,107 @@ export class Scheduler {
   private onOffers(offers: Offer[]): void {
     this.counters.offers += offers.length;
     for (const o of offers) if (o.attributes !== undefined) this.agentAttributes.set(o.agent_id.value, o.attributes);
+    this.pendingOffers.push(...offers);
+    if (!this.draining) this.drainOffers();
+  }
+
+  /**
+   * Works through pending offers in slices of at most ~10 ms, yielding to the event loop in
+   * between so that API requests are answered during a launch storm. Each slice is one matching
+   * round over the launch queue as it is at that moment.
+   */
+  private drainOffers(): void {
+    this.draining = true;
     if (!this.ready) {
-      this.declineOffers(offers.map((o) => o.id.value), this.options.declineWaitingSeconds);
+      const ids = this.pendingOffers.splice(0).map((o) => o.id.value);
+      this.draining = false;
+      this.declineOffers(ids, this.options.declineWaitingSeconds);
       return;
     }
+    const sliceStart = performance.now();
     const nowMs = this.deps.now();
-    const nowIso = new Date(nowMs).toISOString();
-    const waiting = this.launchableByApp(nowMs);
-    const unused: string[] = [];
-    const ctxCache = new Map<string, Placement[]>();
-    const addressesInUse = this.addressesInUse(waiting);
-    for (const offer of offers) {
-      const tasks: TaskInfo[] = [];
-      const launched: Instance[] = [];
-      const placedFor = (appId: string): Placement[] => {
-        let p = ctxCache.get(appId);
-        if (p === undefined) { p = this.placementsOf(appId); ctxCache.set(appId, p); }
-        return p;
-      };
-      const ctx: MatchContext = { placed: [], addressesInUse };
-      const needsPlacements = [...waiting.keys()].filter((id) => (this.deps.repo.apps.get(id)?.app.constraints.length ?? 0) > 0);
-      for (const id of needsPlacements) ctx.placed.push(...placedFor(id));
-      const matcher = new OfferMatcher(offer, ctx);
-      for (const [appId, list] of waiting) {
-        const v = this.deps.repo.apps.get(appId);
-        if (v === undefined) continue;
-        while (list.length > 0) {
-          const inst = list[0];
-          const prepared = this.prepare(v, inst);
-          if (!prepared.ok) {
-            this.deps.queue.recordRejected(appId, prepared.reason, nowIso);
-            list.shift();
-            continue;
-          }
-          const r = matcher.place(prepared.request);
-          if (!r.ok) {
-            this.deps.queue.recordRejected(appId, r.reason, nowIso);
-            // Resource/constraint misses apply to every instance of this app on this offer.
-            if (r.reason !== 'static-ip-held') break;
-            list.shift();
-            continue;
-          }
-          list.shift();
-          this.deps.queue.recordUsed(appId, nowIso);
-          const task = this.commitLaunch(v, inst, offer, r.task.resources, r.task.ports, prepared.assigned, nowMs);
-          tasks.push(task);
-          launched.push(inst);
-          if (placedFor(appId) !== undefined && v.app.constraints.length > 0) {
-            ctxCache.get(appId)?.push({ appId, hostname: offer.hostname, attributes: offer.attributes ?? [] });
-          }
-        }
-        if (list.length === 0) waiting.delete(appId);
-      }
-      if (tasks.length === 0) { unused.push(offer.id.value); continue; }
-      this.counters.launched += tasks.length;
-      this.deps.driver.launch([offer.id.value], tasks).catch((err: unknown) => {
-        this.deps.log.warn({ err, offerId: offer.id.value }, 'launch failed; instances go back to the queue');
-        for (const inst of launched) this.revertLaunch(inst);
-      });
+    const round: OfferRound = {
+      nowMs, nowIso: new Date(nowMs).toISOString(), waiting: this.launchableByApp(nowMs), unused: [],
+      placements: new Map(), usedSlots: new Map(), addressesInUse: new Map(),
+    };
+    round.addressesInUse = this.addressesInUse(round.waiting);
+    while (this.pendingOffers.length > 0) {
+      if (performance.now() - sliceStart > 10) break;
+      const offer = this.pendingOffers.shift() as Offer;
+      if (!this.processOffer(offer, round)) round.unused.push(offer.id.value);
     }
     const moreWork = this.hasWaitingWork();
-    if (unused.length > 0) this.declineOffers(unused, moreWork ? this.options.declineWaitingSeconds : this.options.declineIdleSeconds);
+    if (round.unused.length > 0) this.declineOffers(round.unused, moreWork ? this.options.declineWaitingSeconds : this.options.declineIdleSeconds);
+    if (this.pendingOffers.length > 0) {
+      setImmediate(() => this.drainOffers());
+      return;
+    }
+    this.draining = false;
     if (!moreWork && !this.suppressed) {
       this.suppressed = true;
       this.deps.driver.suppress([this.options.role]).catch((err: unknown) => this.deps.log.warn({ err }, 'suppress failed'));
     }
+  }
+
+  /** Places what fits of the launch queue on one offer and launches it; false when nothing fit. */
+  private processOffer(offer: Offer, round: OfferRound): boolean {
+    const { repo, queue } = this.deps;
+    const placedFor = (appId: string): Placement[] => {
+      let p = round.placements.get(appId);
+      if (p === undefined) { p = this.placementsOf(appId); round.placements.set(appId, p); }
+      return p;
+    };
+    const ctx: MatchContext = { placed: [], addressesInUse: round.addressesInUse };
+    for (const id of round.waiting.keys()) {
+      if ((repo.apps.get(id)?.app.constraints.length ?? 0) > 0) ctx.placed.push(...placedFor(id));
+    }
+    const matcher = new OfferMatcher(offer, ctx);
+    const tasks: TaskInfo[] = [];
+    const launched: Instance[] = [];
+    for (const [appId, list] of round.waiting) {
+      const v = repo.apps.get(appId);
+      if (v === undefined) { round.waiting.delete(appId); continue; }
+      while (list.length > 0) {
+        const inst = list[0];
+        if (inst.condition !== 'Scheduled' || repo.instances.get(inst.instanceId) !== inst) { list.shift(); continue; }
+        const prepared = this.prepare(v, inst, this.usedSlotsOf(round, appId));
+        if (!prepared.ok) {
+          queue.recordRejected(appId, prepared.reason, round.nowIso);
+          list.shift();
+          continue;
+        }
+        const r = matcher.place(prepared.request);
+        if (!r.ok) {
+          queue.recordRejected(appId, r.reason, round.nowIso);
+          // Resource/constraint misses apply to every instance of this app on this offer.
+          if (r.reason !== 'static-ip-held') break;
+          list.shift();
+          continue;
+        }
+        list.shift();
+        queue.recordUsed(appId, round.nowIso);
+        tasks.push(this.commitLaunch(v, inst, offer, r.task.resources, r.task.ports, prepared.assigned, round.nowMs));
+        launched.push(inst);
+        if (v.app.constraints.length > 0) placedFor(appId).push({ appId, hostname: offer.hostname, attributes: offer.attributes ?? [] });
+      }
+      if (list.length === 0) round.waiting.delete(appId);
+    }
+    if (tasks.length === 0) return false;
+    this.counters.launched += tasks.length;
+    this.deps.driver.launch([offer.id.value], tasks).catch((err: unknown) => {
+      this.deps.log.warn({ err, offerId: offer.id.value }, 'launch failed; instances go back to the queue');
+      for (const inst of launched) this.revertLaunch(inst);
+    });
+    return true;
+  }
+
+  private usedSlotsOf(round: OfferRound, appId: string): Set<number> {
+    let used = round.usedSlots.get(appId);
+    if (used === undefined) {
+      used = new Set(this.deps.repo.instancesOf(appId).map((i) => i.slot));
+      round.usedSlots.set(appId, used);
+    }
+    return used;
   }
 
   private declineOffers(ids: string[], refuseSeconds: number): void {
@@ -350,9 +400,9 @@ export class Scheduler {
   }
 
   /** The placement request of one instance, with its slot's static addresses. */
-  private prepare(v: AppVersion, inst: Instance): { ok: true; request: PlacementRequest; assigned: Map<string, string> } | { ok: false; reason: RejectReason } {
+  private prepare(v: AppVersion, inst: Instance, usedSlots: Set<number>): { ok: true; request: PlacementRequest; assigned: Map<string, string> } | { ok: false; reason: RejectReason } {
     const app = v.app;
-    this.compactSlot(inst);
+    this.compactSlot(inst, usedSlots);
     let assigned = new Map<string, string>();
     if (staticInterfaces(app).length > 0) {
       try {
@@ -384,11 +434,15 @@ export class Scheduler {
   }
 
   /** A never-launched instance moves down to the lowest free slot (sticky addresses stay dense). */
-  private compactSlot(inst: Instance): void {
+  private compactSlot(inst: Instance, used: Set<number>): void {
     if (inst.incarnation > 0) return;
-    const used = this.deps.repo.instancesOf(inst.appId).filter((i) => i.instanceId !== inst.instanceId).map((i) => i.slot);
-    const [lowest] = freeSlots(used, 1);
-    if (lowest !== undefined && lowest < inst.slot) inst.slot = lowest;
+    for (let s = 0; s < inst.slot; s++) {
+      if (used.has(s)) continue;
+      used.delete(inst.slot);
+      used.add(s);
+      inst.slot = s;
+      return;
+    }
   }
 
   private commitLaunch(

@@ -1,0 +1,120 @@
+// Launch storm: APPS apps × INSTANCES instances on AGENTS simulated agents (defaults 100 × 100 on
+// 200). Reports the time from the first POST to the last TASK_RUNNING, tasks/s, the latency of
+// GET /v2/apps (p50/p99) polled during the storm, and the process's peak RSS (serve and the
+// simulated master runs as a separate `marathon-vnet mesos-sim` process, so the latency and RSS
+// are serve's own). Env: MVN_BENCH_APPS, MVN_BENCH_INSTANCES, MVN_BENCH_AGENTS,
+// MVN_BENCH_STATE (memory | file).
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startServe } from '../src/cli/serve';
+
+const APPS = Number(process.env.MVN_BENCH_APPS ?? 100);
+const INSTANCES = Number(process.env.MVN_BENCH_INSTANCES ?? 100);
+const AGENTS = Number(process.env.MVN_BENCH_AGENTS ?? 200);
+const STATE = process.env.MVN_BENCH_STATE ?? 'memory';
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts `marathon-vnet mesos-sim` and waits until it answers. */
+async function startSimulator(agents: number, cpus: number, mem: number): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const bin = path.resolve(__dirname, '..', '..', 'src', 'bin', 'marathon-vnet.js');
+  const child = spawn(process.execPath, [bin, 'mesos-sim', '--listen', `127.0.0.1:${port}`, '--agents', String(agents),
+    '--cpus', String(cpus), '--mem', String(mem), '--disk', '1000', '--task-delay', '1'], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    try {
+      const res = await fetch(`${url}/health`);
+      if (res.status === 200) return { url, child };
+    } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill();
+  throw new Error('mesos-sim did not come up');
+}
+
+export async function run(): Promise<void> {
+  const total = APPS * INSTANCES;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mvn-bench-sched-'));
+  const perAgent = Math.ceil((total * 1.2) / AGENTS);
+  const sim = await startSimulator(AGENTS, perAgent * 0.01 + 0.001, perAgent * 8);
+  const serve = await startServe({
+    master: sim.url, httpPort: 0, listenHost: '127.0.0.1', logger: false, ui: false,
+    state: STATE === 'file' ? `file:${path.join(dir, 'state')}` : 'memory:',
+    reconciliationInitialDelayMs: 600_000, scheduler: { declineWaitingSeconds: 0.05, declineIdleSeconds: 5 },
+  });
+
+  let peakRss = process.memoryUsage().rss;
+  const rssTimer = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 100);
+  let running = 0;
+  let done: () => void = () => undefined;
+  const allRunning = new Promise<void>((resolve) => { done = resolve; });
+  const unsubscribe = serve.bus.subscribe((e) => {
+    if (e.eventType === 'status_update_event' && e.taskStatus === 'TASK_RUNNING' && ++running >= total) done();
+  });
+
+  const latencies: number[] = [];
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      const t0 = performance.now();
+      const res = await fetch(`${serve.url}/v2/apps`);
+      await res.arrayBuffer();
+      latencies.push(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+
+  const start = performance.now();
+  for (let a = 0; a < APPS; a++) {
+    const res = await fetch(`${serve.url}/v2/apps`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ id: `/bench/app-${a}`, cmd: 'sleep 3600', cpus: 0.01, mem: 8, instances: INSTANCES }),
+    });
+    if (res.status !== 201) throw new Error(`POST app-${a}: ${res.status} ${await res.text()}`);
+  }
+  const posted = performance.now();
+  const timeout = setTimeout(() => done(), 600_000);
+  await allRunning;
+  clearTimeout(timeout);
+  const elapsedMs = performance.now() - start;
+  polling = false;
+  await poller;
+  clearInterval(rssTimer);
+  unsubscribe();
+
+  latencies.sort((a, b) => a - b);
+  const lines = [
+    `apps × instances     ${APPS} × ${INSTANCES} = ${total} on ${AGENTS} agents (state ${STATE})`,
+    `POSTs done after     ${(posted - start).toFixed(0)} ms`,
+    `all TASK_RUNNING     ${running >= total ? '' : `(only ${running}) `}${(elapsedMs / 1000).toFixed(2)} s`,
+    `tasks/s              ${(running / (elapsedMs / 1000)).toFixed(0)}`,
+    `GET /v2/apps p50     ${percentile(latencies, 50).toFixed(1)} ms (${latencies.length} requests during the storm)`,
+    `GET /v2/apps p99     ${percentile(latencies, 99).toFixed(1)} ms`,
+    `peak RSS of serve    ${(peakRss / 1024 / 1024).toFixed(0)} MiB`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  await serve.close();
+  const exited = new Promise((resolve) => sim.child.once('exit', resolve));
+  sim.child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  if (sim.child.exitCode === null) sim.child.kill('SIGKILL');
+  fs.rmSync(dir, { recursive: true, force: true });
+}

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import pino from 'pino';
 import { spawnRun } from '../local-mode/exec';
 import { fabricNetns, instanceTag } from '../local-mode/names';
-import { preflight, PreflightError } from '../local-mode/preflight';
+import { preflight } from '../local-mode/preflight';
 import { DEFAULT_NETWORKS_FILE, startLocal, type LocalHandle } from '../local-mode/run-local';
 
 interface LocalFlags {
@@ -48,7 +48,7 @@ export function banner(h: LocalHandle, repoRelSample: string): string {
     `  Docker             ${'endpoint' in h.docker ? `image tasks run as containers (${h.docker.endpoint})` : `${h.docker.reason}: image tasks run as processes in their namespace`}`,
     '',
     'Post the sample app:',
-    `  curl -X POST -H 'Content-Type: application/json' ${h.apiUrl.replace('http://127.0.0.1', 'localhost')}/v2/apps -d @${repoRelSample}`,
+    `  curl -X POST -H 'Content-Type: application/json' localhost:${new URL(h.apiUrl).port}/v2/apps -d @${repoRelSample}`,
     '',
     'Ctrl-C stops everything and removes what it created.',
     '',
@@ -73,7 +73,30 @@ export function registerLocal(program: Command): void {
     .option('--log-level <level>', 'API/scheduler log level on stderr (fatal|error|warn|info|debug|silent)', 'warn')
     .action(async (flags: LocalFlags) => {
       const say = (line: string): void => { process.stdout.write(`${line}\n`); };
-      let handle: LocalHandle;
+      let handle: LocalHandle | undefined;
+      let stopping: string | undefined;
+      const stop = (signal: string): void => {
+        if (stopping !== undefined) {
+          say(`received ${signal} again: still cleaning up (tasks, interfaces, namespaces); please wait`);
+          return;
+        }
+        stopping = signal;
+        if (handle === undefined) {
+          say(`received ${signal}: stopping as soon as start-up is done…`);
+          return;
+        }
+        say(`received ${signal}: stopping tasks and removing namespaces, links and DHCP servers…`);
+        handle.close().then(
+          () => { say('stopped; nothing left behind'); process.exit(0); },
+          (err: unknown) => {
+            process.stderr.write(`marathon-vnet local: ${err instanceof Error ? err.message : String(err)}\n`);
+            process.exit(1);
+          },
+        );
+      };
+      // Installed first, so a Ctrl-C during start-up still cleans up instead of killing us mid-way.
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
       try {
         const dataDir = path.resolve(flags.dataDir);
         const ovs = flags.ovs === true || process.env.MVN_OVS === '1';
@@ -97,27 +120,14 @@ export function registerLocal(program: Command): void {
         });
       } catch (err) {
         // Expected failures are one clear message, never a stack trace.
-        process.stderr.write(`marathon-vnet local: ${err instanceof PreflightError ? err.message : err instanceof Error ? err.message : String(err)}\n`);
+        process.stderr.write(`marathon-vnet local: ${err instanceof Error ? err.message : String(err)}\n`);
         process.exit(1);
       }
       say(banner(handle, path.relative(process.cwd(), path.resolve(__dirname, '..', '..', '..', 'samples', 'apps', 'vnettest.json')) || 'samples/apps/vnettest.json'));
-      let stopping = false;
-      const stop = (signal: string): void => {
-        if (stopping) {
-          say(`received ${signal} again: still cleaning up (tasks, interfaces, namespaces); please wait`);
-          return;
-        }
-        stopping = true;
-        say(`received ${signal}: stopping tasks and removing namespaces, links and DHCP servers…`);
-        handle.close().then(
-          () => { say('stopped; nothing left behind'); process.exit(0); },
-          (err: unknown) => {
-            process.stderr.write(`marathon-vnet local: ${err instanceof Error ? err.message : String(err)}\n`);
-            process.exit(1);
-          },
-        );
-      };
-      process.on('SIGINT', () => stop('SIGINT'));
-      process.on('SIGTERM', () => stop('SIGTERM'));
+      if (stopping !== undefined) {
+        const signal = stopping;
+        stopping = undefined;
+        stop(signal);
+      }
     });
 }

@@ -9,7 +9,7 @@ import { toCniError } from '../cni/errors';
 import { isHostIfName } from '../cni/names';
 import type { DriverDeps } from '../deps';
 import { ownerTag } from '../openvnet/registry';
-import { stopClient } from '../plumb/dhcp';
+import { clientPidFilesUnder, stopClient } from '../plumb/dhcp';
 import { deleteLink, listLinks } from '../plumb/ip';
 import { ALIAS_PREFIX } from '../plumb/link';
 import { netnsAlive, netnsInode } from '../plumb/netns';
@@ -139,6 +139,8 @@ export async function collectGarbage(deps: DriverDeps, opts: GcOptions): Promise
     } catch {
       // none
     }
+    // Clients whose pid file is gone still name it on their command line.
+    for (const f of clientPidFilesUnder(path.join(dir, 'dhcp'))) if (!pids.includes(path.basename(f))) pids.push(path.basename(f));
     for (const p of pids) {
       const owner = p.replace(/\.pid$/, '');
       if (accounted.has(owner)) continue;

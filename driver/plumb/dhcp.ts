@@ -32,7 +32,7 @@ esac
 exit 0
 `;
 
-export interface DhcpPaths { hook: string; pidFile: string; leaseFile: string; logFile: string }
+export interface DhcpPaths { hook: string; pidFile: string; leaseFile: string; logFile: string; confFile: string }
 
 export function dhcpPaths(stateDir: string, kind: DhcpClientKind, hostIf: string): DhcpPaths {
   return {
@@ -40,6 +40,7 @@ export function dhcpPaths(stateDir: string, kind: DhcpClientKind, hostIf: string
     pidFile: path.join(stateDir, 'dhcp', `${hostIf}.pid`),
     leaseFile: path.join(stateDir, 'dhcp', `${hostIf}.leases`),
     logFile: path.join(stateDir, 'dhcp', `${hostIf}.log`),
+    confFile: path.join(stateDir, 'dhcp', `${hostIf}.conf`),
   };
 }
 
@@ -58,7 +59,7 @@ export function ensureHook(file: string, kind: DhcpClientKind): void {
 }
 
 export function clientArgs(kind: DhcpClientKind, ifName: string, p: DhcpPaths, timeoutMs: number, requestIp: string | null = null): [string, string[]] {
-  if (kind === 'dhclient') return ['dhclient', ['-4', '-1', '-sf', p.hook, '-lf', p.leaseFile, '-pf', p.pidFile, ifName]];
+  if (kind === 'dhclient') return ['dhclient', ['-4', '-1', '-cf', p.confFile, '-sf', p.hook, '-lf', p.leaseFile, '-pf', p.pidFile, ifName]];
   const tries = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
   // No -f: udhcpc forks into the background once bound (and keeps renewing); -R releases on stop.
   // -r asks for the address OpenVNet leased (servers that choose addresses themselves honour it).
@@ -69,12 +70,25 @@ export function clientArgs(kind: DhcpClientKind, ifName: string, p: DhcpPaths, t
 /** Runs the client in the namespace until it holds a lease (it then stays as a daemon). */
 export async function startClient(run: Runner, kind: DhcpClientKind, netns: string, ifName: string, p: DhcpPaths, timeoutMs: number, requestIp: string | null): Promise<void> {
   fs.mkdirSync(path.dirname(p.pidFile), { recursive: true });
+  if (kind === 'dhclient') {
+    // Our own dhclient.conf: the packaged one may ask for options whose hooks we do not run;
+    // ask for the address OpenVNet leased (requestIp is a validated dotted quad).
+    fs.writeFileSync(p.confFile, `request subnet-mask, routers;\n${requestIp === null ? '' : `send dhcp-requested-address ${requestIp};\n`}`);
+  }
   const [cmd0, args0] = clientArgs(kind, ifName, p, timeoutMs, requestIp);
   const [cmd, args] = cmdIn(netns, cmd0, args0);
   const fd = fs.openSync(p.logFile, 'a');
   try {
     const r = await run(cmd, args, { timeoutMs: timeoutMs + 2000, outputFd: fd, env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' } });
     if (r.code !== 0) {
+      // A client that forked before giving up (or was killed on timeout) must not linger.
+      for (const pid of findClients(p.pidFile)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
       let log = '';
       try {
         log = fs.readFileSync(p.logFile, 'utf8').slice(-400);
@@ -88,37 +102,65 @@ export async function startClient(run: Runner, kind: DhcpClientKind, netns: stri
   }
 }
 
-function readPid(pidFile: string): number | null {
-  try {
-    const n = Number(fs.readFileSync(pidFile, 'utf8').trim());
-    return Number.isInteger(n) && n > 1 ? n : null;
-  } catch {
-    return null;
+/**
+ * Our client processes for this pid file, found by their command line (which names the pid file,
+ * unique per attachment): a client may fork before it writes its pid file, or never write it.
+ */
+export function findClients(pidFile: string): number[] {
+  const out: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(pidFile)) out.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
   }
+  return out;
 }
 
-/** The process is a DHCP client started by us for this pid file. */
-function isOurClient(pid: number, pidFile: string): boolean {
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(pidFile);
-  } catch {
-    return false;
+/** Pid files named on the command lines of running clients under a state dir's dhcp/ folder. */
+export function clientPidFilesUnder(dhcpDir: string): string[] {
+  const out = new Set<string>();
+  const prefix = `${dhcpDir}/`;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      for (const a of fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0')) {
+        if (a.startsWith(prefix) && /^(if|al)-[0-9a-f]{12}\.pid$/.test(a.slice(prefix.length))) out.add(a);
+      }
+    } catch {
+      // exited meanwhile
+    }
   }
+  return [...out];
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Stops our client for this pid file (gone counts as done) and removes its files. */
+/** Stops every client of ours for this pid file (none counts as done) and removes its files. */
 export async function stopClient(pidFile: string): Promise<'stopped' | 'absent'> {
-  const pid = readPid(pidFile);
-  let outcome: 'stopped' | 'absent' = 'absent';
-  if (pid !== null && isOurClient(pid, pidFile)) {
-    process.kill(pid, 'SIGTERM');
-    outcome = 'stopped';
-    for (let i = 0; i < 100 && isOurClient(pid, pidFile); i++) await sleep(10);
-    if (isOurClient(pid, pidFile)) process.kill(pid, 'SIGKILL');
+  let pids = findClients(pidFile);
+  const outcome = pids.length > 0 ? 'stopped' : 'absent';
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // gone
+    }
+  }
+  for (let i = 0; i < 100 && pids.length > 0; i++) {
+    await sleep(10);
+    pids = findClients(pidFile);
+  }
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
   }
   const base = pidFile.replace(/\.pid$/, '');
-  for (const f of [pidFile, `${base}.leases`, `${base}.log`]) fs.rmSync(f, { force: true });
+  for (const f of [pidFile, `${base}.leases`, `${base}.log`, `${base}.conf`]) fs.rmSync(f, { force: true });
   return outcome;
 }

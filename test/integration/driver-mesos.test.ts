@@ -3,6 +3,7 @@
 // ADDs in parallel, DEL without prevResult): eth0 DHCP on nw-vnet1 through OpenVNet's lease
 // policy and a dnsmasq on the same bridge, eth1 static on nw-vnet3.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OpenVnetClient } from '../../src/openvnet/client';
 import {
@@ -116,5 +117,48 @@ describe('driver: Mesos invocation (integration, Linux bridge, dnsmasq)', functi
     assert.deepEqual(stateLeftovers(fx.stateDir), []);
     assert.deepEqual(await driverLinks(fx), []);
     assert.deepEqual((await client.listInterfaces()).filter((i) => i.mode === 'vif'), []);
+  });
+});
+
+describe('driver: Mesos invocation with dhclient (integration, Linux bridge, dnsmasq)', function () {
+  this.timeout(60000);
+  let fx: NetFixture;
+  let vnet: Vnet;
+
+  before(async () => {
+    fx = await NetFixture.create('linux');
+    vnet = await startVnet();
+    const server = await plugPeer(fx, 'd', '10.0.0.2/24', '02:00:0a:00:00:02');
+    await startDnsmasq(fx, server, { hosts: [{ mac: '02:00:0a:00:00:11', ip: '10.0.0.100' }], net: '10.0.0.0', netmask: '255.255.255.0' });
+  });
+
+  after(async () => {
+    await vnet?.close();
+    await fx?.cleanup();
+    assert.deepEqual(await fx.leftovers(), []);
+  });
+
+  it('gets the address OpenVNet leased; DEL stops the client', async () => {
+    const rec = recorded('ADD-eth0.json');
+    const cid = `dhclient-${fx.R}`;
+    const netns = await fx.mesosNetns('x', cid);
+    const stdin: Record<string, unknown> = {
+      ...rec.stdin, bridge: fx.bridge, hostNetns: fx.hostNsPath, stateDir: fx.stateDir, dhcp: { client: 'dhclient', timeoutMs: 8000 },
+      openvnet: { url: vnet.url, datapath: `dp-${fx.R}`, dpid: `0x0000${fx.R}${fx.R}`, leasePolicy: 'lp-vnet1', retries: 0 },
+    };
+    const env = { ...rec.env, PATH: undefined, CNI_NETNS: netns, CNI_CONTAINERID: cid };
+    const r = await runDriver(env, stdin);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.deepEqual(r.json, { cniVersion: '0.2.0', ip4: { ip: '10.0.0.100/24' }, dns: {} });
+    const files = fs.readdirSync(path.join(fx.stateDir, 'dhcp')).filter((n) => n.endsWith('.pid'));
+    assert.equal(files.length, 1);
+    const pidFile = path.join(fx.stateDir, 'dhcp', files[0]);
+    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+    assert.match(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'), /^dhclient\0/);
+    const d = await runDriver({ ...env, CNI_COMMAND: 'DEL' }, stdin);
+    assert.equal(d.code, 0, d.stdout + d.stderr);
+    const cmdline = fs.existsSync(`/proc/${pid}/cmdline`) ? fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8') : '';
+    assert.doesNotMatch(cmdline, /dhclient/);
+    assert.deepEqual(stateLeftovers(fx.stateDir), []);
   });
 });

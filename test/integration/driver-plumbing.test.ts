@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { OpenVnetClient } from '../../src/openvnet/client';
 import {
-  cniEnv, driverConf, driverLinks, mesosStdin, must, NetFixture, ovsPorts, runDriver, startVnet, stateLeftovers, staticInfo, type Vnet,
+  cniEnv, driverConf, driverLinks, labels, mesosStdin, must, sh, NetFixture, ovsPorts, runDriver, startVnet, stateLeftovers, staticInfo, type Vnet,
 } from './driver-fixture';
 
 for (const kind of ['linux', 'ovs'] as const) {
@@ -60,5 +60,23 @@ for (const kind of ['linux', 'ovs'] as const) {
       const client = new OpenVnetClient({ baseUrl: vnet.url, retries: 0 });
       assert.deepEqual((await client.listInterfaces()).filter((i) => i.mode === 'vif'), []);
     });
+
+    if (kind === 'linux') {
+      for (const client of ['udhcpc', 'dhclient']) {
+        it(`DHCP with no server answering (${client}): code 102 after the timeout, no client left, nothing stored`, async () => {
+          const conf = driverConf(fx, vnet, 'nw-vnet1', { dhcp: { client, timeoutMs: 1000 } });
+          const ns = await fx.netns(client === 'udhcpc' ? 'u' : 'w');
+          const r = await runDriver(cniEnv('ADD', `nodhcp-${client}-${fx.R}`, ns, 'eth0'), mesosStdin(conf, { name: 'nw-vnet1', labels: labels({ 'vnet.bootproto': 'dhcp' }) }));
+          assert.equal(r.code, 1);
+          assert.equal((r.json as { code: number }).code, 102, r.stdout);
+          const ps = await sh('ps', ['-eo', 'args']);
+          assert.ok(!ps.stdout.includes(fx.stateDir), ps.stdout);
+          assert.deepEqual(stateLeftovers(fx.stateDir), []);
+          assert.deepEqual(await driverLinks(fx), []);
+          const client2 = new OpenVnetClient({ baseUrl: vnet.url, retries: 0 });
+          assert.deepEqual((await client2.listInterfaces()).filter((i) => i.mode === 'vif'), []);
+        });
+      }
+    }
   });
 }

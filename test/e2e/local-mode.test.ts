@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { NO_DOCKER_NOTE } from '../../src/local-mode/cni-isolator';
 import { instanceTag } from '../../src/local-mode/names';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
@@ -154,10 +155,29 @@ describe('marathon-vnet local end to end (real CLI, namespaces, bridges, dnsmasq
   });
 
   it('runs the sample app verbatim: eth0 leased by DHCP from nw-vnet1, eth1 192.168.0.100/24 via 192.168.0.1, MACs as in OpenVNet and the API', async () => {
+    // Status updates as a UI sees them, to find the agent's note that the image was not used.
+    const events = new AbortController();
+    const frames: string[] = [];
+    const stream = await fetch(`${api}/v2/events?event_type=status_update_event`, { headers: { Accept: 'text/event-stream' }, signal: events.signal });
+    const reading = (async () => {
+      const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+      const dec = new TextDecoder();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        frames.push(dec.decode(value));
+      }
+    })().catch(() => undefined);
     const body = fs.readFileSync(path.join(REPO, 'samples', 'apps', 'vnettest.json'), 'utf8');
     const posted = await http('POST', '/v2/apps', body);
     assert.equal(posted.status, 201, JSON.stringify(posted.body));
     const [task] = await running('/vnettest', 1);
+    const runningEvent = await until('the RUNNING status event', () => frames.join('').split('\n')
+      .filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)) as { taskId: string; taskStatus: string; message: string })
+      .find((e) => e.taskId === task.id && e.taskStatus === 'TASK_RUNNING'));
+    assert.equal(runningEvent.message, NO_DOCKER_NOTE);
+    events.abort();
+    await reading;
     const byName = new Map((task.networkInterfaces ?? []).map((i) => [i.interfaceName, i]));
     const ns = await nsWithAddress('192.168.0.100');
     const eth0 = await link(ns, 'eth0');

@@ -111,6 +111,10 @@ export async function startNetworkNode(o: NetworkNodeOptions): Promise<NetworkNo
   const run = o.run ?? spawnRun;
   const env = o.env ?? process.env;
   const dataDir = path.resolve(o.dataDir);
+  // The path ends up in CNI configs (stateDir) and the plugin accepts only plain characters.
+  if (!/^\/[A-Za-z0-9_.\/:@+-]*$/.test(dataDir) || dataDir.length > 200) {
+    throw new Error(`the data dir ${JSON.stringify(dataDir)} may contain only letters, digits and _ . / : @ + - (at most 200 characters), as vnet-driver accepts for its state dir; choose another with --data-dir`);
+  }
   fs.mkdirSync(dataDir, { recursive: true });
   const tag = o.tag ?? instanceTag(dataDir);
   const log: IsolatorLogger = { info: (m) => o.say(m), warn: (m) => o.say(`warning: ${m}`) };

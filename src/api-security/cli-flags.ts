@@ -22,7 +22,7 @@ interface FlagDef { flag: string; arg?: string; help: string; fallback?: string 
 const AUTH_FLAGS: FlagDef[] = [
   { flag: 'http_credentials', arg: 'user:password,…', help: `users allowed in (HTTP basic auth), comma-separated; also $${CREDENTIALS_ENV}. Prefer --http_credentials_file: arguments are visible to other local users` },
   { flag: 'http_credentials_file', arg: 'file', help: 'file with one user:password per line (# comments); keep it chmod 600' },
-  { flag: 'http_realm', arg: 'realm', help: 'basic auth realm', fallback: DEFAULT_REALM },
+  { flag: 'http_realm', arg: 'realm', help: `basic auth realm (serve: ${DEFAULT_REALM}, vnet-api: openvnet)` },
 ];
 
 const SERVE_FLAGS: FlagDef[] = [
@@ -107,9 +107,17 @@ export interface AuthConfig {
 }
 
 /** Users from --http_credentials (or $MESOSPHERE_HTTP_CREDENTIALS) and --http_credentials_file, merged. */
-export function authFromFlags(values: Record<string, unknown>, deps: FlagDeps = defaultDeps()): AuthConfig {
+export interface AuthFlagOptions {
+  deps?: FlagDeps;
+  /** Users from elsewhere (vnet-api's MVN_VNET_API_USERNAME/PASSWORD). */
+  extra?: readonly Credential[];
+  defaultRealm?: string;
+}
+
+export function authFromFlags(values: Record<string, unknown>, o: AuthFlagOptions = {}): AuthConfig {
+  const deps = o.deps ?? defaultDeps();
   const warnings: string[] = [];
-  const list: Credential[] = [];
+  const list: Credential[] = [...(o.extra ?? [])];
   const inline = str(values, 'http_credentials') ?? deps.env[CREDENTIALS_ENV];
   if (inline !== undefined) list.push(...parseCredentialList(inline, str(values, 'http_credentials') !== undefined ? '--http_credentials' : `$${CREDENTIALS_ENV}`));
   const file = str(values, 'http_credentials_file');
@@ -127,14 +135,14 @@ export function authFromFlags(values: Record<string, unknown>, deps: FlagDeps = 
       if (looseSecretPermissions(deps.fs.statSync(file).mode)) warnings.push(`--http_credentials_file ${file} is readable by group or others; chmod 600 it`);
     } catch { /* it was readable a moment ago */ }
   }
-  const realm = checkRealm(str(values, 'http_realm') ?? DEFAULT_REALM);
+  const realm = checkRealm(str(values, 'http_realm') ?? o.defaultRealm ?? DEFAULT_REALM);
   return { ...(list.length > 0 ? { credentials: new CredentialStore(list) } : {}), realm, warnings };
 }
 
 export interface ServeSecurityFlags { security: ServeSecurity; warnings: string[] }
 
 export function serveSecurityFromFlags(values: Record<string, unknown>, deps: FlagDeps = defaultDeps()): ServeSecurityFlags {
-  const auth = authFromFlags(values, deps);
+  const auth = authFromFlags(values, { deps });
   const warnings = [...auth.warnings];
   const timeouts: ServerTimeouts = {
     headersTimeoutMs: int(values, 'http_headers_timeout', DEFAULT_TIMEOUTS.headersTimeoutMs, 1),

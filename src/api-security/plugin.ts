@@ -96,6 +96,32 @@ function refuse(reply: FastifyReply, err: ApiError): FastifyReply {
 /** Any Fastify instance on a Node HTTP(S) server, whatever its logger type. */
 export type AnyFastify<L extends FastifyBaseLogger = FastifyBaseLogger> = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, L>;
 
+export interface BasicAuthOptions {
+  credentials: CredentialStore;
+  realm: string;
+  /** Answered without credentials on GET/HEAD. */
+  publicPaths?: readonly string[];
+  /** The 401 body; default the Marathon-style `{"message":…}`. */
+  unauthorizedBody?: Record<string, unknown>;
+}
+
+/** Just the basic-auth gate (the embedded OpenVNet webapi uses it on its own). */
+export function registerBasicAuth<L extends FastifyBaseLogger>(app: AnyFastify<L>, opts: BasicAuthOptions): void {
+  const challenge = `Basic realm="${checkRealm(opts.realm)}", charset="UTF-8"`;
+  const publicPaths = new Set(opts.publicPaths ?? []);
+  app.addHook('onRequest', async (req, reply) => {
+    const path = pathOf(req.url);
+    if ((req.method === 'GET' || req.method === 'HEAD') && publicPaths.has(path)) return undefined;
+    const authorization = req.headers.authorization;
+    if (opts.credentials.authenticate(authorization) !== undefined) return undefined;
+    // Browsers first ask without credentials; only a wrong password is worth a warning.
+    if (authorization !== undefined) req.log.warn({ remoteAddress: req.ip, method: req.method, path }, 'authentication failed');
+    reply.header('WWW-Authenticate', challenge);
+    if (opts.unauthorizedBody !== undefined) return reply.code(401).type('application/json; charset=utf-8').send(opts.unauthorizedBody);
+    return refuse(reply, new UnauthorizedError());
+  });
+}
+
 export function registerSecurity<L extends FastifyBaseLogger>(app: AnyFastify<L>, opts: SecurityOptions = {}): SecurityHandle {
   const realm = checkRealm(opts.realm ?? DEFAULT_REALM);
   const store = opts.credentials !== undefined && opts.credentials.size > 0 ? opts.credentials : undefined;
@@ -106,7 +132,6 @@ export function registerSecurity<L extends FastifyBaseLogger>(app: AnyFastify<L>
   const jsonLimits: JsonLimits = { ...DEFAULT_JSON_LIMITS, ...opts.jsonLimits };
   const subscribers = opts.subscribers ?? new SubscriberGuard(opts.maxEventSubscribers ?? DEFAULT_MAX_EVENT_SUBSCRIBERS);
   const timeouts: ServerTimeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
-  const challenge = `Basic realm="${realm}", charset="UTF-8"`;
 
   applyServerTimeouts(app.server, timeouts);
 
@@ -131,25 +156,20 @@ export function registerSecurity<L extends FastifyBaseLogger>(app: AnyFastify<L>
     for (const [k, v] of Object.entries(verdict.headers)) raw.setHeader(k, v);
     if (verdict.kind === 'preflight') return reply.code(204).send();
     if (verdict.kind === 'refuse') return refuse(reply, new CrossOriginRefusedError(verdict.reason));
+    return undefined;
+  });
 
+  if (store !== undefined) registerBasicAuth(app, { credentials: store, realm, publicPaths: [...publicPaths] });
+
+  app.addHook('onRequest', async (req, reply) => {
     const path = pathOf(req.url);
-    if (store !== undefined && !((req.method === 'GET' || req.method === 'HEAD') && publicPaths.has(path))) {
-      const authorization = req.headers.authorization;
-      if (store.authenticate(authorization) === undefined) {
-        // Browsers first ask without credentials; only a wrong password is worth a warning.
-        if (authorization !== undefined) req.log.warn({ remoteAddress: req.ip, method: req.method, path }, 'authentication failed');
-        reply.header('WWW-Authenticate', challenge);
-        return refuse(reply, new UnauthorizedError());
-      }
-    }
-
     if (req.method === 'GET' && path === EVENT_STREAM_PATH && (header(req, 'accept') ?? '').toLowerCase().includes('text/event-stream')) {
       const release = subscribers.tryAcquire();
       if (release === undefined) {
         reply.header('Retry-After', '5');
         return refuse(reply, new TooManySubscribersError(subscribers.limit));
       }
-      raw.once('close', release);
+      reply.raw.once('close', release);
     }
     return undefined;
   });

@@ -4,6 +4,10 @@ import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import { applyInitFile, createVnetApiServer } from '../openvnet/server';
 import type { InitResult } from '../openvnet/init-file';
+import { addAuthFlags, authFromFlags } from '../api-security/cli-flags';
+import { exposureWarning } from '../api-security/config';
+import type { CredentialStore } from '../api-security/credentials';
+import { registerBasicAuth } from '../api-security/plugin';
 
 export interface ListenAddress { host: string; port: number }
 
@@ -39,6 +43,10 @@ export interface StartVnetApiOptions {
   initFile?: string;
   stateFile?: string;
   auth?: { username: string; password: string };
+  /** Several users (--http_credentials / --http_credentials_file); replaces `auth`. */
+  credentials?: CredentialStore;
+  /** Basic auth realm with `credentials`; default `openvnet`. */
+  realm?: string;
   logLevel?: string;
 }
 
@@ -61,9 +69,15 @@ export async function startVnetApi(opts: StartVnetApiOptions): Promise<RunningVn
   }
   const server = createVnetApiServer({
     stateFile: opts.stateFile,
-    auth: opts.auth,
+    auth: opts.credentials !== undefined && opts.credentials.size > 0 ? undefined : opts.auth,
     logger: opts.logLevel !== undefined && opts.logLevel !== 'silent' ? { level: opts.logLevel } : false,
   });
+  if (opts.credentials !== undefined && opts.credentials.size > 0) {
+    registerBasicAuth(server, {
+      credentials: opts.credentials, realm: opts.realm ?? 'openvnet',
+      unauthorizedBody: { error: 'Unauthorized', message: 'authentication required', code: '401' },
+    });
+  }
   try {
     const init = spec === undefined ? undefined : await applyInitFile(server, spec);
     await server.listen({ host: opts.listen.host, port: opts.listen.port });
@@ -78,23 +92,28 @@ export async function startVnetApi(opts: StartVnetApiOptions): Promise<RunningVn
 }
 
 export function registerVnetApi(program: Command): void {
-  program
+  const cmd = program
     .command('vnet-api')
     .description('run the embedded OpenVNet-compatible webapi (routes under /api and /api/1.0)')
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:9090')
     .option('--init <file>', 'JSON file of networks, DHCP services, pools and lease policies to create (idempotent)')
     .option('--state <file>', 'JSON file to keep the state in across restarts (written atomically)')
     .option('--log-level <level>', 'request log level (fatal|error|warn|info|debug|silent)', 'warn')
-    .addHelpText('after', '\nBasic auth is enabled when MVN_VNET_API_USERNAME and MVN_VNET_API_PASSWORD are set.')
-    .action(async (o: { listen: string; init?: string; state?: string; logLevel: string }) => {
+    .addHelpText('after', '\nBasic auth is enabled by --http_credentials / --http_credentials_file, or MVN_VNET_API_USERNAME and MVN_VNET_API_PASSWORD.');
+  addAuthFlags(cmd)
+    .action(async (o: { listen: string; init?: string; state?: string; logLevel: string } & Record<string, unknown>) => {
       const listen = parseListen(o.listen);
-      if (!isLoopback(listen.host)) {
-        process.stderr.write(`marathon-vnet vnet-api: warning: listening on ${listen.host}, not loopback; the API has no authentication unless MVN_VNET_API_USERNAME/MVN_VNET_API_PASSWORD are set\n`);
-      }
       const username = process.env.MVN_VNET_API_USERNAME;
       const password = process.env.MVN_VNET_API_PASSWORD;
-      const auth = username !== undefined && password !== undefined ? { username, password } : undefined;
-      const running = await startVnetApi({ listen, initFile: o.init, stateFile: o.state, auth, logLevel: o.logLevel });
+      const fromEnv = username !== undefined && password !== undefined ? [{ username, password }] : [];
+      const auth = authFromFlags(o, { extra: fromEnv, defaultRealm: 'openvnet' });
+      for (const w of auth.warnings) process.stderr.write(`marathon-vnet vnet-api: warning: ${w}\n`);
+      const exposed = exposureWarning('marathon-vnet vnet-api', listen.host, auth.credentials !== undefined, 'create and delete OpenVNet networks and interfaces');
+      if (exposed !== undefined) process.stderr.write(`${exposed}\n`);
+      const running = await startVnetApi({
+        listen, initFile: o.init, stateFile: o.state, logLevel: o.logLevel,
+        ...(auth.credentials !== undefined ? { credentials: auth.credentials, realm: auth.realm } : {}),
+      });
       if (running.init !== undefined) {
         process.stdout.write(`applied ${o.init}: ${running.init.created.length} created, ${running.init.existing.length} already present\n`);
       }

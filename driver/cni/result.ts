@@ -1,6 +1,6 @@
 // CNI results: one current (1.x) result is built, then converted last to the shape of the
 // config's cniVersion (spec A4), as cni pkg/types/internal/convert.go does. Pure.
-import { parseCidr, parseIpv4 } from './ipv4';
+import { parseCidr } from './ipv4';
 import { shapeOf, type CniVersion } from './version';
 
 export interface ResultInterface { name: string; mac?: string; mtu?: number; sandbox?: string }
@@ -106,9 +106,4 @@ export function fromCniResult(raw: unknown): CurrentResult | null {
     return { interfaces: [], ips: [gateway === undefined ? { address } : { address, gateway }], routes: routesOf(ip4.routes), dns };
   }
   return null;
-}
-
-/** True when `s` is a gateway-less IPv4 address usable in a result. */
-export function isResultGateway(s: unknown): boolean {
-  return parseIpv4(s) !== null;
 }

@@ -55,6 +55,9 @@ export class Repository {
   frameworkId: string | undefined;
 
   private readonly byApp = new Map<string, Set<string>>();
+  /** Bumped whenever an app or one of its instances changes (render caches key on it). */
+  private readonly stamps = new Map<string, number>();
+  private stampSeq = 0;
   private readonly byTask = new Map<string, string>();
   private readonly pendingInstanceWrites = new Map<string, Instance | null>();
   private readonly running = new Set<string>();
@@ -103,6 +106,20 @@ export class Repository {
     return out;
   }
 
+  /** Changes whenever the app or any of its instances changed. */
+  stampOf(appId: string): number {
+    return this.stamps.get(appId) ?? 0;
+  }
+
+  /** Changes whenever any app or instance changed. */
+  globalStamp(): number {
+    return this.stampSeq;
+  }
+
+  private touch(appId: string): void {
+    this.stamps.set(appId, ++this.stampSeq);
+  }
+
   instanceByTaskId(taskId: string): Instance | undefined {
     const id = this.byTask.get(taskId);
     return id === undefined ? undefined : this.instances.get(id);
@@ -133,8 +150,8 @@ export class Repository {
     if (ops.length > 0) await this.store.transaction(ops);
     for (const c of change.release ?? []) this.claims.delete(claimKey(c.network, c.address));
     for (const c of change.claim ?? []) this.claims.set(claimKey(c.network, c.address), c);
-    for (const id of change.deleteApps ?? []) this.apps.delete(id);
-    for (const v of change.putApps ?? []) this.apps.set(v.app.id, v);
+    for (const id of change.deleteApps ?? []) { this.apps.delete(id); this.touch(id); }
+    for (const v of change.putApps ?? []) { this.apps.set(v.app.id, v); this.touch(v.app.id); }
     for (const id of change.deleteDeployments ?? []) this.deployments.delete(id);
     for (const d of change.putDeployments ?? []) this.deployments.set(d.plan.id, d);
   }
@@ -163,6 +180,7 @@ export class Repository {
   }
 
   removeInstance(i: Instance): void {
+    this.touch(i.appId);
     this.instances.delete(i.instanceId);
     this.byApp.get(i.appId)?.delete(i.instanceId);
     if (this.byApp.get(i.appId)?.size === 0) this.byApp.delete(i.appId);
@@ -177,6 +195,7 @@ export class Repository {
   }
 
   private index(i: Instance): void {
+    this.touch(i.appId);
     this.instances.set(i.instanceId, i);
     let set = this.byApp.get(i.appId);
     if (set === undefined) { set = new Set(); this.byApp.set(i.appId, set); }

@@ -40,7 +40,28 @@ function embedsOf(q: Query): Set<string> {
   return new Set(listParam(q, 'embed'));
 }
 
-export function renderAppFor(ctx: ApiContext, v: AppVersion, opts: { tasks: boolean; lastFailure: boolean; taskStats: boolean; readiness: boolean }): Record<string, unknown> {
+type AppEmbeds = { tasks: boolean; lastFailure: boolean; taskStats: boolean; readiness: boolean };
+
+/**
+ * App JSON text for lists, cached per app: the key covers the app version, every change of its
+ * instances (the repository's stamp), its deployments and the embeds. taskStats (time-dependent)
+ * is never cached.
+ */
+const listCache = new WeakMap<ApiContext, Map<string, { key: string; json: string }>>();
+export function renderAppJson(ctx: ApiContext, v: AppVersion, opts: AppEmbeds): string {
+  if (opts.taskStats) return JSON.stringify(renderAppFor(ctx, v, opts));
+  let cache = listCache.get(ctx);
+  if (cache === undefined) { cache = new Map(); listCache.set(ctx, cache); }
+  const deps = ctx.runner.deploymentsOf(v.app.id).map((d) => d.plan.id).join(',');
+  const key = `${v.version}|${ctx.repo.stampOf(v.app.id)}|${deps}|${Number(opts.tasks)}${Number(opts.lastFailure)}${Number(opts.readiness)}`;
+  const hit = cache.get(v.app.id);
+  if (hit !== undefined && hit.key === key) return hit.json;
+  const json = JSON.stringify(renderAppFor(ctx, v, opts));
+  cache.set(v.app.id, { key, json });
+  return json;
+}
+
+export function renderAppFor(ctx: ApiContext, v: AppVersion, opts: AppEmbeds): Record<string, unknown> {
   return renderApp(v, {
     instances: ctx.repo.instancesOf(v.app.id),
     deployments: ctx.runner.deploymentsOf(v.app.id),
@@ -76,8 +97,14 @@ function tasksToKill(ctx: ApiContext, appId: string, host: string | undefined): 
 }
 
 export async function appRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
-  app.get('/v2/apps', async (req) => {
+  // The whole list body for one query, reused while nothing changed (polling UIs and tools).
+  let lastList: { key: string; body: Buffer } | undefined;
+  app.get('/v2/apps', async (req, reply) => {
     const q = queryOf(req);
+    const listKey = `${req.url}|${ctx.repo.globalStamp()}|${[...ctx.repo.deployments.keys()].join(',')}`;
+    if (lastList !== undefined && lastList.key === listKey && !listParam(q, 'embed').includes('apps.taskStats')) {
+      return reply.type('application/json; charset=utf-8').send(lastList.body);
+    }
     const idFilter = stringParam(q, 'id')?.toLowerCase();
     const cmdFilter = stringParam(q, 'cmd');
     const labelText = stringParam(q, 'label');
@@ -88,9 +115,11 @@ export async function appRoutes(app: FastifyInstance, ctx: ApiContext): Promise<
       .filter((v) => idFilter === undefined || v.app.id.toLowerCase().includes(idFilter))
       .filter((v) => cmdFilter === undefined || (v.app.cmd ?? '').includes(cmdFilter))
       .filter((v) => matchesLabels(v.app.labels, selectors))
-      .sort((a, b) => a.app.id.localeCompare(b.app.id))
-      .map((v) => renderAppFor(ctx, v, embed));
-    return { apps };
+      .sort((a, b) => (a.app.id < b.app.id ? -1 : a.app.id > b.app.id ? 1 : 0))
+      .map((v) => renderAppJson(ctx, v, embed));
+    const body = Buffer.from(`{"apps":[${apps.join(',')}]}`, 'utf8');
+    lastList = { key: listKey, body };
+    return reply.type('application/json; charset=utf-8').send(body);
   });
 
   app.post('/v2/apps', async (req, reply) => {

@@ -50,6 +50,20 @@ describe('serve: static addresses', function () {
     assert.equal(new Set(tasks.map(mac)).size, 4);
   });
 
+  it('a rolling restart of the single-address app keeps its address and MAC (kill first: no spare address)', async () => {
+    const [before] = await runningTasks(c.serve.url, '/vnettest', 1);
+    const eth1 = (t: TaskJsonLike) => t.networkInterfaces?.find((n) => n.interfaceName === 'eth1');
+    const r = await http<{ deploymentId: string }>(c.serve.url, 'POST', '/v2/apps/vnettest/restart');
+    assert.equal(r.status, 200, r.text);
+    const after = await eventually('restarted task', async () => {
+      const [t] = await runningTasks(c.serve.url, '/vnettest', 1);
+      return t.id !== before.id ? t : undefined;
+    });
+    assert.equal(eth1(after)?.ipAddress, '192.168.0.100');
+    assert.equal(eth1(after)?.macAddress, eth1(before)?.macAddress);
+    assert.equal(after.networkInterfaces?.[0]?.macAddress, before.networkInterfaces?.[0]?.macAddress, 'DHCP interface keeps its MAC too');
+  });
+
   it('scaling beyond the pool is refused with 422 before anything launches', async () => {
     const r = await http<{ details: Array<{ path: string; errors: string[] }> }>(c.serve.url, 'PUT', '/v2/apps/pool/web', { instances: 11 });
     assert.equal(r.status, 422, r.text);

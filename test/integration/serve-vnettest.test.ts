@@ -68,3 +68,16 @@ describe('serve: vnettest sample end to end', function () {
     assert.equal(ips.length, 2);
   });
 });
+
+describe('serve --no-agent-link', function () {
+  this.timeout(30_000);
+  let c: Cluster;
+  before(async () => { c = await startCluster({ serve: { agentLink: null } }); });
+  after(async () => { await c?.close(); });
+
+  it('launches only the user interfaces', async () => {
+    assert.equal((await http(c.serve.url, 'POST', '/v2/apps', readSample('vnettest.json'))).status, 201);
+    const [task] = await runningTasks(c.serve.url, '/vnettest', 1);
+    assert.deepEqual((c.launched.get(task.id)?.container?.network_infos ?? []).map((n) => n.name), ['nw-vnet1', 'nw-vnet3']);
+  });
+});

@@ -227,4 +227,38 @@ describe('scheduler shell', () => {
     r.driver.emit('update', status(inst.taskId as string, 'TASK_LOST', { reason: 'REASON_AGENT_DISCONNECTED' }));
     assert.equal(r.repo.instances.get(inst.instanceId)?.condition, 'Unreachable');
   });
+
+  it('launch confirm timeout: no status → KILL and relaunch with the next incarnation', async () => {
+    await r.sched.stop();
+    r = await rig();
+    const sched = new Scheduler({ repo: r.repo, bus: r.bus, driver: r.driver, queue: r.queue, log: { debug() {}, info() {}, warn() {}, error() {} }, now: () => r.clock.now, newUuid: () => 'x1' },
+      { housekeepingIntervalMs: 5, reconciliationInitialDelayMs: 60_000, launchConfirmTimeoutMs: 1000 });
+    r.sched = sched;
+    sched.start();
+    await subscribe(r);
+    const v = await withApp(r, { id: '/a' });
+    const [inst] = sched.scheduleInstances(v, 1);
+    r.driver.emit('offers', [offer(1)]);
+    const first = inst.taskId;
+    assert.match(String(first), /\._app\.1$/);
+    r.clock.now += 1000;
+    await new Promise((res) => setTimeout(res, 30));
+    assert.equal(r.driver.of('kill')[0]?.args[0], first);
+    assert.equal(inst.condition, 'Scheduled');
+    r.driver.emit('offers', [offer(2)]);
+    assert.match(String(inst.taskId), /\._app\.2$/);
+  });
+
+  it('reconciles on a timer after the initial delay', async () => {
+    await r.sched.stop();
+    r = await rig();
+    const sched = new Scheduler({ repo: r.repo, bus: r.bus, driver: r.driver, queue: r.queue, log: { debug() {}, info() {}, warn() {}, error() {} }, now: () => r.clock.now, newUuid: () => 'x' },
+      { housekeepingIntervalMs: 60_000, reconciliationInitialDelayMs: 10, reconciliationIntervalMs: 10 });
+    r.sched = sched;
+    sched.start();
+    await subscribe(r);
+    const afterSubscribe = r.driver.of('reconcile').length;
+    await new Promise((res) => setTimeout(res, 60));
+    assert.ok(r.driver.of('reconcile').length >= afterSubscribe + 2, `${r.driver.of('reconcile').length}`);
+  });
 });

@@ -74,6 +74,17 @@ describe('driver: command handlers over fakes (unit)', () => {
     assert.equal(f.interfaces.get(HOST_IF)?.ipv4, null);
   });
 
+  it('dhcp.client none: the OpenVNet lease is configured statically, no client runs', async () => {
+    const f = fakes();
+    const out = await runCni(f.deps, env('ADD'), () => conf({ dhcp: { client: 'none' } }, { 'vnet.bootproto': 'dhcp', 'vnet.gateway': '10.0.0.1' }, 'nw-vnet1'));
+    assert.equal(out.exitCode, 0, out.stdout);
+    assert.deepEqual(JSON.parse(out.stdout), { cniVersion: '0.2.0', ip4: { ip: '10.0.0.100/24', gateway: '10.0.0.1', routes: [{ dst: '0.0.0.0/0', gw: '10.0.0.1' }] }, dns: {} });
+    assert.ok(!f.calls.some((c) => c.args.includes('udhcpc') || c.args.includes('dhclient')));
+    const inputs = f.calls.map((c) => c.input ?? c.args.join(' ')).join('\n');
+    assert.match(inputs, /addr add 10\.0\.0\.100\/24 dev eth0/);
+    assert.match(inputs, /route add default via 10\.0\.0\.1 dev eth0/);
+  });
+
   it('DHCP: a lease other than OpenVNet\'s fails with 102 and is rolled back', async () => {
     const f = fakes({
       answer: (c) => (c.args.includes('addr') && c.args.includes('-j')

@@ -1,13 +1,18 @@
 // Restarting serve with the same file state keeps apps, tasks, versions and the framework id,
 // and reconciles instead of launching anew.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import { eventually, http, readSample, runningTasks, startCluster, type Cluster } from './serve-fixture';
 
 describe('serve: restart with the same file state', function () {
   this.timeout(30_000);
   let c: Cluster;
   before(async () => { c = await startCluster({ store: 'file' }); });
-  after(async () => { await c?.close(); });
+  after(async () => {
+    const dir = c?.dir;
+    await c?.close();
+    if (dir !== undefined) assert.equal(fs.existsSync(dir), false, 'the private state dir is gone');
+  });
 
   it('keeps apps, tasks, versions and the framework id', async () => {
     const base0 = c.serve.url;

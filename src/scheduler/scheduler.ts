@@ -240,6 +240,10 @@ export class Scheduler {
     };
     send().catch((err: unknown) => this.deps.log.warn({ err }, 'reconcile failed'));
     this.killOrphansOfRemovedApps();
+    // Marathon's ScaleRunSpecs: re-assert every app's instance count outside deployments.
+    for (const appId of this.deps.repo.apps.keys()) {
+      if (!(this.observer?.manages(appId) ?? false)) this.ensureInstances(appId);
+    }
   }
 
   private killOrphansOfRemovedApps(): void {

@@ -261,4 +261,11 @@ describe('scheduler shell', () => {
     await new Promise((res) => setTimeout(res, 60));
     assert.ok(r.driver.of('reconcile').length >= afterSubscribe + 2, `${r.driver.of('reconcile').length}`);
   });
+
+  it('reconciliation also re-asserts instance counts outside deployments (ScaleRunSpecs)', async () => {
+    const v = await withApp(r, { id: '/a', instances: 2 });
+    r.sched.scheduleInstances(v, 1);
+    await subscribe(r);
+    assert.equal(r.repo.instancesOf('/a').length, 2);
+  });
 });

@@ -25,6 +25,12 @@ const AUTH_FLAGS: FlagDef[] = [
   { flag: 'http_realm', arg: 'realm', help: `basic auth realm (serve: ${DEFAULT_REALM}, vnet-api: openvnet)` },
 ];
 
+/** Marathon's names for options this CLI already spells its own way (--http-port, --listen). */
+const MARATHON_ALIASES: FlagDef[] = [
+  { flag: 'http_port', arg: 'port', help: 'alias of --http-port' },
+  { flag: 'http_address', arg: 'address', help: 'alias of --listen' },
+];
+
 const SERVE_FLAGS: FlagDef[] = [
   ...AUTH_FLAGS,
   { flag: 'metrics_public', help: 'answer /metrics without credentials (like /ping)' },
@@ -68,7 +74,18 @@ export function addAuthFlags(cmd: Command): Command {
 
 /** Every serve flag: authentication, TLS, CORS, limits, timeouts. */
 export function addSecurityFlags(cmd: Command): Command {
-  return addFlags(cmd, SERVE_FLAGS);
+  addFlags(cmd, SERVE_FLAGS);
+  for (const d of MARATHON_ALIASES) cmd.addOption(new Option(`--${d.flag} <${d.arg ?? 'value'}>`, d.help).hideHelp());
+  return cmd;
+}
+
+/** `--http_port` / `--http_address` as Marathon deployments pass them. */
+export function marathonListenAliases(values: Record<string, unknown>): { httpPort?: number; listen?: string } {
+  const out: { httpPort?: number; listen?: string } = {};
+  if (str(values, 'http_port') !== undefined) out.httpPort = int(values, 'http_port', 8080, 0, 65535);
+  const address = str(values, 'http_address');
+  if (address !== undefined) out.listen = address;
+  return out;
 }
 
 export interface FlagDeps {

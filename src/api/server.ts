@@ -13,12 +13,16 @@ import { miscRoutes } from './routes/misc';
 import { networkRoutes } from './routes/networks';
 import { queueRoutes } from './routes/queue';
 import { taskRoutes } from './routes/tasks';
+import { secureErrorHandler } from '../api-security/error-handler';
+import { registerSecurity, type SecurityOptions } from '../api-security/plugin';
 
 export interface ApiServerOptions {
   logger?: FastifyBaseLogger | false;
   /** Register the web UI under /ui/ (src/api-ui). */
   ui?: boolean;
   bodyLimit?: number;
+  /** Authentication, CORS, limits, headers, timeouts (src/api-security); defaults apply when absent. */
+  security?: SecurityOptions;
 }
 
 /** `/v2/apps//web/nginx?x=1` → `/v2/apps/web/nginx?x=1` */
@@ -69,6 +73,9 @@ export async function buildApiServer(ctx: ApiContext, opts: ApiServerOptions = {
     }
   });
 
+  // Before every other hook (the leader gate included) and every route (body limit).
+  registerSecurity(app, { ...(opts.bodyLimit !== undefined ? { bodyLimit: opts.bodyLimit } : {}), ...opts.security });
+
   const requests = new Counter({
     name: 'marathon_http_requests_total', help: 'HTTP requests by method and status', labelNames: ['method', 'status'], registers: [ctx.metrics],
   });
@@ -83,11 +90,12 @@ export async function buildApiServer(ctx: ApiContext, opts: ApiServerOptions = {
     throw new NoLeaderError();
   });
 
-  app.setErrorHandler((err: FastifyError | Error, req, reply) => {
+  // Unexpected errors reach clients as a 500 with an id only (the id is logged with the error).
+  app.setErrorHandler(secureErrorHandler((err: FastifyError | Error, req, reply) => {
     const apiErr = toApiError(err);
     if (apiErr.status >= 500) req.log.error({ err }, 'request failed');
     void reply.code(apiErr.status).type('application/json').send(apiErr.toMarathonBody());
-  });
+  }));
   app.setNotFoundHandler((_req, reply) => {
     const e = new RouteNotFoundError();
     void reply.code(e.status).send(e.toMarathonBody());

@@ -10,6 +10,10 @@ import { AppService } from '../api/app-service';
 import type { ApiContext, ForwardHook, InfoConfig, Leadership, NetworkDirectory, VnetNetwork } from '../api/context';
 import { UpstreamUnavailableError } from '../api/errors';
 import { buildApiServer } from '../api/server';
+import { addSecurityFlags, marathonListenAliases, serveSecurityFromFlags } from '../api-security/cli-flags';
+import { exposureWarning, type ServeSecurity } from '../api-security/config';
+import { makeForwardHook } from '../api-security/forward';
+import { listenApi } from '../api-security/tls';
 import { SchedulerClient } from '../mesos/client';
 import type { Encoding } from '../mesos/codec';
 import type { FrameworkInfo } from '../mesos/types';
@@ -59,6 +63,8 @@ export interface ServeOptions {
   store?: StateStore;
   /** HA forwarding hook for non-leaders (a later issue). */
   forward?: ForwardHook;
+  /** Basic auth, TLS, CORS, limits (src/api-security; `serveSecurityFromFlags` builds it from flags). */
+  security?: ServeSecurity;
 }
 
 export interface ServeHandle {
@@ -212,14 +218,20 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     ...(networks !== undefined ? { networks } : {}),
     ...(opts.forward !== undefined ? { forward: opts.forward } : {}),
   };
-  const app = await buildApiServer(ctx, { logger: opts.logger === false ? false : log, ui: opts.ui ?? true });
-  await app.listen({ port: opts.httpPort ?? 8080, host: listenHost });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : opts.httpPort ?? 8080;
-  info.httpPort = port;
+  const app = await buildApiServer(ctx, { logger: opts.logger === false ? false : log, ui: opts.ui ?? true, ...(opts.security !== undefined ? { security: opts.security.options } : {}) });
+  // HTTP, HTTPS or both; with HTTPS on, the advertised port (leader id, webui_url) is the HTTPS one.
+  const sec = opts.security;
+  const listening = await listenApi(app, {
+    httpPort: opts.httpPort ?? 8080, host: listenHost,
+    ...(sec?.https !== undefined ? { https: sec.https } : {}), disableHttp: sec?.disableHttp === true,
+    ...(sec?.options.timeouts !== undefined ? { timeouts: sec.options.timeouts } : {}),
+    ...(sec?.timeoutCheckIntervalMs !== undefined ? { timeoutCheckIntervalMs: sec.timeoutCheckIntervalMs } : {}),
+  });
+  const port = listening.port;
+  info.httpPort = listening.httpPort ?? port;
   if (opts.hostname === undefined && listenHost !== '0.0.0.0' && listenHost !== '::') info.hostname = listenHost;
   const self = `${info.hostname}:${port}`;
-  const webui = `http://${self}`;
+  const webui = `${listening.scheme}://${self}`;
   info.webuiUrl = webui;
 
   const frameworkInfo = (): FrameworkInfo => ({
@@ -261,7 +273,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   if (e.isLeader) leading = leading.then(becomeLeader).catch((err: unknown) => log.error({ err }, 'could not take over as leader'));
   await leading;
 
-  const url = `http://${listenHost === '0.0.0.0' ? '127.0.0.1' : listenHost === '::' ? '[::1]' : listenHost}:${port}`;
+  const url = listening.url;
   log.info({ url, master: opts.master, state: stateUrl.replace(/\/\/[^@/]*@/, '//***@') }, `marathon-vnet listening on ${url}`);
 
   let closing: Promise<void> | undefined;
@@ -287,7 +299,7 @@ function parseIntOption(v: string): number {
 }
 
 export function registerServe(program: Command): void {
-  program.command('serve')
+  const cmd = program.command('serve')
     .description('Run the Marathon-compatible API and Mesos scheduler')
     .requiredOption('--master <url>', 'Mesos master: http://host:port, host:port or zk://host:port/mesos')
     .option('--http-port <port>', 'HTTP API port', parseIntOption, 8080)
@@ -306,16 +318,24 @@ export function registerServe(program: Command): void {
     .option('--reconciliation-initial-delay <ms>', 'first reconciliation after (ms)', parseIntOption, 15000)
     .option('--reconciliation-interval <ms>', 'reconciliation period (ms)', parseIntOption, 600000)
     .option('--no-ui', 'do not serve the web UI under /ui/')
-    .option('--log-level <level>', 'pino log level', 'info')
+    .option('--log-level <level>', 'pino log level', 'info');
+  addSecurityFlags(cmd)
     .action(async (o: {
       master: string; httpPort: number; listen: string; hostname?: string; state: string; zk?: string; openvnet?: string;
       mesosEncoding: string; frameworkName: string; mesosRole: string; mesosUser: string; failoverTimeout: number;
       agentLink: string | false; reconciliationInitialDelay: number; reconciliationInterval: number; ui: boolean; logLevel: string;
-    }) => {
+    } & Record<string, unknown>) => {
       if (o.mesosEncoding !== 'json' && o.mesosEncoding !== 'protobuf') throw new Error('--mesos-encoding must be json or protobuf');
       const logger = pino({ name: 'marathon-vnet', level: o.logLevel }, pino.destination(2));
+      const { security, warnings } = serveSecurityFromFlags(o);
+      const aliases = marathonListenAliases(o);
+      const listen = aliases.listen ?? o.listen;
+      for (const w of [...warnings, exposureWarning('serve', listen, security.options.credentials !== undefined, 'launch containers and plumb networks')]) {
+        if (w !== undefined) logger.warn(w);
+      }
       const handle = await startServe({
-        master: o.master, httpPort: o.httpPort, listenHost: o.listen, hostname: o.hostname, state: o.state, zk: o.zk,
+        security, forward: makeForwardHook(security.forward),
+        master: o.master, httpPort: aliases.httpPort ?? o.httpPort, listenHost: listen, hostname: o.hostname, state: o.state, zk: o.zk,
         openvnet: o.openvnet, mesosEncoding: o.mesosEncoding, frameworkName: o.frameworkName, mesosRole: o.mesosRole,
         mesosUser: o.mesosUser, failoverTimeoutSeconds: o.failoverTimeout, agentLink: o.agentLink === false ? null : o.agentLink,
         reconciliationInitialDelayMs: o.reconciliationInitialDelay, reconciliationIntervalMs: o.reconciliationInterval,

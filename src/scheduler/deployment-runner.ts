@@ -119,6 +119,7 @@ export class DeploymentRunner implements InstanceObserver {
     switch (action.action) {
       case 'StopApplication':
         queue.forget(action.app);
+        scheduler.lastTaskFailure.delete(action.app);
         for (const i of repo.instancesOf(action.app)) scheduler.killInstance(i, { decommission: true });
         break;
       case 'RestartApplication':

@@ -3,8 +3,10 @@
 // and two serve instances electing a leader in a real ZooKeeper, the follower forwarding to the
 // leader over HTTPS with the caller's credentials.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { CredentialStore } from '../../src/api-security/credentials';
 import { TlsConfigError } from '../../src/api-security/errors';
@@ -115,6 +117,45 @@ describe('security: serve over HTTPS', function () {
     it('logs no password', () => {
       assert.ok(!log.lines.join('').includes(PASSWORD));
     });
+  });
+
+  it('the serve command: Marathon flags from a credentials file, HTTPS only, nothing secret printed', async () => {
+    const master = new LocalMaster({ allocationIntervalMs: 20, heartbeatIntervalSeconds: 5 });
+    await master.listen(0, '127.0.0.1');
+    const users = path.join(dir, 'http-credentials');
+    fs.writeFileSync(users, `# operators\nops:${PASSWORD}\n`, { mode: 0o600 });
+    const bin = path.resolve(__dirname, '..', '..', '..', 'src', 'bin', 'marathon-vnet.js');
+    const child = spawn(process.execPath, [bin, 'serve', '--master', master.url, '--state', 'memory:', '--http_address', '127.0.0.1',
+      '--disable_http', '--https_port', '0', '--ssl_cert', cert.cert, '--ssl_key', cert.key, '--http_credentials_file', users,
+      '--http_realm', 'CLI Realm', '--log-level', 'warn', '--no-ui'], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 20_000);
+        child.stdout.on('data', () => {
+          const m = /listening on (https:\/\/127\.0\.0\.1:\d+)/.exec(out);
+          if (m !== null) { clearTimeout(timer); resolve(m[1]); }
+        });
+        child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`serve exited ${code}: ${out}`)); });
+      });
+      const anon = await request(`${url}/v2/info`, { ca: cert.certPem });
+      assert.equal(anon.status, 401);
+      assert.match(String(anon.headers['www-authenticate']), /^Basic realm="CLI Realm"/);
+      assert.equal((await request(`${url}/v2/info`, { ca: cert.certPem, headers: AUTH })).status, 200);
+      assert.ok(!out.includes(PASSWORD), out);
+      assert.doesNotMatch(out, /warning/);
+    } finally {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(t);
+      }
+      await master.close();
+    }
   });
 
   describe('HTTP and HTTPS side by side', () => {

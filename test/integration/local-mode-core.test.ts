@@ -213,7 +213,7 @@ describe('local mode: Docker endpoint, status notes, preflight (pure)', () => {
     const inner = { kind: 'exec', hostname: 'h', port: 1, ip: '127.0.0.1', resources: { cpus: 1, mem: 1, disk: 1 },
       register: (r: AgentRegistration) => { registered = r; }, launch: () => undefined, kill: () => undefined,
       shutdown: async () => undefined, tasks: () => [] } as Agent;
-    const agent = new NotingAgent(inner, (fw, task) => (task === 'noted' ? 'image not used' : undefined));
+    const agent = new NotingAgent(inner, (_fw, task) => (task === 'noted' ? 'image not used' : undefined));
     agent.register({ agentId: 'a', report: (s) => seen.push(s) });
     const base = { frameworkId: 'f', source: 'SOURCE_EXECUTOR' as const, executorId: 'e' };
     registered?.report({ ...base, taskId: 'noted', state: 'TASK_RUNNING' });

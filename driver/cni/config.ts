@@ -20,6 +20,10 @@ export interface OpenVnetConf {
   timeoutMs: number;
   retries: number;
   backoffMs: number;
+  /** Basic auth towards the webapi: the user, and a root-only file holding the password (the
+   *  password itself never enters the config object, so step logs never record it). */
+  username?: string;
+  passwordFile?: string;
 }
 
 export interface DhcpConf { client: DhcpClientKind; timeoutMs: number }
@@ -234,10 +238,17 @@ function parseOpenVnet(o: Record<string, unknown>, hostName: string, bad: (m: st
   if (retries === null) fail('openvnet.retries: integer 0..10');
   const backoffMs = o.backoffMs === undefined ? 100 : intIn(o.backoffMs, 0, 10000);
   if (backoffMs === null) fail('openvnet.backoffMs: integer 0..10000');
+  const username = o.username;
+  if (username !== undefined && (typeof username !== 'string' || !/^[^:\s]{1,128}$/.test(username))) fail('openvnet.username: 1-128 characters, no colon or space');
+  const passwordFile = o.passwordFile;
+  if (passwordFile !== undefined && !isSafePath(passwordFile)) fail('openvnet.passwordFile: absolute path');
+  if ((username === undefined) !== (passwordFile === undefined)) fail('openvnet.username and openvnet.passwordFile go together');
+  if (o.password !== undefined) fail('openvnet.password: put the password in a file named by openvnet.passwordFile');
   if (before.n > 0) return null;
   return {
     url: o.url as string, datapath: datapath as string, dpid: dpid as string, nodeId: nodeId as string,
     leasePolicy: leasePolicy as string | null, displayName: displayName as string,
     timeoutMs: timeoutMs as number, retries: retries as number, backoffMs: backoffMs as number,
+    ...(username !== undefined && passwordFile !== undefined ? { username: username as string, passwordFile: passwordFile as string } : {}),
   };
 }

@@ -57,11 +57,11 @@ export class DeploymentRunner implements InstanceObserver {
     this.enterStep(record);
   }
 
-  /** After a restart of serve: continue the stored deployments where they were. */
+  /** After a restart of serve (or of leadership): run the stored deployments again from their first step. */
   resume(): void {
     for (const d of this.active()) {
-      if (d.currentStep === 0) this.enterStep(d);
-      else this.markAll(d);
+      d.currentStep = 0;
+      this.enterStep(d);
     }
   }
 
@@ -90,10 +90,6 @@ export class DeploymentRunner implements InstanceObserver {
     setImmediate(() => this.processDirty());
   }
 
-  private markAll(d: DeploymentRecord): void {
-    for (const a of d.plan.affectedApps) this.onInstanceChanged(a);
-  }
-
   private processDirty(): void {
     this.scheduled = false;
     const apps = new Set(this.dirty);
@@ -110,7 +106,8 @@ export class DeploymentRunner implements InstanceObserver {
     if (step === undefined) { this.finish(d); return; }
     bus.publish('deployment_info', { plan: planJson(d.plan), currentStep: { actions: step.actions.map((a) => ({ action: a.action, app: a.app })) } });
     for (const action of step.actions) this.beginAction(d, action);
-    this.persist(d);
+    // Progress is not stored: every step is idempotent, so after a restart the deployment simply
+    // runs again from its first step (one store write per deployment start and end, not per step).
     this.evaluate(d);
   }
 
@@ -209,11 +206,6 @@ export class DeploymentRunner implements InstanceObserver {
       repo.commit({ release }).catch((err: unknown) => log.warn({ err, deploymentId: d.plan.id }, 'could not release addresses of stopped apps'));
     }
     bus.publish('deployment_success', { id: d.plan.id, plan: planJson(d.plan) });
-  }
-
-  private persist(d: DeploymentRecord): void {
-    const snapshot = JSON.parse(JSON.stringify(d)) as DeploymentRecord;
-    this.write(() => this.deps.repo.store.putDeployment(d.plan.id, JSON.parse(JSON.stringify(snapshot))), d.plan.id);
   }
 
   private write(op: () => Promise<void>, deploymentId: string): void {

@@ -60,7 +60,6 @@ export class Repository {
   private stampSeq = 0;
   private readonly byTask = new Map<string, string>();
   private readonly pendingInstanceWrites = new Map<string, Instance | null>();
-  private readonly running = new Set<string>();
   private readonly idle: Array<() => void> = [];
 
   constructor(readonly store: StateStore, private readonly log?: RepositoryLogger) {}
@@ -179,6 +178,14 @@ export class Repository {
     this.enqueue(i.instanceId, i);
   }
 
+  /**
+   * Updates memory only: for transient states (Staging, Starting) that reconciliation recovers
+   * anyway, so a launch storm does not write every instance four times.
+   */
+  updateInstanceInMemory(i: Instance): void {
+    this.index(i);
+  }
+
   removeInstance(i: Instance): void {
     this.touch(i.appId);
     this.instances.delete(i.instanceId);
@@ -190,7 +197,7 @@ export class Repository {
 
   /** Resolves when every queued instance write has reached the store. */
   flush(): Promise<void> {
-    if (this.running.size === 0 && this.pendingInstanceWrites.size === 0) return Promise.resolve();
+    if (!this.draining && this.pendingInstanceWrites.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idle.push(resolve));
   }
 
@@ -204,34 +211,46 @@ export class Repository {
   }
 
   private readonly appOfPending = new Map<string, string>();
+  private draining = false;
 
   private enqueue(instanceId: string, value: Instance | null, appId?: string): void {
     this.pendingInstanceWrites.set(instanceId, value === null ? null : { ...value });
     if (appId !== undefined) this.appOfPending.set(instanceId, appId);
     else if (value !== null) this.appOfPending.set(instanceId, value.appId);
-    if (!this.running.has(instanceId)) void this.drain(instanceId);
+    if (!this.draining) void this.drain();
   }
 
-  private async drain(instanceId: string): Promise<void> {
-    this.running.add(instanceId);
+  /**
+   * Writes the queued instance changes in batches: one store transaction per batch (one journal
+   * write / one ZooKeeper multi) instead of one per change. Only the newest value of an instance
+   * is written; batches run one after the other, so the order per instance is kept.
+   */
+  private async drain(): Promise<void> {
+    this.draining = true;
     try {
-      while (this.pendingInstanceWrites.has(instanceId)) {
-        const value = this.pendingInstanceWrites.get(instanceId) ?? null;
-        const appId = this.appOfPending.get(instanceId) ?? '';
-        this.pendingInstanceWrites.delete(instanceId);
+      while (this.pendingInstanceWrites.size > 0) {
+        const batch: StoreOp[] = [];
+        for (const [instanceId, value] of this.pendingInstanceWrites) {
+          const appId = this.appOfPending.get(instanceId) ?? '';
+          this.pendingInstanceWrites.delete(instanceId);
+          batch.push(value === null
+            ? { op: 'deleteInstance', appId, instanceId }
+            : { op: 'putInstance', appId, instanceId, data: toJson(value) });
+          if (batch.length >= Repository.BATCH) break;
+        }
         try {
-          if (value === null) await this.store.deleteInstance(appId, instanceId);
-          else await this.store.putInstance(appId, instanceId, toJson(value));
+          await this.store.transaction(batch);
         } catch (err) {
-          this.log?.error({ err, instanceId }, 'instance write failed');
+          this.log?.error({ err, ops: batch.length }, 'instance writes failed');
         }
       }
     } finally {
-      this.running.delete(instanceId);
-      this.appOfPending.delete(instanceId);
-      if (this.running.size === 0 && this.pendingInstanceWrites.size === 0) {
-        for (const resolve of this.idle.splice(0)) resolve();
-      }
+      this.draining = false;
+      for (const id of [...this.appOfPending.keys()]) if (!this.pendingInstanceWrites.has(id)) this.appOfPending.delete(id);
+      for (const resolve of this.idle.splice(0)) resolve();
     }
   }
+
+  /** Most instance writes per store transaction. */
+  static BATCH = 200;
 }

@@ -568,7 +568,8 @@ export class Scheduler {
       this.expunge(inst);
     } else {
       if (condition === 'Unreachable') this.applyUnreachable(inst, nowMs);
-      repo.saveInstance(inst);
+      if ((condition === 'Staging' || condition === 'Starting') && !inst.killRequested) repo.updateInstanceInMemory(inst);
+      else repo.saveInstance(inst);
       if (inst.condition === 'UnreachableInactive' && previous !== 'UnreachableInactive' && !inst.killRequested) {
         if (!(this.observer?.manages(inst.appId) ?? false)) this.ensureInstances(inst.appId);
       }

@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { clientAuthFrom, readPasswordFile } from '../../src/api-security/password-file';
+import { parseNetConf } from '../../driver/cni/config';
 import { OpenVnetClient } from '../../src/openvnet/client';
 import { basic, privateDir, request } from './security-kit';
 
@@ -89,6 +91,20 @@ describe('security: vnet-api basic auth flags', function () {
       assert.ok(!String((err as Error).message).includes(FILE_PW));
       return true;
     });
+  });
+
+  it('vnet-driver: a CNI config naming a user and a password file gets an authenticated client', async () => {
+    const pwFile = path.join(dir, 'openvnet.password');
+    fs.writeFileSync(pwFile, `${FILE_PW}\n`, { mode: 0o600 });
+    const { conf } = parseNetConf({
+      cniVersion: '0.2.0', name: 'nw-sec1', type: 'vnet-driver', bridge: 'br0',
+      openvnet: { url: p?.url, datapath: 'dp-sec', dpid: '0x2', username: 'driver', passwordFile: pwFile },
+    }, { hostName: 'node1' });
+    assert.ok(conf.openvnet !== null);
+    assert.ok(!JSON.stringify(conf).includes(FILE_PW), 'the parsed config (step logs record it) holds no password');
+    const client = new OpenVnetClient({ baseUrl: conf.openvnet.url, retries: 0, ...clientAuthFrom(conf.openvnet) });
+    assert.ok((await client.listNetworks()).some((n) => n.uuid === 'nw-sec1'));
+    assert.throws(() => readPasswordFile(path.join(dir, 'missing')), /cannot read \(ENOENT\)/);
   });
 
   it('prints no password and no exposure warning on loopback', () => {

@@ -59,9 +59,8 @@ function camel(flag: string): string {
 function addFlags(cmd: Command, defs: FlagDef[]): Command {
   for (const d of defs) {
     const arg = d.arg === undefined ? '' : ` <${d.arg}>`;
-    const main = new Option(`--${d.flag}${arg}`, d.help);
-    // Defaults are applied when reading, so the dash alias can still win.
-    cmd.addOption(d.fallback === undefined ? main : main.default(undefined, d.fallback));
+    // Defaults are applied when reading (so the dash alias can still win), hence only in the text.
+    cmd.addOption(new Option(`--${d.flag}${arg}`, d.fallback === undefined ? d.help : `${d.help} (default: ${d.fallback})`));
     cmd.addOption(new Option(`--${d.flag.replace(/_/g, '-')}${arg}`).hideHelp());
   }
   return cmd;

@@ -18,6 +18,7 @@ import { addPort } from '../plumb/ovs';
 import { datapathKnown, forgetDatapath, rememberDatapath } from '../state/datapath-cache';
 import { allocateLinkAddress } from '../state/link-alloc';
 import { logPath, readLog, StepLog, type LogHeader } from '../state/step-log';
+import { trace } from '../trace';
 import { combineErrors, undoAll } from './undo';
 
 export interface AttachRequest {
@@ -110,8 +111,9 @@ async function attachVif(deps: DriverDeps, req: AttachRequest): Promise<CurrentR
   const mtu = spec.mtu ?? conf.mtu;
   const netnsIno = requireNetns(req.netns);
   if (registry !== null && ov !== null) await ensureDatapath(deps, registry, conf.stateDir, ov);
-
+  trace('checked');
   const log = await openLog(deps, header(req, spec.ifName, hostIf, netnsIno));
+  trace('log created');
   try {
     const routes = spec.routes.map((r) => ({ dst: formatCidr(r.dst), gw: r.gw }));
     await log.step('veth', { kind: 'veth', hostIf, hostNetns: conf.hostNetns }, () => ipBatch(deps.run, conf.hostNetns, hostEndLines({

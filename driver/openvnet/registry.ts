@@ -4,6 +4,8 @@
 import type { OpenVnetConf } from '../cni/config';
 import { CniError, CNI_CODES } from '../cni/errors';
 import { parseIpv4, type Cidr } from '../cni/ipv4';
+import { trace, traced } from '../trace';
+import { loadClientModule } from './load-client';
 import type { OpenVnetClient, OpenVnetError as OpenVnetErrorType } from '../../src/openvnet/client';
 
 export interface NetworkRecord { uuid: string; displayName: string; subnet: Cidr }
@@ -62,9 +64,9 @@ function translate(err: unknown): CniError {
   return new CniError(CNI_CODES.INTERNAL, 'OpenVNet client failed', err instanceof Error ? err.message : String(err));
 }
 
-async function wrap<T>(p: () => Promise<T>): Promise<T> {
+async function wrap<T>(what: string, p: () => Promise<T>): Promise<T> {
   try {
-    return await p();
+    return await traced(`openvnet ${what}`, p);
   } catch (err) {
     throw translate(err);
   }
@@ -82,31 +84,32 @@ function toInterface(i: { uuid: string; mode: string; displayName: string | null
 export const clientRegistry: RegistryFactory = (c) => {
   // Loaded lazily: the HTTP stack costs start-up time that VERSION, plain bridges and DEL
   // without OpenVNet should not pay.
-  const mod = require('../../src/openvnet/client') as typeof import('../../src/openvnet/client');
+  const mod = loadClientModule();
+  trace('openvnet client loaded');
   const client: OpenVnetClient = new mod.OpenVnetClient({ baseUrl: c.url, timeoutMs: c.timeoutMs, retries: c.retries, backoffMs: c.backoffMs });
   return {
-    network: (uuid) => wrap(async () => {
+    network: (uuid) => wrap('network', async () => {
       const n = await client.getNetwork(uuid);
       return n === null ? null : toNetwork(n);
     }),
-    networks: () => wrap(async () => (await client.listNetworks()).map(toNetwork).filter((n): n is NetworkRecord => n !== null)),
-    ensureDatapath: (conf) => wrap(async () => {
+    networks: () => wrap('networks', async () => (await client.listNetworks()).map(toNetwork).filter((n): n is NetworkRecord => n !== null)),
+    ensureDatapath: (conf) => wrap('ensureDatapath', async () => {
       await client.ensureDatapath({ uuid: conf.datapath, displayName: conf.displayName, dpid: conf.dpid, nodeId: conf.nodeId });
     }),
-    createInterface: (p) => wrap(async () => {
+    createInterface: (p) => wrap('createInterface', async () => {
       await client.createInterface({
         uuid: p.uuid, mode: 'vif', ownerDatapathUuid: p.datapath, networkUuid: p.networkUuid, macAddress: p.mac,
         ...(p.ipv4 === null ? {} : { ipv4Address: p.ipv4 }), portName: p.portName, displayName: p.displayName,
       });
     }),
-    allocateAddress: (lp, ifUuid) => wrap(() => client.allocateFromLeasePolicy(lp, ifUuid)),
-    getInterface: (uuid) => wrap(async () => {
+    allocateAddress: (lp, ifUuid) => wrap('allocateAddress', () => client.allocateFromLeasePolicy(lp, ifUuid)),
+    getInterface: (uuid) => wrap('getInterface', async () => {
       const i = await client.getInterface(uuid);
       return i === null ? null : toInterface(i);
     }),
-    interfaces: () => wrap(async () => (await client.listInterfaces()).map(toInterface)),
-    deleteInterface: (uuid) => wrap(() => client.deleteInterface(uuid)),
-    leasePolicyFor: (nw) => wrap(async () => {
+    interfaces: () => wrap('interfaces', async () => (await client.listInterfaces()).map(toInterface)),
+    deleteInterface: (uuid) => wrap('deleteInterface', () => client.deleteInterface(uuid)),
+    leasePolicyFor: (nw) => wrap('leasePolicyFor', async () => {
       for (const lp of await client.listLeasePolicies()) {
         const nets = await client.getLeasePolicyNetworks(lp.uuid);
         if (nets.some((n) => n.uuid === nw)) return lp.uuid;

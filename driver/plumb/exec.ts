@@ -2,6 +2,7 @@
 // and environment. Injected as `deps.run` so unit tests can record every call.
 import { spawn } from 'node:child_process';
 import { CniError, CNI_CODES } from '../cni/errors';
+import { traced } from '../trace';
 
 export interface RunOptions {
   input?: string;
@@ -17,7 +18,9 @@ export type Runner = (cmd: string, args: readonly string[], opts?: RunOptions) =
 
 const DEFAULT_TIMEOUT_MS = 30000;
 
-export const spawnRunner: Runner = (cmd, args, opts = {}) =>
+export const spawnRunner: Runner = (cmd, args, opts = {}) => traced(`run ${cmd} ${args.slice(0, 4).join(' ')}`, () => spawnOnce(cmd, args, opts));
+
+const spawnOnce: Runner = (cmd, args, opts = {}) =>
   new Promise((resolve, reject) => {
     const useFd = opts.outputFd !== undefined;
     const child = spawn(cmd, args as string[], {

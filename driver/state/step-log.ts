@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { OpenVnetConf } from '../cni/config';
 import type { CurrentResult } from '../cni/result';
+import { trace } from '../trace';
 
 export type StepRecord =
   | { kind: 'veth'; hostIf: string; hostNetns: string | null }
@@ -124,6 +125,7 @@ export class StepLog {
       this.records.push(record);
     }
     this.fault(`${name}:before`);
+    trace(`step ${name}`);
     const out = await act();
     this.fault(name);
     return out;

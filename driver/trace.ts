@@ -1,0 +1,23 @@
+// VNET_DRIVER_TRACE=1: one stderr line per traced event, milliseconds since the process began
+// (performance.now() counts from node's own start, so the first line shows boot + load cost).
+let on: boolean | null = null;
+
+function enabled(): boolean {
+  if (on === null) on = process.env.VNET_DRIVER_TRACE === '1';
+  return on;
+}
+
+export function trace(what: string): void {
+  if (enabled()) process.stderr.write(`vnet-driver trace ${performance.now().toFixed(1)} ms ${what}\n`);
+}
+
+/** Times one awaited operation. */
+export async function traced<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  if (!enabled()) return fn();
+  const t = performance.now();
+  try {
+    return await fn();
+  } finally {
+    process.stderr.write(`vnet-driver trace ${performance.now().toFixed(1)} ms ${what} took ${(performance.now() - t).toFixed(1)} ms\n`);
+  }
+}

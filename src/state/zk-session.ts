@@ -9,6 +9,10 @@
 //     so owners re-read state, re-set watches and re-create their own ephemeral nodes,
 //   - closes for good even while disconnected (the library would keep reconnecting).
 //
+//   - drops a connection that has gone silent for 2/3 of the session timeout (the library has no
+//     read timeout, so a half-open connection, or one whose session was closed elsewhere, would
+//     look healthy forever — a leader would never learn it lost its session),
+//
 // Events: 'connected' (newSession: boolean), 'disconnected', 'expired', 'auth-failed'.
 
 import { EventEmitter } from 'node:events';
@@ -27,7 +31,17 @@ export interface ZkSessionOptions {
   connectTimeoutMs?: number;
   /** Upper bound of the random pause between rounds over all servers. Default 200 ms. */
   spinDelayMs?: number;
+  /**
+   * Once the connection has been gone this long, requests wait at most one more second for it
+   * (StoreUnavailableError) instead of their whole deadline, so a quorum outage answers 503
+   * quickly while a leader failover (well under a second) stays invisible.
+   * Default min(operationTimeoutMs, 4000).
+   */
+  failFastAfterMs?: number;
 }
+
+/** How long a request still waits for a connection once the session is in fail-fast mode. */
+const FAIL_FAST_WAIT_MS = 1000;
 
 export type RequestKind = 'read' | 'write';
 
@@ -74,6 +88,9 @@ export class ZkSession extends EventEmitter {
   private connected = false;
   private closed = false;
   private lastSessionId: string | undefined;
+  private disconnectedAt: number | undefined = Date.now();
+  private readonly failFastAfterMs: number;
+  private watchdog: NodeJS.Timeout | undefined;
   readonly counts = { reads: 0, writes: 0 };
 
   constructor(private readonly options: ZkSessionOptions) {
@@ -84,6 +101,7 @@ export class ZkSession extends EventEmitter {
     this.operationTimeoutMs = options.operationTimeoutMs ?? 10_000;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.spinDelayMs = options.spinDelayMs ?? 200;
+    this.failFastAfterMs = options.failFastAfterMs ?? Math.min(this.operationTimeoutMs, 4000);
     if (this.operationTimeoutMs <= 0 || this.sessionTimeoutMs <= 0) throw new StoreInvalidError('ZooKeeper timeouts must be positive');
   }
 
@@ -119,7 +137,7 @@ export class ZkSession extends EventEmitter {
     if (this.client) return;
     this.startClient();
     try {
-      await this.waitConnected(Date.now() + this.connectTimeoutMs);
+      await this.waitConnected(Date.now() + this.connectTimeoutMs, false);
     } catch (err) {
       await this.close();
       throw new StoreUnavailableError(`cannot connect to ZooKeeper at ${this.options.connectString} within ${this.connectTimeoutMs} ms`);
@@ -137,20 +155,24 @@ export class ZkSession extends EventEmitter {
     client.on('connected', () => {
       if (client !== this.client || this.closed) return;
       this.connected = true;
+      this.disconnectedAt = undefined;
       const id = client.getSessionId().toString('hex');
       const newSession = this.lastSessionId !== undefined && id !== this.lastSessionId;
       this.lastSessionId = id;
+      this.watchConnection(client);
       this.emit('connected', newSession);
     });
     client.on('disconnected', () => {
       if (client !== this.client || this.closed) return;
       const was = this.connected;
       this.connected = false;
+      this.disconnectedAt ??= Date.now();
       if (was) this.emit('disconnected');
     });
     client.on('expired', () => {
       if (client !== this.client || this.closed) return;
       this.connected = false;
+      this.disconnectedAt ??= Date.now();
       this.emit('expired');
       // The old client cannot recover; a new one gets a new session.
       hardClose(client);
@@ -164,10 +186,36 @@ export class ZkSession extends EventEmitter {
     client.connect();
   }
 
-  /** Resolves once connected; StoreUnavailableError at the deadline. */
-  waitConnected(deadline: number): Promise<void> {
+  /** Read timeout as in the Java client: the server answers pings sent every third of the session timeout. */
+  private watchConnection(client: zookeeper.Client): void {
+    const cm = (client as unknown as { connectionManager?: { socket?: NodeJS.EventEmitter & { destroy(): void } } }).connectionManager;
+    const socket = cm?.socket;
+    if (!socket) return;
+    let lastReceived = Date.now();
+    socket.on('data', () => {
+      lastReceived = Date.now();
+    });
+    if (this.watchdog) clearInterval(this.watchdog);
+    const readTimeout = Math.floor((client.getSessionTimeout() * 2) / 3);
+    this.watchdog = setInterval(() => {
+      if (this.closed || client !== this.client || cm?.socket !== socket) {
+        clearInterval(this.watchdog);
+        this.watchdog = undefined;
+        return;
+      }
+      if (Date.now() - lastReceived > readTimeout) socket.destroy(); // the library reconnects
+    }, Math.max(50, Math.floor(readTimeout / 4)));
+    this.watchdog.unref();
+  }
+
+  /** Resolves once connected; StoreUnavailableError at the deadline (or earlier, see failFastAfterMs). */
+  waitConnected(deadline: number, failFast = true): Promise<void> {
     if (this.closed) return Promise.reject(new StoreUnavailableError('ZooKeeper session closed'));
     if (this.connected) return Promise.resolve();
+    if (failFast && this.disconnectedAt !== undefined) {
+      // Still give a reconnect that is about to happen (quorum just came back) a moment.
+      deadline = Math.min(deadline, Math.max(this.disconnectedAt + this.failFastAfterMs, Date.now() + FAIL_FAST_WAIT_MS));
+    }
     return new Promise<void>((resolve, reject) => {
       const onConnected = () => {
         cleanup();
@@ -241,6 +289,7 @@ export class ZkSession extends EventEmitter {
     if (this.closed) return;
     this.closed = true;
     this.connected = false;
+    if (this.watchdog) clearInterval(this.watchdog);
     this.emit('closed');
     const client = this.client;
     if (!client) return;

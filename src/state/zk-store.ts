@@ -52,6 +52,8 @@ export interface ZkStoreOptions {
   sessionTimeoutMs?: number;
   /** zk_connection_timeout: how long open() waits for ZooKeeper. Default 10 000 ms. */
   connectTimeoutMs?: number;
+  /** After this long without a connection, writes fail at once. Default min(operationTimeoutMs, 4000). */
+  failFastAfterMs?: number;
   /** zk_compression_threshold. Default 64 KiB. */
   compressionThreshold?: number;
   /** zk_max_node_size (the server's jute.maxbuffer). Default 1 MiB. */
@@ -164,6 +166,7 @@ export class ZkStore extends DocumentStore {
       sessionTimeoutMs: options.sessionTimeoutMs,
       operationTimeoutMs: options.operationTimeoutMs,
       connectTimeoutMs: options.connectTimeoutMs,
+      failFastAfterMs: options.failFastAfterMs,
     });
     await session.open();
     const store = new ZkStore(session, parsed, options);

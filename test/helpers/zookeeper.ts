@@ -14,7 +14,6 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as zookeeper from 'node-zookeeper-client';
 
 const CLASSPATH = '/usr/share/java/slf4j-simple.jar:/usr/share/java/zookeeper.jar';
 const ZOOKEEPER_JAR = '/usr/share/java/zookeeper.jar';
@@ -263,28 +262,67 @@ export function startEnsemble(size = 3, options: ZooKeeperOptions = {}): Promise
 }
 
 /**
- * Expires a live session the way a long partition would: a second connection takes the session
- * over (id + password) and closes it. The owner's next reconnect is told SESSION_EXPIRED.
+ * Expires a live session the way a long partition would: a raw connection takes the session
+ * over (id + password) and closes it in the same write. The owner's client reconnects at once
+ * and may win the session back before the close lands, so this repeats until the server answers
+ * a takeover with "expired". The owner's next reconnect is told SESSION_EXPIRED.
  */
 export async function expireSession(connectString: string, session: { id: Buffer; password: Buffer }): Promise<void> {
-  const client = zookeeper.createClient(connectString, { sessionTimeout: 30_000, spinDelay: 50 });
-  const cm = (client as unknown as { connectionManager: { sessionId: Buffer; sessionPassword: Buffer } }).connectionManager;
-  cm.sessionId = Buffer.from(session.id);
-  cm.sessionPassword = Buffer.from(session.password);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('could not attach to the session to expire it')), 10_000);
-    client.once('connected', () => {
-      clearTimeout(timer);
-      resolve();
+  interface JuteRequest {
+    toBuffer(): Buffer;
+  }
+  interface Jute {
+    PROTOCOL_VERSION: number;
+    OP_CODES: { CLOSE_SESSION: number };
+    Request: new (header: unknown, payload: unknown) => JuteRequest;
+    protocol: {
+      ConnectRequest: new (version: number, zxid: Buffer, timeout: number, id: Buffer, password: Buffer) => unknown;
+      RequestHeader: new () => { xid: number; type: number };
+    };
+  }
+  // The client library's own wire codec (no public API for this).
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const jute = require('node-zookeeper-client/lib/jute') as Jute;
+  const connect = new jute.Request(null, new jute.protocol.ConnectRequest(jute.PROTOCOL_VERSION, Buffer.alloc(8), 30_000, session.id, session.password));
+  const header = new jute.protocol.RequestHeader();
+  header.xid = 1;
+  header.type = jute.OP_CODES.CLOSE_SESSION;
+  const close = new jute.Request(header, null);
+  const [host, port] = connectString.split(',')[0].split(':');
+
+  /** Negotiated timeout of the takeover: <= 0 means the session was already gone. */
+  const attempt = () =>
+    new Promise<number>((resolve, reject) => {
+      const socket = net.connect({ host, port: Number(port) });
+      let received = Buffer.alloc(0);
+      let timeout: number | undefined;
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error('expireSession: no answer'));
+      }, 10_000);
+      const finish = () => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(timeout ?? 1); // hung up before answering: unknown, try again
+      };
+      socket.on('connect', () => socket.write(Buffer.concat([connect.toBuffer(), close.toBuffer()])));
+      socket.on('data', (chunk: Buffer) => {
+        received = Buffer.concat([received, chunk]);
+        // ConnectResponse: length, protocolVersion, timeOut, …
+        if (timeout === undefined && received.length >= 12) timeout = received.readInt32BE(8);
+        let frames = 0;
+        for (let offset = 0; offset + 4 <= received.length; offset += 4 + received.readInt32BE(offset)) {
+          if (offset + 4 + received.readInt32BE(offset) <= received.length) frames++;
+        }
+        if (timeout !== undefined && (timeout <= 0 || frames >= 2)) finish();
+      });
+      socket.on('error', () => undefined);
+      socket.on('close', finish);
     });
-    client.connect();
-  });
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, 3000);
-    client.once('disconnected', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    client.close();
-  });
+
+  for (let i = 0; i < 50; i++) {
+    if ((await attempt()) <= 0) return;
+    await sleep(20);
+  }
+  throw new Error('expireSession: the session kept coming back');
 }

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { clientAuthFrom, readPasswordFile } from '../../src/api-security/password-file';
 import { parseNetConf } from '../../driver/cni/config';
+import { clientRegistry } from '../../driver/openvnet/registry';
 import { OpenVnetClient } from '../../src/openvnet/client';
 import { basic, privateDir, request } from './security-kit';
 
@@ -104,6 +105,13 @@ describe('security: vnet-api basic auth flags', function () {
     assert.ok(!JSON.stringify(conf).includes(FILE_PW), 'the parsed config (step logs record it) holds no password');
     const client = new OpenVnetClient({ baseUrl: conf.openvnet.url, retries: 0, ...clientAuthFrom(conf.openvnet) });
     assert.ok((await client.listNetworks()).some((n) => n.uuid === 'nw-sec1'));
+    // The driver's own registry (what ADD/DEL use) authenticates the same way.
+    assert.ok((await clientRegistry(conf.openvnet).networks()).some((n) => n.uuid === 'nw-sec1'));
+    const { conf: anonymous } = parseNetConf({
+      cniVersion: '0.2.0', name: 'nw-sec1', type: 'vnet-driver', bridge: 'br0', openvnet: { url: p?.url, datapath: 'dp-sec', dpid: '0x2', retries: 0 },
+    }, { hostName: 'node1' });
+    assert.ok(anonymous.openvnet !== null);
+    await assert.rejects(clientRegistry(anonymous.openvnet).networks());
     assert.throws(() => readPasswordFile(path.join(dir, 'missing')), /cannot read \(ENOENT\)/);
   });
 

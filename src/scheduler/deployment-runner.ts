@@ -105,13 +105,13 @@ export class DeploymentRunner implements InstanceObserver {
     const step = d.plan.steps[d.currentStep - 1];
     if (step === undefined) { this.finish(d); return; }
     bus.publish('deployment_info', { plan: planJson(d.plan), currentStep: { actions: step.actions.map((a) => ({ action: a.action, app: a.app })) } });
-    for (const action of step.actions) this.beginAction(d, action);
+    for (const action of step.actions) this.beginAction(action);
     // Progress is not stored: every step is idempotent, so after a restart the deployment simply
     // runs again from its first step (one store write per deployment start and end, not per step).
     this.evaluate(d);
   }
 
-  private beginAction(d: DeploymentRecord, action: DeploymentAction): void {
+  private beginAction(action: DeploymentAction): void {
     const { scheduler, queue, repo } = this.deps;
     switch (action.action) {
       case 'StopApplication':
@@ -132,7 +132,6 @@ export class DeploymentRunner implements InstanceObserver {
       default:
         break;
     }
-    void d;
   }
 
   private evaluate(d: DeploymentRecord): void {

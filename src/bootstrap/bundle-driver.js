@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+'use strict';
+// Build step after tsc (src/bootstrap/ensure.js build): bundles the compiled vnet-driver
+// (dist/driver/main.js with everything it may require, axios included) into one minified file,
+// dist/vnet-driver.bundle.js, and saves V8's code cache for it. The CNI plugin is a fresh
+// process per ADD/DEL: one file spares it the resolution, reading and compiling of ~100 modules,
+// and the cache most of the compiling of the rest. A manifest, written last, lists every
+// compiled input of ours and npm's record of node_modules with size and mtime, and the bundle
+// and cache files themselves: driver/bin/vnet-driver.js uses them only while all still match
+// (anyone may run a plain tsc later), else dist/driver/main.js.
+// Plain CommonJS; without esbuild (installed without dev dependencies) it removes the bundle.
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..', '..');
+const dist = path.join(root, 'dist');
+const entry = path.join(dist, 'driver', 'main.js');
+const bundle = path.join(dist, 'vnet-driver.bundle.js');
+const cache = path.join(dist, 'vnet-driver.bundle.cache');
+const manifest = path.join(dist, 'vnet-driver.bundle.json');
+
+function removeAll() {
+  for (const f of [manifest, bundle, `${bundle}.map`, cache]) fs.rmSync(f, { force: true });
+}
+
+function stamp(file) {
+  const st = fs.statSync(file);
+  return { file: path.relative(dist, file), size: st.size, mtimeMs: st.mtimeMs };
+}
+
+/**
+ * Child mode: compile the bundle exactly as the launcher does, load the lazily required parts
+ * (OpenVNet client with axios, CLI) without running a command, and save what V8 compiled.
+ */
+function makeCodeCache(out) {
+  const vm = require('node:vm');
+  const { wrap } = require('node:module');
+  const before = stamp(bundle);
+  const source = fs.readFileSync(bundle, 'utf8');
+  // The stamp of the text compiled goes to the parent: a concurrent build may replace the file.
+  if (JSON.stringify(stamp(bundle)) !== JSON.stringify(before)) throw new Error('bundle changed while read');
+  process.stdout.write(JSON.stringify(before));
+  const script = new vm.Script(wrap(source), { filename: bundle });
+  const mod = { exports: {} };
+  script.runInThisContext().call(mod.exports, mod.exports, require, mod, bundle, path.dirname(bundle));
+  mod.exports.preload();
+  fs.writeFileSync(out, script.createCachedData());
+}
+
+function build() {
+  let esbuild;
+  try {
+    esbuild = require('esbuild');
+  } catch {
+    removeAll();
+    console.error('bundle-driver: esbuild not installed, vnet-driver runs from dist/driver/main.js');
+    return 0;
+  }
+  if (!fs.existsSync(entry)) {
+    console.error(`bundle-driver: ${path.relative(root, entry)} missing (run tsc first)`);
+    return 1;
+  }
+  // The manifest goes first: until the new one is written no launcher trusts a half-made set.
+  removeAll();
+  const result = esbuild.buildSync({
+    entryPoints: [entry],
+    outfile: bundle,
+    absWorkingDir: root,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    sourcemap: true,
+    legalComments: 'none',
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const inputs = Object.keys(result.metafile.inputs)
+    .map((rel) => path.resolve(root, rel))
+    .filter((abs) => !abs.split(path.sep).includes('node_modules'));
+  inputs.push(path.join(root, 'node_modules', '.package-lock.json'));
+  const tmp = `${cache}.${process.pid}.tmp`;
+  const child = spawnSync(process.execPath, [__filename, '--code-cache', tmp], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  let cached = null;
+  const made = stamp(bundle);
+  if (child.status === 0 && fs.existsSync(tmp) && child.stdout === JSON.stringify(made)) {
+    fs.renameSync(tmp, cache);
+    cached = stamp(cache);
+  } else {
+    fs.rmSync(tmp, { force: true });
+    console.error('bundle-driver: no code cache (the bundle is used without it)');
+  }
+  const m = { v: 2, bundle: made, ...(cached === null ? {} : { cache: cached }), inputs: inputs.filter((f) => fs.existsSync(f)).map(stamp) };
+  fs.writeFileSync(`${manifest}.tmp`, JSON.stringify(m));
+  fs.renameSync(`${manifest}.tmp`, manifest);
+  console.error(`bundle-driver: ${path.relative(root, bundle)} (${m.bundle.size} bytes${cached === null ? '' : `, code cache ${cached.size} bytes`}, ${m.inputs.length} inputs tracked)`);
+  return 0;
+}
+
+if (process.argv[2] === '--code-cache') makeCodeCache(process.argv[3]);
+else process.exitCode = build();

@@ -1,0 +1,118 @@
+// driver/bin/vnet-driver.js picks the one-file bundle only while its manifest matches every
+// file it was made from, else the tsc output; a cache that is not the one written with the
+// bundle is left out. Run against a private copy of the launcher over a fake dist/ tree, and
+// (when the build made one) against the real bundle and its loaded OpenVNet client.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DRIVER_BIN, REPO, sh } from './driver-fixture';
+
+interface Stamp { file: string; size: number; mtimeMs: number }
+
+describe('driver: launcher picks the bundle only while it is fresh', function () {
+  this.timeout(30000);
+  let T: string;
+  let launcher: string;
+  let dist: string;
+
+  const stamp = (rel: string): Stamp => {
+    const st = fs.statSync(path.join(dist, rel));
+    return { file: rel, size: st.size, mtimeMs: st.mtimeMs };
+  };
+  // main(null) does nothing: it only gets compiled (for the code cache below).
+  const entry = (says: string): string => `exports.main = (argv) => argv === null || process.stdout.write(${JSON.stringify(says)} + ' ' + argv.length);\n`;
+  const writeManifest = (extra: Record<string, unknown> = {}): void => {
+    fs.writeFileSync(path.join(dist, 'vnet-driver.bundle.json'), JSON.stringify({
+      v: 2, bundle: stamp('vnet-driver.bundle.js'), inputs: [stamp('driver/main.js'), stamp('driver/other.js')], ...extra,
+    }));
+  };
+  const launch = async (env: NodeJS.ProcessEnv = {}): Promise<string> => {
+    const r = await sh(process.execPath, [launcher, 'x'], { env: { PATH: process.env.PATH, ...env } });
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout;
+  };
+
+  beforeEach(() => {
+    T = fs.mkdtempSync(path.join(os.tmpdir(), `vt-launch-${randomBytes(3).toString('hex')}.`));
+    dist = path.join(T, 'dist');
+    fs.mkdirSync(path.join(T, 'driver', 'bin'), { recursive: true });
+    fs.mkdirSync(path.join(dist, 'driver'), { recursive: true });
+    launcher = path.join(T, 'driver', 'bin', 'vnet-driver.js');
+    fs.copyFileSync(DRIVER_BIN, launcher);
+    fs.writeFileSync(path.join(dist, 'driver', 'main.js'), entry('tsc'));
+    fs.writeFileSync(path.join(dist, 'driver', 'other.js'), '// an input\n');
+    fs.writeFileSync(path.join(dist, 'vnet-driver.bundle.js'), entry('bundle'));
+  });
+
+  afterEach(() => {
+    fs.rmSync(T, { recursive: true, force: true });
+  });
+
+  it('runs the bundle when every input matches, passing argv', async () => {
+    writeManifest();
+    assert.equal(await launch(), `bundle 3`);
+  });
+
+  it('falls back to the tsc output when an input changed after bundling', async () => {
+    writeManifest();
+    fs.appendFileSync(path.join(dist, 'driver', 'other.js'), '// edited\n');
+    assert.equal(await launch(), 'tsc 3');
+  });
+
+  it('falls back when an input is gone, the manifest is unreadable or of another version', async () => {
+    writeManifest();
+    fs.rmSync(path.join(dist, 'driver', 'other.js'));
+    assert.equal(await launch(), 'tsc 3');
+    fs.writeFileSync(path.join(dist, 'driver', 'other.js'), '// back\n');
+    fs.writeFileSync(path.join(dist, 'vnet-driver.bundle.json'), '{"v":');
+    assert.equal(await launch(), 'tsc 3');
+    fs.writeFileSync(path.join(dist, 'vnet-driver.bundle.json'), JSON.stringify({ v: 1, bundle: 'vnet-driver.bundle.js', inputs: [] }));
+    assert.equal(await launch(), 'tsc 3');
+  });
+
+  it('falls back when the bundle itself was replaced, and on VNET_DRIVER_NO_BUNDLE=1', async () => {
+    writeManifest();
+    assert.equal(await launch({ VNET_DRIVER_NO_BUNDLE: '1' }), 'tsc 3');
+    fs.writeFileSync(path.join(dist, 'vnet-driver.bundle.js'), entry('other bundle'));
+    assert.equal(await launch(), 'tsc 3');
+  });
+
+  it('leaves out a code cache that is not the one recorded with the bundle', async () => {
+    // Bytecode of another text of the same length: V8 would accept it (it checks only the
+    // length), so only the manifest keeps it out. Used, it would print "BUNDLE".
+    const vm = await import('node:vm');
+    const { wrap } = await import('node:module');
+    const other = entry('BUNDLE');
+    const script = new vm.Script(wrap(other), { filename: 'x.js' });
+    const mod = { exports: {} as { main?: (a: string[] | null) => void } };
+    (script.runInThisContext() as (...a: unknown[]) => void)(mod.exports, require, mod, 'x.js', T);
+    mod.exports.main?.(null);
+    fs.writeFileSync(path.join(dist, 'vnet-driver.bundle.cache'), script.createCachedData());
+    writeManifest({ cache: { file: 'vnet-driver.bundle.cache', size: 1, mtimeMs: 0 } });
+    assert.equal(await launch(), 'bundle 3');
+  });
+
+  it('loadClientModule: axios loads without node loading undici, the fetch globals come back, requests work', async () => {
+    const loader = path.join(REPO, 'dist', 'driver', 'openvnet', 'load-client.js');
+    const program = `
+      const http = require('node:http');
+      const names = ['fetch', 'Request', 'Response', 'Headers', 'FormData'];
+      const before = names.map((n) => Object.getOwnPropertyDescriptor(globalThis, n));
+      const { OpenVnetClient } = require(${JSON.stringify(loader)}).loadClientModule();
+      const undici = process.moduleLoadList.some((m) => /undici/.test(m));
+      const restored = names.every((n, i) => { const d = Object.getOwnPropertyDescriptor(globalThis, n);
+        return d.get === before[i].get && d.value === before[i].value && d.configurable === before[i].configurable; });
+      const server = http.createServer((req, res) => { res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ uuid: 'nw-a', display_name: 'a', ipv4_network: '10.1.0.0', ipv4_prefix: 24, network_mode: 'virtual' })); });
+      server.listen(0, '127.0.0.1', async () => {
+        const nw = await new OpenVnetClient({ baseUrl: 'http://127.0.0.1:' + server.address().port, retries: 0 }).getNetwork('nw-a');
+        server.close();
+        process.stdout.write(JSON.stringify({ undici, restored, fetch: typeof fetch, subnet: nw.ipv4Network + '/' + nw.ipv4Prefix }));
+      });`;
+    const r = await sh(process.execPath, ['-e', program]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { undici: false, restored: true, fetch: 'function', subnet: '10.1.0.0/24' });
+  });
+});

@@ -197,9 +197,15 @@ describe('contract: Marathon v2 API (spec §2–§4)', function () {
   });
 
   it('GET /v2/queue: §3.5 items; DELETE /v2/queue/{id}/delay → 204, unknown app 404', async () => {
-    const q = (await call('GET', '/v2/queue')).body as { queue: Obj[] };
-    const item = q.queue.find((i) => (i.app as Obj).id === '/c/huge');
-    assert.ok(item);
+    // offers arrive asynchronously: wait until one has been turned down for this app
+    let item: Obj | undefined;
+    for (let i = 0; i < 200 && item === undefined; i++) {
+      const q = (await call('GET', '/v2/queue')).body as { queue: Obj[] };
+      const found = q.queue.find((x) => (x.app as Obj).id === '/c/huge');
+      if (found !== undefined && ((found.processedOffersSummary as Obj).rejectSummaryLastOffers as Obj[]).length > 0) item = found;
+      else await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.ok(item, 'queued and offers processed');
     assert.equal(item.count, 1);
     assert.equal(item.role, '*');
     assert.deepEqual(item.delay, { timeLeftSeconds: 0, overdue: true });

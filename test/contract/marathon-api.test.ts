@@ -135,6 +135,7 @@ describe('contract: Marathon v2 API (spec §2–§4)', function () {
     assert.equal(created.status, 201);
     assert.equal(created.headers.get('location'), '/v2/apps/c/three');
     deploymentResult(created);
+    await settle('/c/three', 1);
     const mismatch = await call('PUT', '/v2/apps/c/one', { id: '/c/other', instances: 1 });
     assert.equal(mismatch.status, 422);
     assert.equal(((mismatch.body as Obj).details as Obj[])[0].path, '/id');

@@ -1,8 +1,8 @@
 // vnet-driver entry: a CNI plugin when CNI_COMMAND is set, otherwise the operator CLI.
 import * as fs from 'node:fs';
-import { runCni } from './cni/skel';
-import { realDeps } from './deps';
-import { loadClientModule } from './openvnet/load-client';
+import * as path from 'node:path';
+import { runCni, type CniOutput } from './cni/skel';
+import { realDeps, type DriverDeps } from './deps';
 import { trace } from './trace';
 
 function readStdin(): string {
@@ -17,12 +17,26 @@ function finish(stdout: string, exitCode: number): void {
 }
 
 /**
- * Loads what a CNI command loads lazily (the OpenVNet client with axios, the CLI) without
- * running anything: the build step calls it before it saves the bundle's V8 code cache.
+ * Build-time warm-up for the bundle's V8 code cache (src/bootstrap/bundle-driver.js): one ADD
+ * and one DEL through the whole CNI path, OpenVNet client included, against a stand-in webapi
+ * at `url`, with nothing to plumb. The ADD stops at the missing namespace (code 3) before its
+ * first step; the DEL finds no log, no namespace and no record (404); the runner refuses to
+ * start any program. Returns both outputs.
  */
-export function preload(): void {
-  loadClientModule();
-  require('./cli/index');
+export async function warmUp(url: string, scratchDir: string): Promise<CniOutput[]> {
+  const deps: DriverDeps = { ...realDeps({}), run: () => Promise.reject(new Error('the warm-up runs no programs')) };
+  const netns = path.join(scratchDir, 'no-such-netns');
+  const stdin = JSON.stringify({
+    cniVersion: '0.2.0', name: 'nw-warmup', type: 'vnet-driver', bridge: 'br-warmup', bridgeType: 'linux', hostNetns: netns,
+    stateDir: path.join(scratchDir, 'state'), openvnet: { url, datapath: 'dp-warmup', dpid: '0x1', nodeId: 'vna', retries: 0 },
+    args: { 'org.apache.mesos': { network_info: { name: 'nw-warmup', ip_addresses: [{ protocol: 'IPv4', ip_address: '10.0.0.10' }], labels: { labels: [{ key: 'vnet.interface', value: 'eth0' }] } } } },
+  });
+  const out: CniOutput[] = [];
+  for (const command of ['ADD', 'DEL']) {
+    const env = { CNI_COMMAND: command, CNI_CONTAINERID: 'warmup', CNI_NETNS: netns, CNI_IFNAME: 'eth0', CNI_PATH: scratchDir };
+    out.push(await runCni(deps, env, () => stdin));
+  }
+  return out;
 }
 
 export async function main(argv: string[]): Promise<void> {

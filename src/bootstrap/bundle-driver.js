@@ -30,22 +30,43 @@ function stamp(file) {
 }
 
 /**
- * Child mode: compile the bundle exactly as the launcher does, load the lazily required parts
- * (OpenVNet client with axios, CLI) without running a command, and save what V8 compiled.
+ * Child mode: compile the bundle exactly as the launcher does, run the driver's warm-up (an ADD
+ * and a DEL with nothing to plumb, against a stand-in OpenVNet webapi on loopback) and save what
+ * V8 compiled by then, the request path of axios included.
  */
-function makeCodeCache(out) {
+async function makeCodeCache(out) {
+  const http = require('node:http');
+  const os = require('node:os');
   const vm = require('node:vm');
   const { wrap } = require('node:module');
   const before = stamp(bundle);
   const source = fs.readFileSync(bundle, 'utf8');
   // The stamp of the text compiled goes to the parent: a concurrent build may replace the file.
   if (JSON.stringify(stamp(bundle)) !== JSON.stringify(before)) throw new Error('bundle changed while read');
-  process.stdout.write(JSON.stringify(before));
   const script = new vm.Script(wrap(source), { filename: bundle });
   const mod = { exports: {} };
   script.runInThisContext().call(mod.exports, mod.exports, require, mod, bundle, path.dirname(bundle));
-  mod.exports.preload();
+  const server = http.createServer((req, res) => {
+    const network = req.method === 'GET' && /^\/api\/networks\/nw-warmup(\?|$)/.test(req.url);
+    res.writeHead(network ? 200 : 404, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(network
+      ? { id: 1, uuid: 'nw-warmup', display_name: 'warmup', ipv4_network: '10.0.0.0', ipv4_prefix: 24, network_mode: 'virtual' }
+      : { error: 'Vnet::Endpoints::Errors::UnknownUUIDResource', message: req.url, code: '100' }));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'vnet-driver-warmup.'));
+  try {
+    const [add, del] = await mod.exports.warmUp(`http://127.0.0.1:${server.address().port}`, scratch);
+    // Proof that the whole path ran: the ADD reached the namespace check, the DEL succeeded.
+    if (!(add.exitCode === 1 && JSON.parse(add.stdout).code === 3 && del.exitCode === 0)) {
+      throw new Error(`unexpected warm-up result: ${add.stdout} ${del.stdout}`);
+    }
+  } finally {
+    server.close();
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
   fs.writeFileSync(out, script.createCachedData());
+  process.stdout.write(JSON.stringify(before));
 }
 
 function build() {
@@ -99,5 +120,10 @@ function build() {
   return 0;
 }
 
-if (process.argv[2] === '--code-cache') makeCodeCache(process.argv[3]);
+if (process.argv[2] === '--code-cache') {
+  makeCodeCache(process.argv[3]).catch((err) => {
+    console.error(`bundle-driver: code cache: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  });
+}
 else process.exitCode = build();

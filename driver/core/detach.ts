@@ -38,29 +38,38 @@ export async function teardownLog(deps: DriverDeps, log: LogContents): Promise<C
   return errors;
 }
 
-/** No state: look for our leftovers under the names this (container, ifname) would have. */
+/**
+ * No state: look for our leftovers under the names this (container, ifname) would have. The
+ * OpenVNet record goes alongside the local sweep (see undoAll).
+ */
 async function sweepLeftovers(deps: DriverDeps, conf: NetConf, containerId: string, ifName: string, hostIf: string): Promise<CniError[]> {
   const errors: CniError[] = [];
-  await attempt(errors, () => stopClient(dhcpPaths(conf.stateDir, 'udhcpc', hostIf).pidFile));
-  if (conf.mode === 'agent-link') {
-    await attempt(errors, () => releaseLinkAddresses(path.join(conf.stateDir, 'agent-link'), hostIf));
-  } else if (conf.openvnet !== null) {
-    const ov = conf.openvnet;
-    await attempt(errors, () => deps.registry(ov).deleteInterface(hostIf));
-  }
-  if (conf.mode === 'vif' && conf.bridgeType === 'ovs') {
-    await attempt(errors, async () => {
-      for (const row of await findOurInterfaces(deps.run, conf.ovsDb, { container_id: containerId, iface: ifName })) {
-        await deletePort(deps.run, conf.ovsDb, null, row.name);
-      }
-    });
-  }
-  if (conf.hostNetns === null || netnsInode(conf.hostNetns) !== null) {
-    await attempt(errors, async () => {
-      const link = await showLink(deps.run, conf.hostNetns, hostIf);
-      if (link !== null && (link.alias ?? '').startsWith(ALIAS_PREFIX)) await deleteLink(deps.run, conf.hostNetns, hostIf);
-    });
-  }
+  const remote = async (): Promise<void> => {
+    if (conf.mode === 'vif' && conf.openvnet !== null) {
+      const ov = conf.openvnet;
+      await attempt(errors, () => deps.registry(ov).deleteInterface(hostIf));
+    }
+  };
+  const local = async (): Promise<void> => {
+    await attempt(errors, () => stopClient(dhcpPaths(conf.stateDir, 'udhcpc', hostIf).pidFile));
+    if (conf.mode === 'agent-link') {
+      await attempt(errors, () => releaseLinkAddresses(path.join(conf.stateDir, 'agent-link'), hostIf));
+    }
+    if (conf.mode === 'vif' && conf.bridgeType === 'ovs') {
+      await attempt(errors, async () => {
+        for (const row of await findOurInterfaces(deps.run, conf.ovsDb, { container_id: containerId, iface: ifName })) {
+          await deletePort(deps.run, conf.ovsDb, null, row.name);
+        }
+      });
+    }
+    if (conf.hostNetns === null || netnsInode(conf.hostNetns) !== null) {
+      await attempt(errors, async () => {
+        const link = await showLink(deps.run, conf.hostNetns, hostIf);
+        if (link !== null && (link.alias ?? '').startsWith(ALIAS_PREFIX)) await deleteLink(deps.run, conf.hostNetns, hostIf);
+      });
+    }
+  };
+  await Promise.all([remote(), local()]);
   return errors;
 }
 

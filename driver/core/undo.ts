@@ -31,16 +31,28 @@ export async function undoStep(deps: DriverDeps, r: StepRecord): Promise<void> {
   }
 }
 
-/** Undoes in reverse order; returns the failures. */
+/**
+ * Undoes in reverse order; returns the failures. OpenVNet records and local plumbing do not
+ * depend on each other (vna pairs a record with a port whenever both exist, B6), so the remote
+ * deletes run alongside the local chain instead of after it: a DEL waits for the slower of the
+ * two, not their sum. Within each chain the order stays strictly reverse.
+ */
 export async function undoAll(deps: DriverDeps, steps: readonly StepRecord[]): Promise<CniError[]> {
   const errors: CniError[] = [];
-  for (const r of [...steps].reverse()) {
-    try {
-      await undoStep(deps, r);
-    } catch (err) {
-      errors.push(toCniError(err));
+  const chain = async (records: readonly StepRecord[]): Promise<void> => {
+    for (const r of records) {
+      try {
+        await undoStep(deps, r);
+      } catch (err) {
+        errors.push(toCniError(err));
+      }
     }
-  }
+  };
+  const reverse = [...steps].reverse();
+  await Promise.all([
+    chain(reverse.filter((r) => r.kind === 'openvnet-interface')),
+    chain(reverse.filter((r) => r.kind !== 'openvnet-interface')),
+  ]);
   return errors;
 }
 

@@ -279,11 +279,12 @@ export class Scheduler {
       placements: new Map(), usedSlots: new Map(), addressesInUse: new Map(),
     };
     round.addressesInUse = this.addressesInUse(round.waiting);
-    while (this.pendingOffers.length > 0) {
-      if (performance.now() - sliceStart > 10) break;
+    // At least one offer per slice: under load the round set-up alone can exceed the budget,
+    // and a slice that processed nothing would defer forever.
+    if (this.pendingOffers.length > 0) do {
       const offer = this.pendingOffers.shift() as Offer;
       if (!this.processOffer(offer, round)) round.unused.push(offer.id.value);
-    }
+    } while (this.pendingOffers.length > 0 && performance.now() - sliceStart <= 10);
     const moreWork = this.hasWaitingWork();
     if (round.unused.length > 0) this.declineOffers(round.unused, moreWork ? this.options.declineWaitingSeconds : this.options.declineIdleSeconds);
     if (this.pendingOffers.length > 0) {
@@ -568,7 +569,10 @@ export class Scheduler {
       this.expunge(inst);
     } else {
       if (condition === 'Unreachable') this.applyUnreachable(inst, nowMs);
-      if ((condition === 'Staging' || condition === 'Starting') && !inst.killRequested) repo.updateInstanceInMemory(inst);
+      // A reconciliation answer that confirms what we know changes nothing durable: keep the
+      // store (and ZooKeeper) quiet instead of rewriting every instance on each round.
+      const confirmsKnownState = status.reason === 'REASON_RECONCILIATION' && previous === condition;
+      if (((condition === 'Staging' || condition === 'Starting') && !inst.killRequested) || confirmsKnownState) repo.updateInstanceInMemory(inst);
       else repo.saveInstance(inst);
       if (inst.condition === 'UnreachableInactive' && previous !== 'UnreachableInactive' && !inst.killRequested) {
         if (!(this.observer?.manages(inst.appId) ?? false)) this.ensureInstances(inst.appId);

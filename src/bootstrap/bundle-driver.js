@@ -69,7 +69,50 @@ async function makeCodeCache(out) {
   process.stdout.write(JSON.stringify(before));
 }
 
-function build() {
+// axios requires form-data (with mime-db and a dozen helper packages) and https-proxy-agent
+// when it loads, though it touches them only to build multipart bodies or to talk through a
+// proxy, neither of which the driver does unless configured. Inside axios they are replaced
+// by stand-ins that load the real package on first use; everything else passes through.
+const LAZY = /^(form-data|https-proxy-agent)$/;
+
+/** CommonJS source of the stand-in for package `name`: a proxy that loads it when touched. */
+function lazyStandIn(name) {
+  return `'use strict';
+let real;
+const load = () => {
+  if (real === undefined) {
+    if (process.env.VNET_DRIVER_TRACE === '1') process.stderr.write('vnet-driver trace loading ' + ${JSON.stringify(name)} + '\\n');
+    real = require(${JSON.stringify(name)});
+  }
+  return real;
+};
+// A constructor's own @@toStringTag is undefined; answering that loads nothing (axios asks
+// for it whenever it merges configs).
+module.exports = new Proxy(function () {}, {
+  get: (_, k) => (k === Symbol.toStringTag ? undefined : Reflect.get(load(), k)),
+  has: (_, k) => Reflect.has(load(), k),
+  set: (_, k, v) => Reflect.set(load(), k, v),
+  apply: (_, self, a) => Reflect.apply(load(), self, a),
+  construct: (_, a) => Reflect.construct(load(), a),
+  getPrototypeOf: () => Reflect.getPrototypeOf(load()),
+  ownKeys: () => Reflect.ownKeys(load()),
+  getOwnPropertyDescriptor: (_, k) => Reflect.getOwnPropertyDescriptor(load(), k),
+});
+`;
+}
+
+const lazyOptional = {
+  name: 'lazy-optional-axios-deps',
+  setup(b) {
+    b.onResolve({ filter: LAZY }, (args) => {
+      if (args.namespace === 'lazy' || !args.importer.split(path.sep).join('/').includes('/node_modules/axios/')) return undefined;
+      return { path: args.path, namespace: 'lazy', pluginData: { resolveDir: args.resolveDir } };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({ resolveDir: args.pluginData.resolveDir, loader: 'js', contents: lazyStandIn(args.path) }));
+  },
+};
+
+async function build() {
   let esbuild;
   try {
     esbuild = require('esbuild');
@@ -84,7 +127,7 @@ function build() {
   }
   // The manifest goes first: until the new one is written no launcher trusts a half-made set.
   removeAll();
-  const result = esbuild.buildSync({
+  const result = await esbuild.build({
     entryPoints: [entry],
     outfile: bundle,
     absWorkingDir: root,
@@ -97,6 +140,7 @@ function build() {
     legalComments: 'none',
     metafile: true,
     logLevel: 'warning',
+    plugins: [lazyOptional],
   });
   const inputs = Object.keys(result.metafile.inputs)
     .map((rel) => path.resolve(root, rel))
@@ -120,10 +164,20 @@ function build() {
   return 0;
 }
 
-if (process.argv[2] === '--code-cache') {
+module.exports = { lazyStandIn };
+
+if (require.main !== module) {
+  // required by a test: build nothing
+} else if (process.argv[2] === '--code-cache') {
   makeCodeCache(process.argv[3]).catch((err) => {
     console.error(`bundle-driver: code cache: ${err instanceof Error ? err.message : String(err)}`);
     process.exitCode = 1;
   });
+} else {
+  build().then((code) => {
+    process.exitCode = code;
+  }, (err) => {
+    console.error(`bundle-driver: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  });
 }
-else process.exitCode = build();

@@ -115,4 +115,44 @@ describe('driver: launcher picks the bundle only while it is fresh', function ()
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout), { undici: false, restored: true, fetch: 'function', subnet: '10.1.0.0/24' });
   });
+
+  it('the built bundle: an OpenVNet ADD+DEL runs from the bundle without loading axios\' optional packages', async function () {
+    // Needs the bundle the build made (npm test builds it); a plain tsc leaves it stale.
+    const version = await sh(process.execPath, [DRIVER_BIN], { env: { PATH: process.env.PATH, CNI_COMMAND: 'VERSION', VNET_DRIVER_TRACE: '1' }, input: '{}' });
+    if (!/loaded \(bundle\)/.test(version.stderr)) this.skip();
+    const text = fs.readFileSync(path.join(REPO, 'dist', 'vnet-driver.bundle.js'), 'utf8');
+    for (const pkg of ['form-data', 'https-proxy-agent']) assert.ok(text.includes(`vnet-driver trace loading ${pkg}`), `stand-in for ${pkg} in the bundle`);
+    const http = await import('node:http');
+    const requests: string[] = [];
+    const server = http.createServer((req, res) => {
+      requests.push(`${req.method} ${req.url}`);
+      const network = req.method === 'GET' && /^\/api\/networks\/nw-launch/.test(req.url ?? '');
+      res.writeHead(network ? 200 : 404, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(network
+        ? { uuid: 'nw-launch', display_name: 'l', ipv4_network: '10.2.0.0', ipv4_prefix: 24, network_mode: 'virtual' }
+        : { error: 'Vnet::Endpoints::Errors::UnknownUUIDResource', message: 'not found', code: '100' }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const netns = path.join(T, 'no-such-netns');
+      const stdin = JSON.stringify({
+        cniVersion: '0.2.0', name: 'nw-launch', type: 'vnet-driver', bridge: 'brl', hostNetns: netns, stateDir: path.join(T, 'state'),
+        openvnet: { url: `http://127.0.0.1:${port}`, datapath: 'dp-launch', dpid: '0x2', retries: 0 },
+        args: { 'org.apache.mesos': { network_info: { name: 'nw-launch', ip_addresses: [{ protocol: 'IPv4', ip_address: '10.2.0.9' }] } } },
+      });
+      const env = (cmd: string): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, CNI_COMMAND: cmd, CNI_CONTAINERID: 'launch', CNI_NETNS: netns, CNI_IFNAME: 'eth0', VNET_DRIVER_TRACE: '1' });
+      const add = await sh(process.execPath, [DRIVER_BIN], { env: env('ADD'), input: stdin });
+      assert.equal(JSON.parse(add.stdout).code, 3, add.stdout);
+      const del = await sh(process.execPath, [DRIVER_BIN], { env: env('DEL'), input: stdin });
+      assert.equal(del.code, 0, del.stdout + del.stderr);
+      assert.deepEqual(requests.map((r) => r.replace(/if-[0-9a-f]+/, 'if-*')), ['GET /api/networks/nw-launch', 'DELETE /api/interfaces/if-*']);
+      for (const r of [add, del]) {
+        assert.match(r.stderr, /loaded \(bundle\)/);
+        assert.doesNotMatch(r.stderr, /trace loading/);
+      }
+    } finally {
+      server.close();
+    }
+  });
 });

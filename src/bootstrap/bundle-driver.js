@@ -69,11 +69,12 @@ async function makeCodeCache(out) {
   process.stdout.write(JSON.stringify(before));
 }
 
-// axios requires form-data (with mime-db and a dozen helper packages) and https-proxy-agent
-// when it loads, though it touches them only to build multipart bodies or to talk through a
-// proxy, neither of which the driver does unless configured. Inside axios they are replaced
-// by stand-ins that load the real package on first use; everything else passes through.
-const LAZY = /^(form-data|https-proxy-agent)$/;
+// axios requires form-data (with mime-db and a dozen helper packages), https-proxy-agent and
+// node's http2 when it loads, though it touches them only to build multipart bodies, to talk
+// through a proxy or over HTTP/2, none of which the driver does unless configured. Inside
+// axios they are replaced by stand-ins that load the real module on first use; everything
+// else passes through.
+const LAZY = /^(form-data|https-proxy-agent|http2)$/;
 
 /** CommonJS source of the stand-in for package `name`: a proxy that loads it when touched. */
 function lazyStandIn(name) {

@@ -69,7 +69,7 @@ async function sweepLeftovers(deps: DriverDeps, conf: NetConf, containerId: stri
       });
     }
   };
-  await Promise.all([remote(), local()]);
+  await Promise.all([local(), remote()]);
   return errors;
 }
 

@@ -49,9 +49,11 @@ export async function undoAll(deps: DriverDeps, steps: readonly StepRecord[]): P
     }
   };
   const reverse = [...steps].reverse();
+  // Local first: its first command is spawned before the OpenVNet client (axios) loads, so
+  // the two overlap too.
   await Promise.all([
-    chain(reverse.filter((r) => r.kind === 'openvnet-interface')),
     chain(reverse.filter((r) => r.kind !== 'openvnet-interface')),
+    chain(reverse.filter((r) => r.kind === 'openvnet-interface')),
   ]);
   return errors;
 }

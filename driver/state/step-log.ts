@@ -48,11 +48,11 @@ export function logPath(stateDir: string, hostIf: string): string {
   return path.join(attachmentsDir(stateDir), `${hostIf}.json`);
 }
 
-function appendDurably(file: string, line: object, flag: 'a' | 'wx'): void {
+function append(file: string, line: object, flag: 'a' | 'wx', durable: boolean): void {
   const fd = fs.openSync(file, flag, 0o600);
   try {
     fs.writeSync(fd, `${JSON.stringify(line)}\n`);
-    fs.fsyncSync(fd);
+    if (durable) fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
@@ -114,14 +114,16 @@ export class StepLog {
   static create(header: LogHeader, fault: FaultHook): StepLog {
     const file = logPath(header.stateDir, header.hostIf);
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    appendDurably(file, header, 'wx');
+    // Not synced: it records no action. The first step's record syncs it along; lost in a
+    // crash before that, there is nothing to undo (an empty or torn file reads as no log).
+    append(file, header, 'wx', false);
     return new StepLog(file, header, fault);
   }
 
   /** Records intent, takes the step, then passes the fault point named after it. */
   async step<T>(name: string, record: StepRecord | null, act: () => Promise<T>): Promise<T> {
     if (record !== null) {
-      appendDurably(this.file, { step: record }, 'a');
+      append(this.file, { step: record }, 'a', true);
       this.records.push(record);
     }
     this.fault(`${name}:before`);
@@ -132,7 +134,7 @@ export class StepLog {
   }
 
   commit(result: CurrentResult): void {
-    appendDurably(this.file, { committed: true, result }, 'a');
+    append(this.file, { committed: true, result }, 'a', true);
   }
 
   static remove(file: string): void {

@@ -3,8 +3,7 @@
 // is logged with the real error (message, stack) for the operator. A body over the limit is 413.
 import { randomBytes } from 'node:crypto';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError } from '../api/errors';
-import { InternalServerError, PayloadTooLargeError } from './errors';
+import { ApiError, InternalServerError, PayloadTooLargeError } from '../api/errors';
 
 export type ErrorHandler = (err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply) => void;
 

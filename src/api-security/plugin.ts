@@ -9,10 +9,12 @@ import type * as http from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import { CredentialStore } from './credentials';
 import { CORS_OFF, evaluateCors, type CorsPolicy } from './cors';
-import { CrossOriginRefusedError, JsonLimitError, SecurityConfigError, TooManySubscribersError, UnauthorizedError } from './errors';
+import { SecurityConfigError } from './errors';
 import { checkJsonLimits, DEFAULT_JSON_LIMITS, type JsonLimits } from './json-limits';
 import { DEFAULT_MAX_EVENT_SUBSCRIBERS, SubscriberGuard } from './subscriber-guard';
-import type { ApiError } from '../api/errors';
+import {
+  CrossOriginRefusedError, JsonLimitError, TooManySubscribersError, UnauthorizedError, type ApiError,
+} from '../api/errors';
 
 export const DEFAULT_REALM = 'Mesosphere';
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;

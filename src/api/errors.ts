@@ -161,10 +161,54 @@ export class InternalError extends ApiError {
   readonly status = 500;
 }
 
-/** Every error class, for the registry test (each must be exported and documented). */
+/** What a client sees for any unexpected failure: a generic message and the id in our log. */
+export class InternalServerError extends InternalError {
+  constructor(readonly errorId: string) { super(`Internal server error (id ${errorId})`); }
+}
+
+// The security layer's refusals (src/api-security). No message ever carries a secret.
+
+/** Request body above the configured limit (Content-Length or counted bytes). */
+export class PayloadTooLargeError extends ApiError {
+  readonly code = 'MVN_ERR_PAYLOAD_TOO_LARGE';
+  readonly status = 413;
+  constructor(readonly limitBytes: number) { super(`Request body is larger than ${limitBytes} bytes`); }
+}
+
+/** A JSON body nested too deeply or with too long an array: refused before validation. */
+export class JsonLimitError extends ApiError {
+  readonly code = 'MVN_ERR_JSON_LIMIT';
+  readonly status = 400;
+  constructor(readonly details: ValidationDetail[]) { super('Invalid JSON'); }
+  override toMarathonBody(): Record<string, unknown> { return { message: this.message, details: this.details }; }
+}
+
+export class UnauthorizedError extends ApiError {
+  readonly code = 'MVN_ERR_UNAUTHORIZED';
+  readonly status = 401;
+  constructor() { super('Unauthorized: credentials are required to access this resource'); }
+}
+
+/** Cross-origin write, or a preflight for a method or origin the policy does not allow. */
+export class CrossOriginRefusedError extends ApiError {
+  readonly code = 'MVN_ERR_CROSS_ORIGIN';
+  readonly status = 403;
+}
+
+export class TooManySubscribersError extends ApiError {
+  readonly code = 'MVN_ERR_TOO_MANY_SUBSCRIBERS';
+  readonly status = 503;
+  constructor(readonly limit: number) { super(`Too many event stream subscribers (limit ${limit}); try again later`); }
+}
+
+/**
+ * Every error class that declares a code, for the registry test (each must be exported and
+ * documented). `InternalServerError` is `InternalError` (same code) with an id in its message.
+ */
 export const API_ERRORS = {
   InvalidJsonError, JsonTypeError, ValidationError, IllegalArgumentError, AppExistsError, GroupExistsError,
   AppLockedError, AddressHeldError, AppNotFoundError, AppVersionNotFoundError, GroupNotFoundError,
   TaskNotFoundError, DeploymentNotFoundError, NoLeaderError, LeaderUnknownError, RouteNotFoundError,
   NotAcceptableError, UnsupportedMediaTypeError, StoreUnavailableError, UpstreamUnavailableError, InternalError,
+  PayloadTooLargeError, JsonLimitError, UnauthorizedError, CrossOriginRefusedError, TooManySubscribersError,
 } as const;

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { API_ERRORS, AddressHeldError, ApiError, AppLockedError, InvalidJsonError, ValidationError } from '../../src/api/errors';
+import {
+  API_ERRORS, AddressHeldError, ApiError, AppLockedError, InternalError, InternalServerError, InvalidJsonError, ValidationError,
+} from '../../src/api/errors';
 import { violationsError } from '../../src/api/app-service';
 import { boolParam, listParam, pathId } from '../../src/api/http';
 import { matchesLabels, parseLabelSelector } from '../../src/api/render';
@@ -11,7 +13,8 @@ import { sseFrame } from '../../src/api/routes/events';
 import { collapseSlashes } from '../../src/api/server';
 
 describe('api/errors registry', () => {
-  const source = fs.readFileSync(path.resolve(__dirname, '../../../src/api/errors.ts'), 'utf8');
+  const errorsFile = path.resolve(__dirname, '../../../src/api/errors.ts');
+  const source = fs.readFileSync(errorsFile, 'utf8');
   for (const [name, cls] of Object.entries(API_ERRORS)) {
     it(`${name} is an ApiError with a stable MVN_ERR_ code and an HTTP status`, () => {
       const proto = cls.prototype as unknown;
@@ -24,6 +27,42 @@ describe('api/errors registry', () => {
   it('codes are unique', () => {
     const codes = [...source.matchAll(/readonly code = '(MVN_ERR_[A-Z_]+)'/g)].map((m) => m[1]);
     assert.equal(new Set(codes).size, codes.length);
+  });
+  it('lists every class that declares a code, and every other class inherits one from a listed class', () => {
+    const listed = new Set(Object.keys(API_ERRORS));
+    const declared = [...source.matchAll(/^export class (\w+) extends (\w+) \{\n(\s*readonly code = )?/gm)];
+    for (const [, name, parent, code] of declared) {
+      if (code !== undefined) assert.ok(listed.has(name), `${name} declares a code but is not in API_ERRORS`);
+      else assert.ok(listed.has(parent), `${name} extends ${parent}, which is not a listed error with a code`);
+    }
+    for (const name of listed) assert.ok(declared.some((d) => d[1] === name), `${name} is declared in src/api/errors.ts`);
+  });
+  it('is the only registry: no module under src/ subclasses an error imported from it', () => {
+    const elsewhere: string[] = [];
+    const walk = (dir: string): void => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, e.name);
+        if (e.isDirectory()) walk(full);
+        else if (e.name.endsWith('.ts') && full !== errorsFile) {
+          const text = fs.readFileSync(full, 'utf8');
+          for (const m of text.matchAll(/import\s*\{([^}]*)\}\s*from\s*'([^']+)'/g)) {
+            if (path.resolve(path.dirname(full), m[2]) !== errorsFile.replace(/\.ts$/, '')) continue;
+            const names = m[1].split(',').map((n) => n.replace(/^\s*type\s+/, '').split(/\s+as\s+/).pop()?.trim() ?? '').filter((n) => n !== '');
+            if (names.some((n) => new RegExp(`class \\w+ extends ${n}\\b`).test(text))) elsewhere.push(full);
+          }
+        }
+      }
+    };
+    walk(path.dirname(path.dirname(errorsFile)));
+    assert.deepEqual(elsewhere, []);
+  });
+  it('InternalServerError is an InternalError with the id in its message', () => {
+    const e = new InternalServerError('3fa9');
+    assert.ok(e instanceof InternalError);
+    assert.equal(e.code, 'MVN_ERR_INTERNAL');
+    assert.equal(e.status, 500);
+    assert.equal(e.errorId, '3fa9');
+    assert.deepEqual(e.toMarathonBody(), { message: 'Internal server error (id 3fa9)' });
   });
   it('renders Marathon bodies', () => {
     assert.deepEqual(new InvalidJsonError('Unexpected token').toMarathonBody(), { message: 'Invalid JSON', details: 'Unexpected token' });

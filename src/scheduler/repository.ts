@@ -42,6 +42,15 @@ function asHolder(doc: Json): ClaimHolder | undefined {
   return { appId: doc.appId, slot: doc.slot };
 }
 
+/** Instance writes are off because this instance no longer leads. */
+export class RepositorySuspendedError extends Error {
+  readonly code = 'MVN_ERR_NOT_LEADER';
+  constructor() {
+    super('state writes are suspended: not the leader');
+    this.name = 'RepositorySuspendedError';
+  }
+}
+
 export function claimKey(network: string, address: string): string {
   return `${network} ${address}`;
 }
@@ -59,14 +68,22 @@ export class Repository {
   private readonly stamps = new Map<string, number>();
   private stampSeq = 0;
   private readonly byTask = new Map<string, string>();
-  private readonly pendingInstanceWrites = new Map<string, Instance | null>();
+  private readonly pendingInstanceWrites = new Map<string, { value: Instance | null; seq: number }>();
   private readonly idle: Array<() => void> = [];
+  /** Sequence of the newest instance write not yet known to be stored, per instance. */
+  private readonly outstanding = new Map<string, number>();
+  private readonly durableWaiters = new Map<string, Array<{ seq: number; resolve: () => void; reject: (err: unknown) => void }>>();
+  private writeSeq = 0;
+  /** While suspended (not the leader) changes stay in memory: a deposed leader must not overwrite its successor. */
+  private suspended = false;
+  private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(readonly store: StateStore, private readonly log?: RepositoryLogger) {}
 
   /** (Re)reads everything from the store, replacing what is in memory. */
   async load(): Promise<void> {
     await this.flush();
+    this.suspended = false;
     this.apps.clear();
     this.instances.clear();
     this.deployments.clear();
@@ -121,7 +138,9 @@ export class Repository {
 
   instanceByTaskId(taskId: string): Instance | undefined {
     const id = this.byTask.get(taskId);
-    return id === undefined ? undefined : this.instances.get(id);
+    const i = id === undefined ? undefined : this.instances.get(id);
+    // A status of an earlier incarnation must not touch the current one.
+    return i !== undefined && i.taskId === taskId ? i : undefined;
   }
 
   heldAddresses(): HeldAddress[] {
@@ -195,9 +214,57 @@ export class Repository {
     this.enqueue(i.instanceId, null, i.appId);
   }
 
-  /** Resolves when every queued instance write has reached the store. */
+  /**
+   * Resolves once the instance's newest queued value is stored (at once when nothing is
+   * queued); rejects when that write failed. The launcher awaits it before sending ACCEPT, so a
+   * successor always knows every task that may exist.
+   */
+  whenDurable(instanceId: string): Promise<void> {
+    const seq = this.outstanding.get(instanceId);
+    if (seq === undefined) return Promise.resolve();
+    if (this.suspended) return Promise.reject(new RepositorySuspendedError());
+    return new Promise((resolve, reject) => {
+      let list = this.durableWaiters.get(instanceId);
+      if (list === undefined) { list = []; this.durableWaiters.set(instanceId, list); }
+      list.push({ seq, resolve, reject });
+    });
+  }
+
+  /**
+   * Leadership lost: queued instance writes are dropped and later changes stay in memory until
+   * the next load(). (Launches are stored before they are sent, so nothing a successor needs is lost.)
+   */
+  suspendWrites(): void {
+    this.suspended = true;
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.pendingInstanceWrites.clear();
+    this.appOfPending.clear();
+    for (const id of [...this.outstanding.keys()]) this.settle(id, Number.POSITIVE_INFINITY, new RepositorySuspendedError());
+    this.outstanding.clear();
+    if (!this.draining) for (const resolve of this.idle.splice(0)) resolve();
+  }
+
+  get writesSuspended(): boolean {
+    return this.suspended;
+  }
+
+  private settle(instanceId: string, upTo: number, err?: unknown): void {
+    const list = this.durableWaiters.get(instanceId);
+    if (list === undefined) return;
+    const keep = list.filter((w) => w.seq > upTo);
+    for (const w of list) {
+      if (w.seq > upTo) continue;
+      if (err === undefined) w.resolve();
+      else w.reject(err);
+    }
+    if (keep.length === 0) this.durableWaiters.delete(instanceId);
+    else this.durableWaiters.set(instanceId, keep);
+  }
+
+  /** Resolves when every queued instance write has been tried (failed ones wait for a retry). */
   flush(): Promise<void> {
-    if (!this.draining && this.pendingInstanceWrites.size === 0) return Promise.resolve();
+    if (!this.draining && (this.pendingInstanceWrites.size === 0 || this.retryTimer !== undefined)) return Promise.resolve();
     return new Promise((resolve) => this.idle.push(resolve));
   }
 
@@ -214,10 +281,13 @@ export class Repository {
   private draining = false;
 
   private enqueue(instanceId: string, value: Instance | null, appId?: string): void {
-    this.pendingInstanceWrites.set(instanceId, value === null ? null : { ...value });
+    if (this.suspended) return;
+    const seq = ++this.writeSeq;
+    this.pendingInstanceWrites.set(instanceId, { value: value === null ? null : { ...value }, seq });
+    this.outstanding.set(instanceId, seq);
     if (appId !== undefined) this.appOfPending.set(instanceId, appId);
     else if (value !== null) this.appOfPending.set(instanceId, value.appId);
-    if (!this.draining) void this.drain();
+    if (!this.draining && this.retryTimer === undefined) void this.drain();
   }
 
   /**
@@ -227,12 +297,15 @@ export class Repository {
    */
   private async drain(): Promise<void> {
     this.draining = true;
+    let failed = false;
     try {
-      while (this.pendingInstanceWrites.size > 0) {
+      while (this.pendingInstanceWrites.size > 0 && !this.suspended) {
         const batch: StoreOp[] = [];
-        for (const [instanceId, value] of this.pendingInstanceWrites) {
+        const entries: Array<{ instanceId: string; appId: string; value: Instance | null; seq: number }> = [];
+        for (const [instanceId, { value, seq }] of this.pendingInstanceWrites) {
           const appId = this.appOfPending.get(instanceId) ?? '';
           this.pendingInstanceWrites.delete(instanceId);
+          entries.push({ instanceId, appId, value, seq });
           batch.push(value === null
             ? { op: 'deleteInstance', appId, instanceId }
             : { op: 'putInstance', appId, instanceId, data: toJson(value) });
@@ -240,16 +313,41 @@ export class Repository {
         }
         try {
           await this.store.transaction(batch);
+          for (const e of entries) {
+            if (this.outstanding.get(e.instanceId) === e.seq) this.outstanding.delete(e.instanceId);
+            this.settle(e.instanceId, e.seq);
+          }
         } catch (err) {
-          this.log?.error({ err, ops: batch.length }, 'instance writes failed');
+          this.log?.error({ err, ops: batch.length }, 'instance writes failed; retrying');
+          for (const e of entries) {
+            this.settle(e.instanceId, e.seq, err);
+            // Kept for a retry unless a newer value is already queued.
+            if (!this.suspended && !this.pendingInstanceWrites.has(e.instanceId)) {
+              this.pendingInstanceWrites.set(e.instanceId, { value: e.value, seq: e.seq });
+              this.appOfPending.set(e.instanceId, e.appId);
+            }
+          }
+          failed = true;
+          break;
         }
       }
     } finally {
       this.draining = false;
       for (const id of [...this.appOfPending.keys()]) if (!this.pendingInstanceWrites.has(id)) this.appOfPending.delete(id);
+      if (failed && this.pendingInstanceWrites.size > 0 && !this.suspended) {
+        // The store is unavailable (quorum lost): try again later (flush() does not wait for that).
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = undefined;
+          if (!this.draining) void this.drain();
+        }, Repository.RETRY_MS);
+        this.retryTimer.unref?.();
+      }
       for (const resolve of this.idle.splice(0)) resolve();
     }
   }
+
+  /** Pause before retrying failed instance writes. */
+  static RETRY_MS = 1000;
 
   /** Most instance writes per store transaction. */
   static BATCH = 200;

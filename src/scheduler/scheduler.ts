@@ -142,6 +142,8 @@ export class Scheduler {
   private suppressed = false;
   private reviveQueued = false;
   private frameworkIdMismatch = false;
+  /** Bumped on every SUBSCRIBED and disconnect: a launch decided on an older stream's offer is not sent. */
+  private generation = 0;
   private readonly agentAttributes = new Map<string, Attribute[]>();
   private readonly timers: NodeJS.Timeout[] = [];
   private started = false;
@@ -172,6 +174,7 @@ export class Scheduler {
     d.on('disconnected', (info) => {
       if (this.ready) this.deps.bus.publish('scheduler_disconnected_event', {});
       this.ready = false;
+      this.generation++;
       this.deps.log.warn({ reason: info.reason, err: info.error?.message }, 'disconnected from Mesos');
     });
     d.on('error-event', (message) => { this.deps.log.error({ message }, 'Mesos ERROR event'); });
@@ -188,6 +191,7 @@ export class Scheduler {
   async stop(): Promise<void> {
     for (const t of this.timers.splice(0)) { clearInterval(t); clearTimeout(t); }
     this.ready = false;
+    this.generation++;
     this.pendingOffers = [];
     if (!this.started) return;
     this.started = false;
@@ -202,6 +206,8 @@ export class Scheduler {
 
   private async onSubscribed(info: SubscribedInfo): Promise<void> {
     const { repo, bus, log } = this.deps;
+    const generation = ++this.generation;
+    this.ready = false;
     const stored = repo.frameworkId;
     if (stored !== undefined && stored !== info.frameworkId && repo.instances.size > 0) {
       // Never adopt a new framework id while instances exist: they would be orphaned.
@@ -219,7 +225,18 @@ export class Scheduler {
     bus.publish(info.resubscribed ? 'scheduler_reregistered_event' : 'scheduler_registered_event',
       info.resubscribed ? { master: info.master } : { frameworkId: info.frameworkId, master: info.master });
     log.info({ frameworkId: info.frameworkId, master: info.master }, 'subscribed');
-    this.reconcile();
+    // Explicit, then implicit reconciliation, both sent before anything is launched. After a new
+    // SUBSCRIBED no ACCEPT of an earlier stream can land any more, so launched-but-unconfirmed
+    // (Provisioned) tasks are asked about too: a task the master does not know comes back as
+    // gone and its instance is replaced; one it knows keeps its instance (no second launch).
+    try {
+      await this.sendReconcile(true);
+    } catch (err) {
+      if (this.started) log.warn({ err }, 'reconciliation after SUBSCRIBED failed; waiting for the next subscription');
+      return;
+    }
+    if (generation !== this.generation || !this.started) return;
+    this.afterReconcile();
     this.ready = true;
     this.suppressed = false;
     if (this.hasWaitingWork()) this.requestRevive();
@@ -228,17 +245,23 @@ export class Scheduler {
   /** Explicit reconciliation with the last known state of every task, then implicit. */
   reconcile(): void {
     if (this.frameworkIdMismatch) return;
+    this.sendReconcile(false).catch((err: unknown) => this.deps.log.warn({ err }, 'reconcile failed'));
+    this.afterReconcile();
+  }
+
+  /** Sends explicit (the known tasks) then implicit (empty list) RECONCILE, in this order. */
+  private async sendReconcile(includeProvisioned: boolean): Promise<void> {
     const tasks = [...this.deps.repo.instances.values()]
-      // Provisioned tasks may not have reached the master yet; the launch timeouts cover them.
-      .filter((i) => i.taskId !== null && isLaunched(i) && i.condition !== 'Provisioned')
+      // A periodic round skips Provisioned tasks: their ACCEPT may still be on its way.
+      .filter((i) => i.taskId !== null && isLaunched(i) && (includeProvisioned || i.condition !== 'Provisioned'))
       .map((i) => (i.agentId !== null ? { task_id: { value: i.taskId as string }, agent_id: { value: i.agentId } } : { task_id: { value: i.taskId as string } }));
     this.counters.reconciliations++;
     const d = this.deps.driver;
-    const send = async (): Promise<void> => {
-      if (tasks.length > 0) await d.reconcile(tasks);
-      await d.reconcile([]);
-    };
-    send().catch((err: unknown) => this.deps.log.warn({ err }, 'reconcile failed'));
+    if (tasks.length > 0) await d.reconcile(tasks);
+    await d.reconcile([]);
+  }
+
+  private afterReconcile(): void {
     this.killOrphansOfRemovedApps();
     // Marathon's ScaleRunSpecs: re-assert every app's instance count outside deployments.
     for (const appId of this.deps.repo.apps.keys()) {
@@ -342,12 +365,40 @@ export class Scheduler {
       if (list.length === 0) round.waiting.delete(appId);
     }
     if (tasks.length === 0) return false;
-    this.counters.launched += tasks.length;
-    this.deps.driver.launch([offer.id.value], tasks).catch((err: unknown) => {
-      this.deps.log.warn({ err, offerId: offer.id.value }, 'launch failed; instances go back to the queue');
-      for (const inst of launched) this.revertLaunch(inst);
-    });
+    this.launchWhenStored(offer.id.value, tasks, launched);
     return true;
+  }
+
+  /**
+   * Sends the ACCEPT only once every launched instance (with its task id) is stored: a successor
+   * taking over after a crash then knows every task that may exist, reconciles it and never
+   * launches a second task for the instance. A failed write puts the instances back in the queue
+   * and declines the offer.
+   */
+  private launchWhenStored(offerId: string, tasks: TaskInfo[], launched: Instance[]): void {
+    const { repo, log } = this.deps;
+    const driver = this.deps.driver;
+    const generation = this.generation;
+    const revert = (why: string, err?: unknown): void => {
+      log.warn({ err, offerId, tasks: tasks.length }, `${why}; instances go back to the queue`);
+      for (const inst of launched) this.revertLaunch(inst);
+    };
+    Promise.all(launched.map((i) => repo.whenDurable(i.instanceId))).then(
+      () => {
+        if (!this.started || driver !== this.deps.driver || generation !== this.generation) {
+          revert('subscription changed before the launch was sent');
+          return;
+        }
+        driver.launch([offerId], tasks).then(
+          () => { this.counters.launched += tasks.length; },
+          (err: unknown) => revert('launch failed', err),
+        );
+      },
+      (err: unknown) => {
+        revert('could not store the launch', err);
+        if (this.started && driver === this.deps.driver && generation === this.generation) this.declineOffers([offerId], this.options.declineWaitingSeconds);
+      },
+    );
   }
 
   private usedSlotsOf(round: OfferRound, appId: string): Set<number> {

@@ -119,6 +119,7 @@ describe('scheduler shell', () => {
     await tick();
     assert.ok(r.driver.of('revive').length >= 1, 'revive when work appears');
     r.driver.emit('offers', [offer(1, 2), offer(2, 0.5)]);
+    await tick(); // the ACCEPT follows the durable instance write
     const [launch] = r.driver.of('launch');
     assert.deepEqual(launch.args[0], ['o1']);
     const tasks = launch.args[1] as TaskInfo[];
@@ -127,8 +128,10 @@ describe('scheduler shell', () => {
     assert.deepEqual(r.driver.of('decline')[0].args, [['o2'], { refuse_seconds: 5 }]);
     assert.equal(r.driver.of('suppress').length, 0, 'one instance still waits');
     r.driver.emit('offers', [offer(3)]);
+    await tick(); // the ACCEPT follows the durable instance write
     assert.equal(r.driver.of('launch').length, 2);
     r.driver.emit('offers', [offer(4)]);
+    await tick(); // the ACCEPT follows the durable instance write
     assert.deepEqual(r.driver.of('decline')[1].args, [['o4'], { refuse_seconds: 120 }]);
     assert.equal(r.driver.of('suppress').length, 1);
   });
@@ -156,6 +159,7 @@ describe('scheduler shell', () => {
     const v = await withApp(r, { id: '/a', backoffSeconds: 10 });
     const [inst] = r.sched.scheduleInstances(v, 1);
     r.driver.emit('offers', [offer(1)]);
+    await tick(); // the ACCEPT follows the durable instance write
     r.driver.emit('update', status(inst.taskId as string, 'TASK_RUNNING'));
     r.driver.emit('update', status(inst.taskId as string, 'TASK_FAILED', { message: 'boom' }));
     assert.equal(r.repo.instances.has(inst.instanceId), false, 'expunged');
@@ -169,6 +173,7 @@ describe('scheduler shell', () => {
     assert.equal(r.driver.of('launch').length, 1, 'backed off: not launched');
     r.clock.now += 10_000;
     r.driver.emit('offers', [offer(3)]);
+    await tick(); // the ACCEPT follows the durable instance write
     assert.equal(r.driver.of('launch').length, 2);
   });
 

@@ -14,6 +14,11 @@ export interface Leadership {
   leader(): string | undefined;
   /** Gives up leadership (DELETE /v2/leader). */
   abdicate(): Promise<void>;
+  /**
+   * True when this instance holds state it loaded as leader: with no leader known (ZooKeeper
+   * quorum lost) it still answers reads from that cache instead of 503.
+   */
+  hasCachedState?(): boolean;
 }
 
 /** An OpenVNet network as the API needs it (uuid, subnet). */
@@ -40,6 +45,8 @@ export interface InfoConfig {
   webuiUrl: string | null;
   zk: string | null;
   zkMaxVersions: number;
+  /** zookeeper_config of /v2/info: the zk_* values in effect (defaults when absent). */
+  zookeeperConfig?: Record<string, string | number | boolean | null>;
   buildref: string;
 }
 

@@ -4,7 +4,8 @@
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Counter } from 'prom-client';
 import type { ApiContext } from './context';
-import { ApiError, InternalError, InvalidJsonError, NoLeaderError, RouteNotFoundError, UnsupportedMediaTypeError } from './errors';
+import { StoreUnavailableError as StoreUnavailableFromState } from '../state/store';
+import { ApiError, InternalError, InvalidJsonError, NoLeaderError, RouteNotFoundError, StoreUnavailableError, UnsupportedMediaTypeError } from './errors';
 import { appRoutes } from './routes/apps';
 import { deploymentRoutes } from './routes/deployments';
 import { eventRoutes } from './routes/events';
@@ -33,11 +34,17 @@ export function collapseSlashes(url: string): string {
   return path.replace(/\/{2,}/g, '/') + rest;
 }
 
-/** Paths a non-leader answers itself (everything else is forwarded or 503). */
-function servedWithoutLeadership(url: string): boolean {
+/** Paths a non-leader answers itself (everything else is forwarded or 503). DELETE /v2/leader goes to the leader. */
+function servedWithoutLeadership(method: string, url: string): boolean {
   const path = url.split('?')[0] ?? '';
-  return path === '/ping' || path === '/metrics' || path === '/v2/info' || path === '/v2/leader'
+  return path === '/ping' || path === '/metrics' || path === '/v2/info' || (path === '/v2/leader' && method !== 'DELETE')
     || path === '/' || path.startsWith('/ui');
+}
+
+/** Reads a deposed leader may answer from its cache while nobody leads (not the event stream). */
+function isCachedRead(method: string, url: string): boolean {
+  const path = url.split('?')[0] ?? '';
+  return (method === 'GET' || method === 'HEAD') && path.startsWith('/v2/') && path !== '/v2/events';
 }
 
 function toApiError(err: FastifyError | Error): ApiError {
@@ -84,18 +91,23 @@ export async function buildApiServer(ctx: ApiContext, opts: ApiServerOptions = {
   });
 
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-    if (ctx.leadership.isLeader() || servedWithoutLeadership(req.url)) return;
+    if (ctx.leadership.isLeader() || servedWithoutLeadership(req.method, req.url)) return;
     const leader = ctx.leadership.leader();
     if (leader !== undefined && ctx.forward !== undefined && await ctx.forward(req, reply, leader)) return reply;
+    if (leader === undefined && isCachedRead(req.method, req.url) && (ctx.leadership.hasCachedState?.() ?? false)) return;
     throw new NoLeaderError();
   });
 
   // Unexpected errors reach clients as a 500 with an id only (the id is logged with the error).
-  app.setErrorHandler(secureErrorHandler((err: FastifyError | Error, req, reply) => {
+  const secured = secureErrorHandler((err: FastifyError | Error, req, reply) => {
     const apiErr = toApiError(err);
     if (apiErr.status >= 500) req.log.error({ err }, 'request failed');
     void reply.code(apiErr.status).type('application/json').send(apiErr.toMarathonBody());
-  }));
+  });
+  // A store outage is a deliberate 503, not an internal error: translated before the secure handler.
+  app.setErrorHandler((err: FastifyError | Error, req, reply) => {
+    secured(err instanceof StoreUnavailableFromState ? new StoreUnavailableError(err.message) : err, req, reply);
+  });
   app.setNotFoundHandler((_req, reply) => {
     const e = new RouteNotFoundError();
     void reply.code(e.status).send(e.toMarathonBody());

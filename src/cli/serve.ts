@@ -12,7 +12,7 @@ import { UpstreamUnavailableError } from '../api/errors';
 import { buildApiServer } from '../api/server';
 import { addSecurityFlags, marathonListenAliases, serveSecurityFromFlags } from '../api-security/cli-flags';
 import { exposureWarning, type ServeSecurity } from '../api-security/config';
-import { makeForwardHook } from '../api-security/forward';
+import { makeForwardHook, type ForwardOptions } from '../api-security/forward';
 import { listenApi } from '../api-security/tls';
 import { SchedulerClient } from '../mesos/client';
 import type { Encoding } from '../mesos/codec';
@@ -23,9 +23,13 @@ import { EventBus } from '../scheduler/event-bus';
 import { LaunchQueue } from '../scheduler/launch-queue';
 import { Repository } from '../scheduler/repository';
 import { Scheduler, type MesosDriver, type SchedulerOptions } from '../scheduler/scheduler';
+import { isLaunched } from '../scheduler/instance';
 import type { LeaderElection } from '../state/leader-election';
 import { openLeaderElection, openStore } from '../state/open-store';
 import type { StateStore } from '../state/store';
+import { ZkStore } from '../state/zk-store';
+import { redact } from '../state/zk-url';
+import { addZkFlags, DEFAULT_ZK_TUNING, zkElectionOptions, zkStoreOptions, zookeeperConfig, zkTuningFromFlags, type ZkTuning } from './zk-flags';
 
 export interface ServeOptions {
   /** `http://host:port`, `host:port` or `zk://…/mesos`. */
@@ -61,8 +65,24 @@ export interface ServeOptions {
   driverFactory?: (frameworkInfo: FrameworkInfo, frameworkId: string | undefined) => MesosDriver;
   /** Tests: an already opened store (closed by close()). */
   store?: StateStore;
-  /** HA forwarding hook for non-leaders (a later issue). */
+  /** How a non-leader forwards to the leader; default a plain HTTP forwarder. */
   forward?: ForwardHook;
+  /** Marathon's zk_* values (src/cli/zk-flags.ts); defaults as Marathon's. */
+  zookeeper?: ZkTuning;
+  /**
+   * ZooKeeper HA: a leader that has no Mesos subscription for this long (lost, or never made)
+   * gives up leadership so that another instance can try (spec §11 "Disconnected → give up
+   * leadership"; the grace keeps a Mesos master failover from moving leadership). Default 5000 ms;
+   * negative = never.
+   */
+  mesosDisconnectGraceMs?: number;
+  /** Pause before an abdicated instance is a candidate again. Default 1000 ms. */
+  leaderRejoinDelayMs?: number;
+  /**
+   * Conditions Marathon exits on (framework removed by Mesos, no stored framework id while
+   * launched instances exist). Default: logged only. The CLI exits with status 1.
+   */
+  onFatal?: (err: ServeFatalError) => void;
   /** Basic auth, TLS, CORS, limits (src/api-security; `serveSecurityFromFlags` builds it from flags). */
   security?: ServeSecurity;
 }
@@ -78,6 +98,17 @@ export interface ServeHandle {
 }
 
 export const DEFAULT_AGENT_LINK = 'vnet-agent-link';
+export const DEFAULT_MESOS_DISCONNECT_GRACE_MS = 5000;
+
+/** A condition the scheduler cannot go on from (Marathon's crash strategy). */
+export class ServeFatalError extends Error {
+  constructor(readonly code: 'MVN_ERR_FRAMEWORK_REMOVED' | 'MVN_ERR_FRAMEWORK_ID_MISSING', message: string) {
+    super(message);
+    this.name = 'ServeFatalError';
+  }
+}
+
+
 
 /** `host:port` or `http://host:port/…` → the master's UI URL with a trailing `/` (zk:// → ''). */
 export function masterUiUrl(master: string): string {
@@ -113,11 +144,12 @@ class CachedNetworks implements NetworkDirectory {
   }
 }
 
-function electionView(e: LeaderElection): Leadership {
+function electionView(e: LeaderElection, hasCachedState: () => boolean): Leadership {
   return {
     isLeader: () => e.isLeader,
     leader: () => e.currentLeader() ?? undefined,
     abdicate: () => e.abdicate(),
+    hasCachedState,
   };
 }
 
@@ -125,7 +157,9 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   const log: Logger = opts.logger === false ? pino({ level: 'silent' }) : opts.logger ?? pino({ name: 'marathon-vnet' }, pino.destination(2));
   const stateUrl = opts.zk ?? opts.state ?? 'memory:';
   const listenHost = opts.listenHost ?? '0.0.0.0';
-  const store = opts.store ?? await openStore(stateUrl);
+  const zkTuning = opts.zookeeper ?? DEFAULT_ZK_TUNING;
+  const onZooKeeper = opts.store === undefined && stateUrl.startsWith('zk://');
+  const store = opts.store ?? await openStore(stateUrl, onZooKeeper ? zkStoreOptions(zkTuning) : { maxVersions: zkTuning.maxVersions });
   const bus = new EventBus();
   const repo = new Repository(store, { error: (o, m) => log.error(o, m) });
   const queue = new LaunchQueue();
@@ -141,7 +175,6 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   };
 
   let election: LeaderElection | undefined;
-  let driver: MesosDriver | undefined;
 
   const scheduler = new Scheduler({
     repo, bus, queue, log: logShim, now: Date.now, newUuid: randomUUID,
@@ -185,6 +218,16 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     collect() { for (const [kind, n] of Object.entries(scheduler.counters)) this.set({ kind }, n); },
   });
   new Gauge({ name: 'marathon_event_stream_listeners', help: 'Event bus listeners', registers: [metrics], collect() { this.set(bus.listenerCount()); } });
+  new Gauge({ name: 'marathon_leader', help: '1 while this instance leads', registers: [metrics], collect() { this.set(election?.isLeader === true ? 1 : 0); } });
+  new Gauge({
+    name: 'marathon_mesos_subscribed', help: '1 while subscribed to Mesos and reconciled (launching allowed)', registers: [metrics],
+    collect() { this.set(scheduler.ready ? 1 : 0); },
+  });
+  new Gauge({
+    name: 'marathon_state_store_requests', help: 'Requests sent to the state store backend by this instance (a ZooKeeper multi counts once)',
+    labelNames: ['kind'], registers: [metrics],
+    collect() { const c = store.counters(); this.set({ kind: 'reads' }, c.reads); this.set({ kind: 'writes' }, c.writes); },
+  });
 
   const info: InfoConfig = {
     master: opts.master,
@@ -200,8 +243,9 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     taskLaunchTimeoutMs: scheduler.options.launchTimeoutMs,
     mesosLeaderUiUrl: masterUiUrl(opts.master),
     webuiUrl: null,
-    zk: stateUrl.startsWith('zk://') ? stateUrl : null,
-    zkMaxVersions: 50,
+    zk: stateUrl.startsWith('zk://') ? redact(stateUrl) : null,
+    zkMaxVersions: zkTuning.maxVersions,
+    zookeeperConfig: zookeeperConfig(stateUrl.startsWith('zk://') ? redact(stateUrl) : null, zkTuning),
     buildref: 'marathon-vnet',
   };
   bus.subscribe((e) => {
@@ -212,11 +256,13 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
 
   // Leadership is known only once we listen (our host:port is the candidate id).
   let leadership: Leadership = { isLeader: () => false, leader: () => undefined, abdicate: async () => undefined };
+  // Set once we know our own host:port (the hop marker that stops forwarding loops).
+  let forwardHook: ForwardHook | undefined = opts.forward;
   const ctx: ApiContext = {
     repo, scheduler, runner, service, bus, queue, info, metrics, agentLink, now: Date.now,
     get leadership() { return leadership; },
     ...(networks !== undefined ? { networks } : {}),
-    ...(opts.forward !== undefined ? { forward: opts.forward } : {}),
+    forward: (req, reply, leader) => (forwardHook !== undefined ? forwardHook(req, reply, leader) : Promise.resolve(false)),
   };
   const app = await buildApiServer(ctx, { logger: opts.logger === false ? false : log, ui: opts.ui ?? true, ...(opts.security !== undefined ? { security: opts.security.options } : {}) });
   // HTTP, HTTPS or both; with HTTPS on, the advertised port (leader id, webui_url) is the HTTPS one.
@@ -248,29 +294,97 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     ? opts.driverFactory(frameworkInfo(), frameworkId)
     : new SchedulerClient({
       master: opts.master, encoding: opts.mesosEncoding ?? 'json', frameworkInfo: frameworkInfo(), frameworkId,
-      logger: logShim,
+      logger: logShim, zkSessionTimeoutMs: zkTuning.sessionTimeoutMs, zkOperationTimeoutMs: zkTuning.timeoutMs,
     });
+  if (forwardHook === undefined) {
+    const forwardOptions: ForwardOptions = { self, timeoutMs: zkTuning.timeoutMs };
+    forwardHook = makeForwardHook(forwardOptions);
+  }
 
+  const fatal = (err: ServeFatalError): void => {
+    log.fatal({ code: err.code }, err.message);
+    if (opts.onFatal !== undefined) opts.onFatal(err);
+  };
+
+  // One leadership term at a time: taking over and stepping down are serialised on `leading`.
   let leading: Promise<void> = Promise.resolve();
-  const becomeLeader = async (): Promise<void> => {
+  let term = 0;
+  let stateLoaded = false;
+  let mesosGrace: NodeJS.Timeout | undefined;
+  const graceMs = opts.mesosDisconnectGraceMs ?? DEFAULT_MESOS_DISCONNECT_GRACE_MS;
+  const clearMesosGrace = (): void => {
+    if (mesosGrace !== undefined) clearTimeout(mesosGrace);
+    mesosGrace = undefined;
+  };
+  // Only with ZooKeeper HA: a single instance (file:, memory:) has nobody to hand over to.
+  const armMesosGrace = (e: LeaderElection, why: string): void => {
+    if (!onZooKeeper || graceMs < 0) return;
+    clearMesosGrace();
+    mesosGrace = setTimeout(() => {
+      mesosGrace = undefined;
+      if (!e.isLeader || scheduler.ready) return;
+      log.warn({ graceMs, why }, 'no Mesos subscription within the grace period: giving up leadership');
+      void e.abdicate();
+    }, graceMs);
+    mesosGrace.unref?.();
+  };
+
+  const becomeLeader = async (e: LeaderElection): Promise<void> => {
+    if (!e.isLeader) return;
+    const myTerm = ++term;
+    const startedAt = Date.now();
+    // The mirror follows ZooKeeper by watches; re-read it whole so nothing a predecessor wrote is missed.
+    if (store instanceof ZkStore) await store.refresh();
     await repo.load();
-    driver = makeDriver(repo.frameworkId);
-    scheduler.start(driver);
+    stateLoaded = true;
+    if (!e.isLeader || myTerm !== term) return;
+    if (repo.frameworkId === undefined && [...repo.instances.values()].some(isLaunched)) {
+      // A new framework id would orphan every launched task (spec §11): refuse to subscribe.
+      throw new ServeFatalError('MVN_ERR_FRAMEWORK_ID_MISSING',
+        'launched instances exist in the state store but no framework id: refusing to register a new framework');
+    }
+    const d = makeDriver(repo.frameworkId);
+    d.on('subscribed', () => { if (myTerm === term) clearMesosGrace(); });
+    d.on('disconnected', (i) => { if (myTerm === term && i.reason !== 'stopped') armMesosGrace(e, `disconnected: ${i.reason}`); });
+    d.on('removed', (message) => {
+      if (myTerm !== term) return;
+      clearMesosGrace();
+      fatal(new ServeFatalError('MVN_ERR_FRAMEWORK_REMOVED', `Mesos removed the framework: ${message}`));
+    });
+    scheduler.start(d);
     runner.resume();
-    log.info({ frameworkId: repo.frameworkId ?? null, apps: repo.apps.size, instances: repo.instances.size }, 'leading: state loaded, subscribing to Mesos');
+    armMesosGrace(e, 'not subscribed yet');
+    log.info({ frameworkId: repo.frameworkId ?? null, apps: repo.apps.size, instances: repo.instances.size, deployments: repo.deployments.size, loadMs: Date.now() - startedAt },
+      'leading: state loaded, subscribing to Mesos');
   };
   const loseLeadership = async (): Promise<void> => {
+    term++;
+    clearMesosGrace();
+    // Before anything else: a deposed leader must not overwrite what its successor writes.
+    repo.suspendWrites();
     await scheduler.stop();
-    driver = undefined;
     log.warn({}, 'leadership lost: scheduler stopped');
   };
 
-  election = opts.store === undefined ? await openLeaderElection(stateUrl, { id: self }) : await openLeaderElection('memory:', { id: self });
+  election = opts.store === undefined
+    ? await openLeaderElection(stateUrl, { id: self, ...(onZooKeeper ? zkElectionOptions(zkTuning) : {}), rejoinDelayMs: opts.leaderRejoinDelayMs ?? 1000 })
+    : await openLeaderElection('memory:', { id: self });
   const e = election;
-  leadership = electionView(e);
-  e.on('elected', () => { leading = leading.then(becomeLeader).catch((err: unknown) => log.error({ err }, 'could not take over as leader')); });
+  leadership = electionView(e, () => stateLoaded);
+  const takeOver = (): void => {
+    leading = leading.then(() => becomeLeader(e)).catch(async (err: unknown) => {
+      if (err instanceof ServeFatalError) {
+        fatal(err);
+        return;
+      }
+      log.error({ err }, 'could not take over as leader; giving up leadership');
+      await scheduler.stop().catch(() => undefined);
+      if (e.isLeader) await e.abdicate().catch(() => undefined);
+    });
+  };
+  e.on('elected', takeOver);
   e.on('defeated', () => { leading = leading.then(loseLeadership).catch((err: unknown) => log.error({ err }, 'stop after defeat failed')); });
-  if (e.isLeader) leading = leading.then(becomeLeader).catch((err: unknown) => log.error({ err }, 'could not take over as leader'));
+  if (e.isLeader) takeOver();
   await leading;
 
   const url = listening.url;
@@ -280,6 +394,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   const close = (): Promise<void> => {
     closing ??= (async () => {
       await leading;
+      clearMesosGrace();
       await scheduler.stop();
       await app.close();
       await runner.flush();
@@ -295,6 +410,12 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
 function parseIntOption(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new Error(`not a non-negative integer: ${v}`);
+  return n;
+}
+
+function parseGraceOption(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < -1) throw new Error(`not an integer >= -1: ${v}`);
   return n;
 }
 
@@ -318,28 +439,38 @@ export function registerServe(program: Command): void {
     .option('--reconciliation-initial-delay <ms>', 'first reconciliation after (ms)', parseIntOption, 15000)
     .option('--reconciliation-interval <ms>', 'reconciliation period (ms)', parseIntOption, 600000)
     .option('--no-ui', 'do not serve the web UI under /ui/')
+    .option('--mesos-disconnect-grace <ms>', 'with ZooKeeper HA: give up leadership after this long without a Mesos subscription (-1 = never)', parseGraceOption, DEFAULT_MESOS_DISCONNECT_GRACE_MS)
     .option('--log-level <level>', 'pino log level', 'info');
+  addZkFlags(cmd);
   addSecurityFlags(cmd)
     .action(async (o: {
       master: string; httpPort: number; listen: string; hostname?: string; state: string; zk?: string; openvnet?: string;
       mesosEncoding: string; frameworkName: string; mesosRole: string; mesosUser: string; failoverTimeout: number;
       agentLink: string | false; reconciliationInitialDelay: number; reconciliationInterval: number; ui: boolean; logLevel: string;
+      mesosDisconnectGrace: number;
     } & Record<string, unknown>) => {
       if (o.mesosEncoding !== 'json' && o.mesosEncoding !== 'protobuf') throw new Error('--mesos-encoding must be json or protobuf');
       const logger = pino({ name: 'marathon-vnet', level: o.logLevel }, pino.destination(2));
       const { security, warnings } = serveSecurityFromFlags(o);
+      const zookeeper = zkTuningFromFlags(o);
       const aliases = marathonListenAliases(o);
       const listen = aliases.listen ?? o.listen;
       for (const w of [...warnings, exposureWarning('serve', listen, security.options.credentials !== undefined, 'launch containers and plumb networks')]) {
         if (w !== undefined) logger.warn(w);
       }
-      const handle = await startServe({
+      let handle: ServeHandle | undefined;
+      handle = await startServe({
         security, forward: makeForwardHook(security.forward),
         master: o.master, httpPort: aliases.httpPort ?? o.httpPort, listenHost: listen, hostname: o.hostname, state: o.state, zk: o.zk,
         openvnet: o.openvnet, mesosEncoding: o.mesosEncoding, frameworkName: o.frameworkName, mesosRole: o.mesosRole,
         mesosUser: o.mesosUser, failoverTimeoutSeconds: o.failoverTimeout, agentLink: o.agentLink === false ? null : o.agentLink,
         reconciliationInitialDelayMs: o.reconciliationInitialDelay, reconciliationIntervalMs: o.reconciliationInterval,
-        ui: o.ui, logger,
+        ui: o.ui, logger, zookeeper, mesosDisconnectGraceMs: o.mesosDisconnectGrace,
+        // Marathon's crash strategy: exit, and let the supervisor start a fresh instance.
+        onFatal: () => {
+          if (handle === undefined) process.exit(1);
+          void handle.close().finally(() => process.exit(1));
+        },
       });
       process.stdout.write(`marathon-vnet serve listening on ${handle.url} (master ${o.master})\n`);
       const stop = (): void => { void handle.close().then(() => process.exit(0)); };

@@ -36,7 +36,7 @@ export function infoBody(ctx: ApiContext): Record<string, unknown> {
       checkpoint: true,
       ha: true,
     },
-    zookeeper_config: {
+    zookeeper_config: i.zookeeperConfig ?? {
       zk: i.zk,
       zk_compression: true,
       zk_compression_threshold: 65536,

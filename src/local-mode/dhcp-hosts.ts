@@ -1,6 +1,8 @@
 // What each network's DHCP server may hand out: OpenVNet's DHCP answers only addresses leased
 // to an interface, so dnsmasq gets exactly those MAC → IP pairs (a --dhcp-hostsfile, static
 // mode) and nothing else. Pure: embedded OpenVNet state in, file text out.
+import { formatIPv4, networkOf, prefixToNetmask } from '../network/ipv4';
+import { formatMac } from '../openvnet/address';
 import type { VnetState } from '../openvnet/model';
 
 export interface DhcpHost { mac: string; ip: string }
@@ -12,14 +14,6 @@ export interface DhcpService {
   mac: string;
   ip: string;
   prefix: number;
-}
-
-function macText(n: number): string {
-  return n.toString(16).padStart(12, '0').match(/../g)!.join(':');
-}
-
-function ipText(n: number): string {
-  return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
 }
 
 /** Live IP leases bound to an interface with a MAC, per network (sorted, for stable files). */
@@ -38,7 +32,7 @@ export function dhcpHostsByNetwork(state: VnetState, exclude: ReadonlySet<string
     const mac = (l.macLeaseUuid !== null ? macById.get(l.macLeaseUuid) : undefined) ?? macByInterface.get(l.interfaceUuid);
     if (mac === undefined) continue;
     const list = out.get(l.networkUuid) ?? [];
-    list.push({ mac: macText(mac), ip: ipText(l.ipv4Address) });
+    list.push({ mac: formatMac(mac), ip: formatIPv4(l.ipv4Address) });
     out.set(l.networkUuid, list);
   }
   for (const list of out.values()) list.sort((a, b) => (a.mac < b.mac ? -1 : a.mac > b.mac ? 1 : 0));
@@ -68,7 +62,7 @@ function dhcpHostsByInterface(state: VnetState): Map<string, DhcpHost & { networ
     if (l.isDeleted !== 0 || l.interfaceUuid === null || out.has(l.interfaceUuid)) continue;
     const mac = macs.get(l.interfaceUuid);
     if (mac === undefined) continue;
-    out.set(l.interfaceUuid, { mac: macText(mac), ip: ipText(l.ipv4Address), networkUuid: l.networkUuid });
+    out.set(l.interfaceUuid, { mac: formatMac(mac), ip: formatIPv4(l.ipv4Address), networkUuid: l.networkUuid });
   }
   return out;
 }
@@ -80,13 +74,11 @@ export function hostsFileText(hosts: readonly DhcpHost[]): string {
 
 /** Dotted netmask of a prefix length. */
 export function netmaskOf(prefix: number): string {
-  const n = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  return ipText(n);
+  return formatIPv4(prefixToNetmask(prefix));
 }
 
 /** The network address of ip/prefix (dnsmasq's static dhcp-range start). */
 export function networkAddress(ip: string, prefix: number): string {
   const n = ip.split('.').reduce((acc, o) => ((acc << 8) | Number(o)) >>> 0, 0);
-  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  return ipText((n & mask) >>> 0);
+  return formatIPv4(networkOf(n, prefix));
 }

@@ -1,37 +1,17 @@
 // IPv4, MAC and dpid parsing as the OpenVNet webapi does it (IPv4 and MAC are integers in its DB).
+// The maths is src/network's (ipv4.ts, mac.ts); this file keeps only what OpenVNet reads more
+// leniently than we do (blanks, leading zeros, bare hex MACs) and its integer MAC encoding.
+import { parseIPv4 } from '../network/ipv4';
+import { parseMac as parseMacBytes } from '../network/mac';
 
-/** Parses a dotted IPv4 address into an unsigned 32-bit integer; null when malformed. */
+/**
+ * Parses a dotted IPv4 address into an unsigned 32-bit integer; null when malformed. Unlike
+ * src/network, surrounding blanks and octets with leading zeros (`010`, read as decimal) pass.
+ */
 export function parseIpv4(text: string): number | null {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text.trim());
   if (m === null) return null;
-  let value = 0;
-  for (let i = 1; i <= 4; i++) {
-    const octet = Number(m[i]);
-    if (octet > 255) return null;
-    value = value * 256 + octet;
-  }
-  return value;
-}
-
-export function formatIpv4(value: number): string {
-  return [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join('.');
-}
-
-/** First address of the subnet `prefix` around `address`. */
-export function networkAddress(address: number, prefix: number): number {
-  if (prefix <= 0) return 0;
-  const mask = prefix >= 32 ? 0xffffffff : (0xffffffff << (32 - prefix)) >>> 0;
-  return (address & mask) >>> 0;
-}
-
-export function subnetContains(network: number, prefix: number, address: number): boolean {
-  return networkAddress(address, prefix) === networkAddress(network, prefix);
-}
-
-/** Last address of the subnet. */
-export function broadcastAddress(network: number, prefix: number): number {
-  const size = 2 ** (32 - prefix);
-  return networkAddress(network, prefix) + size - 1;
+  return parseIPv4(m.slice(1).map((octet) => String(Number(octet))).join('.')) ?? null;
 }
 
 /**
@@ -39,12 +19,9 @@ export function broadcastAddress(network: number, prefix: number): number {
  * integer; null when malformed.
  */
 export function parseMac(text: string): number | null {
-  const t = text.trim().toLowerCase();
-  let hex: string;
-  if (/^[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}$/.test(t)) hex = t.replace(/[:-]/g, '');
-  else if (/^[0-9a-f]{12}$/.test(t)) hex = t;
-  else return null;
-  return parseInt(hex, 16);
+  const t = text.trim();
+  const bytes = /^[0-9a-f]{12}$/i.test(t) ? t.match(/../g)!.map((b) => parseInt(b, 16)) : parseMacBytes(t);
+  return bytes === undefined ? null : bytes.reduce((n, b) => n * 256 + b, 0);
 }
 
 export function formatMac(value: number): string {

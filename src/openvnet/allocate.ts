@@ -1,5 +1,5 @@
 // Lease-policy address allocation (spec B5 "Address pools"): pure range maths.
-import { broadcastAddress, networkAddress } from './address';
+import { broadcastOf, networkOf } from '../network/ipv4';
 
 export interface AddressRange { begin: number; end: number }
 
@@ -21,8 +21,8 @@ export interface AllocationRequest {
  * (for prefixes shorter than /31), merged and sorted.
  */
 export function candidateRanges(ranges: AddressRange[], network: number, prefix: number): AddressRange[] {
-  let lo = networkAddress(network, prefix);
-  let hi = broadcastAddress(network, prefix);
+  let lo = networkOf(network, prefix);
+  let hi = broadcastOf(network, prefix);
   if (prefix < 31) {
     lo += 1;
     hi -= 1;

@@ -1,6 +1,7 @@
 // Wire codec for the OpenVNet webapi: form bodies out, snake_case JSON in (spec B3/B5).
 // Decoders are tolerant: unknown fields are ignored, missing optional ones become null/undefined.
-import { formatIpv4, formatMac } from './address';
+import { formatIPv4 } from '../network/ipv4';
+import { formatMac } from './address';
 import { OpenVnetError } from './errors';
 import type {
   Datapath, DnsService, Interface, InterfacePort, IpLease, IpRange, IpRangeGroup, LeasePolicy,
@@ -71,7 +72,7 @@ function bool(o: Json, key: string, dflt = false): boolean {
 function ipv4(o: Json, key: string): string | undefined {
   const v = o[key];
   if (typeof v === 'string') return v;
-  if (typeof v === 'number') return formatIpv4(v);
+  if (typeof v === 'number') return formatIPv4(v);
   return undefined;
 }
 

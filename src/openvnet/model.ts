@@ -1,7 +1,8 @@
 // The domain of the embedded OpenVNet webapi: tables of rows with soft delete, uniqueness,
 // cascades and lease-policy allocation (spec B3-B5). No I/O: clock and randomness are injected,
 // the state is a plain JSON-able value that server.ts persists.
-import { formatIpv4, formatMac, subnetContains } from './address';
+import { formatIPv4, networkOf, subnetContains } from '../network/ipv4';
+import { formatMac } from './address';
 import { allocateAddress } from './allocate';
 import { argumentError, unknownUuid, VnetApiError, uniqueViolation } from './errors';
 import { MODEL_BY_PREFIX, type UuidPrefix } from './uuid';
@@ -273,14 +274,14 @@ export class VnetModel {
   }
 
   private checkInSubnet(nw: NetworkRow, address: number): void {
-    if (!subnetContains(nw.ipv4Network, nw.ipv4Prefix, address)) {
-      throw argumentError(`IP Address ${formatIpv4(address)} not in subnet ${formatIpv4(nw.ipv4Network)}/${nw.ipv4Prefix}.`);
+    if (!subnetContains({ network: networkOf(nw.ipv4Network, nw.ipv4Prefix), prefix: nw.ipv4Prefix }, address)) {
+      throw argumentError(`IP Address ${formatIPv4(address)} not in subnet ${formatIPv4(nw.ipv4Network)}/${nw.ipv4Prefix}.`);
     }
   }
 
   private checkIpFree(networkUuid: string, address: number): void {
     if (this.live('ipLeases').some((l) => l.networkUuid === networkUuid && l.ipv4Address === address)) {
-      throw uniqueViolation(`Duplicate entry '${formatIpv4(address)}' in network ${networkUuid} for key 'ip_addresses.network_id_ipv4_address_is_deleted'`);
+      throw uniqueViolation(`Duplicate entry '${formatIPv4(address)}' in network ${networkUuid} for key 'ip_addresses.network_id_ipv4_address_is_deleted'`);
     }
   }
 
@@ -575,7 +576,7 @@ export class VnetModel {
     this.find('ipRangeGroups', 'iprg', groupUuid);
     const uuid = this.newUuid('ipRanges', 'ipr', p.uuid);
     if (p.begin_ipv4_address > p.end_ipv4_address) {
-      throw argumentError(`begin_ipv4_address ${formatIpv4(p.begin_ipv4_address)} is after end_ipv4_address ${formatIpv4(p.end_ipv4_address)}`);
+      throw argumentError(`begin_ipv4_address ${formatIPv4(p.begin_ipv4_address)} is after end_ipv4_address ${formatIPv4(p.end_ipv4_address)}`);
     }
     return this.insert('ipRanges', { uuid, ipRangeGroupUuid: groupUuid, begin: p.begin_ipv4_address, end: p.end_ipv4_address });
   }

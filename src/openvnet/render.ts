@@ -1,5 +1,6 @@
 // Rows of the embedded webapi → OpenVNet's wire JSON (spec B3/B5).
-import { formatIpv4, formatMac } from './address';
+import { formatIPv4 } from '../network/ipv4';
+import { formatMac } from './address';
 import type {
   DatapathNetworkRow, DatapathRow, DnsRecordRow, DnsServiceRow, InterfaceRow, IpLeaseRow, IpRangeGroupRow, IpRangeRow,
   LeasePolicyNetworkRow, LeasePolicyRow, MacLeaseRow, MacRangeGroupRow, MacRangeRow, NetworkRow, NetworkServiceRow, PortRow,
@@ -41,7 +42,7 @@ export class Renderer {
 
   network(r: NetworkRow): WireObject {
     return {
-      ...base(r), display_name: r.displayName, ipv4_network: formatIpv4(r.ipv4Network), ipv4_prefix: r.ipv4Prefix,
+      ...base(r), display_name: r.displayName, ipv4_network: formatIPv4(r.ipv4Network), ipv4_prefix: r.ipv4Prefix,
       mode: r.mode, network_mode: r.mode, domain_name: r.domainName, segment_id: null, segment_uuid: r.segmentUuid,
       topology_uuid: r.topologyUuid,
     };
@@ -55,7 +56,7 @@ export class Renderer {
     const networkId = this.idOf('networks', r.networkUuid);
     return {
       ...base(r), interface_uuid: r.interfaceUuid, mac_lease_uuid: r.macLeaseUuid, network_uuid: r.networkUuid,
-      ipv4_address: formatIpv4(r.ipv4Address), enable_routing: r.enableRouting, network_id: networkId,
+      ipv4_address: formatIPv4(r.ipv4Address), enable_routing: r.enableRouting, network_id: networkId,
       lease_policy_uuid: r.leasePolicyUuid, label: r.label,
       ip_address: { id: r.id, network_id: networkId, ipv4_address: r.ipv4Address, ...rowBase(r) },
     };
@@ -81,7 +82,7 @@ export class Renderer {
     if (macLeases.length > 0) out.mac_address = formatMac(macLeases[0].macAddress);
     if (ipLeases.length > 0) {
       out.network_uuid = ipLeases[0].networkUuid;
-      out.ipv4_address = formatIpv4(ipLeases[0].ipv4Address);
+      out.ipv4_address = formatIPv4(ipLeases[0].ipv4Address);
     }
     out.mac_leases = macLeases.map((m) => this.macLease(m));
     out.ip_leases = ipLeases.map((l) => this.ipLease(l));
@@ -107,7 +108,7 @@ export class Renderer {
   }
 
   dnsRecord(r: DnsRecordRow): WireObject {
-    return { ...base(r), dns_service_uuid: r.dnsServiceUuid, name: r.name, ipv4_address: r.ipv4Address === null ? null : formatIpv4(r.ipv4Address) };
+    return { ...base(r), dns_service_uuid: r.dnsServiceUuid, name: r.name, ipv4_address: r.ipv4Address === null ? null : formatIPv4(r.ipv4Address) };
   }
 
   ipRangeGroup(r: IpRangeGroupRow): WireObject {

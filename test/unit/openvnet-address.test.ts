@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
-import { broadcastAddress, formatIpv4, formatMac, networkAddress, normaliseDpid, parseIpv4, parseMac, subnetContains } from '../../src/openvnet/address';
+import { broadcastOf, formatIPv4, networkOf, subnetContains } from '../../src/network/ipv4';
+import { formatMac, normaliseDpid, parseIpv4, parseMac } from '../../src/openvnet/address';
 
 describe('openvnet address parsing', () => {
   const ipv4Rows: Array<[string, string, number | null]> = [
     ['dotted quad', '10.0.0.1', 0x0a000001],
     ['top of the space', '255.255.255.255', 0xffffffff],
     ['surrounding blanks trimmed', ' 192.168.0.2 ', 0xc0a80002],
+    ['leading zeros read as decimal (src/network refuses them)', '010.000.00.1', 0x0a000001],
+    ['leading zeros do not lift an octet over 255', '0256.0.0.1', null],
     ['octet over 255', '10.0.0.256', null],
     ['three octets', '10.0.0', null],
     ['cidr is not an address', '10.0.0.0/24', null],
@@ -15,18 +18,18 @@ describe('openvnet address parsing', () => {
     it(`parseIpv4: ${why}`, () => assert.equal(parseIpv4(text), want));
   }
 
-  it('formatIpv4 round-trips', () => {
-    for (const a of ['0.0.0.0', '10.0.0.100', '255.255.255.255', '192.168.0.200']) assert.equal(formatIpv4(parseIpv4(a) as number), a);
+  it('formatIPv4 round-trips', () => {
+    for (const a of ['0.0.0.0', '10.0.0.100', '255.255.255.255', '192.168.0.200']) assert.equal(formatIPv4(parseIpv4(a) as number), a);
   });
 
   it('subnet maths', () => {
     const net = parseIpv4('10.0.0.0') as number;
-    assert.equal(formatIpv4(networkAddress(parseIpv4('10.0.0.77') as number, 24)), '10.0.0.0');
-    assert.equal(formatIpv4(broadcastAddress(net, 24)), '10.0.0.255');
-    assert.equal(subnetContains(net, 24, parseIpv4('10.0.0.255') as number), true);
-    assert.equal(subnetContains(net, 24, parseIpv4('10.0.1.0') as number), false);
-    assert.equal(subnetContains(net, 32, net), true);
-    assert.equal(subnetContains(0, 0, 0xffffffff), true);
+    assert.equal(formatIPv4(networkOf(parseIpv4('10.0.0.77') as number, 24)), '10.0.0.0');
+    assert.equal(formatIPv4(broadcastOf(net, 24)), '10.0.0.255');
+    assert.equal(subnetContains({ network: net, prefix: 24 }, parseIpv4('10.0.0.255') as number), true);
+    assert.equal(subnetContains({ network: net, prefix: 24 }, parseIpv4('10.0.1.0') as number), false);
+    assert.equal(subnetContains({ network: net, prefix: 32 }, net), true);
+    assert.equal(subnetContains({ network: 0, prefix: 0 }, 0xffffffff), true);
   });
 
   const macRows: Array<[string, string, string | null]> = [

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { formatIpv4, parseIpv4 } from '../../src/openvnet/address';
+import { formatIPv4 } from '../../src/network/ipv4';
+import { parseIpv4 } from '../../src/openvnet/address';
 import { allocateAddress, candidateRanges, poolSize, type AllocationRequest } from '../../src/openvnet/allocate';
 
 const ip = (s: string): number => parseIpv4(s) as number;
@@ -40,13 +41,13 @@ describe('openvnet lease-policy allocation', () => {
   for (const [why, over, want] of rows) {
     it(why, () => {
       const got = allocateAddress(req(over));
-      assert.equal(got === null ? null : formatIpv4(got), want);
+      assert.equal(got === null ? null : formatIPv4(got), want);
     });
   }
 
   it('merges overlapping ranges and counts the pool', () => {
     const merged = candidateRanges([range('10.0.0.100', '10.0.0.150'), range('10.0.0.140', '10.0.0.200'), range('10.0.0.201', '10.0.0.201')], ip('10.0.0.0'), 24);
-    assert.deepEqual(merged.map((r) => [formatIpv4(r.begin), formatIpv4(r.end)]), [['10.0.0.100', '10.0.0.201']]);
+    assert.deepEqual(merged.map((r) => [formatIPv4(r.begin), formatIPv4(r.end)]), [['10.0.0.100', '10.0.0.201']]);
     assert.equal(poolSize([range('10.0.0.100', '10.0.0.200')], ip('10.0.0.0'), 24), 101);
     assert.equal(poolSize([range('10.0.0.0', '10.0.0.255')], ip('10.0.0.0'), 24), 254);
     assert.equal(poolSize([range('10.0.0.0', '10.0.0.1')], ip('10.0.0.0'), 31), 2);

@@ -2,53 +2,14 @@
 // SUBSCRIBED, then OFFERS covering the three agents, then HEARTBEATs — in JSON, and in protobuf
 // when curl asks for it, decoded with the protos in proto/.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import http from 'node:http';
-import { decodeEvent, type Encoding } from '../../src/mesos/codec';
-import { RecordIODecoder } from '../../src/mesos/recordio';
 import type { Event } from '../../src/mesos/types';
-import { startMaster, type StartedMaster } from './local-master-harness';
-
-const SUBSCRIBE = '{"type":"SUBSCRIBE","subscribe":{"framework_info":{"user":"root","name":"probe"}}}';
-
-/** Runs curl until it has printed SUBSCRIBED, OFFERS and two HEARTBEATs after them, then stops it. */
-function curlEvents(port: number, accept: string | undefined, encoding: Encoding): Promise<{ events: Event[]; raw: Buffer }> {
-  const args = ['-sN', '-H', 'Content-Type: application/json'];
-  if (accept !== undefined) args.push('-H', `Accept: ${accept}`);
-  args.push('-d', SUBSCRIBE, `127.0.0.1:${port}/api/v1/scheduler`);
-  return new Promise((resolve, reject) => {
-    const child = spawn('curl', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const decoder = new RecordIODecoder();
-    const events: Event[] = [];
-    const chunks: Buffer[] = [];
-    let done = false;
-    const finish = (err?: Error): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(guard);
-      child.kill('SIGTERM');
-      if (err) reject(err);
-      else resolve({ events, raw: Buffer.concat(chunks) });
-    };
-    const guard = setTimeout(() => finish(new Error(`curl did not print the expected events; got ${events.map((e) => e.type).join(',')}`)), 15000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
-      try {
-        for (const rec of decoder.push(chunk)) events.push(decodeEvent(rec, encoding));
-      } catch (err) {
-        finish(err as Error);
-        return;
-      }
-      const offersAt = events.findIndex((e) => e.type === 'OFFERS');
-      if (offersAt >= 0 && events.slice(offersAt).filter((e) => e.type === 'HEARTBEAT').length >= 2) finish();
-    });
-    child.on('error', (err) => finish(err));
-    child.on('exit', () => finish(new Error(`curl exited early; got ${events.map((e) => e.type).join(',')}`)));
-  });
-}
+import { curlSubscribe, startMaster, waitFor, type StartedMaster } from './local-master-harness';
 
 describe('local master: curl SUBSCRIBE probe', function () {
   let m: StartedMaster;
+  /** the framework the JSON curl run registered; curl has exited when it is set */
+  let curlFrameworkId: string | undefined;
 
   before(async () => {
     m = await startMaster({ heartbeatIntervalSeconds: 0.2 }, 3);
@@ -84,8 +45,14 @@ describe('local master: curl SUBSCRIBE probe', function () {
   }
 
   it('prints SUBSCRIBED, OFFERS for 3 agents, then HEARTBEATs as JSON RecordIO', async () => {
-    const { events, raw } = await curlEvents(m.port, undefined, 'json');
+    const { events, raw } = await curlSubscribe(m.port, undefined, 'json', (seen) => {
+      const id = seen[0]?.subscribed?.framework_id.value;
+      const fw = m.master.state().frameworks.find((f) => f.id === id);
+      assert.equal(fw?.connected, true, 'the curl framework is connected while curl runs');
+      assert.equal(fw?.failoverTimeoutSeconds, 0);
+    });
     checkSequence(events);
+    curlFrameworkId = events[0]?.subscribed?.framework_id.value;
     // The first record is "<bytes>\n{json}" with an exact byte count.
     const nl = raw.indexOf(10);
     const len = Number(raw.subarray(0, nl).toString());
@@ -101,20 +68,31 @@ describe('local master: curl SUBSCRIBE probe', function () {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
       }).on('error', reject);
     });
+    // curl has exited (curlSubscribe waits for that), but the master learns of the closed socket
+    // and fires the 0 s failover timer asynchronously: wait for the removal, then read the endpoint.
+    const id = curlFrameworkId;
+    assert.ok(id, 'the JSON probe ran first');
+    await waitFor(() => m.master.state().completedFrameworks.some((f) => f.id === id), 'the curl framework to be removed after curl exited');
+    assert.ok(!m.master.state().frameworks.some((f) => f.id === id), 'no longer an active framework');
     const health = await get('/health');
     assert.equal(health.status, 200);
     const state = await get('/master/state');
     assert.equal(state.status, 200);
-    const view = JSON.parse(state.body) as { id: string; version: string; slaves: Array<{ id: string; resources: { cpus: number } }>; completed_frameworks: Array<{ name: string }> };
+    const view = JSON.parse(state.body) as {
+      id: string; version: string; slaves: Array<{ id: string; resources: { cpus: number } }>;
+      frameworks: Array<{ id: string }>; completed_frameworks: Array<{ id: string; name: string }>;
+    };
     assert.equal(view.id, m.master.id);
     assert.equal(view.version, '1.11.0');
     assert.equal(view.slaves.length, 3);
     assert.equal(view.slaves[0]?.resources.cpus, 2);
-    assert.ok(view.completed_frameworks.some((f) => f.name === 'probe'), 'the curl framework (failover_timeout 0) was removed when curl stopped');
+    assert.deepEqual(view.completed_frameworks.filter((f) => f.id === id).map((f) => f.name), ['probe'],
+      'the curl framework (failover_timeout 0) was removed when curl stopped');
+    assert.ok(!view.frameworks.some((f) => f.id === id));
   });
 
   it('streams protobuf when Accept asks for application/x-protobuf', async () => {
-    const { events } = await curlEvents(m.port, 'application/x-protobuf', 'protobuf');
+    const { events } = await curlSubscribe(m.port, 'application/x-protobuf', 'protobuf');
     checkSequence(events);
   });
 });

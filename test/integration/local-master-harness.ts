@@ -1,6 +1,7 @@
 import { mesosFixturesDir } from '../helpers/fixtures';
 // Test harness for the local master: real HTTP on 127.0.0.1, decoding with the shared codec and
 // RecordIO decoder (no scheduler client), so these tests do not depend on src/mesos/client.ts.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -221,4 +222,70 @@ export async function waitFor(pred: () => boolean, what: string, timeoutMs = 500
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(10);
   }
+}
+
+export const CURL_SUBSCRIBE = '{"type":"SUBSCRIBE","subscribe":{"framework_info":{"user":"root","name":"probe"}}}';
+
+export interface CurlProbe {
+  events: Event[];
+  /** the response body exactly as curl printed it */
+  raw: Buffer;
+}
+
+/**
+ * The acceptance probe: `curl -sN -H 'Content-Type: application/json' [-H 'Accept: …'] -d <SUBSCRIBE>
+ * 127.0.0.1:<port>/api/v1/scheduler`, read until it has printed SUBSCRIBED, OFFERS and two
+ * HEARTBEATs after the OFFERS. `whileConnected` runs before curl is stopped; the promise settles
+ * only once the curl process has exited, so its connection is closed from our side by then.
+ */
+export function curlSubscribe(port: number, accept: string | undefined, encoding: Encoding, whileConnected?: (events: Event[]) => void): Promise<CurlProbe> {
+  const args = ['-sN', '-H', 'Content-Type: application/json'];
+  if (accept !== undefined) args.push('-H', `Accept: ${accept}`);
+  args.push('-d', CURL_SUBSCRIBE, `127.0.0.1:${port}/api/v1/scheduler`);
+  return new Promise((resolve, reject) => {
+    const child = spawn('curl', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const decoder = new RecordIODecoder();
+    const events: Event[] = [];
+    const chunks: Buffer[] = [];
+    let outcome: { err?: Error } | undefined;
+    let exited = false;
+    const settle = (): void => {
+      if (outcome === undefined || !exited) return;
+      if (outcome.err) reject(outcome.err);
+      else resolve({ events, raw: Buffer.concat(chunks) });
+    };
+    const finish = (err?: Error): void => {
+      if (outcome !== undefined) return;
+      clearTimeout(guard);
+      if (err === undefined && whileConnected) {
+        try {
+          whileConnected(events);
+        } catch (e) {
+          err = e as Error;
+        }
+      }
+      outcome = err === undefined ? {} : { err };
+      if (!exited) child.kill('SIGTERM');
+      settle();
+    };
+    const guard = setTimeout(() => finish(new Error(`curl did not print the expected events; got ${events.map((e) => e.type).join(',')}`)), 15000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (outcome !== undefined) return;
+      chunks.push(chunk);
+      try {
+        for (const rec of decoder.push(chunk)) events.push(decodeEvent(rec, encoding));
+      } catch (err) {
+        finish(err as Error);
+        return;
+      }
+      const offersAt = events.findIndex((e) => e.type === 'OFFERS');
+      if (offersAt >= 0 && events.slice(offersAt).filter((e) => e.type === 'HEARTBEAT').length >= 2) finish();
+    });
+    child.on('error', (err) => { exited = true; finish(err); settle(); });
+    child.on('exit', () => {
+      exited = true;
+      finish(new Error(`curl exited early; got ${events.map((e) => e.type).join(',')}`));
+      settle();
+    });
+  });
 }

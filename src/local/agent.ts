@@ -116,6 +116,10 @@ export function killGraceMs(task: TaskInfo, options: KillOptions | undefined): n
  * What a Mesos agent reports in container_status.network_infos when no network hook ran:
  * host networking shows the agent address; named networks are copies of the request with the
  * addresses the caller knows (`known`, e.g. a static wish) and none otherwise.
+ * The order is the reverse of the request: the Mesos CNI isolator builds this list from a hash map
+ * keyed by network name, which for a few networks iterates newest first (the agent-link recording
+ * reports [vnet-agent-link, nw-vnet3] for a request of [nw-vnet3, vnet-agent-link]). Frameworks
+ * must match by name; a local agent that kept the request order would hide a positional bug.
  */
 export function reportedNetworkInfos(task: TaskInfo, agentIp: string, known?: (n: NetworkInfo) => string | undefined): NetworkInfo[] {
   const requested = (task.container?.network_infos ?? []).filter((n) => typeof n.name === 'string' && n.name !== '');
@@ -126,7 +130,7 @@ export function reportedNetworkInfos(task: TaskInfo, agentIp: string, known?: (n
     const ip = known?.(n);
     if (ip !== undefined) copy.ip_addresses = [{ protocol: 'IPv4', ip_address: ip }];
     return copy;
-  });
+  }).reverse();
 }
 
 /** The static address a NetworkInfo asks for, if any. */

@@ -4,7 +4,7 @@
 // checks transport rules and hands calls and streams to this class.
 import type { Encoding } from '../mesos/codec';
 import type {
-  Call, Event, FrameworkInfo, MasterInfo, Offer, ReconcileTask, TaskInfo, TaskState, TaskStatus,
+  Call, ContainerInfo, ContainerStatus, Event, FrameworkInfo, Labels, MasterInfo, Offer, ReconcileTask, TaskInfo, TaskState, TaskStatus,
 } from '../mesos/types';
 import { TERMINAL_STATES } from '../mesos/types';
 import {
@@ -103,8 +103,11 @@ export interface TaskView {
   state: TaskState;
   resources: Record<string, number | string>;
   containerId?: string;
-  statuses: Array<{ state: TaskState; timestamp?: number; uuid?: string; source?: string; message?: string }>;
+  statuses: Array<{ state: TaskState; timestamp?: number; uuid?: string; source?: string; message?: string; containerStatus?: ContainerStatus }>;
   pendingUpdates: number;
+  /** TaskInfo.container as launched (network_infos in the order the framework sent them) */
+  container?: ContainerInfo;
+  labels?: Labels;
 }
 
 export interface FrameworkView {
@@ -868,12 +871,15 @@ export class MasterCore {
         if (s.uuid !== undefined) v.uuid = s.uuid;
         if (s.source !== undefined) v.source = s.source;
         if (s.message !== undefined) v.message = s.message;
+        if (s.container_status !== undefined) v.containerStatus = s.container_status;
         return v;
       }),
       pendingUpdates: this.updates.pending(rec.frameworkId, rec.info.task_id.value).length,
     };
     const containerId = rec.latest?.container_status?.container_id?.value;
     if (containerId !== undefined) view.containerId = containerId;
+    if (rec.info.container !== undefined) view.container = rec.info.container;
+    if (rec.info.labels !== undefined) view.labels = rec.info.labels;
     return view;
   }
 

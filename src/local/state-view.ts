@@ -18,9 +18,16 @@ function task(t: TaskView): Record<string, unknown> {
     slave_id: t.agentId,
     state: t.state,
     resources: t.resources,
-    statuses: t.statuses.map((s) => ({ state: s.state, timestamp: s.timestamp })),
+    statuses: t.statuses.map((s) => {
+      const status: Record<string, unknown> = { state: s.state, timestamp: s.timestamp };
+      if (s.containerStatus !== undefined) status.container_status = s.containerStatus;
+      return status;
+    }),
   };
   if (t.containerId !== undefined) out.container_id = t.containerId;
+  // As Mesos' /master/state: the task's ContainerInfo and labels when it has them.
+  if (t.container !== undefined) out.container = t.container;
+  if (t.labels !== undefined) out.labels = t.labels;
   return out;
 }
 

@@ -215,18 +215,24 @@ describe('marathon-vnet serve against marathon-vnet mesos-sim (processes): the a
         '--no-ui', '--log-level', 'warn', '--framework-name', name, '--failover-timeout', '0', ...flags], /listening on (http:\/\/127\.0\.0\.1:\d+)/);
       const api = match[1] as string;
       try {
-        const post = await fetch(`${api}/v2/apps`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: vnettest });
-        assert.equal(post.status, 201, await post.text());
-        // Wait for TASK_RUNNING as the master sees it.
+        for (const body of [vnettest, JSON.stringify({ id: '/plain', cmd: 'sleep 600', cpus: 0.1, mem: 16 })]) {
+          const post = await fetch(`${api}/v2/apps`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+          assert.equal(post.status, 201, await post.text());
+        }
+        // Wait for both tasks to run, as the master sees it.
         let task: StateTask | undefined;
+        let plain: StateTask | undefined;
         const deadline = Date.now() + 20_000;
         for (;;) {
           const state = await getJson<MasterState>(`${simBase}/master/state`);
-          task = state.frameworks.find((f) => f.name === name)?.tasks.find((t) => t.state === 'TASK_RUNNING');
-          if (task !== undefined) break;
-          if (Date.now() > deadline) throw new Error(`no running task of ${name}: ${JSON.stringify(state.frameworks)}\n${serve.out}`);
+          const running = state.frameworks.find((f) => f.name === name)?.tasks.filter((t) => t.state === 'TASK_RUNNING') ?? [];
+          task = running.find((t) => t.id.startsWith('vnettest.'));
+          plain = running.find((t) => t.id.startsWith('plain.'));
+          if (task !== undefined && plain !== undefined) break;
+          if (Date.now() > deadline) throw new Error(`no running tasks of ${name}: ${JSON.stringify(state.frameworks)}\n${serve.out}`);
           await new Promise((r) => setTimeout(r, 50));
         }
+        assert.deepEqual(plain.container?.network_infos ?? [], [], 'an app without networkInterfaces gets no agent link');
         assert.match(task.id, /^vnettest\.instance-[0-9a-f-]{36}\._app\.1$/);
         assert.equal(task.container?.type, 'MESOS');
         const launched = (task.container?.network_infos ?? []).map((n) => n.name);

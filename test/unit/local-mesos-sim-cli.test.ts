@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
-import { buildAgents, isLoopbackHost, parseHostPort, parseMesosSimOptions } from '../../src/cli/mesos-sim';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import { buildAgents, isLoopbackHost, parseHostPort, parseMesosSimOptions, registerMesosSim } from '../../src/cli/mesos-sim';
+import { repoRoot } from '../helpers/fixtures';
 
 describe('mesos-sim command line', () => {
   it('defaults to loopback :5050, one simulated agent', () => {
@@ -28,5 +32,37 @@ describe('mesos-sim command line', () => {
   it('knows loopback from the rest', () => {
     assert.ok(isLoopbackHost('127.0.0.1') && isLoopbackHost('::1') && isLoopbackHost('localhost'));
     assert.equal(isLoopbackHost('0.0.0.0'), false);
+  });
+});
+
+describe('mesos-sim in the README', () => {
+  const program = new Command();
+  registerMesosSim(program);
+  const cmd = program.commands.find((c) => c.name() === 'mesos-sim') as Command;
+  const readme = fs.readFileSync(path.join(repoRoot(), 'README.md'), 'utf8');
+  const start = readme.indexOf('### `marathon-vnet mesos-sim`');
+  const section = readme.slice(start, readme.indexOf('\n### ', start + 1));
+  const synopsis = /```sh\n(marathon-vnet mesos-sim[\s\S]*?)```/.exec(section)?.[1] ?? '';
+
+  it('has a section whose synopsis names exactly the command\'s flags', () => {
+    assert.ok(start >= 0 && synopsis !== '', 'README has a mesos-sim section with a synopsis');
+    const documented = new Set(synopsis.match(/--[a-z][a-z-]*/g) ?? []);
+    const real = new Set(cmd.options.map((o) => o.long as string));
+    assert.deepEqual([...documented].sort(), [...real].sort());
+  });
+
+  it('shows each flag with its real default where the synopsis gives a value', () => {
+    const checked: string[] = [];
+    for (const o of cmd.options) {
+      if (o.defaultValue === undefined) continue;
+      const shown = new RegExp(`${o.long as string} ([^\\s\\]|]+)`).exec(synopsis)?.[1];
+      if (shown === undefined) continue;
+      // Values outside brackets are an example invocation; bracketed ones are the defaults.
+      const bracketed = new RegExp(`\\[${o.long as string} `).test(synopsis);
+      if (!bracketed) continue;
+      assert.equal(shown, String(o.defaultValue), `${o.long as string}`);
+      checked.push(o.long as string);
+    }
+    assert.deepEqual(checked, ['--disk', '--heartbeat', '--task-delay', '--status-retry-ms']);
   });
 });

@@ -60,7 +60,7 @@ describe('mesos client timing (injected clock)', function () {
     assert.ok(reasons.every((r) => r.reason === 'subscribe-failed' && (r.error as { code?: string }).code === 'MVN_ERR_MESOS_CONNECTION'));
   });
 
-  it('resubscribes only after heartbeatMissLimit silent intervals, then restarts the backoff from the beginning', async function () {
+  it('resubscribes only after 5 silent heartbeat intervals (the default limit), then restarts the backoff from the beginning', async function () {
     const clock = new FakeClock();
     const master = new FakeMaster();
     masters.push(master);
@@ -79,7 +79,7 @@ describe('mesos client timing (injected clock)', function () {
       master: base,
       encoding: 'json',
       frameworkInfo: FRAMEWORK,
-      heartbeatMissLimit: 5,
+      // heartbeatMissLimit left to its default: 5 × 15 s
       backoff: { initialMs: 250, maxMs: 4000 },
       requestTimeoutMs: REQUEST_TIMEOUT,
       clock,

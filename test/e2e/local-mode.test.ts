@@ -2,55 +2,17 @@
 // free ports, no Docker), POST the sample apps over HTTP, look into the task namespaces with
 // `ip`, scale, kill a process, delete, Ctrl-C — and then nothing may be left.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { NO_DOCKER_NOTE } from '../../src/local-mode/cni-isolator';
 import { instanceTag } from '../../src/local-mode/names';
+import { CLI, LocalCli, namespacesMatching, REPO } from '../helpers/local-mode';
+import { poller } from '../helpers/poll';
+import { run as sh, type CommandResult } from '../helpers/processes';
 
-const REPO = path.resolve(__dirname, '..', '..', '..');
-const CLI = path.join(REPO, 'src', 'bin', 'marathon-vnet.js');
-
-interface Out { code: number; stdout: string; stderr: string }
-function sh(cmd: string, args: string[]): Promise<Out> {
-  return new Promise((resolve) => {
-    const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    c.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    c.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = a !== null && typeof a === 'object' ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await f();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = poller({ timeoutMs: 30_000, everyMs: 100, retryErrors: true });
 
 interface TaskJson {
   id: string; state: string; startedAt: string | null; ipAddresses: { ipAddress: string }[];
@@ -61,7 +23,7 @@ interface VnetIf { uuid: string; mode: string; mac_address?: string; ipv4_addres
 
 describe('marathon-vnet local without root', () => {
   it('explains in one paragraph what it needs, exits 1 and prints no stack trace', async () => {
-    const r = await new Promise<Out & { signal: string | null }>((resolve) => {
+    const r = await new Promise<CommandResult & { signal: string | null }>((resolve) => {
       const c = spawn(process.execPath, [CLI, 'local', '--data-dir', path.join(os.tmpdir(), 'mvn-e2e-nonroot-never-created')],
         { cwd: REPO, uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
@@ -84,12 +46,9 @@ describe('marathon-vnet local end to end (real CLI, namespaces, bridges, dnsmasq
   this.timeout(120_000);
   let dir: string;
   let tag: string;
-  let child: ChildProcess;
-  let stdout = '';
-  let stderr = '';
+  let cli: LocalCli | undefined;
   let api = '';
   let vnet = '';
-  let exited: Promise<number | null>;
 
   async function http<T>(method: string, url: string, body?: unknown): Promise<{ status: number; body: T }> {
     const res = await fetch(api + url, {
@@ -108,7 +67,7 @@ describe('marathon-vnet local end to end (real CLI, namespaces, bridges, dnsmasq
     const r = app.tasks.filter((t) => t.state === 'TASK_RUNNING');
     return r.length === count && app.tasks.length === count && app.deployments.length === 0 ? r : undefined;
   });
-  const ourNamespaces = async (): Promise<string[]> => (await sh('ip', ['netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith(`mvn-${tag}-`));
+  const ourNamespaces = (): Promise<string[]> => namespacesMatching(`mvn-${tag}-`);
   /** The task namespace holding `ip` on some interface. */
   const nsWithAddress = async (ip: string): Promise<string> => {
     for (const ns of (await ourNamespaces()).filter((n) => n.startsWith(`mvn-${tag}-c-`))) {
@@ -127,28 +86,14 @@ describe('marathon-vnet local end to end (real CLI, namespaces, bridges, dnsmasq
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mvn-e2e-local-'));
     tag = instanceTag(dir);
-    const [httpPort, vnetPort, mesosPort] = [await freePort(), await freePort(), await freePort()];
-    child = spawn(process.execPath, [CLI, 'local', '--data-dir', dir, '--http-port', String(httpPort), '--vnet-port', String(vnetPort),
-      '--mesos-port', String(mesosPort), '--no-docker', '--no-ui', '--log-level', 'warn'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout?.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
-    exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-    await until('the banner', () => {
-      if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${stderr}`);
-      return stdout.includes('Ctrl-C stops everything') ? true : undefined;
-    }, 30_000);
-    api = `http://127.0.0.1:${httpPort}`;
-    vnet = `http://127.0.0.1:${vnetPort}`;
-    assert.ok(stdout.includes(`curl -X POST -H 'Content-Type: application/json' localhost:${httpPort}/v2/apps -d @samples/apps/vnettest.json`), stdout);
+    cli = await LocalCli.start({ dataDir: dir, args: ['--no-docker'] });
+    api = cli.api;
+    vnet = cli.vnet;
+    assert.ok(cli.stdout.includes(`curl -X POST -H 'Content-Type: application/json' localhost:${cli.httpPort}/v2/apps -d @samples/apps/vnettest.json`), cli.stdout);
   });
 
   after(async () => {
-    if (child !== undefined && child.exitCode === null) {
-      child.kill('SIGINT');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await cli?.stop();
     // Whatever happened, remove what carries our tag so other tests stay clean.
     for (const ns of await ourNamespaces()) await sh('ip', ['netns', 'del', ns]);
     fs.rmSync(dir, { recursive: true, force: true });
@@ -261,9 +206,10 @@ describe('marathon-vnet local end to end (real CLI, namespaces, bridges, dnsmasq
     await until('all task interfaces gone', async () => ((await vnetInterfaces()).length === 0 && (await fabricPorts()).length === 0 ? true : undefined));
     const dnsmasqPids = fs.readdirSync(path.join(dir, 'fabric', 'dhcp')).map((nw) => Number(fs.readFileSync(path.join(dir, 'fabric', 'dhcp', nw, 'dnsmasq.pid'), 'utf8')));
     assert.equal(dnsmasqPids.length, 3);
-    child.kill('SIGINT');
-    assert.equal(await exited, 0, stderr);
-    assert.match(stdout, /stopped; nothing left behind/);
+    const c = cli as LocalCli;
+    c.child.kill('SIGINT');
+    assert.equal(await c.exited, 0, c.stderr);
+    assert.match(c.stdout, /stopped; nothing left behind/);
     assert.deepEqual(await ourNamespaces(), []);
     for (const pid of dnsmasqPids) assert.equal(fs.existsSync(`/proc/${pid}`), false, `dnsmasq ${pid} still running`);
     const udhcpc = (await sh('ps', ['-eo', 'args'])).stdout.split('\n').filter((l) => l.includes(dir));

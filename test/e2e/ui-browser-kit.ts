@@ -1,5 +1,6 @@
 // Shared pieces of the UI browser tests: Debian's headless Chromium driven by playwright-core
 // (never a downloaded browser), a fresh UI build, screenshots, and checks every page must pass.
+import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -99,4 +100,21 @@ export async function focusedSummary(page: Page): Promise<string> {
       "(() => { const el = document.activeElement; if (!el) return ''; return el.tagName.toLowerCase() + ':' + (el.getAttribute('aria-label') || el.textContent || el.id || '').trim().slice(0, 30); })()",
     ),
   );
+}
+
+/** A locator's visible text with runs of white space folded to one space. */
+export async function textOf(l: Locator): Promise<string> {
+  return (await l.innerText()).replace(/\s+/g, ' ').trim();
+}
+
+/** Polls until `read()` matches; the assertion message shows the last value seen. */
+export async function eventuallyMatches(read: () => Promise<string>, want: RegExp, timeoutMs: number): Promise<string> {
+  const until = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    last = await read().catch((e: unknown) => `<${String(e)}>`);
+    if (want.test(last)) return last;
+    if (Date.now() > until) assert.fail(`expected ${want} but saw: ${last}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

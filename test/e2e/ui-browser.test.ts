@@ -2,25 +2,14 @@
 // the editor's 422 mapping, the 409 → force dialog, live updates, the disconnected banner,
 // keyboard focus in dialogs, and no CSP violations. Screenshots go to test-artifacts/screenshots/.
 import assert from 'node:assert/strict';
-import type { Locator, Page } from 'playwright-core';
-import { buildUi, chromiumAvailable, documentStillMarked, focusedSummary, isFocused, markDocument, openBrowser, screenshot, selectedText, type BrowserSession } from './ui-browser-kit';
+import type { Page } from 'playwright-core';
+import {
+  buildUi, chromiumAvailable, documentStillMarked, eventuallyMatches, focusedSummary, isFocused, markDocument, openBrowser, screenshot, selectedText, textOf,
+  type BrowserSession,
+} from './ui-browser-kit';
 import { FakeMarathon } from './ui-fake-marathon';
 
-async function textOf(l: Locator): Promise<string> {
-  return (await l.innerText()).replace(/\s+/g, ' ').trim();
-}
-
-/** Polls until `read()` matches; the assertion message shows the last value seen. */
-async function eventually(read: () => Promise<string>, want: RegExp, timeoutMs = 8000): Promise<string> {
-  const until = Date.now() + timeoutMs;
-  let last = '';
-  for (;;) {
-    last = await read().catch((e: unknown) => `<${String(e)}>`);
-    if (want.test(last)) return last;
-    if (Date.now() > until) assert.fail(`expected ${want} but saw: ${last}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const eventually = (read: () => Promise<string>, want: RegExp): Promise<string> => eventuallyMatches(read, want, 8000);
 
 async function setEditor(page: Page, text: string): Promise<void> {
   await page.locator('textarea.editor-text').fill(text);

@@ -4,26 +4,12 @@
 // stop a stuck deployment with the 409 → force dialog, look at the networks, destroy.
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import type { Locator } from 'playwright-core';
 import { http, readSample, startCluster, type Cluster } from '../integration/serve-fixture';
-import { chromiumAvailable, documentStillMarked, markDocument, openBrowser, screenshot, type BrowserSession } from './ui-browser-kit';
+import { chromiumAvailable, documentStillMarked, eventuallyMatches, markDocument, openBrowser, screenshot, textOf, type BrowserSession } from './ui-browser-kit';
 
 const STUCK = 'ui-stuck';
 
-async function textOf(l: Locator): Promise<string> {
-  return (await l.innerText()).replace(/\s+/g, ' ').trim();
-}
-
-async function eventually(read: () => Promise<string>, want: RegExp, timeoutMs = 10000): Promise<string> {
-  const until = Date.now() + timeoutMs;
-  let last = '';
-  for (;;) {
-    last = await read().catch((e: unknown) => `<${String(e)}>`);
-    if (want.test(last)) return last;
-    if (Date.now() > until) assert.fail(`expected ${want} but saw: ${last}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const eventually = (read: () => Promise<string>, want: RegExp): Promise<string> => eventuallyMatches(read, want, 10000);
 
 describe('UI against the real server and local master', function () {
   this.timeout(60000);

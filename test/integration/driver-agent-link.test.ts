@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  cniEnv, driverConf, driverLinks, mesosStdin, must, NetFixture, runDriver, sh, stateLeftovers, staticInfo,
+  cniEnv, driverConf, driverLinks, mesosStdin, must, NetFixture, runDriver, sh, stateLeftovers, staticInfo, tearDown,
 } from './driver-fixture';
 
 const AGENT = '10.254.0.1';
@@ -36,10 +36,7 @@ describe('driver: agent link (integration)', function () {
     vnetConf = driverConf(fx, null, 'nw-iso', { subnet: '192.168.77.0/24' });
   });
 
-  after(async () => {
-    await fx?.cleanup();
-    assert.deepEqual(await fx.leftovers(), []);
-  });
+  after(() => tearDown(fx));
 
   const connect = (ns: string, host: string): Promise<string> =>
     sh('nsenter', [`--net=${ns}`, process.execPath, '-e', CONNECT, host, String(PORT)]).then((r) => `${r.code} ${r.stdout.trim()}`);

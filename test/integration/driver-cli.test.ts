@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OpenVnetClient } from '../../src/openvnet/client';
-import { must, NetFixture, ovsPorts, runDriver, startVnet, type Vnet } from './driver-fixture';
+import { must, NetFixture, ovsPorts, runDriver, startVnet, tearDown, type Vnet } from './driver-fixture';
 
 describe('driver: CLI (integration, OVS)', function () {
   this.timeout(60000);
@@ -22,11 +22,7 @@ describe('driver: CLI (integration, OVS)', function () {
     confDir = path.join(fx.W, 'net.d');
   });
 
-  after(async () => {
-    await vnet?.close();
-    await fx?.cleanup();
-    assert.deepEqual(await fx.leftovers(), []);
-  });
+  after(() => tearDown(fx, vnet));
 
   const cli = (args: string[]): ReturnType<typeof runDriver> => runDriver({}, '', args);
 

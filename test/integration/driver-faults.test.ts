@@ -6,8 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OpenVnetClient } from '../../src/openvnet/client';
 import {
-  cniEnv, driverConf, driverLinks, labels, mesosStdin, NetFixture, ovsPorts, plugPeer, runDriver, startDnsmasq, startVnet, stateLeftovers,
-  staticInfo, type Vnet,
+  cniEnv, driverConf, driverLinks, labels, mesosStdin, NetFixture, ovsPorts, plugPeer, runDriver, startDnsmasq, startVnet,
+  stateLeftovers, staticInfo, tearDown, type Vnet,
 } from './driver-fixture';
 
 const STATIC_STEPS = ['veth:before', 'veth', 'container', 'port', 'register:before', 'register'];
@@ -32,11 +32,7 @@ describe('driver: killed ADD then DEL or gc leaves nothing (integration, OVS, dn
     fs.writeFileSync(path.join(confDir, 'nw-vnet1.conf'), JSON.stringify(driverConf(fx, vnet, 'nw-vnet1')));
   });
 
-  after(async () => {
-    await vnet?.close();
-    await fx?.cleanup();
-    assert.deepEqual(await fx.leftovers(), []);
-  });
+  after(() => tearDown(fx, vnet));
 
   async function assertClean(where: string): Promise<void> {
     assert.deepEqual(stateLeftovers(fx.stateDir), [], where);

@@ -2,6 +2,7 @@
 // name, a private host namespace vh<R> holding the bridge (Linux or a private OVS with the
 // userspace datapath), container namespaces v<x><R>, an in-process embedded OpenVNet webapi,
 // and the driver run as Mesos runs it (env + stdin, separate process). Cleanup by PID and run id.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -224,6 +225,14 @@ export async function startVnet(seed: unknown = SEED): Promise<Vnet> {
   await applyInitFile(app, seed);
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   return { url: address, app, close: () => app.close() };
+}
+
+/** The end of an after() hook: the webapi stopped, the fixture removed, then nothing carrying its run id may be left. */
+export async function tearDown(fx: NetFixture | undefined, vnet?: Vnet): Promise<void> {
+  await vnet?.close();
+  await fx?.cleanup();
+  assert.ok(fx !== undefined, 'the fixture was never created');
+  assert.deepEqual(await fx.leftovers(), []);
 }
 
 export interface DriverRun extends Run { json: Record<string, unknown> | null }

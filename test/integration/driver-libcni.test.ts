@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { driverConf, driverLinks, DRIVER_BIN, must, NetFixture, PATH_ENV, REPO, sh, startVnet, stateLeftovers, type Vnet } from './driver-fixture';
+import {
+  DRIVER_BIN, driverConf, driverLinks, must, NetFixture, PATH_ENV, REPO, sh, startVnet, stateLeftovers, tearDown, type Vnet,
+} from './driver-fixture';
 
 const HARNESS_DIR = path.join(REPO, '..', 'shared', 'tools', 'cni-harness');
 
@@ -25,11 +27,7 @@ describe('driver: through libcni (integration, cni-harness)', function () {
     fs.symlinkSync(DRIVER_BIN, path.join(pluginDir, 'vnet-driver'));
   });
 
-  after(async () => {
-    await vnet?.close();
-    await fx?.cleanup();
-    assert.deepEqual(await fx.leftovers(), []);
-  });
+  after(() => tearDown(fx, vnet));
 
   const cases = [
     { version: '0.2.0', ip: '192.168.0.41', tag: 'a' },

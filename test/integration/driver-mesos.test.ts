@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OpenVnetClient } from '../../src/openvnet/client';
 import {
-  driverLinks, must, NetFixture, plugPeer, readJson, REPO, runDriver, startDnsmasq, startVnet, stateLeftovers, type Vnet,
+  driverLinks, must, NetFixture, plugPeer, readJson, REPO, runDriver, startDnsmasq, startVnet, stateLeftovers, tearDown,
+  type Vnet,
 } from './driver-fixture';
 
 const FIXTURES = path.join(REPO, '..', 'shared', 'fixtures', 'mesos-1.11', 'cni-plugin-input');
@@ -30,11 +31,7 @@ describe('driver: Mesos invocation (integration, Linux bridge, dnsmasq)', functi
     await startDnsmasq(fx, server, { hosts: [{ mac: '02:00:0a:00:00:11', ip: '10.0.0.100' }], net: '10.0.0.0', netmask: '255.255.255.0' });
   });
 
-  after(async () => {
-    await vnet?.close();
-    await fx?.cleanup();
-    assert.deepEqual(await fx.leftovers(), []);
-  });
+  after(() => tearDown(fx, vnet));
 
   function invocation(rec: Recorded, netns: string | undefined, containerId: string): { env: Record<string, string | undefined>; stdin: Record<string, unknown> } {
     const stdin = {
@@ -132,11 +129,7 @@ describe('driver: Mesos invocation with dhclient (integration, Linux bridge, dns
     await startDnsmasq(fx, server, { hosts: [{ mac: '02:00:0a:00:00:11', ip: '10.0.0.100' }], net: '10.0.0.0', netmask: '255.255.255.0' });
   });
 
-  after(async () => {
-    await vnet?.close();
-    await fx?.cleanup();
-    assert.deepEqual(await fx.leftovers(), []);
-  });
+  after(() => tearDown(fx, vnet));
 
   it('gets the address OpenVNet leased; DEL stops the client', async () => {
     const rec = recorded('ADD-eth0.json');

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { OpenVnetClient } from '../../src/openvnet/client';
 import {
-  cniEnv, driverConf, driverLinks, labels, mesosStdin, must, sh, NetFixture, ovsPorts, runDriver, startVnet, stateLeftovers, staticInfo, type Vnet,
+  cniEnv, driverConf, driverLinks, labels, mesosStdin, must, NetFixture, ovsPorts, runDriver, sh, startVnet, stateLeftovers,
+  staticInfo, tearDown, type Vnet,
 } from './driver-fixture';
 
 for (const kind of ['linux', 'ovs'] as const) {
@@ -17,11 +18,7 @@ for (const kind of ['linux', 'ovs'] as const) {
       vnet = await startVnet();
     });
 
-    after(async () => {
-      await vnet?.close();
-      await fx?.cleanup();
-      assert.deepEqual(await fx.leftovers(), []);
-    });
+    after(() => tearDown(fx, vnet));
 
     it('ADD two static interfaces, ping both ways, DEL leaves nothing', async () => {
       const conf = driverConf(fx, vnet, 'nw-vnet3', { cniVersion: '1.0.0' });

@@ -3,52 +3,27 @@
 // two interfaces. The pause container gets the interfaces from the real vnet-driver
 // (CNI_NETNS=/proc/<pid>/ns/net) before the task container joins its network namespace.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AgentFramework, AgentStatusReport } from '../../src/local/agent';
 import { ExecAgent, execAgent } from '../../src/local/exec-agent';
-import type { NetworkInfo, TaskState } from '../../src/mesos/types';
+import type { TaskState } from '../../src/mesos/types';
 import { OpenVnetClient } from '../../src/openvnet/client';
 import { dockerNames } from '../../src/local-mode/names';
 import { startNetworkNode, type NetworkNode } from '../../src/local-mode/network-node';
+import { PrivateDockerd } from '../helpers/dockerd';
+import { labels, namespacesMatching, sampleNetworks } from '../helpers/local-mode';
+import { poller } from '../helpers/poll';
 
-const REPO = path.resolve(__dirname, '..', '..', '..');
-const NETWORKS = JSON.parse(fs.readFileSync(path.join(REPO, 'samples', 'openvnet', 'networks.json'), 'utf8')) as unknown;
-
-interface Out { code: number; stdout: string; stderr: string }
-function sh(cmd: string, args: string[]): Promise<Out> {
-  return new Promise((resolve) => {
-    const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    c.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    c.on('error', (e) => resolve({ code: -1, stdout, stderr: e.message }));
-    c.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
-async function until<T>(what: string, f: () => T | undefined | Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const labels = (m: Record<string, string>): NetworkInfo['labels'] => ({ labels: Object.entries(m).map(([key, value]) => ({ key, value })) });
+const NETWORKS = sampleNetworks();
+const until = poller({ timeoutMs: 30_000, everyMs: 50 });
 
 describe('local mode: Docker tasks in a pause container (integration: private dockerd, vnet-driver)', function () {
   this.timeout(120_000);
   const R = randomBytes(3).toString('hex');
-  let dk = '';
-  let dockerd: ChildProcess | undefined;
-  let dockerdExit: Promise<void> = Promise.resolve();
+  let dockerd: PrivateDockerd | undefined;
   let skipReason = '';
   let dir = '';
   let node: NetworkNode | undefined;
@@ -56,43 +31,22 @@ describe('local mode: Docker tasks in a pause container (integration: private do
   const reports: AgentStatusReport[] = [];
   const framework: AgentFramework = { id: `fw-docker-${R}`, info: { user: 'root', name: 'local-mode-docker-test' } };
   const image = `bb-${R}:local`;
-  const D = (...args: string[]): Promise<Out> => sh('docker', ['-H', `unix://${dk}/docker.sock`, ...args]);
+  const D = (...args: string[]): ReturnType<PrivateDockerd['docker']> => (dockerd as PrivateDockerd).docker(...args);
 
   before(async function () {
-    dk = fs.mkdtempSync(path.join(os.tmpdir(), `dk-${R}.`));
-    const log = fs.openSync(path.join(dk, 'dockerd.log'), 'a');
-    dockerd = spawn('dockerd', [`--data-root=${dk}/root`, `--exec-root=${dk}/exec`, `--pidfile=${dk}/dockerd.pid`, '-H', `unix://${dk}/docker.sock`,
-      '--iptables=false', '--ip6tables=false', '--ip-forward=false', '--ip-masq=false', '--bridge=none',
-      `--containerd-namespace=ci-${R}`, `--containerd-plugins-namespace=ci-${R}-plugins`], { stdio: ['ignore', log, log] });
-    fs.closeSync(log);
-    dockerdExit = new Promise((r) => dockerd?.once('exit', () => r()));
-    dockerd.once('error', () => undefined);
-    const up = await until('dockerd', async () => {
-      if (dockerd?.exitCode !== null) return false;
-      return (await D('version')).code === 0 ? true : undefined;
-    }, 20_000).catch(() => false);
-    if (!up) {
-      skipReason = `dockerd could not start here: ${fs.readFileSync(path.join(dk, 'dockerd.log'), 'utf8').trim().split('\n').slice(-2).join(' | ')}`;
+    dockerd = await PrivateDockerd.start(R);
+    if (!dockerd.up) {
+      skipReason = `dockerd could not start here: ${dockerd.logTail(2).join(' | ')}`;
       this.skip();
     }
     // An image without a registry: busybox and its libraries.
-    const rf = path.join(dk, 'rootfs');
-    for (const d of ['bin', 'etc', 'proc', 'sys', 'dev', 'tmp']) fs.mkdirSync(path.join(rf, d), { recursive: true });
-    fs.copyFileSync('/bin/busybox', path.join(rf, 'bin', 'busybox'));
-    fs.chmodSync(path.join(rf, 'bin', 'busybox'), 0o755);
-    for (const lib of (await sh('ldd', ['/bin/busybox'])).stdout.match(/\/[^\s)]+/g) ?? []) {
-      fs.mkdirSync(path.dirname(path.join(rf, lib)), { recursive: true });
-      fs.copyFileSync(fs.realpathSync(lib), path.join(rf, lib));
-    }
-    for (const a of ['sh', 'ip', 'ping', 'sleep', 'cat']) fs.symlinkSync('busybox', path.join(rf, 'bin', a));
-    assert.equal((await sh('tar', ['-C', rf, '-cf', path.join(dk, 'rootfs.tar'), '.'])).code, 0);
-    const imported = await D('import', path.join(dk, 'rootfs.tar'), image);
+    const imported = await dockerd.importBusybox(image);
     assert.equal(imported.code, 0, imported.stderr);
 
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mvn-lm-docker-'));
     node = await startNetworkNode({
       dataDir: dir, vnetHost: '127.0.0.1', vnetPort: 0, bridgeType: 'linux', docker: true, networks: NETWORKS, say: () => undefined,
-      env: { ...process.env, DOCKER_HOST: `unix://${dk}/docker.sock` },
+      env: { ...process.env, DOCKER_HOST: dockerd.host },
     });
     exec = execAgent({ resources: { cpus: 4, mem: 4096, disk: 1000 }, workDir: path.join(dir, 'agent'), hooks: node.isolator });
     exec.register({ agentId: 'a1', report: (s) => reports.push(s) });
@@ -104,18 +58,11 @@ describe('local mode: Docker tasks in a pause container (integration: private do
     await exec?.shutdown().catch(() => undefined);
     await node?.close().catch((e: unknown) => { throw e; });
     let leftover: string[] = [];
-    if (tag !== undefined && dockerd?.exitCode === null) {
-      leftover = (await D('ps', '-a', '--format', '{{.Names}}')).stdout.split('\n').filter((n) => n.startsWith(`mvn-${tag}-`));
-    }
-    if (dockerd !== undefined && dockerd.exitCode === null) {
-      dockerd.kill('SIGTERM');
-      const t = setTimeout(() => dockerd?.kill('SIGKILL'), 15_000);
-      await dockerdExit;
-      clearTimeout(t);
-    }
-    if (dk !== '') fs.rmSync(dk, { recursive: true, force: true });
+    if (tag !== undefined && dockerd?.running === true) leftover = await dockerd.containersNamed(`mvn-${tag}-`);
+    await dockerd?.stop();
+    dockerd?.removeDir();
     if (dir !== '') fs.rmSync(dir, { recursive: true, force: true });
-    const ns = (await sh('ip', ['netns', 'list'])).stdout.split('\n').filter((l) => tag !== undefined && l.includes(`mvn-${tag}-`));
+    const ns = tag === undefined ? [] : await namespacesMatching(`mvn-${tag}-`);
     assert.deepEqual(leftover, []);
     assert.deepEqual(ns, []);
   });
@@ -129,7 +76,7 @@ describe('local mode: Docker tasks in a pause container (integration: private do
 
   it('uses the engine, gives the pause container both interfaces before the task container starts in its network, and removes both on kill', async () => {
     assert.ok(node !== undefined && exec !== undefined);
-    assert.deepEqual(node.docker, { endpoint: `unix://${dk}/docker.sock` });
+    assert.deepEqual(node.docker, { endpoint: (dockerd as PrivateDockerd).host });
     const taskId = `docker-task-${R}`;
     exec.launch({
       name: taskId, task_id: { value: taskId }, agent_id: { value: 'a1' },
@@ -169,7 +116,7 @@ describe('local mode: Docker tasks in a pause container (integration: private do
     const end = await waitState(taskId, ['TASK_KILLED', 'TASK_FAILED', 'TASK_FINISHED']);
     assert.notEqual(end.state, 'TASK_FINISHED');
     await until('container cleaned up', () => (exec?.tasks().length === 0 ? true : undefined));
-    const ps = (await D('ps', '-a', '--format', '{{.Names}}')).stdout.split('\n').filter((n) => n.startsWith(`mvn-${node?.tag ?? ''}-`));
+    const ps = await (dockerd as PrivateDockerd).containersNamed(`mvn-${node?.tag ?? ''}-`);
     assert.deepEqual(ps, []);
     const client = new OpenVnetClient({ baseUrl: node.vnetLocalUrl, retries: 0 });
     assert.deepEqual((await client.listInterfaces()).filter((i) => i.mode === 'vif'), []);

@@ -3,7 +3,6 @@
 // network), the embedded OpenVNet API, and the exec agent launching tasks whose interfaces the
 // real vnet-driver plumbs before the process starts. Afterwards nothing carrying the tag is left.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,26 +14,13 @@ import { NO_DOCKER_NOTE } from '../../src/local-mode/cni-isolator';
 import { containerNetns } from '../../src/local-mode/names';
 import { startNetworkNode, type NetworkNode } from '../../src/local-mode/network-node';
 import { NotingAgent } from '../../src/local-mode/noting-agent';
+import { labels, namespacesMatching, sampleNetworks } from '../helpers/local-mode';
+import { poller } from '../helpers/poll';
+import { run as sh } from '../helpers/processes';
 
-const REPO = path.resolve(__dirname, '..', '..', '..');
-const NETWORKS = JSON.parse(fs.readFileSync(path.join(REPO, 'samples', 'openvnet', 'networks.json'), 'utf8')) as unknown;
+const NETWORKS = sampleNetworks();
+const until = poller({ timeoutMs: 20_000, everyMs: 25 });
 const TERMINAL = new Set<TaskState>(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR']);
-
-interface Out { code: number; stdout: string; stderr: string }
-function sh(cmd: string, args: string[]): Promise<Out> {
-  return new Promise((resolve) => {
-    const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    c.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    c.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
-function labels(map: Record<string, string>): NetworkInfo['labels'] {
-  return { labels: Object.entries(map).map(([key, value]) => ({ key, value })) };
-}
 
 function dhcpInfo(network: string, ifName: string, mac: string): NetworkInfo {
   return { name: network, ip_addresses: [{ protocol: 'IPv4' }], labels: labels({ 'vnet.interface': ifName, 'vnet.bootproto': 'dhcp', 'vnet.mac': mac }) };
@@ -48,16 +34,6 @@ function staticInfo(network: string, ifName: string, cidr: string, mac: string, 
 }
 
 const AGENT_LINK: NetworkInfo = { name: 'vnet-agent-link', labels: labels({ 'vnet.agent-link': 'true' }) };
-
-async function until<T>(what: string, f: () => T | undefined | Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('local mode: network node + exec agent (integration: namespaces, bridges, dnsmasq, vnet-driver)', function () {
   this.timeout(90_000);
@@ -109,7 +85,7 @@ describe('local mode: network node + exec agent (integration: namespaces, bridge
     const tag = node?.tag;
     await agent?.shutdown().catch(() => undefined);
     await node?.close();
-    const left = (await sh('ip', ['netns', 'list'])).stdout.split('\n').filter((l) => tag !== undefined && l.includes(`mvn-${tag}-`));
+    const left = tag === undefined ? [] : await namespacesMatching(`mvn-${tag}-`);
     const dnsmasq = (await sh('ps', ['-eo', 'args'])).stdout.split('\n').filter((l) => l.includes('dnsmasq') && l.includes(dir));
     fs.rmSync(dir, { recursive: true, force: true });
     assert.deepEqual(left, []);
@@ -197,7 +173,7 @@ describe('local mode: network node + exec agent (integration: namespaces, bridge
     assert.match(failed.message ?? '', /Unknown CNI network 'nw-missing'/);
     await until('container gone', () => (exec.tasks().some((t) => t.taskId === taskId) ? undefined : true));
     assert.deepEqual(fs.readdirSync(path.join(dir, 'containers')), []);
-    assert.deepEqual((await sh('ip', ['netns', 'list'])).stdout.split('\n').filter((l) => l.includes(`mvn-${node.tag}-c-`)), []);
+    assert.deepEqual(await namespacesMatching(`mvn-${node.tag}-c-`), []);
   });
 
   it('without a Docker engine runs an image task as a process in its namespace and says the image was not used; exit 0 is FINISHED', async () => {
@@ -238,7 +214,7 @@ describe('local mode: restart after a crash (integration)', function () {
       const client = new OpenVnetClient({ baseUrl: second.vnetLocalUrl, retries: 0 });
       assert.deepEqual((await client.listInterfaces()).filter((i) => i.mode === 'vif'), []);
       assert.deepEqual(fs.readdirSync(path.join(dir, 'containers')), []);
-      const namespaces = (await sh('ip', ['netns', 'list'])).stdout.split('\n').filter((l) => l.includes(`mvn-${second?.tag ?? ''}-c-`));
+      const namespaces = await namespacesMatching(`mvn-${second?.tag ?? ''}-c-`);
       assert.deepEqual(namespaces, []);
       assert.equal(second.fabric.dhcpPids().length, 3);
     } finally {

@@ -3,42 +3,20 @@
 // datapath id, the DHCP server plugged as an OVS port. A DHCP task gets its lease through OVS
 // and two static tasks ping each other; afterwards no daemon, bridge or namespace is left.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AgentFramework, AgentStatusReport } from '../../src/local/agent';
 import { ExecAgent, execAgent } from '../../src/local/exec-agent';
-import type { NetworkInfo, TaskState } from '../../src/mesos/types';
+import type { TaskState } from '../../src/mesos/types';
 import { containerNetns } from '../../src/local-mode/names';
 import { startNetworkNode, type NetworkNode } from '../../src/local-mode/network-node';
+import { labels, namespacesMatching, sampleNetworks } from '../helpers/local-mode';
+import { poller } from '../helpers/poll';
+import { run as sh, type CommandResult } from '../helpers/processes';
 
-const REPO = path.resolve(__dirname, '..', '..', '..');
-const NETWORKS = JSON.parse(fs.readFileSync(path.join(REPO, 'samples', 'openvnet', 'networks.json'), 'utf8')) as unknown;
-
-interface Out { code: number; stdout: string; stderr: string }
-function sh(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<Out> {
-  return new Promise((resolve) => {
-    const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    c.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    c.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
-async function until<T>(what: string, f: () => T | undefined | Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-const labels = (m: Record<string, string>): NetworkInfo['labels'] => ({ labels: Object.entries(m).map(([key, value]) => ({ key, value })) });
+const NETWORKS = sampleNetworks();
+const until = poller({ timeoutMs: 30_000, everyMs: 25 });
 
 function pidAlive(file: string): number | null {
   try {
@@ -75,7 +53,7 @@ describe('local mode with --ovs (integration: private OVS userspace datapath, dn
     await exec?.shutdown().catch(() => undefined);
     await node?.close();
     const ovsPids = ['ovsdb-server.pid', 'ovs-vswitchd.pid'].map((f) => pidAlive(path.join(dir, 'fabric', 'ovs', f)));
-    const ns = (await sh('ip', ['netns', 'list'])).stdout.split('\n').filter((l) => tag !== undefined && l.includes(`mvn-${tag}-`));
+    const ns = tag === undefined ? [] : await namespacesMatching(`mvn-${tag}-`);
     fs.rmSync(dir, { recursive: true, force: true });
     assert.deepEqual(ovsPids, [null, null]);
     assert.deepEqual(ns, []);
@@ -84,7 +62,7 @@ describe('local mode with --ovs (integration: private OVS userspace datapath, dn
   it('builds netdev bridges with their datapath ids and serves DHCP and static traffic through them', async () => {
     const ovsDb = node.fabric.ovsDb ?? '';
     assert.match(ovsDb, /^unix:/);
-    const vsctl = (...a: string[]): Promise<Out> => sh('ovs-vsctl', [`--db=${ovsDb}`, ...a]);
+    const vsctl = (...a: string[]): Promise<CommandResult> => sh('ovs-vsctl', [`--db=${ovsDb}`, ...a]);
     assert.deepEqual((await vsctl('list-br')).stdout.trim().split('\n').sort(), node.fabric.networks.map((n) => n.bridge).sort());
     const first = node.fabric.networks[0];
     assert.equal((await vsctl('get', 'bridge', first.bridge, 'datapath_type')).stdout.trim(), 'netdev');

@@ -7,6 +7,7 @@ import { startServe, type ServeHandle, type ServeOptions } from '../../src/cli/s
 import { LocalMaster } from '../../src/local/master';
 import { simulatedAgent, type SimulatedAgentOptions } from '../../src/local/simulated-agent';
 import type { NetworkInfo, TaskInfo } from '../../src/mesos/types';
+import { poller, type Poll } from '../helpers/poll';
 
 export interface Cluster {
   runId: string;
@@ -96,21 +97,8 @@ export async function http<T = unknown>(base: string, method: string, url: strin
   return { status: res.status, headers: res.headers, body: parsed as T, text };
 }
 
-/** Polls `check` until it returns a value (not undefined) or the deadline passes. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** Polls `check` every 25 ms until it returns a value (not undefined; errors are retried) or 10 s pass. */
+export const eventually: Poll = poller({ timeoutMs: 10_000, everyMs: 25, retryErrors: true });
 
 export interface TaskJsonLike {
   id: string; state: string; host: string; ipAddresses: Array<{ ipAddress: string }>;

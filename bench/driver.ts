@@ -1,18 +1,26 @@
 // vnet-driver ADD+DEL latency for one static interface, against Debian's reference `bridge`
 // plugin with `host-local` IPAM run the same way (fresh process, CNI env, config on stdin, in the
-// same private host namespace) in the same run, interleaved. Reported: median and p95 per
-// variant and the ratio to the reference. Variants: Linux bridge with OpenVNet registration
-// (embedded webapi on loopback), Linux bridge without OpenVNet, and Open vSwitch (userspace
-// datapath) with OpenVNet; Debian ships no OVS plugin, so the OVS row is compared with the same
-// reference bridge plugin. Env: MVN_BENCH_DRIVER_ITER (default 30).
+// same private host namespace) in the same run, interleaved. Reported: median and p95 of ADD+DEL
+// per variant, the ADD and DEL medians, the ratio to the reference, and the CPU time (user +
+// system, the driver and every program it ran) per ADD+DEL, which a busy machine disturbs less
+// than wall time. Variants: Linux bridge with OpenVNet registration (embedded webapi on
+// loopback), Linux bridge without OpenVNet, and Open vSwitch (userspace datapath) with OpenVNet;
+// Debian ships no OVS plugin, so the OVS row is compared with the same reference bridge plugin.
+// Env: MVN_BENCH_DRIVER_ITER (default 30); MVN_BENCH_DRIVER_ENTRY=bundle (default: the one-file
+// bundle with its code cache, rebuilt first when stale) or tsc (dist/driver/main.js, as before
+// the bundle existed).
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  cniEnv, driverConf, mesosStdin, must, NetFixture, PATH_ENV, runDriver, sh, startVnet, staticInfo, type Vnet,
+  cniEnv, DRIVER_BIN, driverConf, mesosStdin, must, NetFixture, PATH_ENV, REPO, runDriver, sh, startVnet, staticInfo, type Vnet,
 } from '../test/integration/driver-fixture';
 
 const ITER = Number(process.env.MVN_BENCH_DRIVER_ITER ?? 30);
 const WARMUP = 3;
+
+const ENTRY = process.env.MVN_BENCH_DRIVER_ENTRY === 'tsc' ? 'tsc' : 'bundle';
+const ENTRY_ENV: Record<string, string> = ENTRY === 'tsc' ? { VNET_DRIVER_NO_BUNDLE: '1' } : {};
 
 interface Stats { median: number; p95: number }
 
@@ -22,23 +30,29 @@ function stats(ms: number[]): Stats {
   return { median: at(0.5), p95: at(0.95) };
 }
 
-type Op = () => Promise<void>;
+/** One ADD+DEL: wall time of each half. */
+type Op = () => Promise<{ add: number; del: number }>;
 
-async function timed(op: Op): Promise<number> {
+/** CPU (user + system, ms) of the children this process has waited for: /proc/self/stat cutime + cstime. */
+function childrenCpuMs(): number {
+  const fields = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[13]) + Number(fields[14])) * 1000) / 100;
+}
+
+async function half(fn: () => Promise<void>): Promise<number> {
   const t = performance.now();
-  await op();
+  await fn();
   return performance.now() - t;
 }
 
 /** ADD then DEL through our driver, exactly as Mesos runs it. */
 function oursOp(conf: Record<string, unknown>, netns: string, cid: string): Op {
   const stdin = mesosStdin(conf, staticInfo(String(conf.name), 'eth0', '192.168.0.10/24'));
-  return async () => {
-    const add = await runDriver(cniEnv('ADD', cid, netns, 'eth0'), stdin);
-    if (add.code !== 0) throw new Error(`vnet-driver ADD: ${add.stdout}${add.stderr}`);
-    const del = await runDriver(cniEnv('DEL', cid, netns, 'eth0'), stdin);
-    if (del.code !== 0) throw new Error(`vnet-driver DEL: ${del.stdout}${del.stderr}`);
+  const call = async (cmd: string): Promise<void> => {
+    const r = await runDriver({ ...cniEnv(cmd, cid, netns, 'eth0'), ...ENTRY_ENV }, stdin);
+    if (r.code !== 0) throw new Error(`vnet-driver ${cmd}: ${r.stdout}${r.stderr}`);
   };
+  return async () => ({ add: await half(() => call('ADD')), del: await half(() => call('DEL')) });
 }
 
 /** ADD then DEL through /usr/lib/cni/bridge + host-local inside the host namespace. */
@@ -53,10 +67,18 @@ function referenceOp(fx: NetFixture, bridge: string, netns: string, cid: string)
     });
     if (r.code !== 0) throw new Error(`bridge ${cmd}: ${r.stdout}${r.stderr}`);
   };
-  return async () => {
-    await call('ADD');
-    await call('DEL');
-  };
+  return async () => ({ add: await half(() => call('ADD')), del: await half(() => call('DEL')) });
+}
+
+interface Sample { add: number[]; del: number[]; total: number[]; cpuMs: number }
+
+async function sample(op: Op, into: Sample): Promise<void> {
+  const cpu = childrenCpuMs();
+  const r = await op();
+  into.cpuMs += childrenCpuMs() - cpu;
+  into.add.push(r.add);
+  into.del.push(r.del);
+  into.total.push(r.add + r.del);
 }
 
 async function compare(label: string, ours: Op, reference: Op): Promise<string[]> {
@@ -64,24 +86,44 @@ async function compare(label: string, ours: Op, reference: Op): Promise<string[]
     await ours();
     await reference();
   }
-  const a: number[] = [];
-  const b: number[] = [];
+  const a: Sample = { add: [], del: [], total: [], cpuMs: 0 };
+  const b: Sample = { add: [], del: [], total: [], cpuMs: 0 };
   for (let i = 0; i < ITER; i++) {
-    a.push(await timed(ours));
-    b.push(await timed(reference));
+    await sample(ours, a);
+    await sample(reference, b);
   }
-  const o = stats(a);
-  const r = stats(b);
+  const o = stats(a.total);
+  const r = stats(b.total);
+  const line = (name: string, x: Sample, s: Stats): string =>
+    `  ${name.padEnd(22)}  median ${s.median.toFixed(1)} ms, p95 ${s.p95.toFixed(1)} ms (ADD ${stats(x.add).median.toFixed(1)}, DEL ${stats(x.del).median.toFixed(1)}), CPU ${(x.cpuMs / ITER).toFixed(0)} ms`;
   return [
     `${label}`,
-    `  vnet-driver ADD+DEL     median ${o.median.toFixed(1)} ms, p95 ${o.p95.toFixed(1)} ms`,
-    `  bridge+host-local       median ${r.median.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms`,
-    `  ratio                   median ${(o.median / r.median).toFixed(2)}x, p95 ${(o.p95 / r.p95).toFixed(2)}x of the reference`,
+    line('vnet-driver ADD+DEL', a, o),
+    line('bridge+host-local', b, r),
+    `  ratio                   median ${(o.median / r.median).toFixed(2)}x, p95 ${(o.p95 / r.p95).toFixed(2)}x, CPU ${(a.cpuMs / Math.max(1, b.cpuMs)).toFixed(2)}x of the reference`,
   ];
 }
 
+/** Which entry the launcher takes; with ENTRY=bundle a stale bundle is rebuilt first (as the build does). */
+async function entryInUse(): Promise<string> {
+  const probe = async (): Promise<string> => {
+    const r = await runDriver({ CNI_COMMAND: 'VERSION', VNET_DRIVER_TRACE: '1', ...ENTRY_ENV }, '{}');
+    return /loaded \(bundle\)/.test(r.stderr) ? 'bundle' : 'tsc output';
+  };
+  let got = await probe();
+  if (ENTRY === 'bundle' && got !== 'bundle') {
+    spawnSync(process.execPath, [path.join(REPO, 'src', 'bootstrap', 'bundle-driver.js')], { stdio: 'inherit' });
+    got = await probe();
+  }
+  return got;
+}
+
 export async function run(): Promise<void> {
-  const lines: string[] = [`iterations ${ITER} (after ${WARMUP} warm-up), each a fresh process per command, interleaved`];
+  const entry = await entryInUse();
+  const lines: string[] = [
+    `iterations ${ITER} (after ${WARMUP} warm-up), each a fresh process per command, interleaved`,
+    `vnet-driver entry: ${path.relative(REPO, DRIVER_BIN)} running the ${entry}${entry === 'bundle' ? ' (dist/vnet-driver.bundle.js + V8 code cache)' : ' (dist/driver/main.js)'}`,
+  ];
   let vnet: Vnet | null = null;
   const fixtures: NetFixture[] = [];
   try {

@@ -113,6 +113,27 @@ export function killGraceMs(task: TaskInfo, options: KillOptions | undefined): n
 }
 
 /**
+ * The report of a task state change, as both local agents send it: the task's ids, message and
+ * reason when given, and with `container` the container status (id, NetworkInfos, and the
+ * executor pid when there is one).
+ */
+export function taskStatusReport(
+  ctx: ContainerContext, state: TaskState, source: AgentStatusReport['source'], message?: string, reason?: string,
+  container?: { networkInfos: NetworkInfo[]; pid?: number | undefined },
+): AgentStatusReport {
+  const report: AgentStatusReport = {
+    frameworkId: ctx.framework.id, taskId: ctx.task.task_id.value, state, source, executorId: ctx.task.task_id.value,
+  };
+  if (message !== undefined) report.message = message;
+  if (reason !== undefined) report.reason = reason;
+  if (container !== undefined) {
+    report.containerStatus = { container_id: { value: ctx.containerId }, network_infos: container.networkInfos };
+    if (container.pid !== undefined) report.containerStatus.executor_pid = container.pid;
+  }
+  return report;
+}
+
+/**
  * What a Mesos agent reports in container_status.network_infos when no network hook ran:
  * host networking shows the agent address; named networks are copies of the request with the
  * addresses the caller knows (`known`, e.g. a static wish) and none otherwise.

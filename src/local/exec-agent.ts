@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { NetworkInfo, TaskInfo, TaskState } from '../mesos/types';
 import {
-  commandOutcome, hasCapability, killGraceMs, reportedNetworkInfos, taskKey,
+  commandOutcome, hasCapability, killGraceMs, reportedNetworkInfos, taskKey, taskStatusReport,
   type Agent, type AgentFramework, type AgentRegistration, type AgentStatusReport, type AgentTaskView,
   type ContainerContext, type ContainerHooks, type KillOptions,
 } from './agent';
@@ -266,19 +266,8 @@ export class ExecAgent implements Agent {
 
   private report(c: ExecContainer, state: TaskState, source: AgentStatusReport['source'], message?: string, reason?: string, withContainer = true): void {
     c.state = state;
-    const report: AgentStatusReport = {
-      frameworkId: c.ctx.framework.id, taskId: c.ctx.task.task_id.value, state, source, executorId: c.ctx.task.task_id.value,
-    };
-    if (message !== undefined) report.message = message;
-    if (reason !== undefined) report.reason = reason;
-    if (withContainer) {
-      report.containerStatus = {
-        container_id: { value: c.ctx.containerId },
-        network_infos: c.networkInfos ?? reportedNetworkInfos(c.ctx.task, this.ip),
-      };
-      if (c.child?.pid !== undefined) report.containerStatus.executor_pid = c.child.pid;
-    }
-    this.registration?.report(report);
+    const container = withContainer ? { networkInfos: c.networkInfos ?? reportedNetworkInfos(c.ctx.task, this.ip), pid: c.child?.pid } : undefined;
+    this.registration?.report(taskStatusReport(c.ctx, state, source, message, reason, container));
   }
 }
 

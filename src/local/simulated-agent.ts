@@ -3,7 +3,7 @@
 // seeded probability, finish after N ms). Container hooks run as for a real agent.
 import type { NetworkInfo, TaskInfo, TaskState } from '../mesos/types';
 import {
-  hasCapability, reportedNetworkInfos, staticAddress, taskKey,
+  hasCapability, reportedNetworkInfos, staticAddress, taskKey, taskStatusReport,
   type Agent, type AgentFramework, type AgentRegistration, type AgentStatusReport, type AgentTaskView,
   type ContainerContext, type ContainerHooks, type KillOptions,
 } from './agent';
@@ -191,23 +191,8 @@ export class SimulatedAgent implements Agent {
 
   private report(c: SimContainer, state: TaskState, source: AgentStatusReport['source'], message?: string, reason?: string, withContainer = true): void {
     c.state = state;
-    const report: AgentStatusReport = {
-      frameworkId: c.ctx.framework.id,
-      taskId: c.ctx.task.task_id.value,
-      state,
-      source,
-      executorId: c.ctx.task.task_id.value,
-    };
-    if (message !== undefined) report.message = message;
-    if (reason !== undefined) report.reason = reason;
-    if (withContainer) {
-      report.containerStatus = {
-        container_id: { value: c.ctx.containerId },
-        network_infos: c.networkInfos ?? reportedNetworkInfos(c.ctx.task, this.ip, staticAddress),
-        executor_pid: c.pid,
-      };
-    }
-    this.registration?.report(report);
+    const container = withContainer ? { networkInfos: c.networkInfos ?? reportedNetworkInfos(c.ctx.task, this.ip, staticAddress), pid: c.pid } : undefined;
+    this.registration?.report(taskStatusReport(c.ctx, state, source, message, reason, container));
   }
 }
 

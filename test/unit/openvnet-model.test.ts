@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { parseIpv4, parseMac } from '../../src/openvnet/address';
 import { VnetApiError } from '../../src/openvnet/errors';
 import { emptyState, restoreState, VnetModel } from '../../src/openvnet/model';
+import { vnetFailure as failure } from '../helpers/openvnet';
 
 const ip = (s: string): number => parseIpv4(s) as number;
 const mac = (s: string): number => parseMac(s) as number;
@@ -14,16 +15,6 @@ function newModel(): VnetModel {
     randomSuffix: () => `r${String(++n).padStart(7, '0')}`,
     randomInt: (k) => 7 % k,
   });
-}
-
-function failure(f: () => unknown): string {
-  try {
-    f();
-  } catch (err) {
-    assert.ok(err instanceof VnetApiError, String(err));
-    return `${err.status}/${err.code}`;
-  }
-  return 'ok';
 }
 
 /** A network nw-a 10.0.0.0/24 with pool .100-.102 behind lp-a, and datapath dp-h. */

@@ -1,17 +1,7 @@
 import assert from 'node:assert/strict';
-import { VnetApiError } from '../../src/openvnet/errors';
 import { P, parseParams } from '../../src/openvnet/params';
 import { isParamUuid, isPathUuid, randomSuffix } from '../../src/openvnet/uuid';
-
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (err) {
-    assert.ok(err instanceof VnetApiError, String(err));
-    return `${err.status}/${err.code}`;
-  }
-  return 'ok';
-}
+import { vnetFailure as codeOf } from '../helpers/openvnet';
 
 describe('openvnet uuids', () => {
   const paramRows: Array<[string, string, boolean]> = [

@@ -144,6 +144,7 @@ export class Scheduler {
   private frameworkIdMismatch = false;
   /** Bumped on every SUBSCRIBED and disconnect: a launch decided on an older stream's offer is not sent. */
   private generation = 0;
+  private offerCalls: Promise<void> = Promise.resolve();
   private readonly agentAttributes = new Map<string, Attribute[]>();
   private readonly timers: NodeJS.Timeout[] = [];
   private started = false;
@@ -317,7 +318,8 @@ export class Scheduler {
     this.draining = false;
     if (!moreWork && !this.suppressed) {
       this.suppressed = true;
-      this.deps.driver.suppress([this.options.role]).catch((err: unknown) => this.deps.log.warn({ err }, 'suppress failed'));
+      const d = this.deps.driver;
+      this.inOrder(() => d.suppress([this.options.role])).catch((err: unknown) => this.deps.log.warn({ err }, 'suppress failed'));
     }
   }
 
@@ -413,7 +415,8 @@ export class Scheduler {
   private declineOffers(ids: string[], refuseSeconds: number): void {
     if (ids.length === 0) return;
     this.counters.declined += ids.length;
-    this.deps.driver.decline(ids, { refuse_seconds: refuseSeconds })
+    const d = this.deps.driver;
+    this.inOrder(() => d.decline(ids, { refuse_seconds: refuseSeconds }))
       .catch((err: unknown) => this.deps.log.warn({ err }, 'decline failed'));
   }
 
@@ -603,10 +606,13 @@ export class Scheduler {
       inst.unreachableSince = null;
     }
 
+    // A launch that never reached the master (its leader died before the ACCEPT) comes back from
+    // reconciliation as unknown: the instance is replaced, but nothing failed, so no backoff.
+    const lostLaunch = previous === 'Provisioned' && status.reason === 'REASON_RECONCILIATION' && isTerminalCondition(condition);
     const v = repo.apps.get(inst.appId);
     if (v !== undefined && inst.configVersion === v.versionInfo.lastConfigChangeAt) {
       if (condition === 'Staging' || condition === 'Starting' || condition === 'Running') this.deps.queue.onProgress(v, nowMs);
-      if (isFailureCondition(condition) && !inst.killRequested) this.deps.queue.onFailure(v, nowMs);
+      if (isFailureCondition(condition) && !inst.killRequested && !lostLaunch) this.deps.queue.onFailure(v, nowMs);
     }
 
     this.deps.bus.publish('status_update_event', {
@@ -616,7 +622,7 @@ export class Scheduler {
     if (previous !== condition) this.publishInstanceChanged(inst);
 
     if (isTerminalCondition(condition)) {
-      if (isFailureCondition(condition) || (condition === 'Killed' && !inst.killRequested)) this.recordFailure(inst, status, nowIso);
+      if (!lostLaunch && (isFailureCondition(condition) || (condition === 'Killed' && !inst.killRequested))) this.recordFailure(inst, status, nowIso);
       this.expunge(inst);
     } else {
       if (condition === 'Unreachable') this.applyUnreachable(inst, nowMs);
@@ -788,6 +794,17 @@ export class Scheduler {
     return false;
   }
 
+  /**
+   * DECLINE, SUPPRESS and REVIVE are sent one after the other: on separate connections a REVIVE
+   * could overtake an earlier long DECLINE or a SUPPRESS, and the master would then hold the
+   * offers back while work waits.
+   */
+  private inOrder(call: () => Promise<void>): Promise<void> {
+    const next = this.offerCalls.then(call);
+    this.offerCalls = next.catch(() => undefined);
+    return next;
+  }
+
   /** Coalesces many schedule calls into one REVIVE. */
   requestRevive(): void {
     if (this.reviveQueued) return;
@@ -796,7 +813,8 @@ export class Scheduler {
       this.reviveQueued = false;
       if (!this.ready) return;
       this.suppressed = false;
-      this.deps.driver.revive([this.options.role]).catch((err: unknown) => this.deps.log.warn({ err }, 'revive failed'));
+      const d = this.deps.driver;
+      this.inOrder(() => d.revive([this.options.role])).catch((err: unknown) => this.deps.log.warn({ err }, 'revive failed'));
     });
   }
 

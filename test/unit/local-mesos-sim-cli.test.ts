@@ -63,6 +63,6 @@ describe('mesos-sim in the README', () => {
       assert.equal(shown, String(o.defaultValue), `${o.long as string}`);
       checked.push(o.long as string);
     }
-    assert.deepEqual(checked, ['--disk', '--heartbeat', '--task-delay', '--status-retry-ms']);
+    for (const flag of ['--disk', '--heartbeat', '--task-delay', '--status-retry-ms']) assert.ok(checked.includes(flag), `${flag} shown with its default`);
   });
 });

@@ -1,12 +1,13 @@
 // Loads the OpenVNet client (and with it axios) for a short-lived plugin process. When axios'
 // module loads it probes its fetch adapter and notes the global FormData class, and touching
-// those globals makes node 20 load its bundled undici: 25-45 ms of every ADD and DEL for an
-// adapter the driver never uses (on node, axios picks its http adapter first; our bodies are
-// form-encoded strings, and axios still recognises FormData objects by shape). So axios loads
-// seeing no fetch API; the globals are put back unchanged right after.
+// those globals makes node 20 load its bundled undici (25-45 ms of every ADD and DEL) and its
+// web streams (~4 ms), for an adapter the driver never uses (on node, axios picks its http
+// adapter first; our bodies are form-encoded strings, and axios still recognises FormData
+// objects by shape). So axios loads seeing no fetch API; the globals are put back unchanged
+// right after.
 import type * as ClientModule from '../../src/openvnet/client';
 
-const FETCH_GLOBALS = ['fetch', 'Request', 'Response', 'Headers', 'FormData'] as const;
+const FETCH_GLOBALS = ['fetch', 'Request', 'Response', 'Headers', 'FormData', 'ReadableStream'] as const;
 
 export function loadClientModule(): typeof ClientModule {
   const g = globalThis as Record<string, unknown>;

@@ -94,14 +94,14 @@ describe('driver: launcher picks the bundle only while it is fresh', function ()
     assert.equal(await launch(), 'bundle 3');
   });
 
-  it('loadClientModule: axios loads without node loading undici, the fetch globals come back, requests work', async () => {
+  it('loadClientModule: axios loads without node loading undici or web streams, the fetch globals come back, requests work', async () => {
     const loader = path.join(REPO, 'dist', 'driver', 'openvnet', 'load-client.js');
     const program = `
       const http = require('node:http');
-      const names = ['fetch', 'Request', 'Response', 'Headers', 'FormData'];
+      const names = ['fetch', 'Request', 'Response', 'Headers', 'FormData', 'ReadableStream'];
       const before = names.map((n) => Object.getOwnPropertyDescriptor(globalThis, n));
       const { OpenVnetClient } = require(${JSON.stringify(loader)}).loadClientModule();
-      const undici = process.moduleLoadList.some((m) => /undici/.test(m));
+      const undici = process.moduleLoadList.some((m) => /undici|webstreams.readablestream/.test(m));
       const restored = names.every((n, i) => { const d = Object.getOwnPropertyDescriptor(globalThis, n);
         return d.get === before[i].get && d.value === before[i].value && d.configurable === before[i].configurable; });
       const server = http.createServer((req, res) => { res.setHeader('content-type', 'application/json');

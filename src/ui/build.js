@@ -12,32 +12,15 @@ const root = path.resolve(__dirname, '..', '..');
 const srcDir = __dirname;
 const defaultOutDir = path.join(root, 'dist', 'ui');
 
-// Used only when the sample file is absent (a fresh tree before samples/ lands).
-const FALLBACK_SAMPLE = {
-  id: 'vnettest',
-  cmd: 'sleep 3600',
-  cpus: 0.1,
-  mem: 64,
-  instances: 1,
-  container: {
-    type: 'DOCKER',
-    docker: { image: 'busybox' },
-    networkInterfaces: [
-      { networkName: 'nw-vnet1', interfaceName: 'eth0', bootproto: 'dhcp', ipAddress: '' },
-      { networkName: 'nw-vnet2', interfaceName: 'eth1', bootproto: 'static', ipAddress: '10.200.0.10', netmask: '255.255.255.0' },
-    ],
-  },
-};
-
 function sampleText() {
   const file = path.join(root, 'samples', 'apps', 'vnettest.json');
+  // The editor starts from the original request itself: no stand-in that could drift from it.
   try {
     const text = fs.readFileSync(file, 'utf8');
     JSON.parse(text); // refuse to embed a broken sample silently
     return text.endsWith('\n') ? text : `${text}\n`;
   } catch (e) {
-    if (e.code !== 'ENOENT') throw new Error(`ui build: ${file}: ${e.message}`);
-    return `${JSON.stringify(FALLBACK_SAMPLE, null, 2)}\n`;
+    throw new Error(`ui build: the Create page's sample ${file}: ${e.message}`);
   }
 }
 

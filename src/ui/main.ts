@@ -11,6 +11,7 @@ import { networksView } from './views/networks';
 
 const FALLBACK_POLL_MS = 30_000;
 const EVENT_DEBOUNCE_MS = 200;
+const MAX_TASK_MESSAGES = 1000;
 
 function boot(): void {
   const main = document.getElementById('main');
@@ -77,8 +78,21 @@ function boot(): void {
     }, EVENT_DEBOUNCE_MS);
   };
 
+  // Status messages from the event stream, by task id (the task JSON may not carry them):
+  // e.g. local mode's note that a task's image was not used. Bounded, oldest dropped first.
+  const taskMessages = new Map<string, string>();
+  const rememberTaskMessage = (data: unknown): void => {
+    if (data === null || typeof data !== 'object') return;
+    const { taskId, message } = data as { taskId?: unknown; message?: unknown };
+    if (typeof taskId !== 'string' || typeof message !== 'string' || message === '') return;
+    taskMessages.delete(taskId);
+    taskMessages.set(taskId, message);
+    if (taskMessages.size > MAX_TASK_MESSAGES) taskMessages.delete(taskMessages.keys().next().value as string);
+  };
+
   const ctx: ViewContext = {
     notify,
+    taskMessage: (taskId) => taskMessages.get(taskId),
     navigate: (hash) => {
       if (location.hash === hash) route();
       else location.hash = hash;
@@ -141,6 +155,7 @@ function boot(): void {
     url: '../v2/events',
     onState: setLive,
     onEvent: (type, data) => {
+      if (type === 'status_update_event') rememberTaskMessage(data);
       const appId = data !== null && typeof data === 'object' ? (data as { appId?: unknown }).appId : undefined;
       const watched = view?.watches?.();
       // Events naming another app do not concern an app page; everything else may.

@@ -5,6 +5,8 @@ import { STATUS_ICON, type AppStatus } from './lib/status';
 export interface ViewContext {
   notify(text: string, kind?: 'info' | 'error'): void;
   navigate(hash: string): void;
+  /** the last non-empty status message seen on /v2/events for a task, if any */
+  taskMessage(taskId: string): string | undefined;
 }
 
 export interface View {

@@ -2,12 +2,17 @@
 // the editor's 422 mapping, the 409 → force dialog, live updates, the disconnected banner,
 // keyboard focus in dialogs, and no CSP violations. Screenshots go to test-artifacts/screenshots/.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Page } from 'playwright-core';
+import { NO_DOCKER_NOTE as NOTE } from '../../src/local-mode/cni-isolator';
 import {
   buildUi, chromiumAvailable, documentStillMarked, eventuallyMatches, focusedSummary, isFocused, markDocument, openBrowser, screenshot, selectedText, textOf,
   type BrowserSession,
 } from './ui-browser-kit';
 import { FakeMarathon } from './ui-fake-marathon';
+
+const REPO = path.resolve(__dirname, '..', '..', '..');
 
 const eventually = (read: () => Promise<string>, want: RegExp): Promise<string> => eventuallyMatches(read, want, 8000);
 
@@ -48,7 +53,7 @@ describe('UI in the browser (scripted API)', function () {
     await s.page.getByRole('link', { name: 'Create app', exact: true }).first().click();
     const editor = s.page.locator('textarea.editor-text');
     const sample = await editor.inputValue();
-    assert.match(sample, /"networkInterfaces"/, 'prefilled with the sample app');
+    assert.deepEqual(JSON.parse(sample), JSON.parse(fs.readFileSync(path.join(REPO, 'samples', 'apps', 'vnettest.json'), 'utf8')), 'prefilled with the sample app');
     const broken = JSON.parse(sample) as { id: string; container: { networkInterfaces: Array<{ ipAddress: string }> } };
     broken.id = 'vnettest';
     broken.container.networkInterfaces[1].ipAddress = '192.168.0.999';
@@ -73,11 +78,16 @@ describe('UI in the browser (scripted API)', function () {
   });
 
   it('creates the sample app from the editor and shows its task with both interfaces', async () => {
+    // The agent's status message (here local mode's note without Docker) reaches the UI only
+    // through /v2/events: the task row shows it.
+    fake.runningMessage = NOTE;
     await s.page.getByRole('button', { name: 'Reset to sample' }).click();
     await s.page.getByRole('button', { name: 'Create app' }).click();
     await s.page.waitForURL(/#\/apps\/%2Fvnettest$/);
     const task = s.page.locator('table.tasks tbody.task');
     await eventually(async () => String(await task.count()), /^1$/);
+    await eventually(() => textOf(task.locator('.task-note')), new RegExp(`^${NOTE.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+    fake.runningMessage = '';
     const rows = task.locator('tr');
     assert.equal(await rows.count(), 2, 'one row per interface');
     const first = await textOf(rows.nth(0));

@@ -50,6 +50,8 @@ export class FakeMarathon {
   /** set false to make /v2/events refuse connections (the UI must show it is disconnected) */
   eventsEnabled = true;
   readonly requests: string[] = [];
+  /** message of TASK_RUNNING status events, as an agent that explains itself sends it */
+  runningMessage = '';
   /** lastTaskFailure to report per app id */
   readonly failures = new Map<string, Record<string, unknown>>();
 
@@ -141,7 +143,7 @@ export class FakeMarathon {
     t.state = 'TASK_RUNNING';
     t.startedAt = this.now();
     t.ipAddresses = t.networkInterfaces.map((i) => ({ ipAddress: String(i.ipAddress), protocol: 'IPv4' }));
-    this.emit('status_update_event', { taskId: t.id, taskStatus: 'TASK_RUNNING', appId: t.appId, host: t.host, slaveId: t.slaveId, ipAddresses: t.ipAddresses, ports: [], version: t.version, message: '' });
+    this.emit('status_update_event', { taskId: t.id, taskStatus: 'TASK_RUNNING', appId: t.appId, host: t.host, slaveId: t.slaveId, ipAddresses: t.ipAddresses, ports: [], version: t.version, message: this.runningMessage });
   }
 
   private scaleTo(a: FakeApp, n: number): void {

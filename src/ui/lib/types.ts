@@ -40,6 +40,8 @@ export interface Task {
   version?: string;
   ipAddresses?: TaskIpAddress[];
   networkInterfaces?: TaskInterface[];
+  /** the agent's status message, when the server reports it */
+  message?: string;
 }
 
 export interface TaskFailure {

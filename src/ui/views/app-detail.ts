@@ -105,6 +105,7 @@ export function appDetailView(ctx: ViewContext, appId: string): View {
         const ifs = t.networkInterfaces ?? [];
         const span = Math.max(1, ifs.length);
         const st = describeTaskState(t.state);
+        const note = t.message || ctx.taskMessage(t.id);
         const cbId = uid('task-sel');
         const cb = h('input', { type: 'checkbox', id: cbId, checked: selected.has(t.id), 'data-focus-key': `sel:${t.id}`, 'aria-label': `Select task ${t.id}` });
         cb.addEventListener('change', () => {
@@ -116,7 +117,13 @@ export function appDetailView(ctx: ViewContext, appId: string): View {
           h('td', { rowspan: span, class: 'select' }, cb),
           h('th', { scope: 'rowgroup', rowspan: span, class: 'task-id' }, h('code', {}, t.id)),
           h('td', { rowspan: span }, t.host ?? ''),
-          h('td', { rowspan: span }, h('span', { class: `task-state task-${st.kind}` }, h('span', { 'aria-hidden': 'true' }, st.icon), ' ', st.text)),
+          h(
+            'td',
+            { rowspan: span },
+            h('span', { class: `task-state task-${st.kind}` }, h('span', { 'aria-hidden': 'true' }, st.icon), ' ', st.text),
+            // What the agent said about the task (e.g. local mode without Docker: the image was not used).
+            note ? h('p', { class: 'task-note' }, note) : null,
+          ),
           h('td', { rowspan: span }, formatTime(t.startedAt ?? t.stagedAt) || '—', t.startedAt ? null : t.stagedAt ? h('span', { class: 'muted' }, ' (staged)') : null),
         ];
         const ifCells = (i: number): HTMLElement[] => {
@@ -211,9 +218,10 @@ export function appDetailView(ctx: ViewContext, appId: string): View {
       item('Staged', String(app.tasksStaged ?? 0), 'staged'),
       item('Healthy', String(app.tasksHealthy ?? 0), 'healthy'),
       item('Unhealthy', String(app.tasksUnhealthy ?? 0), 'unhealthy'),
-      item('CPUs', formatNumber(app.cpus)),
-      item('Memory', `${formatNumber(app.mem)} MiB`),
-      item('Networks', nets.length > 0 ? nets.join(', ') : 'host / none'),
+      item('CPUs', formatNumber(app.cpus) || '—'),
+      item('Memory', app.mem === undefined ? '—' : `${formatNumber(app.mem)} MiB`),
+      // One chip per network: a name never breaks across lines at its hyphen.
+      item('Networks', nets.length > 0 ? h('ul', { class: 'inline-list' }, nets.map((n) => h('li', {}, n))) : 'host / none', 'networks'),
       item('Version', formatTime(app.version)),
       item('Last scaling', formatTime(app.versionInfo?.lastScalingAt)),
       item('Last config change', formatTime(app.versionInfo?.lastConfigChangeAt)),

@@ -160,6 +160,33 @@ describe('HA: serve on ZooKeeper state', function () {
     assert.deepEqual(frameworks.map((f) => [f.id, f.connected]), [[frameworkId, false]], 'no second framework registered');
   });
 
+  it('exits (onFatal) when Mesos says the framework has been removed', async () => {
+    // failover_timeout 0: the master removes the framework as soon as its scheduler disconnects.
+    const c = await cluster('mvn-removed', { serve: { failoverTimeoutSeconds: 0 } });
+    await waitFor('subscribed', () => (c.master.state().frameworks[0]?.connected === true ? true : undefined));
+    await c.serve.close();
+    await waitFor('framework removed', () => (c.master.state().completedFrameworks.length === 1 ? true : undefined));
+    const fatal: ServeFatalError[] = [];
+    const s = await startServe({ ...c.serveOptions, onFatal: (err) => fatal.push(err) });
+    cleanups.push(() => s.close());
+    await waitFor('the fatal report', () => (fatal.length > 0 ? true : undefined));
+    assert.deepEqual(fatal.map((e) => e.code), ['MVN_ERR_FRAMEWORK_REMOVED']);
+    assert.equal(c.master.state().frameworks.length, 0, 'no new framework registered');
+  });
+
+  it('a leader without a Mesos subscription gives up leadership after the grace period', async () => {
+    const c = await cluster('mvn-grace', { serve: { mesosDisconnectGraceMs: 300, leaderRejoinDelayMs: 60_000 } });
+    const second = await startServe({ ...c.serveOptions });
+    cleanups.push(() => second.close());
+    const elected = async (s: ServeHandle) => (await http<{ elected: boolean }>(s.url, 'GET', '/v2/info')).body.elected;
+    const [first, other] = (await elected(c.serve)) ? [c.serve, second] : [second, c.serve];
+    assert.equal(await elected(first), true);
+    await waitFor('subscribed', () => (c.master.state().frameworks[0]?.connected === true ? true : undefined));
+    await c.master.close(); // Mesos gone
+    await waitFor('the first leader to step down', async () => ((await elected(first)) ? undefined : true), 10_000);
+    await waitFor('the other instance to be elected', async () => ((await elected(other)) ? true : undefined), 10_000);
+  });
+
   it('reports the zk_* settings in /v2/info and never the ZooKeeper password', async () => {
     const c = await cluster('mvn-info', {
       serve: {

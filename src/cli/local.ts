@@ -35,6 +35,23 @@ function host(flag: string, v: string): string {
   return v === 'localhost' ? '127.0.0.1' : v;
 }
 
+/** The flag that sets each port, for a start-up error naming a port. */
+export interface PortFlags { '--http-port': number; '--vnet-port': number; '--mesos-port': number }
+
+/**
+ * One line for a start-up failure. A port already in use names the flag that moves it, so the
+ * user need not guess which of the three servers could not listen.
+ */
+export function startFailureMessage(err: unknown, ports: PortFlags): string {
+  const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (err instanceof Error && e.code === 'EADDRINUSE' && typeof e.port === 'number') {
+    const flag = (Object.keys(ports) as (keyof PortFlags)[]).find((f) => ports[f] === e.port);
+    return `port ${e.port}${e.address === undefined ? '' : ` on ${e.address}`} is already in use (see \`ss -ltnp\`): `
+      + `stop what listens there${flag === undefined ? '' : `, or choose another port with ${flag} <port>`}`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
 export function banner(h: LocalHandle, repoRelSample: string): string {
   const lines = [
     '',
@@ -97,8 +114,17 @@ export function registerLocal(program: Command): void {
       // Installed first, so a Ctrl-C during start-up still cleans up instead of killing us mid-way.
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
+      // Once stopping, the servers' routine info/warn lines ("disconnected from Mesos", …) are
+      // expected, not news: only errors still reach the terminal.
+      const logStream = {
+        write: (line: string): void => {
+          if (stopping === undefined || !/^\{"level":(10|20|30|40),/.test(line)) process.stderr.write(line);
+        },
+      };
+      let ports: PortFlags | undefined;
       try {
         const dataDir = path.resolve(flags.dataDir);
+        ports = { '--http-port': port('--http-port', flags.httpPort), '--vnet-port': port('--vnet-port', flags.vnetPort), '--mesos-port': port('--mesos-port', flags.mesosPort) };
         const ovs = flags.ovs === true || process.env.MVN_OVS === '1';
         await preflight({
           uid: process.getuid?.() ?? -1, platform: process.platform, pathEnv: process.env.PATH ?? '', ovs,
@@ -107,20 +133,20 @@ export function registerLocal(program: Command): void {
         handle = await startLocal({
           dataDir,
           httpHost: host('--http-host', flags.httpHost),
-          httpPort: port('--http-port', flags.httpPort),
+          httpPort: ports['--http-port'],
           vnetHost: host('--vnet-host', flags.vnetHost),
-          vnetPort: port('--vnet-port', flags.vnetPort),
-          mesosPort: port('--mesos-port', flags.mesosPort),
+          vnetPort: ports['--vnet-port'],
+          mesosPort: ports['--mesos-port'],
           bridgeType: ovs ? 'ovs' : 'linux',
           docker: flags.docker,
           networksFile: path.resolve(flags.networks),
           ui: flags.ui,
-          logger: flags.logLevel === 'silent' ? false : pino({ name: 'marathon-vnet', level: flags.logLevel }, pino.destination(2)),
+          logger: flags.logLevel === 'silent' ? false : pino({ name: 'marathon-vnet', level: flags.logLevel }, logStream),
           say,
         });
       } catch (err) {
         // Expected failures are one clear message, never a stack trace.
-        process.stderr.write(`marathon-vnet local: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.stderr.write(`marathon-vnet local: ${ports === undefined ? (err instanceof Error ? err.message : String(err)) : startFailureMessage(err, ports)}\n`);
         process.exit(1);
       }
       say(banner(handle, path.relative(process.cwd(), path.resolve(__dirname, '..', '..', '..', 'samples', 'apps', 'vnettest.json')) || 'samples/apps/vnettest.json'));

@@ -29,7 +29,10 @@ export function preflightMessage(missing: readonly string[]): string {
     + 'root (or CAP_SYS_ADMIN and CAP_NET_ADMIN; inside a container, --privileged) and the programs ip (iproute2), '
     + 'nsenter, dnsmasq and udhcpc (busybox), plus Open vSwitch with --ovs. '
     + `Missing here: ${missing.join('; ')}. `
-    + 'Run it as root, e.g. `sudo npm start` (npm start installs missing Debian packages).';
+    + 'Run it as root, e.g. `sudo npm start` (npm start installs missing Debian packages'
+    // `npm start -- --ovs` reaches only this command, not the installer run before it.
+    + (missing.some((m) => m.startsWith('ovs')) ? '; Open vSwitch too when started as `sudo MVN_OVS=1 npm start`' : '')
+    + ').';
 }
 
 export function onPath(bin: string, pathEnv: string): boolean {

@@ -4,12 +4,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { NO_DOCKER_NOTE } from '../../src/local-mode/cni-isolator';
 import { instanceTag } from '../../src/local-mode/names';
 import { CLI, LocalCli, namespacesMatching, REPO } from '../helpers/local-mode';
 import { poller } from '../helpers/poll';
+import { freePort } from '../helpers/ports';
 import { run as sh, type CommandResult } from '../helpers/processes';
 
 const until = poller({ timeoutMs: 30_000, everyMs: 100, retryErrors: true });
@@ -39,6 +41,43 @@ describe('marathon-vnet local without root', () => {
     assert.match(lines[0], /^marathon-vnet local: needs Linux network namespaces and root\. .*Missing here: root \(running as uid 65534\)\./);
     assert.doesNotMatch(r.stderr, /\bat .*\.js:\d+/);
     assert.equal(fs.existsSync(path.join(os.tmpdir(), 'mvn-e2e-nonroot-never-created')), false);
+  });
+});
+
+describe('marathon-vnet local with its API port taken', function () {
+  this.timeout(60_000);
+  let busy: net.Server | undefined;
+  let dir = '';
+  after(async () => {
+    await new Promise((resolve) => (busy === undefined ? resolve(undefined) : busy.close(resolve)));
+    if (dir !== '') {
+      for (const ns of await namespacesMatching(`mvn-${instanceTag(dir)}-`)) await sh('ip', ['netns', 'del', ns]);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names the port and the flag that moves it in one line, exits 1 and removes what it had built', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mvn-e2e-busy-'));
+    const server = net.createServer();
+    busy = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const httpPort = (server.address() as net.AddressInfo).port;
+    const [vnetPort, mesosPort] = [await freePort(), await freePort()];
+    const r = await new Promise<CommandResult>((resolve) => {
+      const c = spawn(process.execPath, [CLI, 'local', '--data-dir', dir, '--http-port', String(httpPort), '--vnet-port', String(vnetPort),
+        '--mesos-port', String(mesosPort), '--no-docker', '--no-ui', '--log-level', 'warn'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      c.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+      c.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+      c.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    });
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stderr, `marathon-vnet local: port ${httpPort} on 127.0.0.1 is already in use (see \`ss -ltnp\`): stop what listens there, or choose another port with --http-port <port>\n`);
+    assert.doesNotMatch(r.stdout, /marathon-vnet local is running/);
+    // The OpenVNet API, fabric and DHCP servers came up before the API failed: all gone again.
+    assert.deepEqual(await namespacesMatching(`mvn-${instanceTag(dir)}-`), []);
+    assert.deepEqual((await sh('ps', ['-eo', 'args'])).stdout.split('\n').filter((l) => l.includes(dir)), []);
   });
 });
 
@@ -143,6 +182,36 @@ describe('marathon-vnet local end to end (real CLI, namespaces, bridges, dnsmasq
     assert.ok(dhcpLog.includes(`DHCPACK(eth0) ${lease} ${eth0.mac}`), dhcpLog);
   });
 
+  it('runs samples/apps/routes.json: two instances, each with its DHCP and its static address, the routes and the MTU it asks for', async () => {
+    const body = fs.readFileSync(path.join(REPO, 'samples', 'apps', 'routes.json'), 'utf8');
+    const posted = await http('POST', '/v2/apps', body);
+    assert.equal(posted.status, 201, JSON.stringify(posted.body));
+    const tasks = await running('/samples/routes', 2);
+    const backs = tasks.map((t) => t.networkInterfaces?.find((i) => i.interfaceName === 'back')?.ipAddress ?? '').sort();
+    assert.deepEqual(backs, ['10.0.0.21', '10.0.0.22']);
+    for (const ip of backs) {
+      const ns = await nsWithAddress(ip);
+      const back = (await sh('ip', ['-n', ns, '-o', 'link', 'show', 'dev', 'back'])).stdout;
+      assert.match(back, / mtu 1450 /);
+      const front = await link(ns, 'front');
+      const lease = Number(front.cidr.split('/')[0].split('.')[3]);
+      assert.ok(front.cidr.startsWith('10.0.0.') && lease >= 100 && lease <= 200, front.cidr);
+      const routes = (await sh('ip', ['-n', ns, '-4', 'route', 'show'])).stdout;
+      assert.match(routes, /^10\.10\.0\.0\/16 via 10\.0\.0\.254 dev back/m);
+      assert.match(routes, /^172\.16\.0\.0\/12 via 10\.0\.0\.253 dev back/m);
+      assert.doesNotMatch(routes, /^default/m, 'no interface of this app has a gateway');
+    }
+    assert.equal((await http('DELETE', '/v2/apps/samples/routes')).status, 200);
+    await until('the routes app gone with its interfaces', async () => {
+      const left = (await vnetInterfaces()).filter((r) => r.ipv4_address === '10.0.0.21' || r.ipv4_address === '10.0.0.22');
+      return left.length === 0 && (await http('GET', '/v2/apps/samples/routes')).status === 404 ? true : undefined;
+    });
+    await until('the routes tasks\' namespaces gone', async () => {
+      const held = await Promise.all(backs.map((ip) => nsWithAddress(ip).then(() => true, () => false)));
+      return held.every((h) => !h) ? true : undefined;
+    });
+  });
+
   let survivor: TaskJson;
   it('scales the pool app 1 → 3 (three addresses, all pairs ping) and back to 1, killing the youngest and removing their interfaces', async () => {
     const pool = JSON.parse(fs.readFileSync(path.join(REPO, 'samples', 'apps', 'pool.json'), 'utf8')) as Record<string, unknown>;
@@ -207,9 +276,12 @@ describe('marathon-vnet local end to end (real CLI, namespaces, bridges, dnsmasq
     const dnsmasqPids = fs.readdirSync(path.join(dir, 'fabric', 'dhcp')).map((nw) => Number(fs.readFileSync(path.join(dir, 'fabric', 'dhcp', nw, 'dnsmasq.pid'), 'utf8')));
     assert.equal(dnsmasqPids.length, 3);
     const c = cli as LocalCli;
+    const stderrBefore = c.stderr.length;
     c.child.kill('SIGINT');
     assert.equal(await c.exited, 0, c.stderr);
     assert.match(c.stdout, /stopped; nothing left behind/);
+    // Stopping is what the user asked for: no routine warnings about it (errors would still show).
+    assert.equal(c.stderr.slice(stderrBefore), '');
     assert.deepEqual(await ourNamespaces(), []);
     for (const pid of dnsmasqPids) assert.equal(fs.existsSync(`/proc/${pid}`), false, `dnsmasq ${pid} still running`);
     const udhcpc = (await sh('ps', ['-eo', 'args'])).stdout.split('\n').filter((l) => l.includes(dir));

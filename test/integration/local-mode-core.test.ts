@@ -236,5 +236,11 @@ describe('local mode: Docker endpoint, status notes, preflight (pure)', () => {
     assert.deepEqual(calls, []);
     await assert.rejects(preflight({ uid: 0, platform: 'linux', pathEnv: process.env.PATH ?? '', ovs: false, probeNetns: 'mvn-probe', run }), /network namespaces \(ip netns add failed: Operation not permitted\)/);
     await assert.rejects(preflight({ uid: 0, platform: 'darwin', pathEnv: '', ovs: false, probeNetns: 'p', run }), /Linux \(this is darwin\)/);
+    // --ovs without Open vSwitch: says how to have npm start install it (the flag never reaches the installer).
+    await assert.rejects(preflight({ uid: 0, platform: 'linux', pathEnv: '/nonexistent', ovs: true, probeNetns: 'p', run }), (e: unknown) => {
+      assert.match((e as Error).message, /ovs-vswitchd \(not on PATH\).*`sudo MVN_OVS=1 npm start`/);
+      return true;
+    });
+    await assert.rejects(preflight({ uid: 1000, platform: 'linux', pathEnv: '/nonexistent', ovs: false, probeNetns: 'p', run }), (e: unknown) => !(e as Error).message.includes('MVN_OVS'));
   });
 });

@@ -35,6 +35,8 @@ export interface InfoConfig {
   frameworkName: string;
   hostname: string;
   httpPort: number;
+  /** The bound HTTPS port when HTTPS is on, else the --https_port default (Marathon reports it either way). */
+  httpsPort: number;
   mesosRole: string;
   mesosUser: string;
   mesosBridgeName: string;

@@ -10,7 +10,7 @@ import { AppService } from '../api/app-service';
 import type { ApiContext, ForwardHook, InfoConfig, Leadership, NetworkDirectory, VnetNetwork } from '../api/context';
 import { UpstreamUnavailableError } from '../api/errors';
 import { buildApiServer } from '../api/server';
-import { addSecurityFlags, marathonListenAliases, serveSecurityFromFlags } from '../api-security/cli-flags';
+import { DEFAULT_HTTPS_PORT, addSecurityFlags, marathonListenAliases, serveSecurityFromFlags } from '../api-security/cli-flags';
 import { exposureWarning, type ServeSecurity } from '../api-security/config';
 import { makeForwardHook, type ForwardOptions } from '../api-security/forward';
 import { listenApi } from '../api-security/tls';
@@ -235,6 +235,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     frameworkName: opts.frameworkName ?? 'marathon',
     hostname: opts.hostname ?? (listenHost === '0.0.0.0' || listenHost === '::' ? (process.env.HOSTNAME ?? '127.0.0.1') : listenHost),
     httpPort: opts.httpPort ?? 8080,
+    httpsPort: opts.security?.https?.port ?? DEFAULT_HTTPS_PORT,
     mesosRole: role,
     mesosUser: opts.mesosUser ?? 'root',
     mesosBridgeName: 'mesos-bridge',
@@ -274,7 +275,9 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     ...(sec?.timeoutCheckIntervalMs !== undefined ? { timeoutCheckIntervalMs: sec.timeoutCheckIntervalMs } : {}),
   });
   const port = listening.port;
-  info.httpPort = listening.httpPort ?? port;
+  // HTTPS only: http_port keeps the configured value, as Marathon reports its flags.
+  info.httpPort = listening.httpPort ?? opts.httpPort ?? 8080;
+  info.httpsPort = listening.httpsPort ?? info.httpsPort;
   if (opts.hostname === undefined && listenHost !== '0.0.0.0' && listenHost !== '::') info.hostname = listenHost;
   const self = `${info.hostname}:${port}`;
   const webui = `${listening.scheme}://${self}`;

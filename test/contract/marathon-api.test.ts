@@ -296,6 +296,9 @@ describe('contract: Marathon v2 API (spec §2–§4)', function () {
     assert.equal(mc.failover_timeout, 604800);
     assert.equal(typeof mc.reconciliation_interval, 'number');
     assert.equal(info.elected, true);
+    const hc = info.http_config as Obj;
+    assert.equal(hc.http_port, Number(new URL(s.url).port), 'the bound HTTP port');
+    assert.equal(hc.https_port, 8443, 'HTTPS off: Marathon reports its --https_port default');
     assert.deepEqual((await call('GET', '/v2/leader')).body, { leader: info.leader });
     assert.deepEqual((await call('GET', '/v2/plugins')).body, { plugins: [] });
   });

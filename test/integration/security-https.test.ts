@@ -78,6 +78,7 @@ describe('security: serve over HTTPS', function () {
       const info = await request(`${c.serve.url}/v2/info`, { ca: cert.certPem, headers: AUTH });
       assert.equal(info.status, 200);
       assert.match(info.json<{ marathon_config: { webui_url: string } }>().marathon_config.webui_url, /^https:\/\//);
+      assert.equal(info.json<{ http_config: { https_port: number } }>().http_config.https_port, c.serve.port, 'the bound HTTPS port, not a constant');
       const anon = await request(`${c.serve.url}/v2/apps`, { ca: cert.certPem });
       assert.equal(anon.status, 401);
       assert.equal((await request(`${c.serve.url}/ping`, { ca: cert.certPem })).status, 200);
@@ -168,8 +169,10 @@ describe('security: serve over HTTPS', function () {
     it('serves the same API on both ports, advertising HTTPS', async () => {
       assert.match(c.serve.url, /^https:\/\//);
       const info = await request(`${c.serve.url}/v2/info`, { ca: cert.certPem, headers: AUTH });
-      const httpPort = info.json<{ http_config: { http_port: number } }>().http_config.http_port;
+      const httpConfig = info.json<{ http_config: { http_port: number; https_port: number } }>().http_config;
+      const httpPort = httpConfig.http_port;
       assert.notEqual(httpPort, c.serve.port);
+      assert.equal(httpConfig.https_port, c.serve.port, 'https_port is the port HTTPS really listens on');
       const plain = await request(`http://127.0.0.1:${httpPort}/v2/info`, { headers: AUTH });
       assert.equal(plain.status, 200);
       assert.equal((await request(`http://127.0.0.1:${httpPort}/v2/info`)).status, 401);

@@ -46,7 +46,7 @@ export function infoBody(ctx: ApiContext): Record<string, unknown> {
       zk_session_timeout: 10000,
       zk_timeout: 10000,
     },
-    http_config: { http_port: i.httpPort, https_port: 8443 },
+    http_config: { http_port: i.httpPort, https_port: i.httpsPort },
   };
 }
 

@@ -132,8 +132,10 @@ export function createVnetApiServer(opts: VnetApiServerOptions = {}): FastifyIns
     if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
       return reply.code(400).send(argumentError(e.message ?? 'bad request').toBody());
     }
-    app.log.error({ err }, 'OpenVNet webapi internal error');
-    return reply.code(500).send({ error: e.name ?? 'RuntimeError', message: e.message ?? 'internal error', code: '500' });
+    // The cause (paths, library messages, stacks) stays in the log; the client gets an id to quote.
+    const errorId = randomBytes(6).toString('hex');
+    app.log.error({ err, errorId }, `OpenVNet webapi internal error ${errorId}`);
+    return reply.code(500).send({ error: 'RuntimeError', message: `Internal server error (id ${errorId})`, code: '500' });
   });
 
   // Sinatra answers unknown routes with its own HTML page.

@@ -10,6 +10,7 @@ import { applyInitFile, createVnetApiServer, getVnetModel } from '../openvnet/se
 import { driverConfig, leasePolicyFor, loadConfigDir, preparePluginDir, writeConfigDir } from './cni-config';
 import type { CniConfig } from './cni-invocation';
 import { CniIsolator, type IsolatorLogger } from './cni-isolator';
+import { lockDataDir } from './data-dir-lock';
 import { dhcpHostsByNetwork, dhcpServices, type DhcpHost } from './dhcp-hosts';
 import { dockerEndpoint, DockerRuntime, pingDocker } from './docker-runtime';
 import { spawnRun, type Run } from './exec';
@@ -118,7 +119,10 @@ export async function startNetworkNode(o: NetworkNodeOptions): Promise<NetworkNo
   fs.mkdirSync(dataDir, { recursive: true });
   const tag = o.tag ?? instanceTag(dataDir);
   const log: IsolatorLogger = { info: (m) => o.say(m), warn: (m) => o.say(`warning: ${m}`) };
+  // Before any clean-up of "an earlier run": that run may still be alive.
+  const lock = lockDataDir(dataDir);
   const cleanups = new Cleanups();
+  cleanups.push('data dir claim', async () => lock.release());
   try {
     // OpenVNet-compatible API, initialised from the networks spec, state kept in the data dir.
     fs.mkdirSync(path.join(dataDir, 'openvnet'), { recursive: true });

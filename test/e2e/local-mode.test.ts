@@ -182,6 +182,28 @@ describe('marathon-vnet local end to end (real CLI, namespaces, bridges, dnsmasq
     assert.ok(dhcpLog.includes(`DHCPACK(eth0) ${lease} ${eth0.mac}`), dhcpLog);
   });
 
+  it('refuses a second instance on the same data dir, in one line, without touching the running one', async () => {
+    const [h, v, m] = [await freePort(), await freePort(), await freePort()];
+    const nsBefore = await ourNamespaces();
+    const r = await new Promise<CommandResult>((resolve) => {
+      const c = spawn(process.execPath, [CLI, 'local', '--data-dir', dir, '--http-port', String(h), '--vnet-port', String(v), '--mesos-port', String(m), '--no-docker', '--no-ui'],
+        { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      c.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+      c.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+      c.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    });
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, `marathon-vnet local: another marathon-vnet local (pid ${String(cli?.child.pid)}) is using the data dir ${dir}: stop it first (Ctrl-C), `
+      + `or give this one its own --data-dir. If no such process runs, delete ${path.join(dir, 'local.pid')}\n`);
+    assert.deepEqual((await ourNamespaces()).sort(), nsBefore.sort());
+    const [task] = await running('/vnettest', 1);
+    await nsWithAddress('192.168.0.100');
+    assert.equal(task.state, 'TASK_RUNNING');
+  });
+
   it('runs samples/apps/routes.json: two instances, each with its DHCP and its static address, the routes and the MTU it asks for', async () => {
     const body = fs.readFileSync(path.join(REPO, 'samples', 'apps', 'routes.json'), 'utf8');
     const posted = await http('POST', '/v2/apps', body);
@@ -289,5 +311,6 @@ describe('marathon-vnet local end to end (real CLI, namespaces, bridges, dnsmasq
     const state = JSON.parse(fs.readFileSync(path.join(dir, 'openvnet', 'state.json'), 'utf8')) as { interfaces: { mode: string; isDeleted: number }[] };
     assert.deepEqual(state.interfaces.filter((i) => i.mode === 'vif' && i.isDeleted === 0), []);
     assert.deepEqual(fs.readdirSync(path.join(dir, 'containers')), []);
+    assert.equal(fs.existsSync(path.join(dir, 'local.pid')), false, 'the data dir is free again');
   });
 });

@@ -19,6 +19,7 @@ import { DhcpServer } from '../../src/local-mode/dhcp-server';
 import { dockerEndpoint, isImageRef } from '../../src/local-mode/docker-runtime';
 import type { Run } from '../../src/local-mode/exec';
 import { containerNetns, dockerNames, fabricNetns, instanceTag, isOwnNetns, LocalNameError, networkNames } from '../../src/local-mode/names';
+import { DataDirLockedError, lockDataDir, LOCK_FILE } from '../../src/local-mode/data-dir-lock';
 import { NotingAgent } from '../../src/local-mode/noting-agent';
 import { preflight, PreflightError } from '../../src/local-mode/preflight';
 
@@ -242,5 +243,44 @@ describe('local mode: Docker endpoint, status notes, preflight (pure)', () => {
       return true;
     });
     await assert.rejects(preflight({ uid: 1000, platform: 'linux', pathEnv: '/nonexistent', ovs: false, probeNetns: 'p', run }), (e: unknown) => !(e as Error).message.includes('MVN_OVS'));
+  });
+});
+
+describe('local mode: one instance per data dir (temp files)', () => {
+  let dir = '';
+  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mvn-lm-lock-')); });
+  afterEach(() => { fs.rmSync(dir, { recursive: true, force: true }); });
+  const alive = (pids: number[]) => (pid: number): boolean => pids.includes(pid);
+
+  it('refuses a second live claimant, naming its pid and the lock file, and leaves the claim alone', () => {
+    const first = lockDataDir(dir, { pid: 100, alive: alive([100, 200]) });
+    assert.throws(() => lockDataDir(dir, { pid: 200, alive: alive([100, 200]) }), (e: unknown) => {
+      assert.ok(e instanceof DataDirLockedError);
+      assert.equal(e.holderPid, 100);
+      assert.match(e.message, /pid 100\) is using the data dir .*--data-dir.*local\.pid$/);
+      return true;
+    });
+    assert.equal(fs.readFileSync(first.file, 'utf8'), '100\n');
+    first.release();
+    assert.equal(fs.existsSync(path.join(dir, LOCK_FILE)), false);
+    const second = lockDataDir(dir, { pid: 200, alive: alive([200]) });
+    assert.equal(fs.readFileSync(second.file, 'utf8'), '200\n');
+  });
+
+  it('takes over a claim whose process is gone or whose file is garbage, and its own claim again', () => {
+    lockDataDir(dir, { pid: 100, alive: alive([100]) });
+    const taken = lockDataDir(dir, { pid: 200, alive: alive([200]) });
+    assert.equal(fs.readFileSync(taken.file, 'utf8'), '200\n');
+    fs.writeFileSync(taken.file, 'not a pid');
+    assert.equal(fs.readFileSync(lockDataDir(dir, { pid: 300, alive: alive([300]) }).file, 'utf8'), '300\n');
+    const again = lockDataDir(dir, { pid: 300, alive: alive([300]) });
+    assert.equal(fs.readFileSync(again.file, 'utf8'), '300\n');
+  });
+
+  it('releases only its own claim', () => {
+    const mine = lockDataDir(dir, { pid: 100, alive: alive([100]) });
+    fs.writeFileSync(mine.file, '999\n');
+    mine.release();
+    assert.equal(fs.readFileSync(mine.file, 'utf8'), '999\n');
   });
 });

@@ -113,6 +113,26 @@ const lazyOptional = {
   },
 };
 
+const inNodeModules = (file) => file.split(path.sep).includes('node_modules');
+
+/**
+ * Reads our compiled files for esbuild, each stamped just BEFORE it is read: a file rewritten
+ * meanwhile (another tsc) then carries a newer stamp than the manifest's, and the launcher
+ * leaves the bundle alone, never the other way round.
+ */
+function stampOurInputs(stamps) {
+  return {
+    name: 'stamp-our-inputs',
+    setup(b) {
+      b.onLoad({ filter: /\.js$/ }, (args) => {
+        if (args.namespace !== 'file' || inNodeModules(args.path)) return undefined;
+        stamps.set(args.path, stamp(args.path));
+        return { contents: fs.readFileSync(args.path, 'utf8'), loader: 'js' };
+      });
+    },
+  };
+}
+
 async function build() {
   let esbuild;
   try {
@@ -126,8 +146,10 @@ async function build() {
     console.error(`bundle-driver: ${path.relative(root, entry)} missing (run tsc first)`);
     return 1;
   }
-  // The manifest goes first: until the new one is written no launcher trusts a half-made set.
+  // The old manifest goes first: until the new one is written no launcher trusts a half-made set.
   removeAll();
+  const lock = stamp(path.join(root, 'node_modules', '.package-lock.json'));
+  const stamps = new Map();
   const result = await esbuild.build({
     entryPoints: [entry],
     outfile: bundle,
@@ -141,12 +163,13 @@ async function build() {
     legalComments: 'none',
     metafile: true,
     logLevel: 'warning',
-    plugins: [lazyOptional],
+    plugins: [lazyOptional, stampOurInputs(stamps)],
   });
-  const inputs = Object.keys(result.metafile.inputs)
-    .map((rel) => path.resolve(root, rel))
-    .filter((abs) => !abs.split(path.sep).includes('node_modules'));
-  inputs.push(path.join(root, 'node_modules', '.package-lock.json'));
+  // Metafile keys: paths relative to root, or `<namespace>:<path>` for the stand-ins.
+  const inputs = Object.keys(result.metafile.inputs).filter((k) => !k.startsWith('lazy:'))
+    .map((rel) => path.resolve(root, rel)).filter((abs) => !inNodeModules(abs));
+  const missing = inputs.filter((f) => !stamps.has(f));
+  if (missing.length > 0) throw new Error(`inputs read without a stamp: ${missing.join(', ')}`);
   const tmp = `${cache}.${process.pid}.tmp`;
   const child = spawnSync(process.execPath, [__filename, '--code-cache', tmp], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
   let cached = null;
@@ -158,9 +181,10 @@ async function build() {
     fs.rmSync(tmp, { force: true });
     console.error('bundle-driver: no code cache (the bundle is used without it)');
   }
-  const m = { v: 2, bundle: made, ...(cached === null ? {} : { cache: cached }), inputs: inputs.filter((f) => fs.existsSync(f)).map(stamp) };
-  fs.writeFileSync(`${manifest}.tmp`, JSON.stringify(m));
-  fs.renameSync(`${manifest}.tmp`, manifest);
+  const m = { v: 2, bundle: made, ...(cached === null ? {} : { cache: cached }), inputs: [...inputs.map((f) => stamps.get(f)), lock] };
+  const tmpManifest = `${manifest}.${process.pid}.tmp`;
+  fs.writeFileSync(tmpManifest, JSON.stringify(m));
+  fs.renameSync(tmpManifest, manifest);
   console.error(`bundle-driver: ${path.relative(root, bundle)} (${m.bundle.size} bytes${cached === null ? '' : `, code cache ${cached.size} bytes`}, ${m.inputs.length} inputs tracked)`);
   return 0;
 }

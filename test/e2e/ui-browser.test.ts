@@ -205,6 +205,7 @@ describe('UI in the browser (scripted API)', function () {
     await s.page.locator('dialog[open]').getByRole('button', { name: 'Suspend' }).click();
     await eventually(() => textOf(s.page.locator('.app-status')), /‖ Suspended/);
     assert.equal(await s.page.locator('table.tasks tbody.task').count(), 0);
+    assert.equal(await s.page.getByRole('button', { name: 'Suspend' }).isDisabled(), true, 'nothing left to suspend');
     await screenshot(s.page, 'app-suspended');
   });
 

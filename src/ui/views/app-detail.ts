@@ -209,6 +209,8 @@ export function appDetailView(ctx: ViewContext, appId: string): View {
     const left = delaySecondsLeft(app, queue);
     replaceChildren(statusEl, statusBadge(status, left !== undefined ? `(${Math.ceil(left)} s left)` : undefined));
     resetDelayBtn.hidden = status !== 'Delayed';
+    // Nothing to suspend at 0 instances; Scale… brings it back.
+    suspendBtn.disabled = (app.instances ?? 0) === 0;
     const nets = appNetworks(app);
     const item = (k: string, v: Node | string, col?: string): HTMLElement => h('div', {}, h('dt', {}, k), h('dd', col ? { 'data-col': col } : {}, v));
     replaceChildren(

@@ -96,9 +96,13 @@ describe('marathon-vnet local end to end (real CLI, namespaces, bridges, dnsmasq
     const text = await res.text();
     return { status: res.status, body: (text === '' ? undefined : JSON.parse(text)) as T };
   }
+  /** Every OpenVNet interface uuid seen: each is also the name of a veth end on a bridge. */
+  const seenInterfaces = new Set<string>();
   const vnetInterfaces = async (): Promise<VnetIf[]> => {
     const res = await fetch(`${vnet}/api/interfaces?limit=1000`);
-    return ((await res.json()) as { items: VnetIf[] }).items.filter((i) => i.mode === 'vif');
+    const vifs = ((await res.json()) as { items: VnetIf[] }).items.filter((i) => i.mode === 'vif');
+    for (const i of vifs) seenInterfaces.add(i.uuid);
+    return vifs;
   };
   const appTasks = async (id: string): Promise<AppJson['app']> => (await http<AppJson>('GET', `/v2/apps${id}`)).body.app;
   const running = (id: string, count: number): Promise<TaskJson[]> => until(`${count} running tasks of ${id}`, async () => {
@@ -305,6 +309,10 @@ describe('marathon-vnet local end to end (real CLI, namespaces, bridges, dnsmasq
     // Stopping is what the user asked for: no routine warnings about it (errors would still show).
     assert.equal(c.stderr.slice(stderrBefore), '');
     assert.deepEqual(await ourNamespaces(), []);
+    // Bridges and veths live only in our namespaces: none was ever left in the host's.
+    assert.ok(seenInterfaces.size >= 8, `interfaces seen: ${[...seenInterfaces].join(',')}`);
+    const hostLinks = (await sh('ip', ['-o', 'link', 'show'])).stdout.split('\n').map((l) => (l.split(':')[1] ?? '').trim().split('@')[0]);
+    assert.deepEqual(hostLinks.filter((l) => seenInterfaces.has(l) || l.startsWith('vnbr-')), []);
     for (const pid of dnsmasqPids) assert.equal(fs.existsSync(`/proc/${pid}`), false, `dnsmasq ${pid} still running`);
     const udhcpc = (await sh('ps', ['-eo', 'args'])).stdout.split('\n').filter((l) => l.includes(dir));
     assert.deepEqual(udhcpc, []);

@@ -336,6 +336,12 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     if (!e.isLeader) return;
     const myTerm = ++term;
     const startedAt = Date.now();
+    if (store instanceof ZkStore && e.fencingNode !== undefined) {
+      // Every write of this term must fail once our leader node is gone (fencing).
+      const fence = e.fencingNode();
+      if (fence === null) throw new Error('elected without a leader node to fence writes with');
+      store.fenceWith(fence);
+    }
     // The mirror follows ZooKeeper by watches; re-read it whole so nothing a predecessor wrote is missed.
     if (store instanceof ZkStore) await store.refresh();
     await repo.load();

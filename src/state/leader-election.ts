@@ -30,6 +30,11 @@ export interface LeaderElection extends EventEmitter {
   start(): Promise<void>;
   /** Gives up leadership (if held) and re-enters the election after a delay. */
   abdicate(): Promise<void>;
+  /**
+   * The ZooKeeper node that exists exactly while this candidate may lead (its ephemeral
+   * candidate node): the state store fences writes with it. Absent for elections without one.
+   */
+  fencingNode?(): string | null;
   close(): Promise<void>;
 }
 
@@ -111,6 +116,10 @@ export class ZkLeaderElection extends EventEmitter implements LeaderElection {
 
   currentLeader(): string | null {
     return this.leader;
+  }
+
+  fencingNode(): string | null {
+    return this.ourNode === null ? null : `${this.path}/${this.ourNode}`;
   }
 
   async start(): Promise<void> {

@@ -116,6 +116,16 @@ export class StoreTimeoutError extends StoreUnavailableError {
   }
 }
 
+/**
+ * The write carried a fence (this instance's leader znode) that no longer exists: leadership was
+ * lost, so nothing was applied. A kind of unavailability (API: 503, the new leader answers).
+ */
+export class StoreFencedError extends StoreUnavailableError {
+  constructor(message: string) {
+    super(message, 'MVN_ERR_STORE_FENCED');
+  }
+}
+
 /** Concurrent writers kept changing the same documents; retrying the request may succeed. */
 export class StoreConflictError extends StoreError {
   constructor(message: string, code = 'MVN_ERR_STORE_CONFLICT') {

@@ -38,7 +38,7 @@ import {
   sha256,
   splitChunks,
 } from './node-codec';
-import { StoreConflictError, StoreOp, StoreTimeoutError, StoreUnavailableError } from './store';
+import { StoreConflictError, StoreFencedError, StoreOp, StoreTimeoutError, StoreUnavailableError } from './store';
 import { ZkMirror } from './zk-mirror';
 import { ZkRequestError, ZkSession } from './zk-session';
 import { ZkUrl, parseZkUrl, redact } from './zk-url';
@@ -139,6 +139,7 @@ export class ZkStore extends DocumentStore {
   private readonly acl: zookeeper.ACL[];
   private resyncing: Promise<void> | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
+  private fence: string | undefined;
 
   private constructor(
     /** The store's ZooKeeper session (diagnostics, tests). */
@@ -196,6 +197,21 @@ export class ZkStore extends DocumentStore {
   /** Whether the session is connected to a serving member right now. */
   get connected(): boolean {
     return this.session.isConnected;
+  }
+
+  /**
+   * Fencing: from now on every multi first checks that `node` (this instance's leader candidate
+   * znode, an ephemeral one) exists, so a write still in flight when leadership is lost (session
+   * expired, abdicated) cannot land after a successor took over; it fails with StoreFencedError.
+   * Set on each election (the node changes); undefined turns fencing off.
+   */
+  fenceWith(node: string | undefined): void {
+    this.fence = node;
+  }
+
+  /** The node writes are fenced with, if any. */
+  get fencingNode(): string | undefined {
+    return this.fence;
   }
 
   /** Re-reads everything from ZooKeeper (e.g. on gaining leadership). */
@@ -264,6 +280,10 @@ export class ZkStore extends DocumentStore {
       this.watchCreated(plan);
       return 'done';
     } catch (err) {
+      if (err instanceof StoreFencedError) {
+        await this.dropBlobs(plan, deadline);
+        throw err;
+      }
       const answered = err instanceof ZkRequestError && !err.connectionLost;
       if (answered && RETRYABLE.has(err.zkCode)) {
         await this.dropBlobs(plan, deadline);
@@ -441,13 +461,21 @@ export class ZkStore extends DocumentStore {
       'multi',
       (client, resolve, reject) => {
         const t = client.transaction();
+        const fence = this.fence;
+        if (fence !== undefined) t.check(fence, -1);
+        const first = fence === undefined ? 0 : 1;
         for (const op of plan.ops) {
           if (op.type === 'create') t.create(op.path, op.data, this.acl, zookeeper.CreateMode.PERSISTENT);
           else if (op.type === 'set') t.setData(op.path, op.data, op.version);
           else t.remove(op.path, op.version);
         }
-        t.commit((err, results: Array<{ stat?: { version: number } }>) => {
+        t.commit((err, results: Array<{ stat?: { version: number }; err?: number }> | undefined) => {
           if (err) {
+            // A failed multi answers one error result per op: the first non-zero one is the cause.
+            if (fence !== undefined && (results?.[0]?.err ?? 0) !== 0) {
+              reject(new StoreFencedError(`not the leader any more (leader node ${fence} is gone): write refused`));
+              return;
+            }
             reject(err);
             return;
           }
@@ -456,7 +484,7 @@ export class ZkStore extends DocumentStore {
             if (op.type === 'remove') {
               if (!op.path.startsWith(this.paths.blobs + '/')) this.mirror.removeLocal(op.path);
             } else {
-              const version = op.type === 'set' ? (results[i]?.stat?.version ?? op.version + 1) : 0;
+              const version = op.type === 'set' ? (results?.[first + i]?.stat?.version ?? op.version + 1) : 0;
               this.mirror.putLocal(op.path, op.data, version, op.payload);
             }
           });

@@ -11,6 +11,8 @@ import { LocalMaster } from '../../src/local/master';
 import { simulatedAgent } from '../../src/local/simulated-agent';
 import { SchedulerClient } from '../../src/mesos/client';
 import { openStore } from '../../src/state/open-store';
+import { StoreFencedError } from '../../src/state/store';
+import { ZkStore } from '../../src/state/zk-store';
 import { processesMentioning, waitFor } from '../helpers/ha-cluster';
 import { startZooKeeper, zooKeeperAvailable, type ZooKeeperCluster } from '../helpers/zookeeper';
 import { http, readSample, runningTasks, startCluster, type Cluster } from './serve-fixture';
@@ -132,6 +134,39 @@ describe('HA: serve on ZooKeeper state', function () {
     } finally {
       await store.close();
     }
+  });
+
+  it('fencing: a write sent after the leader node vanished does not land; re-elected, serve writes again', async () => {
+    const c = await cluster('mvn-fence', { serve: { leaderRejoinDelayMs: 100 } });
+    const store = c.serve.repo.store;
+    assert.ok(store instanceof ZkStore);
+    const root = `/mvn-fence-${zk.runId}`;
+    const client = await rawClient(zk.connectString);
+    cleanups.push(async () => { client.close(); });
+    const candidates = await zkCall<string[]>((cb) => client.getChildren(`${root}/leader`, (err, names) => cb(err, names)));
+    assert.equal(candidates.length, 1);
+    const node = `${root}/leader/${candidates[0]}`;
+    assert.equal(store.fencingNode, node, 'serve fences its writes with its own leader node');
+    // Delete the node and, before serve can even hear about it, write as the old leader would.
+    const late = await new Promise<{ write: Promise<void> }>((resolve, reject) => {
+      client.remove(node, -1, (err: Error | zookeeper.Exception | null) => {
+        if (err) reject(err);
+        else resolve({ write: store.putDeployment('late-write', { from: 'deposed leader' }) });
+      });
+    });
+    await assert.rejects(late.write, (err) => err instanceof StoreFencedError);
+    const check = await openStore(c.serveOptions.state as string);
+    try {
+      assert.deepEqual((await check.listDeployments()).map((d) => d.id), []);
+    } finally {
+      await check.close();
+    }
+    // serve re-enters the election alone, wins with a new node and fences with that one.
+    await waitFor('re-elected with a new node', () => (store.fencingNode !== undefined && store.fencingNode !== node ? true : undefined), 10_000);
+    await waitFor('writes accepted again', async () => {
+      const r = await http(c.serve.url, 'POST', '/v2/apps', { id: '/after-fence', cmd: 'sleep 1', cpus: 0.1, mem: 16, instances: 0 });
+      return r.status === 201 ? true : undefined;
+    }, 10_000);
   });
 
   it('refuses to register a new framework while launched instances exist without a stored framework id', async () => {

@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as zookeeper from 'node-zookeeper-client';
 import { ZkStore, ZkStoreOptions } from '../../src/state/zk-store';
 import { openStore } from '../../src/state/open-store';
-import { StateStore, StoreUnavailableError } from '../../src/state/store';
+import { StateStore, StoreFencedError, StoreUnavailableError } from '../../src/state/store';
+import { ZkLeaderElection } from '../../src/state/leader-election';
 import { eventually, stateStoreContract } from '../helpers/state-contract';
 import { ZooKeeperCluster, expireSession, startZooKeeper, zooKeeperAvailable } from '../helpers/zookeeper';
 
@@ -173,6 +174,42 @@ describe('state: ZooKeeper store (standalone)', function () {
     await eventually(async () => assert.deepEqual(await a.listInstances('/e'), [{ appId: '/e', instanceId: 'e.1', data: { from: 'b' } }]));
     await eventually(async () => assert.deepEqual(await b.listAppVersions('/e'), ['v1', 'v2']));
     await Promise.all([a.close(), b.close()]);
+  });
+
+  it('fences writes with the leader node: once it is gone nothing lands, large documents included', async () => {
+    const url = zk.url(chroot());
+    const store = await open(url);
+    const election = await ZkLeaderElection.open(url, { id: '127.0.0.1:1', sessionTimeoutMs: 2000 });
+    try {
+      await eventually(async () => assert.equal(election.isLeader, true));
+      const node = election.fencingNode();
+      assert.ok(node !== null && node.startsWith(`${store.paths.leader}/c-`), String(node));
+      store.fenceWith(node);
+      assert.equal(store.fencingNode, node);
+      await store.putApp('/f', 'v1', { n: 1 });
+      // The leader node disappears (session expired, operator, abdication) while this instance
+      // still believes it leads: its next writes must not land.
+      await call<void>((cb) => raw.remove(node, -1, cb));
+      await assert.rejects(store.putApp('/f', 'v2', { n: 2 }), (err) => err instanceof StoreFencedError && err.code === 'MVN_ERR_STORE_FENCED');
+      await assert.rejects(store.putDeployment('big', { pad: 'x'.repeat(3 * 1024 * 1024) }), StoreFencedError);
+      await assert.rejects(store.claimAddress('nw-1', '10.0.0.5', { appId: '/f', slot: 0 }), StoreFencedError);
+      // What another instance reads: only the write made while the node existed.
+      const other = await open(url, { ...FAST });
+      assert.deepEqual(await other.listAppVersions('/f'), ['v1']);
+      assert.deepEqual(await other.listDeployments(), []);
+      assert.deepEqual(await other.listClaims(), []);
+      const blobs = await call<string[]>((cb) => raw.getChildren(store.paths.blobs, cb));
+      assert.deepEqual(blobs, [], 'blobs written for a refused multi are dropped');
+      // Re-elected with a new node: writes work again once fenced with it.
+      await eventually(async () => assert.ok(election.isLeader && election.fencingNode() !== node));
+      store.fenceWith(election.fencingNode() ?? undefined);
+      await store.putApp('/f', 'v3', { n: 3 });
+      assert.deepEqual(await store.listAppVersions('/f'), ['v1', 'v3']);
+      store.fenceWith(undefined);
+      await store.putApp('/f', 'v4', { n: 4 });
+    } finally {
+      await election.close();
+    }
   });
 
   it('fails to open with StoreUnavailableError when nothing listens', async () => {

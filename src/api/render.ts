@@ -25,6 +25,8 @@ export interface TaskJson {
   localVolumes: unknown[];
   role: string;
   networkInterfaces?: TaskNetworkInterface[];
+  /** [project] the last status message that was not a reconciliation answer (e.g. local mode's "image not used"). */
+  message?: string;
 }
 
 export function renderTask(i: Instance, agentLink: string | null): TaskJson {
@@ -49,6 +51,7 @@ export function renderTask(i: Instance, agentLink: string | null): TaskJson {
     task.networkInterfaces = view.networkInterfaces;
     if (view.ipAddresses.length > 0) task.ipAddresses = view.ipAddresses;
   }
+  if (i.message !== '') task.message = i.message;
   return task;
 }
 

@@ -590,7 +590,8 @@ export class Scheduler {
     inst.state = status.state;
     inst.condition = condition;
     if (status.agent_id !== undefined) inst.agentId = status.agent_id.value;
-    if (status.message !== undefined) inst.message = status.message;
+    // Reconciliation answers say only "Latest task state": keep the agent's own last words.
+    if (status.message !== undefined && status.reason !== 'REASON_RECONCILIATION') inst.message = status.message;
     if (typeof status.healthy === 'boolean') inst.healthy = status.healthy;
     if ((condition === 'Staging' || condition === 'Starting' || condition === 'Running') && inst.stagedAt === null) inst.stagedAt = nowIso;
     if (condition === 'Running' && inst.startedAt === null) inst.startedAt = nowIso;

@@ -164,6 +164,10 @@ describe('marathon-vnet local end to end (real CLI, namespaces, bridges, dnsmasq
       .filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)) as { taskId: string; taskStatus: string; message: string })
       .find((e) => e.taskId === task.id && e.taskStatus === 'TASK_RUNNING'));
     assert.equal(runningEvent.message, NO_DOCKER_NOTE);
+    // …and the API says so on the task too, not only on the event stream.
+    const shown = await http('GET', '/v2/apps/vnettest');
+    const shownTasks = (shown.body as { app: { tasks: Array<{ id: string; message?: string }> } }).app.tasks;
+    assert.equal(shownTasks.find((t) => t.id === task.id)?.message, NO_DOCKER_NOTE);
     events.abort();
     await reading;
     const byName = new Map((task.networkInterfaces ?? []).map((i) => [i.interfaceName, i]));

@@ -206,7 +206,8 @@ export class AppService {
     });
   }
 
-  updateApps(raw: unknown, opts: { partial: boolean; force: boolean; meta: RequestMeta }): Promise<DeploymentResult> {
+  /** PUT (allowCreate) and PATCH (never creates: an unknown id is 404, as Marathon's patchMultiple) /v2/apps. */
+  updateApps(raw: unknown, opts: { partial: boolean; force: boolean; allowCreate: boolean; meta: RequestMeta }): Promise<DeploymentResult> {
     return this.mutex.run(async () => {
       if (!Array.isArray(raw)) throw violationsError([{ path: '/', message: 'error.expected.jsarray', kind: 'type' }]);
       const changes = new Map<string, AppVersion | null>();
@@ -217,6 +218,7 @@ export class AppService {
           continue;
         }
         const id = canonicalAppId(item.id);
+        if (!opts.allowCreate && !this.deps.repo.apps.has(id)) throw new AppNotFoundError(id);
         try {
           changes.set(id, (await this.updatedVersion(id, item, opts.partial)).version);
         } catch (err) {

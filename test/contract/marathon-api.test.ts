@@ -29,13 +29,26 @@ class ScriptedMesos extends EventEmitter<SchedulerClientEvents> implements Mesos
     this.emit('update', { task_id: { value: taskId }, state, agent_id: { value: 'ag1' }, source: 'SOURCE_EXECUTOR', uuid: 'dQ==',
       container_status: { network_infos: [{ ip_addresses: [{ protocol: 'IPv4', ip_address: '10.0.0.7' }] }] } });
   }
+  /** Tasks whose id starts with one of these fail right after staging (to drive backoff). */
+  readonly failing = new Set<string>();
   async launch(_o: string[], tasks: TaskInfo[], _f?: Filters): Promise<void> {
-    for (const t of tasks) setImmediate(() => { this.update(t.task_id.value, 'TASK_STAGING'); this.update(t.task_id.value, 'TASK_RUNNING'); });
+    for (const t of tasks) {
+      const id = t.task_id.value;
+      const fails = [...this.failing].some((p) => id.startsWith(p));
+      setImmediate(() => { this.update(id, 'TASK_STAGING'); this.update(id, fails ? 'TASK_FAILED' : 'TASK_RUNNING'); });
+    }
   }
   async decline(): Promise<void> {}
   async revive(): Promise<void> {}
   async suppress(): Promise<void> {}
-  async kill(taskId: string, _a?: string, _k?: KillPolicy): Promise<void> { setImmediate(() => this.update(taskId, 'TASK_KILLED')); }
+  /** While set, kills are not answered (the agent is slow): the task stays until release(). */
+  holdKills = false;
+  private readonly held: string[] = [];
+  release(): void { for (const id of this.held.splice(0)) this.update(id, 'TASK_KILLED'); }
+  async kill(taskId: string, _a?: string, _k?: KillPolicy): Promise<void> {
+    if (this.holdKills) this.held.push(taskId);
+    else setImmediate(() => this.update(taskId, 'TASK_KILLED'));
+  }
   async acknowledge(): Promise<boolean> { return true; }
   async reconcile(_t: ReconcileTask[]): Promise<void> {}
 }
@@ -43,13 +56,12 @@ class ScriptedMesos extends EventEmitter<SchedulerClientEvents> implements Mesos
 type Obj = Record<string, unknown>;
 interface Res { status: number; headers: Headers; body: unknown; text: string }
 
-describe('contract: Marathon v2 API (spec §2–§4)', function () {
-  this.timeout(20_000);
-  let s: ServeHandle;
+/** HTTP helpers bound to a serve instance (its URL read at call time). */
+function apiHelpers(base: () => string) {
   const call = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res> => {
     const init: RequestInit = { method, headers: { Accept: 'application/json', ...headers } };
     if (body !== undefined) { init.body = typeof body === 'string' ? body : JSON.stringify(body); (init.headers as Record<string, string>)['Content-Type'] = 'application/json'; }
-    const res = await fetch(s.url + url, init);
+    const res = await fetch(base() + url, init);
     const text = await res.text();
     let parsed: unknown = text;
     try { parsed = text === '' ? undefined : JSON.parse(text); } catch { /* text */ }
@@ -70,6 +82,13 @@ describe('contract: Marathon v2 API (spec §2–§4)', function () {
     assert.match(String(b.version), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     assert.equal(r.headers.get('marathon-deployment-id'), b.deploymentId);
   };
+  return { call, settle, deploymentResult };
+}
+
+describe('contract: Marathon v2 API (spec §2–§4)', function () {
+  this.timeout(20_000);
+  let s: ServeHandle;
+  const { call, settle, deploymentResult } = apiHelpers(() => s.url);
 
   before(async () => {
     s = await startServe({ master: 'master.example:5050', httpPort: 0, listenHost: '127.0.0.1', logger: false, ui: false, state: 'memory:',
@@ -301,5 +320,159 @@ describe('contract: Marathon v2 API (spec §2–§4)', function () {
     assert.equal(hc.https_port, 8443, 'HTTPS off: Marathon reports its --https_port default');
     assert.deepEqual((await call('GET', '/v2/leader')).body, { leader: info.leader });
     assert.deepEqual((await call('GET', '/v2/plugins')).body, { plugins: [] });
+  });
+});
+
+describe('contract: Marathon v2 API, the less travelled rows (spec §2, §3.2, §3.3, §3.5)', function () {
+  this.timeout(20_000);
+  let s: ServeHandle;
+  let mesos: ScriptedMesos;
+  const { call, settle, deploymentResult } = apiHelpers(() => s.url);
+  const tasksOf = async (id: string): Promise<Obj[]> => ((await call('GET', `/v2/apps${id}/tasks`)).body as { tasks: Obj[] }).tasks;
+  const appOf = async (id: string): Promise<Obj> => ((await call('GET', `/v2/apps${id}`)).body as { app: Obj }).app;
+  const until = async <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> => {
+    for (let i = 0; i < 400; i++) {
+      const v = await probe();
+      if (v !== undefined) return v;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  };
+
+  before(async () => {
+    s = await startServe({ master: 'master.example:5050', httpPort: 0, listenHost: '127.0.0.1', logger: false, ui: false, state: 'memory:',
+      driverFactory: (_fi, id) => { mesos = new ScriptedMesos(id ?? 'fw-contract-0001'); return mesos; }, scheduler: { housekeepingIntervalMs: 50 } });
+  });
+  after(async () => { await s?.close(); });
+
+  it('PATCH /v2/apps (bulk) merges each partial app over its definition → deployment result', async () => {
+    assert.equal((await call('POST', '/v2/apps', { id: '/m/a', cmd: 'sleep 1', cpus: 0.1, mem: 16, instances: 1, labels: { keep: 'yes' } })).status, 201);
+    assert.equal((await call('POST', '/v2/apps', { id: '/m/b', cmd: 'sleep 2', cpus: 0.1, mem: 16, instances: 1 })).status, 201);
+    await settle('/m/a', 1);
+    await settle('/m/b', 1);
+    const r = await call('PATCH', '/v2/apps', [{ id: '/m/a', instances: 2 }, { id: '/m/b', env: { X: '1' } }]);
+    assert.equal(r.status, 200, r.text);
+    deploymentResult(r);
+    await settle('/m/a', 2);
+    await settle('/m/b', 1);
+    const a = await appOf('/m/a');
+    assert.deepEqual([a.cmd, a.instances, a.labels], ['sleep 1', 2, { keep: 'yes' }], 'merged, nothing else changed');
+    const b = await appOf('/m/b');
+    assert.deepEqual([b.cmd, b.env], ['sleep 2', { X: '1' }]);
+    const nope = await call('PATCH', '/v2/apps', [{ id: '/m/a', instances: 3 }, { id: '/m/none', cmd: 'x', instances: 1 }]);
+    assert.deepEqual([nope.status, nope.body], [404, { message: "App '/m/none' does not exist" }], 'PATCH never creates');
+    assert.equal((await appOf('/m/a')).instances, 2, 'nothing applied');
+    const put = await call('PUT', '/v2/apps', [{ id: '/m/c', cmd: 'sleep 4', cpus: 0.1, mem: 16, instances: 0 }]);
+    assert.equal(put.status, 200, `PUT (bulk) creates: ${put.text}`);
+    assert.equal((await appOf('/m/c')).cmd, 'sleep 4');
+  });
+
+  it('PUT /v2/apps/{id}?partialUpdate=false replaces the definition (absent fields take their defaults)', async () => {
+    const r = await call('PUT', '/v2/apps/m/a?partialUpdate=false', { id: '/m/a', cmd: 'sleep 3', cpus: 0.1, mem: 16, instances: 1 });
+    assert.equal(r.status, 200, r.text);
+    deploymentResult(r);
+    await settle('/m/a', 1);
+    const a = await appOf('/m/a');
+    assert.deepEqual([a.cmd, a.instances, a.labels], ['sleep 3', 1, {}], 'labels not merged from the old version');
+  });
+
+  it('DELETE /v2/apps/{id}/tasks/{taskId}: a plain kill keeps the instance until Mesos confirms; wipe=true forgets it at once', async () => {
+    await call('PUT', '/v2/apps/m/b', { instances: 2 });
+    await settle('/m/b', 2);
+    const [first, second] = await tasksOf('/m/b');
+    mesos.holdKills = true;
+    try {
+      const plain = await call('DELETE', `/v2/apps/m/b/tasks/${String(first.id)}`);
+      assert.equal(plain.status, 200);
+      assert.equal(((plain.body as Obj).task as Obj).id, first.id);
+      assert.ok((await tasksOf('/m/b')).some((t) => t.id === first.id), 'still known: Mesos has not confirmed the kill');
+      const wiped = await call('DELETE', `/v2/apps/m/b/tasks/${String(second.id)}?wipe=true`);
+      assert.equal(wiped.status, 200);
+      assert.equal(((wiped.body as Obj).task as Obj).id, second.id);
+      assert.ok(!(await tasksOf('/m/b')).some((t) => t.id === second.id), 'wiped: forgotten before Mesos answers');
+    } finally {
+      mesos.holdKills = false;
+      mesos.release();
+    }
+    await settle('/m/b', 2);
+    const now = (await tasksOf('/m/b')).map((t) => t.id);
+    assert.ok(!now.includes(first.id) && !now.includes(second.id), 'both replaced');
+    assert.equal((await appOf('/m/b')).instances, 2, 'no scale: the count is unchanged');
+  });
+
+  it('DELETE /v2/apps/{id}/tasks?host=&scale=true → deployment result and a lower count; no task on the host → {tasks: []}', async () => {
+    const none = await call('DELETE', '/v2/apps/m/b/tasks?host=elsewhere');
+    assert.deepEqual([none.status, none.body], [200, { tasks: [] }]);
+    const r = await call('DELETE', '/v2/apps/m/b/tasks?host=agent-1&scale=true');
+    assert.equal(r.status, 200, r.text);
+    deploymentResult(r);
+    await settle('/m/b', 0);
+    assert.equal((await appOf('/m/b')).instances, 0);
+  });
+
+  it('POST /v2/tasks/delete: without scale {tasks:[killed]} (replaced); with scale a deployment and a lower count', async () => {
+    await call('PUT', '/v2/apps/m/b', { instances: 2 });
+    await settle('/m/b', 2);
+    const [t0, t1] = await tasksOf('/m/b');
+    const k = await call('POST', '/v2/tasks/delete', { ids: [t0.id, 'unknown.task'] });
+    assert.equal(k.status, 200, k.text);
+    assert.deepEqual(((k.body as Obj).tasks as Obj[]).map((t) => t.id), [t0.id], 'unknown ids are skipped');
+    await settle('/m/b', 2);
+    const ks = await call('POST', '/v2/tasks/delete?scale=true', { ids: [t1.id] });
+    assert.equal(ks.status, 200, ks.text);
+    deploymentResult(ks);
+    await settle('/m/b', 1);
+    assert.equal((await appOf('/m/b')).instances, 1);
+  });
+
+  it('DELETE /v2/deployments/{id} without force: 200, a new (rollback) deployment that restores the definition as a new version', async () => {
+    const before = await appOf('/m/a');
+    const versionsBefore = ((await call('GET', '/v2/apps/m/a/versions')).body as { versions: string[] }).versions;
+    // a config change that cannot be placed: its deployment keeps running
+    const stuck = await call('PUT', '/v2/apps/m/a', { cpus: 100, instances: 2 });
+    assert.equal(stuck.status, 200, stuck.text);
+    const stuckId = String((stuck.body as Obj).deploymentId);
+    const r = await call('DELETE', `/v2/deployments/${stuckId}`);
+    assert.equal(r.status, 200, r.text);
+    deploymentResult(r);
+    assert.notEqual((r.body as Obj).deploymentId, stuckId, 'a new deployment');
+    await settle('/m/a', 1);
+    const deployments = (await call('GET', '/v2/deployments')).body as Obj[];
+    assert.ok(!deployments.some((d) => d.id === stuckId), 'the reverted deployment is gone');
+    const after = await appOf('/m/a');
+    assert.deepEqual([after.cpus, after.instances, after.cmd], [before.cpus, before.instances, before.cmd], 'definition restored');
+    const versions = ((await call('GET', '/v2/apps/m/a/versions')).body as { versions: string[] }).versions;
+    assert.equal(versions.length, versionsBefore.length + 2, 'the change and its rollback are both versions');
+  });
+
+  it('GET /v2/queue shows a backed-off app (overdue false, time left); DELETE /v2/queue/{id}/delay → 204 and the delay is gone', async () => {
+    mesos.failing.add('m_crash.');
+    try {
+      assert.equal((await call('POST', '/v2/apps', { id: '/m/crash', cmd: 'false', cpus: 0.1, mem: 16, instances: 1, backoffSeconds: 200 })).status, 201);
+      const item = await until('a backed-off queue item', async () => {
+        const q = (await call('GET', '/v2/queue')).body as { queue: Obj[] };
+        const it = q.queue.find((x) => (x.app as Obj).id === '/m/crash');
+        return it !== undefined && (it.delay as Obj).overdue === false ? it : undefined;
+      });
+      const delay = item.delay as { timeLeftSeconds: number; overdue: boolean };
+      assert.ok(delay.timeLeftSeconds > 150 && delay.timeLeftSeconds <= 200, `backoffSeconds after the first failure: ${delay.timeLeftSeconds}`);
+      assert.equal(item.count, 1);
+      const reset = await call('DELETE', '/v2/queue//m/crash/delay');
+      assert.deepEqual([reset.status, reset.text], [204, '']);
+      await until('the delay reset', async () => {
+        const q = (await call('GET', '/v2/queue')).body as { queue: Obj[] };
+        const it = q.queue.find((x) => (x.app as Obj).id === '/m/crash');
+        // relaunched at once (and failing again, so backed off anew) or waiting without a delay
+        return it === undefined || (it.delay as Obj).overdue === true || ((it.delay as { timeLeftSeconds: number }).timeLeftSeconds > delay.timeLeftSeconds) ? true : undefined;
+      });
+    } finally {
+      mesos.failing.delete('m_crash.');
+      await call('DELETE', '/v2/apps/m/crash');
+    }
+  });
+
+  it('/ping answers 204 when the client accepts neither text nor JSON', async () => {
+    const r = await call('GET', '/ping', undefined, { Accept: 'image/png' });
+    assert.deepEqual([r.status, r.text], [204, '']);
   });
 });

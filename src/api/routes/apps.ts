@@ -133,7 +133,7 @@ export async function appRoutes(app: FastifyInstance, ctx: ApiContext): Promise<
   const bulk = async (req: FastifyRequest, reply: FastifyReply, partialDefault: boolean): Promise<FastifyReply> => {
     const q = queryOf(req);
     const partial = req.method === 'PATCH' ? true : boolParam(q, 'partialUpdate', partialDefault);
-    const { plan } = await ctx.service.updateApps(req.body, { partial, force: boolParam(q, 'force', false), meta: meta(req) });
+    const { plan } = await ctx.service.updateApps(req.body, { partial, force: boolParam(q, 'force', false), allowCreate: req.method !== 'PATCH', meta: meta(req) });
     return sendDeployment(reply, plan);
   };
   app.put('/v2/apps', async (req, reply) => bulk(req, reply, true));

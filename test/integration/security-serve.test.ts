@@ -77,7 +77,12 @@ describe('security: serve over HTTP with credentials, CORS and limits', function
     ['GET', '/v2/apps/sec/a/versions'], ['POST', '/v2/apps/sec/a/restart', '{}'], ['GET', '/v2/tasks'],
     ['POST', '/v2/tasks/delete', '{"ids":[]}'], ['GET', '/v2/deployments'], ['GET', '/v2/groups'], ['GET', '/v2/groups/sec'],
     ['GET', '/v2/queue'], ['GET', '/v2/info'], ['GET', '/v2/leader'], ['GET', '/v2/plugins'], ['GET', '/v2/networks'],
-    ['GET', '/metrics'], ['GET', '/'], ['GET', '/ui/'], ['GET', '/v2/no/such/route'], ['DELETE', '/v2/apps/sec/a'],
+    ['GET', '/metrics'], ['GET', '/'], ['GET', '/ui/'], ['GET', '/v2/no/such/route'],
+    ['PATCH', '/v2/apps/sec/a?force=true', '{"instances":1}'], ['PATCH', '/v2/apps?force=true', '[{"id":"/sec/a","instances":1}]'],
+    ['PUT', '/v2/apps?force=true', '[{"id":"/sec/a","instances":1}]'], ['GET', '/v2/apps/sec/*'],
+    ['DELETE', '/v2/apps/sec/a/tasks'], ['DELETE', '/v2/queue/sec/a/delay'], ['DELETE', '/v2/deployments/no-such-deployment'],
+    ['POST', '/v2/groups', '{"id":"/secg","apps":[]}'], ['PUT', '/v2/groups/secg', '{"scaleBy":2}'], ['DELETE', '/v2/groups/secg'],
+    ['GET', '/v2/events'], ['DELETE', '/v2/apps/sec/a'],
   ];
 
   it('every route family: 401 with a Basic challenge without credentials', async () => {

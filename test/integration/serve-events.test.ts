@@ -1,6 +1,7 @@
 // /v2/events (SSE), /metrics, /ping, /, /v2/leader (abdicate and come back).
 import assert from 'node:assert/strict';
 import * as httpMod from 'node:http';
+import * as net from 'node:net';
 import { eventually, http, runningTasks, startCluster, type Cluster } from './serve-fixture';
 
 interface Sse { events: Array<{ event: string; data: Record<string, unknown> }>; close(): void; status: number; contentType: string }
@@ -68,6 +69,40 @@ describe('serve: events, metrics, ping, leader', function () {
     filtered.close();
     await eventually('event_stream_detached', () => (all.events.slice(before).some((e) => e.event === 'event_stream_detached') ? true : undefined));
     all.close();
+  });
+
+  it('event_stream_attached and _detached carry the remote address', async () => {
+    const watcher = await openSse(c.serve.url);
+    const other = await openSse(c.serve.url);
+    await eventually('attached', () => (watcher.events.some((e) => e.event === 'event_stream_attached') ? true : undefined));
+    other.close();
+    const detached = await eventually('detached', () => watcher.events.find((e) => e.event === 'event_stream_detached'));
+    assert.equal(detached.data.remoteAddress, '127.0.0.1');
+    assert.equal(watcher.events.find((e) => e.event === 'event_stream_attached')?.data.remoteAddress, '127.0.0.1');
+    watcher.close();
+  });
+
+  it('a subscriber that stops reading is cut off before the server buffers without bound', async () => {
+    const baseline = c.serve.bus.listenerCount();
+    const port = Number(new URL(c.serve.url).port);
+    const stalled = net.connect(port, '127.0.0.1');
+    let closedByServer = false;
+    stalled.on('close', () => { closedByServer = true; });
+    stalled.on('error', () => undefined);
+    await new Promise<void>((resolve) => stalled.once('connect', () => resolve()));
+    stalled.write('GET /v2/events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n');
+    stalled.pause(); // never reads: the kernel buffers fill, then the server's
+    await eventually('the stalled stream to subscribe', () => (c.serve.bus.listenerCount() === baseline + 1 ? true : undefined));
+    const pad = 'x'.repeat(512 * 1024);
+    // 48 MiB of events: far beyond socket buffers plus the server's 8 MiB allowance
+    for (let i = 0; i < 96 && c.serve.bus.listenerCount() > baseline; i++) {
+      c.serve.bus.publish('framework_message_event', { message: pad, n: i });
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.equal(c.serve.bus.listenerCount(), baseline, 'the stalled subscriber was dropped');
+    stalled.resume(); // drain what the kernel holds: the stream then ends (the server closed it)
+    await eventually('the connection closed by the server', () => (closedByServer ? true : undefined));
+    stalled.destroy();
   });
 
   it('/metrics is Prometheus text; /ping pongs; / redirects to ui/', async () => {

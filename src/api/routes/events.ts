@@ -10,12 +10,19 @@ export function sseFrame(e: MarathonEvent): string {
   return `event: ${e.eventType}\ndata: ${JSON.stringify(e)}\n\n`;
 }
 
+/**
+ * A subscriber that leaves this much unsent (it reads slower than events come, or not at all) is
+ * cut off, as Marathon drops subscribers beyond --event_stream_max_outstanding_messages: otherwise
+ * one stalled client would grow the server's memory without bound.
+ */
+export const EVENT_STREAM_MAX_UNSENT_BYTES = 8 * 1024 * 1024;
+
 export interface EventStreams {
   /** Ends every open stream (server shutdown). */
   closeAll(): void;
 }
 
-export async function eventRoutes(app: FastifyInstance, ctx: ApiContext, streams: Set<() => void>): Promise<void> {
+export async function eventRoutes(app: FastifyInstance, ctx: ApiContext, streams: Set<() => void>, maxUnsentBytes = EVENT_STREAM_MAX_UNSENT_BYTES): Promise<void> {
   app.get('/v2/events', async (req, reply) => {
     const accept = req.headers.accept ?? '';
     if (!accept.toLowerCase().includes('text/event-stream')) {
@@ -32,12 +39,18 @@ export async function eventRoutes(app: FastifyInstance, ctx: ApiContext, streams
       'X-Accel-Buffering': 'no',
     });
     res.write(':\n\n');
+    let closed = false;
     const unsubscribe = ctx.bus.subscribe((e) => {
-      if (filter.size > 0 && !filter.has(e.eventType)) return;
+      if (closed || (filter.size > 0 && !filter.has(e.eventType))) return;
+      if (res.writableLength > maxUnsentBytes) {
+        req.log.warn({ remoteAddress, unsentBytes: res.writableLength }, 'event stream subscriber too slow: disconnected');
+        close();
+        res.destroy();
+        return;
+      }
       res.write(sseFrame(e));
     });
     const keepAlive = setInterval(() => res.write(':\n\n'), 15_000);
-    let closed = false;
     const close = (): void => {
       if (closed) return;
       closed = true;

@@ -254,17 +254,23 @@ describe('scheduler shell', () => {
     assert.match(String(inst.taskId), /\._app\.2$/);
   });
 
-  it('reconciles on a timer after the initial delay', async () => {
+  it('reconciles on a timer after the initial delay: explicitly (every known task), then implicitly', async () => {
     await r.sched.stop();
     r = await rig();
     const sched = new Scheduler({ repo: r.repo, bus: r.bus, driver: r.driver, queue: r.queue, log: { debug() {}, info() {}, warn() {}, error() {} }, now: () => r.clock.now, newUuid: () => 'x' },
       { housekeepingIntervalMs: 60_000, reconciliationInitialDelayMs: 10, reconciliationIntervalMs: 10 });
     r.sched = sched;
+    const v = await withApp(r, { id: '/a' });
+    const [inst] = sched.scheduleInstances(v, 1);
+    inst.condition = 'Running'; inst.taskId = 'a.instance-x._app.1'; inst.agentId = 'ag1';
+    r.repo.saveInstance(inst);
     sched.start();
     await subscribe(r);
     const afterSubscribe = r.driver.of('reconcile').length;
     await new Promise((res) => setTimeout(res, 60));
-    assert.ok(r.driver.of('reconcile').length >= afterSubscribe + 2, `${r.driver.of('reconcile').length}`);
+    const periodic = r.driver.of('reconcile').slice(afterSubscribe).map((c) => c.args[0]);
+    assert.ok(periodic.length >= 2, `${periodic.length} periodic reconcile calls`);
+    assert.deepEqual(periodic.slice(0, 2), [[{ task_id: { value: 'a.instance-x._app.1' }, agent_id: { value: 'ag1' } }], []], 'explicit, then implicit');
   });
 
   it('reconciliation also re-asserts instance counts outside deployments (ScaleRunSpecs)', async () => {

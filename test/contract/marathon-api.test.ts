@@ -471,6 +471,21 @@ describe('contract: Marathon v2 API, the less travelled rows (spec §2, §3.2, �
     }
   });
 
+  it('POST /v2/apps/{id}/restart → 200 deployment result; a new version with lastConfigChangeAt bumped, definition unchanged', async () => {
+    const before = await appOf('/m/b');
+    const tasksBefore = (await tasksOf('/m/b')).map((t) => t.id);
+    const r = await call('POST', '/v2/apps/m/b/restart', { force: false });
+    assert.equal(r.status, 200, r.text);
+    deploymentResult(r);
+    await settle('/m/b', 1);
+    const after = await appOf('/m/b');
+    assert.equal(after.cmd, before.cmd);
+    assert.notEqual(after.version, before.version);
+    assert.equal((after.versionInfo as Obj).lastConfigChangeAt, after.version);
+    assert.ok(!(await tasksOf('/m/b')).some((t) => tasksBefore.includes(t.id)), 'every task replaced');
+    assert.equal((await call('POST', '/v2/apps/m/none/restart')).status, 404);
+  });
+
   it('/ping answers 204 when the client accepts neither text nor JSON', async () => {
     const r = await call('GET', '/ping', undefined, { Accept: 'image/png' });
     assert.deepEqual([r.status, r.text], [204, '']);

@@ -1,79 +1,173 @@
-// A killed ADD (VNET_DRIVER_FAULT: process.exit at a named step, no rollback — like SIGKILL)
-// followed by DEL, or by `vnet-driver gc` once the container is gone, leaves zero veths, OVS
-// ports, state files, DHCP clients and OpenVNet interfaces; `gc --dry-run` then reports 0.
+// A killed ADD (VNET_DRIVER_FAULT: process.exit at a named step, no rollback — like SIGKILL) at
+// EVERY step the ADD records, just before it and just after it, on Open vSwitch and on a Linux
+// bridge. Each fault kills two ADDs: one is followed by DEL (which alone must leave nothing of its
+// attachment), the other, once its namespace is gone, by `vnet-driver gc`. Then zero veths, OVS
+// ports, state files, DHCP clients and OpenVNet interfaces are left, and `gc --dry-run` reports 0,
+// while the bridge's other ports, a foreign `if-…` port/veth and an untagged OpenVNet record
+// (all without our owner marks) survive every gc.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { hostIfName } from '../../driver/cni/names';
 import { OpenVnetClient } from '../../src/openvnet/client';
 import {
-  cniEnv, driverConf, driverLinks, labels, mesosStdin, NetFixture, ovsPorts, plugPeer, runDriver, startDnsmasq, startVnet,
-  stateLeftovers, staticInfo, tearDown, type Vnet,
+  cniEnv, driverConf, driverLinks, labels, mesosStdin, must, NetFixture, ovsPorts, plugPeer, REPO, runDriver, sh, startDnsmasq,
+  startVnet, stateLeftovers, staticInfo, tearDown, type BridgeKind, type Vnet,
 } from './driver-fixture';
 
-const STATIC_STEPS = ['veth:before', 'veth', 'container', 'port', 'register:before', 'register'];
-const DHCP_STEPS = ['lease', 'dhcp:before', 'dhcp', 'routes'];
+type Path = 'static' | 'dhcp' | 'lease-only' | 'agent-link';
 
-describe('driver: killed ADD then DEL or gc leaves nothing (integration, OVS, dnsmasq)', function () {
-  this.timeout(120000);
-  let fx: NetFixture;
-  let vnet: Vnet;
-  let client: OpenVnetClient;
-  let confDir: string;
+/** The steps of driver/core/attach.ts, per path that takes them (checked against the source below). */
+const STEPS: Record<Path, string[]> = {
+  static: ['veth', 'container', 'port', 'register'],
+  dhcp: ['lease', 'dhcp', 'routes'],
+  'lease-only': ['address'],
+  'agent-link': ['link-address', 'veth', 'container'],
+};
 
-  before(async () => {
-    fx = await NetFixture.create('ovs');
-    vnet = await startVnet();
-    client = new OpenVnetClient({ baseUrl: vnet.url, retries: 0 });
-    const server = await plugPeer(fx, 'd', '10.0.0.2/24', '02:00:0a:00:00:02');
-    // A dynamic range over the lease-policy pool; udhcpc asks for the OpenVNet address (-r).
-    await startDnsmasq(fx, server, { range: ['10.0.0.100', '10.0.0.200'], netmask: '255.255.255.0' });
-    confDir = path.join(fx.W, 'net.d');
-    fs.mkdirSync(confDir);
-    fs.writeFileSync(path.join(confDir, 'nw-vnet1.conf'), JSON.stringify(driverConf(fx, vnet, 'nw-vnet1')));
-  });
+/** The step names ADD records, read from the code: a new step without a fault case fails here. */
+function stepsInCode(): Set<string> {
+  const src = fs.readFileSync(path.join(REPO, 'driver', 'core', 'attach.ts'), 'utf8');
+  return new Set([...src.matchAll(/\blog\.step\('([a-z-]+)'/g)].map((m) => m[1]));
+}
 
-  after(() => tearDown(fx, vnet));
-
-  async function assertClean(where: string): Promise<void> {
-    assert.deepEqual(stateLeftovers(fx.stateDir), [], where);
-    assert.deepEqual(await driverLinks(fx), [], where);
-    assert.deepEqual(await ovsPorts(fx), [], where);
-    assert.deepEqual((await client.listInterfaces()).filter((i) => i.mode === 'vif'), [], where);
-    const dry = await runDriver({}, '', ['gc', '--dry-run', '--config-dir', confDir]);
-    assert.equal(dry.code, 0, dry.stderr);
-    assert.equal((dry.json as { count: number }).count, 0, `${where}: ${dry.stdout}`);
+function faultCases(kind: BridgeKind): { fault: string; path: Path }[] {
+  const out: { fault: string; path: Path }[] = [];
+  for (const [p, steps] of Object.entries(STEPS) as [Path, string[]][]) {
+    if (p === 'agent-link' && kind === 'ovs') continue; // no bridge involved: once is enough
+    for (const step of steps) {
+      if (step === 'port' && kind !== 'ovs') continue; // Linux: the port is the veth batch's `master` line
+      out.push({ fault: `${step}:before`, path: p }, { fault: step, path: p });
+    }
   }
+  return out;
+}
 
-  const cases = [
-    ...STATIC_STEPS.map((step) => ({ step, bootproto: 'static' })),
-    ...DHCP_STEPS.map((step) => ({ step, bootproto: 'dhcp' })),
-  ];
-  cases.forEach(({ step, bootproto }, i) => {
-    const cleanup = i % 2 === 0 ? 'DEL' : 'gc';
-    it(`fault at ${step} (${bootproto}), then ${cleanup}`, async () => {
-      const tag = String.fromCharCode(107 + i); // k, l, …: clear of the server's 'd'
-      const ns = await fx.netns(tag);
-      const cid = `fault-${tag}-${fx.R}`;
-      const conf = driverConf(fx, vnet, bootproto === 'static' ? 'nw-vnet3' : 'nw-vnet1');
-      const info = bootproto === 'static'
-        ? staticInfo('nw-vnet3', 'eth0', `192.168.0.${20 + i}/24`, { 'vnet.gateway': '192.168.0.1' })
-        : { name: 'nw-vnet1', labels: labels({ 'vnet.interface': 'eth0', 'vnet.bootproto': 'dhcp' }) };
-      const stdin = mesosStdin(conf, info);
-      const add = await runDriver({ ...cniEnv('ADD', cid, ns, 'eth0'), VNET_DRIVER_FAULT: step }, stdin);
-      assert.equal(add.code, 137, `ADD should die at ${step}: ${add.stdout}${add.stderr}`);
-      assert.equal(add.stdout, '');
-      assert.notDeepEqual(stateLeftovers(fx.stateDir), [], 'the killed ADD left its step log');
-      if (cleanup === 'DEL') {
-        const del = await runDriver(cniEnv('DEL', cid, ns, 'eth0'), stdin);
-        assert.equal(del.code, 0, del.stdout + del.stderr);
-        await fx.delNetns(ns);
-      } else {
-        await fx.delNetns(ns);
-        const gc = await runDriver({}, '', ['gc', '--config-dir', confDir]);
-        assert.equal(gc.code, 0, gc.stdout + gc.stderr);
-        assert.ok((gc.json as { count: number }).count >= 1, gc.stdout);
-      }
-      await assertClean(`after fault at ${step}`);
-    });
+describe('driver: every fault step is listed (unit over the source)', () => {
+  it('the fault matrix names every step attach.ts records, and no other', () => {
+    const listed = new Set(Object.values(STEPS).flat());
+    assert.deepEqual([...stepsInCode()].sort(), [...listed].sort());
   });
 });
+
+for (const kind of ['ovs', 'linux'] as const) {
+  describe(`driver: killed ADD then DEL and gc leave nothing (integration, ${kind} bridge, dnsmasq)`, function () {
+    this.timeout(180000);
+    let fx: NetFixture;
+    let vnet: Vnet;
+    let client: OpenVnetClient;
+    let confDir: string;
+    let decoy: string;
+    const AGENT = '10.254.0.1';
+
+    before(async () => {
+      fx = await NetFixture.create(kind);
+      vnet = await startVnet();
+      client = new OpenVnetClient({ baseUrl: vnet.url, retries: 0 });
+      const server = await plugPeer(fx, 'd', '10.0.0.2/24', '02:00:0a:00:00:02');
+      // A dynamic range over the lease-policy pool; udhcpc asks for the OpenVNet address (-r).
+      await startDnsmasq(fx, server, { range: ['10.0.0.100', '10.0.0.200'], netmask: '255.255.255.0' });
+      confDir = path.join(fx.W, 'net.d');
+      fs.mkdirSync(confDir);
+      fs.writeFileSync(path.join(confDir, 'nw-vnet1.conf'), JSON.stringify(driverConf(fx, vnet, 'nw-vnet1')));
+      fs.writeFileSync(path.join(confDir, 'nw-vnet3.conf'), JSON.stringify(driverConf(fx, vnet, 'nw-vnet3')));
+      fs.writeFileSync(path.join(confDir, 'vnet-agent-link.conf'), JSON.stringify(agentLinkConf()));
+      // Decoys named like ours but without our marks (no owner external_id, no vnet-driver: alias,
+      // no ownerTag in the display name): gc must never touch them.
+      decoy = `if-${fx.R}${fx.R}`;
+      await must('ip', ['-n', fx.hostNs, 'link', 'add', decoy, 'type', 'veth', 'peer', 'name', `hz${fx.R}`]);
+      await must('ip', ['-n', fx.hostNs, 'link', 'set', 'dev', decoy, 'alias', 'someone-else']);
+      if (kind === 'ovs') {
+        await must('ovs-vsctl', [`--db=${fx.ovsDb}`, 'add-port', fx.bridge, decoy, '--', 'set', 'interface', decoy,
+          'external_ids:container_id=other', 'external_ids:iface=eth0', 'external_ids:vnet_network=nw-vnet3'], { env: fx.ovsEnv });
+      } else {
+        await must('ip', ['-n', fx.hostNs, 'link', 'set', 'dev', decoy, 'master', fx.bridge]);
+      }
+      await client.createInterface({ uuid: decoy, mode: 'vif', networkUuid: 'nw-vnet3', macAddress: '02:00:00:0d:ec:01', displayName: 'another tool' });
+    });
+
+    after(() => tearDown(fx, vnet));
+
+    function agentLinkConf(): Record<string, unknown> {
+      return { cniVersion: '0.2.0', name: 'vnet-agent-link', type: 'vnet-driver', mode: 'agent-link', agentAddress: AGENT, hostNetns: fx.hostNsPath, stateDir: fx.stateDir };
+    }
+
+    function stdinFor(p: Path, i: number, which: number): Record<string, unknown> {
+      switch (p) {
+        case 'static':
+          return mesosStdin(driverConf(fx, vnet, 'nw-vnet3'), staticInfo('nw-vnet3', 'eth0', `192.168.0.${20 + 2 * i + which}/24`, { 'vnet.gateway': '192.168.0.1' }));
+        case 'dhcp':
+          return mesosStdin(driverConf(fx, vnet, 'nw-vnet1'), { name: 'nw-vnet1', labels: labels({ 'vnet.interface': 'eth0', 'vnet.bootproto': 'dhcp' }) });
+        case 'lease-only':
+          return mesosStdin(driverConf(fx, vnet, 'nw-vnet1', { dhcp: { client: 'none' } }), { name: 'nw-vnet1', labels: labels({ 'vnet.bootproto': 'dhcp' }) });
+        case 'agent-link':
+          return mesosStdin(agentLinkConf(), { name: 'vnet-agent-link' });
+      }
+    }
+
+    /** What carries this host ifname anywhere: veth, OVS port, step log, DHCP files, OpenVNet record. */
+    async function tracesOf(hostIf: string): Promise<string[]> {
+      const out: string[] = [];
+      if ((await driverLinks(fx)).includes(hostIf)) out.push('veth');
+      if (kind === 'ovs' && (await ovsPorts(fx)).includes(hostIf)) out.push('ovs port');
+      out.push(...stateLeftovers(fx.stateDir).filter((f) => f.includes(hostIf)));
+      // Agent-link reservations are files named after the address, holding the owner.
+      const linkDir = path.join(fx.stateDir, 'agent-link');
+      for (const f of fs.existsSync(linkDir) ? fs.readdirSync(linkDir) : []) {
+        if (f !== '.lock' && fs.readFileSync(path.join(linkDir, f), 'utf8').trim() === hostIf) out.push(`agent-link/${f}`);
+      }
+      if (hostIf.startsWith('if-') && (await client.getInterface(hostIf)) !== null) out.push('OpenVNet interface');
+      return out;
+    }
+
+    async function assertClean(where: string): Promise<void> {
+      assert.deepEqual(stateLeftovers(fx.stateDir), [], where);
+      assert.deepEqual((await driverLinks(fx)).filter((n) => n !== decoy), [], where);
+      if (kind === 'ovs') assert.deepEqual((await ovsPorts(fx)).sort(), [decoy], where);
+      assert.deepEqual((await client.listInterfaces()).filter((i) => i.mode === 'vif').map((i) => i.uuid), [decoy], where);
+      const ps = await sh('ps', ['-eo', 'stat=,args=']);
+      assert.deepEqual(ps.stdout.split('\n').map((l) => l.trim()).filter((l) => l.includes(fx.stateDir) && !l.startsWith('Z')), [], `${where}: a DHCP client is left`);
+      const dry = await runDriver({}, '', ['gc', '--dry-run', '--config-dir', confDir]);
+      assert.equal(dry.code, 0, dry.stderr);
+      assert.equal((dry.json as { count: number }).count, 0, `${where}: ${dry.stdout}`);
+      // The hand-plugged DHCP server's port and the decoys are still on the bridge.
+      const onBridge = kind === 'ovs'
+        ? (await must('ovs-vsctl', [`--db=${fx.ovsDb}`, 'list-ports', fx.bridge], { env: fx.ovsEnv })).split('\n')
+        : (JSON.parse(await must('ip', ['-n', fx.hostNs, '-j', 'link', 'show', 'master', fx.bridge])) as { ifname: string }[]).map((l) => l.ifname);
+      assert.ok(onBridge.includes(`hd${fx.R}`) && onBridge.includes(decoy), `${where}: ${onBridge.join(',')}`);
+    }
+
+    faultCases(kind).forEach(({ fault, path: p }, i) => {
+      it(`fault at ${fault} (${p}): DEL cleans one, gc the other`, async () => {
+        const members = await Promise.all([0, 1].map(async (which) => {
+          const ns = await fx.netns(`f${i}${'ab'[which]}`); // clear of the host 'h' and the server 'd'
+          const cid = `fault-${i}-${which}-${fx.R}`;
+          const ifKind = p === 'agent-link' ? 'agent-link' : 'vif';
+          return { ns, cid, hostIf: hostIfName(ifKind, cid, 'eth0'), stdin: stdinFor(p, i, which) };
+        }));
+        const adds = await Promise.all(members.map((m) => runDriver({ ...cniEnv('ADD', m.cid, m.ns, 'eth0'), VNET_DRIVER_FAULT: fault }, m.stdin)));
+        for (const add of adds) {
+          assert.equal(add.code, 137, `ADD should die at ${fault}: ${add.stdout}${add.stderr}`);
+          assert.equal(add.stdout, '');
+        }
+        for (const m of members) assert.ok(stateLeftovers(fx.stateDir).includes(`attachments/${m.hostIf}.json`), 'the killed ADD left its step log');
+
+        // Followed by DEL (the namespace still there, as Mesos does it): nothing of it is left.
+        const [byDel, byGc] = members;
+        const del = await runDriver(cniEnv('DEL', byDel.cid, byDel.ns, 'eth0'), byDel.stdin);
+        assert.equal(del.code, 0, del.stdout + del.stderr);
+        assert.deepEqual(await tracesOf(byDel.hostIf), [], `DEL after a fault at ${fault}`);
+        await fx.delNetns(byDel.ns);
+
+        // Followed by gc once the container is gone.
+        await fx.delNetns(byGc.ns);
+        const gc = await runDriver({}, '', ['gc', '--config-dir', confDir]);
+        assert.equal(gc.code, 0, gc.stdout + gc.stderr);
+        const items = (gc.json as { items: { kind: string; name: string }[] }).items;
+        assert.ok(items.some((it) => it.kind === 'attachment' && it.name === byGc.hostIf), gc.stdout);
+        assert.deepEqual(await tracesOf(byGc.hostIf), [], `gc after a fault at ${fault}`);
+        await assertClean(`after a fault at ${fault}`);
+      });
+    });
+  });
+}

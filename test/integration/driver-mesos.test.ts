@@ -1,13 +1,13 @@
 // The original two interfaces, invoked exactly as a Mesos 1.11 agent does (env + stdin shaped like
 // the recorded plugin input, cniVersion 0.2.0, the netns bind-mounted outside /run/netns, both
 // ADDs in parallel, DEL without prevResult): eth0 DHCP on nw-vnet1 through OpenVNet's lease
-// policy and a dnsmasq on the same bridge, eth1 static on nw-vnet3.
+// policy and a dnsmasq on the same bridge, eth1 static on nw-vnet3; on a Linux bridge and on Open vSwitch.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OpenVnetClient } from '../../src/openvnet/client';
 import {
-  driverLinks, must, NetFixture, plugPeer, readJson, REPO, runDriver, startDnsmasq, startVnet, stateLeftovers, tearDown,
+  driverLinks, must, NetFixture, ovsPorts, plugPeer, readJson, REPO, runDriver, startDnsmasq, startVnet, stateLeftovers, tearDown,
   type Vnet,
 } from './driver-fixture';
 
@@ -16,14 +16,14 @@ const FIXTURES = path.join(REPO, '..', 'shared', 'fixtures', 'mesos-1.11', 'cni-
 interface Recorded { env: Record<string, string>; stdin: Record<string, unknown> }
 const recorded = (name: string): Recorded => readJson(path.join(FIXTURES, name)) as unknown as Recorded;
 
-describe('driver: Mesos invocation (integration, Linux bridge, dnsmasq)', function () {
+for (const kind of ['linux', 'ovs'] as const) describe(`driver: Mesos invocation (integration, ${kind} bridge, dnsmasq)`, function () {
   this.timeout(60000);
   let fx: NetFixture;
   let vnet: Vnet;
   let client: OpenVnetClient;
 
   before(async () => {
-    fx = await NetFixture.create('linux');
+    fx = await NetFixture.create(kind);
     vnet = await startVnet();
     client = new OpenVnetClient({ baseUrl: vnet.url, retries: 0 });
     const server = await plugPeer(fx, 'd', '10.0.0.2/24', '02:00:0a:00:00:02');
@@ -35,7 +35,7 @@ describe('driver: Mesos invocation (integration, Linux bridge, dnsmasq)', functi
 
   function invocation(rec: Recorded, netns: string | undefined, containerId: string): { env: Record<string, string | undefined>; stdin: Record<string, unknown> } {
     const stdin = {
-      ...rec.stdin, bridge: fx.bridge, hostNetns: fx.hostNsPath, stateDir: fx.stateDir,
+      ...rec.stdin, bridge: fx.bridge, bridgeType: kind, ...(kind === 'ovs' ? { ovsDb: fx.ovsDb } : {}), hostNetns: fx.hostNsPath, stateDir: fx.stateDir,
       openvnet: { url: vnet.url, datapath: `dp-${fx.R}`, dpid: `0x0000${fx.R}${fx.R}`, nodeId: 'vna', leasePolicy: 'lp-vnet1', retries: 0 },
       dhcp: { client: 'udhcpc', timeoutMs: 8000 },
     };
@@ -69,7 +69,17 @@ describe('driver: Mesos invocation (integration, Linux bridge, dnsmasq)', functi
     assert.ok(routes.some((r) => r.dst === '10.0.0.0/8' && r.gateway === '192.168.0.1'));
 
     // OpenVNet holds both, with the same MAC/IP, and port names equal to the bridge ports.
-    const ports = JSON.parse(await must('ip', ['-n', fx.hostNs, '-j', 'link', 'show', 'master', fx.bridge])) as { ifname: string }[];
+    // The bridge's ports: Linux `master` links, or the OVS bridge's ports (our rows tagged owner=vnet-driver
+    // with the container id and CNI_IFNAME).
+    const ports = kind === 'linux'
+      ? (JSON.parse(await must('ip', ['-n', fx.hostNs, '-j', 'link', 'show', 'master', fx.bridge])) as { ifname: string }[]).map((l) => l.ifname).filter((n) => n.startsWith('if-'))
+      : await ovsPorts(fx);
+    if (kind === 'ovs') {
+      const rows = JSON.parse(await must('ovs-vsctl', [`--db=${fx.ovsDb}`, '--format=json', '--columns=name,external_ids', 'find', 'interface', 'external_ids:owner=vnet-driver'], { env: fx.ovsEnv })) as { data: [string, ['map', [string, string][]]][] };
+      const owners = rows.data.map((row) => Object.fromEntries(row[1][1]) as Record<string, string>).sort((a, b) => a.iface.localeCompare(b.iface));
+      assert.deepEqual(owners.map((o) => [o.container_id, o.iface, o.vnet_network, o.netns]), [[cid, 'eth0', 'nw-vnet1', netns], [cid, 'eth1', 'nw-vnet3', netns]]);
+    }
+    assert.equal(ports.length, 2, ports.join(','));
     const records = (await client.listInterfaces()).filter((i) => i.mode === 'vif');
     assert.equal(records.length, 2);
     const want = new Map([['02:00:0a:00:00:11', '10.0.0.100'], ['02:00:c0:a8:00:64', '192.168.0.100']]);
@@ -79,7 +89,7 @@ describe('driver: Mesos invocation (integration, Linux bridge, dnsmasq)', functi
       assert.equal(recPorts.length, 1);
       assert.equal(recPorts[0].portName, rec.uuid);
       assert.equal(recPorts[0].datapathUuid, `dp-${fx.R}`);
-      assert.ok(ports.some((p) => p.ifname === recPorts[0].portName), `${recPorts[0].portName} on ${fx.bridge}`);
+      assert.ok(ports.includes(recPorts[0].portName ?? ''), `${recPorts[0].portName} on ${fx.bridge}`);
     }
     // The DHCP address really works on the bridge.
     await must('nsenter', [`--net=${netns}`, 'ping', '-c1', '-W2', '10.0.0.2']);
@@ -92,6 +102,7 @@ describe('driver: Mesos invocation (integration, Linux bridge, dnsmasq)', functi
     }
     assert.deepEqual(stateLeftovers(fx.stateDir), []);
     assert.deepEqual(await driverLinks(fx), []);
+    if (kind === 'ovs') assert.deepEqual(await ovsPorts(fx), []);
     assert.deepEqual((await client.listInterfaces()).filter((i) => i.mode === 'vif'), []);
     const inside = JSON.parse(await must('nsenter', [`--net=${netns}`, 'ip', '-j', 'link', 'show'])) as { ifname: string }[];
     assert.deepEqual(inside.map((l) => l.ifname), ['lo']);
@@ -113,6 +124,7 @@ describe('driver: Mesos invocation (integration, Linux bridge, dnsmasq)', functi
     }
     assert.deepEqual(stateLeftovers(fx.stateDir), []);
     assert.deepEqual(await driverLinks(fx), []);
+    if (kind === 'ovs') assert.deepEqual(await ovsPorts(fx), []);
     assert.deepEqual((await client.listInterfaces()).filter((i) => i.mode === 'vif'), []);
   });
 });

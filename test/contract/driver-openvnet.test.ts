@@ -86,7 +86,7 @@ describe('driver: OpenVNet wire contract (contract, nock)', () => {
     assert.equal((await runCni(deps(), env('ADD', 'eth1'), () => stdin('nw-vnet3', 'eth1', STATIC, '192.168.0.100'))).exitCode, 0);
     nock(API).get('/api/networks/nw-vnet1').reply(200, network('nw-vnet1', '10.0.0.0'))
       .post('/api/interfaces', form(bodies)).matchHeader('content-type', FORM).reply(200, iface(IF0, { mac_address: '02:00:0a:00:00:11' }))
-      .post(`/api/lease_policies/lp-vnet1/interfaces/${IF0}`, form(bodies)).reply(200, { uuid: 'lp-vnet1' })
+      .post(`/api/lease_policies/lp-vnet1/interfaces/${IF0}`, form(bodies)).matchHeader('content-type', FORM).reply(200, { uuid: 'lp-vnet1' })
       .get(`/api/interfaces/${IF0}`).reply(200, iface(IF0, {
         mac_address: '02:00:0a:00:00:11', network_uuid: 'nw-vnet1', ipv4_address: '10.0.0.100',
         ip_leases: [{ id: 7, uuid: 'il-1', interface_uuid: IF0, mac_lease_uuid: 'ml-1', network_uuid: 'nw-vnet1', ipv4_address: '10.0.0.100', enable_routing: false, ...STAMP }],
@@ -117,14 +117,27 @@ describe('driver: OpenVNet wire contract (contract, nock)', () => {
   });
 
   it('a lost datapath race (400, code 102) counts as exists', async () => {
+    const bodies: [string, string][][] = [];
     nock(API).get('/api/networks/nw-vnet3').reply(200, network('nw-vnet3', '192.168.0.0'))
       .get('/api/datapaths/dp-node1').reply(404, notFound('Datapath#uuid: dp-node1'))
-      .post('/api/datapaths').reply(400, { error: 'Vnet::Endpoints::Errors::DuplicateUUID', message: 'dp-node1', code: '102' })
+      .post('/api/datapaths', form(bodies)).matchHeader('content-type', FORM).reply(400, { error: 'Vnet::Endpoints::Errors::DuplicateUUID', message: 'dp-node1', code: '102' })
       .get('/api/datapaths/dp-node1').reply(200, datapath)
       .post('/api/interfaces').reply(200, iface(IF1));
     const out = await runCni(deps(), env('ADD', 'eth1'), () => stdin('nw-vnet3', 'eth1', STATIC, '192.168.0.100'));
     assert.equal(out.exitCode, 0, out.stdout);
     assert.ok(nock.isDone(), nock.pendingMocks().join(', '));
+    assert.deepEqual(bodies[0], [['uuid', 'dp-node1'], ['display_name', 'node1'], ['dpid', '0x0000aaaaaaaaaaaa'], ['node_id', 'vna']]);
+  });
+
+  it('an existing datapath with another dpid fails the ADD before any plumbing (vna would ignore the bridge)', async () => {
+    nock(API).get('/api/networks/nw-vnet3').reply(200, network('nw-vnet3', '192.168.0.0'))
+      .get('/api/datapaths/dp-node1').reply(200, { ...datapath, dpid: '0x0000bbbbbbbbbbbb' });
+    const f = fakes();
+    const out = await runCni({ ...f.deps, registry: clientRegistry, hostName: 'node1' }, env('ADD', 'eth1'), () => stdin('nw-vnet3', 'eth1', STATIC, '192.168.0.100'));
+    assert.equal(out.exitCode, 1);
+    assert.equal(JSON.parse(out.stdout).code, CNI_CODES.OPENVNET_REJECTED, out.stdout);
+    assert.ok(nock.isDone(), nock.pendingMocks().join(', '));
+    assert.deepEqual(f.calls, []);
   });
 
   it('a duplicate MAC (500 from the database) fails the ADD with 101 and deletes the half-made record', async () => {

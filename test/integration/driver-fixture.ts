@@ -281,14 +281,15 @@ export async function plugPeer(fx: NetFixture, tag: string, cidr: string, mac: s
   return ns;
 }
 
-/** dnsmasq on `ns` eth0: fixed MAC→address pairs (the OpenVNet leases) or a range; --no-ping. */
-export async function startDnsmasq(fx: NetFixture, ns: string, o: { hosts?: { mac: string; ip: string }[]; range?: [string, string]; net?: string; netmask: string }): Promise<void> {
+/** dnsmasq on `ns` eth0: fixed MAC→address pairs (the OpenVNet leases) or a range; --no-ping; extra DHCP options. */
+export async function startDnsmasq(fx: NetFixture, ns: string, o: { hosts?: { mac: string; ip: string }[]; range?: [string, string]; net?: string; netmask: string; options?: string[] }): Promise<void> {
   const pidFile = path.join(fx.W, `dnsmasq-${path.basename(ns)}.pid`);
   fx.trackPidFile(pidFile);
   const range = o.range !== undefined ? `${o.range[0]},${o.range[1]}` : `${o.net ?? '10.0.0.0'},static`;
   await must('nsenter', [`--net=${ns}`, 'dnsmasq', '--conf-file=/dev/null', '--no-resolv', '--no-hosts', '--port=0',
     '--interface=eth0', '--bind-interfaces', '--except-interface=lo', `--dhcp-range=${range},${o.netmask},1h`,
     '--dhcp-authoritative', '--no-ping', ...(o.hosts ?? []).map((h) => `--dhcp-host=${h.mac},${h.ip}`),
+    ...(o.options ?? []).map((opt) => `--dhcp-option=${opt}`),
     `--dhcp-leasefile=${path.join(fx.W, `leases-${path.basename(ns)}`)}`, `--pid-file=${pidFile}`, `--log-facility=${path.join(fx.W, 'dnsmasq.log')}`]);
 }
 

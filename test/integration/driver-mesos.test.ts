@@ -14,6 +14,21 @@ import {
 const FIXTURES = path.join(REPO, '..', 'shared', 'fixtures', 'mesos-1.11', 'cni-plugin-input');
 
 interface Recorded { env: Record<string, string>; stdin: Record<string, unknown> }
+
+// The DHCP server also offers DNS servers, a domain and a host name: the client's hook must not
+// apply them to the host (inside the netns, /etc/resolv.conf is the host's file).
+const SERVER_OPTIONS = ['option:dns-server,10.0.0.53', 'option:domain-name,evil.test', 'option:router,10.0.0.1'];
+const HOST_FILES = ['/etc/resolv.conf', '/etc/hostname', '/etc/hosts'];
+function hostFiles(): string[] {
+  return HOST_FILES.map((f) => {
+    try {
+      const st = fs.statSync(f);
+      return `${f} ${st.mtimeMs} ${fs.readFileSync(f, 'utf8')}`;
+    } catch {
+      return `${f} absent`;
+    }
+  });
+}
 const recorded = (name: string): Recorded => readJson(path.join(FIXTURES, name)) as unknown as Recorded;
 
 for (const kind of ['linux', 'ovs'] as const) describe(`driver: Mesos invocation (integration, ${kind} bridge, dnsmasq)`, function () {
@@ -28,7 +43,7 @@ for (const kind of ['linux', 'ovs'] as const) describe(`driver: Mesos invocation
     client = new OpenVnetClient({ baseUrl: vnet.url, retries: 0 });
     const server = await plugPeer(fx, 'd', '10.0.0.2/24', '02:00:0a:00:00:02');
     // The lease policy hands out its pool's first address; dnsmasq serves exactly that lease.
-    await startDnsmasq(fx, server, { hosts: [{ mac: '02:00:0a:00:00:11', ip: '10.0.0.100' }], net: '10.0.0.0', netmask: '255.255.255.0' });
+    await startDnsmasq(fx, server, { hosts: [{ mac: '02:00:0a:00:00:11', ip: '10.0.0.100' }], net: '10.0.0.0', netmask: '255.255.255.0', options: SERVER_OPTIONS });
   });
 
   after(() => tearDown(fx, vnet));
@@ -47,10 +62,12 @@ for (const kind of ['linux', 'ovs'] as const) describe(`driver: Mesos invocation
     const netns = await fx.mesosNetns('c', cid);
     const add0 = invocation(recorded('ADD-eth0.json'), netns, cid);
     const add1 = invocation(recorded('ADD-eth1.json'), netns, cid);
+    const before = hostFiles();
     const [r0, r1] = await Promise.all([runDriver(add0.env, add0.stdin), runDriver(add1.env, add1.stdin)]);
     assert.equal(r0.code, 0, r0.stdout + r0.stderr);
     assert.equal(r1.code, 0, r1.stdout + r1.stderr);
     assert.deepEqual(r0.json, { cniVersion: '0.2.0', ip4: { ip: '10.0.0.100/24' }, dns: {} });
+    assert.deepEqual(hostFiles(), before, 'the DHCP hook changed a host file');
     assert.deepEqual(r1.json, {
       cniVersion: '0.2.0',
       ip4: { ip: '192.168.0.100/24', gateway: '192.168.0.1', routes: [{ dst: '0.0.0.0/0', gw: '192.168.0.1' }, { dst: '10.0.0.0/8', gw: '192.168.0.1' }] },
@@ -65,7 +82,8 @@ for (const kind of ['linux', 'ovs'] as const) describe(`driver: Mesos invocation
     assert.deepEqual(v4('eth0'), ['10.0.0.100/24']);
     assert.deepEqual(v4('eth1'), ['192.168.0.100/24']);
     const routes = JSON.parse(await must('nsenter', [`--net=${netns}`, 'ip', '-j', '-4', 'route', 'show'])) as { dst: string; gateway?: string; dev: string }[];
-    assert.ok(routes.some((r) => r.dst === 'default' && r.gateway === '192.168.0.1' && r.dev === 'eth1'), JSON.stringify(routes));
+    // One default route, the configured one: the DHCP server's router option is not applied.
+    assert.deepEqual(routes.filter((r) => r.dst === 'default').map((r) => [r.gateway, r.dev]), [['192.168.0.1', 'eth1']], JSON.stringify(routes));
     assert.ok(routes.some((r) => r.dst === '10.0.0.0/8' && r.gateway === '192.168.0.1'));
 
     // OpenVNet holds both, with the same MAC/IP, and port names equal to the bridge ports.
@@ -138,7 +156,7 @@ describe('driver: Mesos invocation with dhclient (integration, Linux bridge, dns
     fx = await NetFixture.create('linux');
     vnet = await startVnet();
     const server = await plugPeer(fx, 'd', '10.0.0.2/24', '02:00:0a:00:00:02');
-    await startDnsmasq(fx, server, { hosts: [{ mac: '02:00:0a:00:00:11', ip: '10.0.0.100' }], net: '10.0.0.0', netmask: '255.255.255.0' });
+    await startDnsmasq(fx, server, { hosts: [{ mac: '02:00:0a:00:00:11', ip: '10.0.0.100' }], net: '10.0.0.0', netmask: '255.255.255.0', options: SERVER_OPTIONS });
   });
 
   after(() => tearDown(fx, vnet));
@@ -152,9 +170,11 @@ describe('driver: Mesos invocation with dhclient (integration, Linux bridge, dns
       openvnet: { url: vnet.url, datapath: `dp-${fx.R}`, dpid: `0x0000${fx.R}${fx.R}`, leasePolicy: 'lp-vnet1', retries: 0 },
     };
     const env = { ...rec.env, PATH: undefined, CNI_NETNS: netns, CNI_CONTAINERID: cid };
+    const before = hostFiles();
     const r = await runDriver(env, stdin);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.deepEqual(r.json, { cniVersion: '0.2.0', ip4: { ip: '10.0.0.100/24' }, dns: {} });
+    assert.deepEqual(hostFiles(), before, 'the DHCP hook changed a host file');
     const files = fs.readdirSync(path.join(fx.stateDir, 'dhcp')).filter((n) => n.endsWith('.pid'));
     assert.equal(files.length, 1);
     const pidFile = path.join(fx.stateDir, 'dhcp', files[0]);

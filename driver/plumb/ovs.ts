@@ -104,13 +104,19 @@ export async function portBridge(run: Runner, db: string | null, port: string): 
   return r.code === 0 ? r.stdout.trim() : null;
 }
 
-/** The bridge with its datapath id (16 hex digits, no 0x), in one transaction. */
+/**
+ * The bridge with its datapath id (16 hex digits, no 0x), in one transaction. With the userspace
+ * datapath, veths hand over packets with partial checksums: without userspace TSO support the
+ * first DHCP offers are dropped (~3 s per lease) and DHCPRELEASE never arrives (test-infra §6),
+ * so the switch-wide `userspace-tso-enable` is set too (ovs-vswitchd reads it at start).
+ */
 export function createBridgeArgs(db: string | null, bridge: string, dpidHex16: string, datapathType: 'netdev' | 'system'): string[] {
   return [
     ...vsctlBase(db), '--', '--may-exist', 'add-br', bridge, '--', 'set', 'bridge', bridge,
     ...(datapathType === 'netdev' ? ['datapath_type=netdev'] : []),
     `other-config:datapath-id=${dpidHex16}`, 'other-config:disable-in-band=true', 'fail-mode=standalone',
     'protocols=OpenFlow10,OpenFlow12,OpenFlow13',
+    ...(datapathType === 'netdev' ? ['--', 'set', 'Open_vSwitch', '.', 'other_config:userspace-tso-enable=true'] : []),
   ];
 }
 

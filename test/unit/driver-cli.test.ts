@@ -42,7 +42,10 @@ describe('driver: CLI (unit)', () => {
     assert.deepEqual(createBridgeArgs(null, 'br0', '000000000000aaaa', 'netdev'), [
       '--timeout=10', '--', '--may-exist', 'add-br', 'br0', '--', 'set', 'bridge', 'br0', 'datapath_type=netdev',
       'other-config:datapath-id=000000000000aaaa', 'other-config:disable-in-band=true', 'fail-mode=standalone', 'protocols=OpenFlow10,OpenFlow12,OpenFlow13',
+      '--', 'set', 'Open_vSwitch', '.', 'other_config:userspace-tso-enable=true',
     ]);
+    // The kernel datapath needs no switch-wide setting.
+    assert.ok(!createBridgeArgs(null, 'br0', '000000000000aaaa', 'system').some((a) => a.includes('userspace-tso')));
   });
 
   it('setup refuses bad flags before touching anything', async () => {

@@ -145,6 +145,37 @@ for (const kind of ['linux', 'ovs'] as const) describe(`driver: Mesos invocation
     if (kind === 'ovs') assert.deepEqual(await ovsPorts(fx), []);
     assert.deepEqual((await client.listInterfaces()).filter((i) => i.mode === 'vif'), []);
   });
+
+  it('DEL with no state at all, no CNI_NETNS and no prevResult finds veth, port, record and DHCP client by their marks', async () => {
+    const cid = `lost-${fx.R}`;
+    const netns = await fx.mesosNetns('l', cid);
+    // The same two interfaces again (the first test released their MACs and addresses).
+    const adds = [invocation(recorded('ADD-eth0.json'), netns, cid), invocation(recorded('ADD-eth1.json'), netns, cid)];
+    for (const a of adds) {
+      const r = await runDriver(a.env, a.stdin);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+    }
+    const clients = (await must('ps', ['-eo', 'stat=,args='])).split('\n').map((l) => l.trim()).filter((l) => l.includes(fx.stateDir) && !l.startsWith('Z'));
+    assert.equal(clients.length, 1, clients.join('\n'));
+    assert.equal((await driverLinks(fx)).length, 2);
+    // The whole state dir is lost (step logs, pid files, leases, hooks).
+    fs.rmSync(fx.stateDir, { recursive: true, force: true });
+    for (let i = 0; i < 2; i++) {
+      for (const name of ['DEL-eth0.json', 'DEL-eth1.json']) {
+        const del = invocation(recorded(name), undefined, cid);
+        const r = await runDriver(del.env, del.stdin);
+        assert.equal(r.code, 0, `${name}: ${r.stdout}${r.stderr}`);
+      }
+    }
+    assert.deepEqual(await driverLinks(fx), []);
+    if (kind === 'ovs') assert.deepEqual(await ovsPorts(fx), []);
+    assert.deepEqual((await client.listInterfaces()).filter((i) => i.mode === 'vif'), []);
+    const left = (await must('ps', ['-eo', 'stat=,args='])).split('\n').map((l) => l.trim()).filter((l) => l.includes(fx.stateDir) && !l.startsWith('Z'));
+    assert.deepEqual(left, [], 'the DHCP client was not stopped');
+    const inside = JSON.parse(await must('nsenter', [`--net=${netns}`, 'ip', '-j', 'link', 'show'])) as { ifname: string }[];
+    assert.deepEqual(inside.map((l) => l.ifname), ['lo']);
+    await fx.delNetns(netns);
+  });
 });
 
 describe('driver: Mesos invocation with dhclient (integration, Linux bridge, dnsmasq)', function () {

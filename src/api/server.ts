@@ -41,7 +41,11 @@ function servedWithoutLeadership(method: string, url: string): boolean {
     || path === '/' || path.startsWith('/ui');
 }
 
-/** Reads a deposed leader may answer from its cache while nobody leads (not the event stream). */
+/**
+ * Reads a deposed leader may answer from its cache while nobody leads (not the event stream).
+ * Known limit: a standby that never led has no loaded model (the repository is read from the
+ * store only on election), so during a quorum outage it answers these reads with 503 too.
+ */
 function isCachedRead(method: string, url: string): boolean {
   const path = url.split('?')[0] ?? '';
   return (method === 'GET' || method === 'HEAD') && path.startsWith('/v2/') && path !== '/v2/events';

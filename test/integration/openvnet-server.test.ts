@@ -134,6 +134,61 @@ describe('openvnet client ↔ embedded webapi (127.0.0.1)', function () {
     assert.deepEqual((await c.listIpLeases()).map((l) => l.ipv4Address), ['10.100.0.2'], 'only the DHCP server address stays leased');
   });
 
+  it('the rest of the client surface: ports, MAC and IP leases by hand, services, DNS, ranges, lease-policy links', async () => {
+    const { client: c } = await server();
+    await operatorSetup(c);
+    await c.ensureDatapath({ uuid: 'dp-node1', displayName: 'node1', dpid: '0x1', nodeId: 'vna' });
+
+    // interface ports: the implicit one from the create, plus one added
+    await c.createInterface({ uuid: 'if-pppppppppppp', mode: 'vif', networkUuid: 'nw-vnet1' });
+    const port = await c.addInterfacePort('if-pppppppppppp', { datapathUuid: 'dp-node1', portName: 'if-pppppppppppp', singular: true });
+    assert.deepEqual([port.interfaceUuid, port.datapathUuid, port.portName], ['if-pppppppppppp', 'dp-node1', 'if-pppppppppppp']);
+    assert.deepEqual((await c.listInterfacePorts('if-pppppppppppp')).map((p) => p.portName), [null, 'if-pppppppppppp']);
+
+    // MAC and IP leases by hand: create, read, release, attach, delete (twice: 404 is "absent")
+    const ml = await c.createMacLease({ interfaceUuid: 'if-pppppppppppp', macAddress: '02:5a:00:00:00:09' });
+    assert.deepEqual([ml.interfaceUuid, ml.uuid.slice(0, 3)], ['if-pppppppppppp', 'ml-']);
+    const ipl = await c.createIpLease({ networkUuid: 'nw-vnet1', ipv4Address: '10.100.0.50', macLeaseUuid: ml.uuid });
+    assert.deepEqual([ipl.interfaceUuid, ipl.macLeaseUuid, ipl.ipv4Address], ['if-pppppppppppp', ml.uuid, '10.100.0.50']);
+    assert.equal((await c.getIpLease(ipl.uuid))?.ipv4Address, '10.100.0.50');
+    assert.equal((await c.releaseIpLease(ipl.uuid)).interfaceUuid, null);
+    assert.equal((await c.getInterface('if-pppppppppppp'))?.ipv4Address, undefined);
+    assert.equal((await c.attachIpLease(ipl.uuid, 'if-pppppppppppp')).interfaceUuid, 'if-pppppppppppp');
+    assert.equal((await c.getInterface('if-pppppppppppp'))?.ipv4Address, '10.100.0.50');
+    await assert.rejects(c.createIpLease({ networkUuid: 'nw-vnet1', ipv4Address: '10.200.0.1', macLeaseUuid: ml.uuid }), isCode('110'));
+    assert.equal(await c.deleteIpLease(ipl.uuid), 'deleted');
+    assert.equal(await c.getIpLease(ipl.uuid), null);
+    assert.equal(await c.deleteMacLease(ml.uuid), 'deleted');
+    assert.equal(await c.deleteMacLease(ml.uuid), 'absent');
+
+    // network services and a DNS service on one
+    const svc = await c.createNetworkService({ mode: 'dns', interfaceUuid: 'if-dhcp1', displayName: 'dns1' });
+    assert.deepEqual([svc.mode, svc.interfaceUuid], ['dns', 'if-dhcp1']);
+    const dns = await c.createDnsService({ networkServiceUuid: svc.uuid, publicDns: '192.0.2.53' });
+    assert.equal(dns.networkServiceUuid, svc.uuid);
+    assert.deepEqual((await c.listNetworkServices()).map((x) => x.mode).sort(), ['dhcp', 'dns']);
+    assert.equal(await c.deleteNetworkService(svc.uuid), 'deleted');
+    assert.equal(await c.deleteNetworkService(svc.uuid), 'absent');
+    await assert.rejects(c.createNetworkService({ mode: 'dhcp', interfaceUuid: 'if-nothere' }), isCode('100'));
+
+    // ranges: add, list, delete
+    const extra = await c.addIpRange({ ipRangeGroupUuid: 'iprg-vnet1', beginIpv4Address: '10.100.0.220', endIpv4Address: '10.100.0.230' });
+    assert.equal((await c.listIpRanges('iprg-vnet1')).length, 2);
+    assert.equal(await c.deleteIpRange('iprg-vnet1', extra.uuid), 'deleted');
+    assert.deepEqual((await c.listIpRanges('iprg-vnet1')).map((r) => r.uuid).includes(extra.uuid), false);
+
+    // lease-policy links: unlinking an interface keeps its lease; unlinking the network stops allocation
+    await c.createInterface({ uuid: 'if-qqqqqqqqqqqq', mode: 'vif', networkUuid: 'nw-vnet1', macAddress: '02:5a:00:00:00:0a' });
+    assert.equal(await c.allocateFromLeasePolicy('lp-vnet1', 'if-qqqqqqqqqqqq'), '10.100.0.100');
+    assert.equal(await c.unlinkLeasePolicyInterface('lp-vnet1', 'if-qqqqqqqqqqqq'), 'deleted');
+    assert.equal(await c.unlinkLeasePolicyInterface('lp-vnet1', 'if-qqqqqqqqqqqq'), 'absent');
+    assert.equal((await c.getInterface('if-qqqqqqqqqqqq'))?.ipv4Address, '10.100.0.100');
+    assert.equal(await c.unlinkLeasePolicyNetwork('lp-vnet1', 'nw-vnet1'), 'deleted');
+    assert.deepEqual(await c.getLeasePolicyNetworks('lp-vnet1'), []);
+    await assert.rejects(c.allocateLease('lp-vnet1'), (e: unknown) => e instanceof OpenVnetError && e.code === '500');
+    assert.deepEqual(await c.listDatapathNetworks('dp-node1'), []);
+  });
+
   it('soft delete: uuid, MAC, IP and port name can be used again; uniqueness errors are 500s', async () => {
     const { client: c } = await server();
     await operatorSetup(c);

@@ -5,12 +5,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  DRIVER_BIN, driverConf, driverLinks, must, NetFixture, PATH_ENV, REPO, sh, startVnet, stateLeftovers, tearDown, type Vnet,
+  DRIVER_BIN, driverConf, driverLinks, must, NetFixture, ovsPorts, PATH_ENV, REPO, sh, startVnet, stateLeftovers, tearDown, type Vnet,
 } from './driver-fixture';
 
 const HARNESS_DIR = path.join(REPO, '..', 'shared', 'tools', 'cni-harness');
 
-describe('driver: through libcni (integration, cni-harness)', function () {
+for (const kind of ['linux', 'ovs'] as const) describe(`driver: through libcni (integration, cni-harness, ${kind} bridge)`, function () {
   this.timeout(180000);
   let fx: NetFixture;
   let vnet: Vnet;
@@ -18,7 +18,7 @@ describe('driver: through libcni (integration, cni-harness)', function () {
   let pluginDir: string;
 
   before(async () => {
-    fx = await NetFixture.create('linux');
+    fx = await NetFixture.create(kind);
     vnet = await startVnet();
     const out = path.join(fx.W, 'harness');
     harness = (await must('sh', [path.join(HARNESS_DIR, 'build.sh'), out])).trim().split('\n').pop() as string;
@@ -82,6 +82,7 @@ describe('driver: through libcni (integration, cni-harness)', function () {
       }
       assert.deepEqual(stateLeftovers(fx.stateDir), []);
       assert.deepEqual(await driverLinks(fx), []);
+      if (kind === 'ovs') assert.deepEqual(await ovsPorts(fx), []);
     });
   }
 });

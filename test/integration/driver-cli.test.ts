@@ -50,6 +50,20 @@ describe('driver: CLI (integration, OVS)', function () {
     assert.equal(dpid.trim().replace(/"/g, ''), `00ab${fx.R}${fx.R}`);
     const st = await cli(['status', '--config-dir', confDir]);
     assert.equal(st.code, 0, st.stdout + st.stderr);
+    assert.deepEqual((JSON.parse(st.stdout) as { network: string; ok: boolean }[]).map((l) => [l.network, l.ok]),
+      [['nw-vnet1', true], ['nw-vnet3', true], ['vnet-agent-link', true]]);
+
+    // Not ready: a network OpenVNet does not know (50) and a bridge that is gone (51), side by side.
+    const broken = path.join(fx.W, 'net.d-broken');
+    fs.mkdirSync(broken);
+    fs.copyFileSync(path.join(confDir, 'nw-vnet3.conf'), path.join(broken, 'nw-vnet3.conf'));
+    const c3 = JSON.parse(fs.readFileSync(path.join(confDir, 'nw-vnet3.conf'), 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(path.join(broken, 'nw-gone.conf'), JSON.stringify({ ...c3, name: 'nw-gone' }));
+    fs.writeFileSync(path.join(broken, 'nw-nobr.conf'), JSON.stringify({ ...c3, name: 'nw-vnet1', bridge: `vn${fx.R}` }));
+    const bad = await cli(['status', '--config-dir', broken]);
+    assert.equal(bad.code, 1, bad.stdout + bad.stderr);
+    const lines = JSON.parse(bad.stdout) as { network: string; ok: boolean; code?: number }[];
+    assert.deepEqual(lines.map((l) => [l.network, l.ok, l.code]), [['nw-gone', false, 50], ['nw-vnet1', false, 51], ['nw-vnet3', true, undefined]]);
   });
 
   it('attach/detach by PID with static address, MAC, gateway and route', async () => {

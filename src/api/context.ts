@@ -1,5 +1,6 @@
 // Everything the route plugins read or call, in one object built by startServe.
 import type { Registry } from 'prom-client';
+import type { NetworkUsage } from '../openvnet/usage';
 import type { DeploymentRunner } from '../scheduler/deployment-runner';
 import type { EventBus } from '../scheduler/event-bus';
 import type { LaunchQueue } from '../scheduler/launch-queue';
@@ -26,6 +27,8 @@ export interface VnetNetwork { uuid: string; displayName: string; ipv4Network: s
 
 export interface NetworkDirectory {
   listNetworks(): Promise<VnetNetwork[]>;
+  /** Networks with their lease-policy pools and lease counts (GET /v2/networks DHCP pools). */
+  listUsage?(): Promise<NetworkUsage[]>;
 }
 
 /** Values /v2/info reports (spec §6.3). */

@@ -29,7 +29,10 @@ export interface TaskJson {
   message?: string;
 }
 
-export function renderTask(i: Instance, agentLink: string | null): TaskJson {
+/** Known networks (uuid → subnet): leased addresses get their prefix length from them. */
+export type NetworkFacts = Map<string, { subnet: string }> | undefined;
+
+export function renderTask(i: Instance, agentLink: string | null, networks?: NetworkFacts): TaskJson {
   const task: TaskJson = {
     id: i.taskId ?? '',
     appId: i.appId,
@@ -47,7 +50,10 @@ export function renderTask(i: Instance, agentLink: string | null): TaskJson {
     role: i.role,
   };
   if (i.launchedNetworkInfos.length > 0) {
-    const view = fromStatusNetworkInfos(i.launchedNetworkInfos, i.statusNetworkInfos, agentLink !== null ? { agentLink } : {});
+    const view = fromStatusNetworkInfos(i.launchedNetworkInfos, i.statusNetworkInfos, {
+      ...(agentLink !== null ? { agentLink } : {}),
+      ...(networks !== undefined ? { networks } : {}),
+    });
     task.networkInterfaces = view.networkInterfaces;
     if (view.ipAddresses.length > 0) task.ipAddresses = view.ipAddresses;
   }
@@ -123,6 +129,7 @@ export interface AppRenderContext {
   readiness: boolean;
   agentLink: string | null;
   nowMs: number;
+  networks?: NetworkFacts;
 }
 
 /** App JSON: the stored definition echoed, plus version fields, counts and deployments always. */
@@ -134,7 +141,7 @@ export function renderApp(v: AppVersion, ctx: AppRenderContext): Record<string, 
     ...countTasks(ctx.instances),
     deployments: ctx.deployments.map((d) => ({ id: d.plan.id })),
   };
-  if (ctx.tasks) out.tasks = tasksOf(ctx.instances).map((i) => renderTask(i, ctx.agentLink));
+  if (ctx.tasks) out.tasks = tasksOf(ctx.instances).map((i) => renderTask(i, ctx.agentLink, ctx.networks));
   if (ctx.lastFailure && ctx.lastTaskFailure !== undefined) out.lastTaskFailure = ctx.lastTaskFailure;
   if (ctx.taskStats) out.taskStats = renderTaskStats(v, ctx.instances, ctx.nowMs);
   if (ctx.readiness) out.readinessCheckResults = [];

@@ -6,7 +6,7 @@
 
 import type { AppDefinition, NetworkInterface } from '../apps/types';
 import type { IPAddress, Label, NetworkInfo, NetworkProtocol } from '../mesos/types';
-import { parseAddressWithPrefix, parseNetmask, parseSubnet } from './ipv4';
+import { parseAddressWithPrefix, parseNetmask, parseSubnet, subnetContains } from './ipv4';
 import { macAddressesFor } from './mac';
 
 export const LABEL = {
@@ -134,16 +134,30 @@ function isAgentLink(info: NetworkInfo, agentLink: string | undefined): boolean 
 }
 
 /**
+ * Prefix length of a leased (DHCP) address: the network's prefix when the network is known and
+ * the address lies inside its subnet; undefined otherwise (an address outside the subnet means the
+ * facts do not describe it).
+ */
+export function leasePrefixLength(address: string, network: { subnet: string } | undefined): number | undefined {
+  if (network === undefined) return undefined;
+  const subnet = parseSubnet(network.subnet);
+  const addr = parseAddressWithPrefix(address);
+  if (subnet === undefined || addr === undefined) return undefined;
+  return subnetContains(subnet, addr.address) ? subnet.prefix : undefined;
+}
+
+/**
  * A task's networkInterfaces and ipAddresses from the NetworkInfos it was launched with
  * (`configured`, as toNetworkInfos built them) and those its TaskStatus reports (`reported`,
  * `container_status.network_infos`). Entries are matched by network name, never by position; the
- * agent link is left out of both lists. `ipAddresses` follow the configured order and contain only
+ * agent link is left out of both lists. A leased (DHCP) address gets the `prefixLength` of its
+ * network from `opts.networks` when known (see leasePrefixLength). `ipAddresses` follow the configured order and contain only
  * what Mesos reported.
  */
 export function fromStatusNetworkInfos(
   configured: readonly NetworkInfo[],
   reported: readonly NetworkInfo[] | undefined,
-  opts: { agentLink?: string } = {},
+  opts: { agentLink?: string; networks?: Map<string, { subnet: string }> } = {},
 ): TaskNetworkView {
   const byName = new Map<string, NetworkInfo>();
   for (const info of reported ?? []) {
@@ -174,7 +188,11 @@ export function fromStatusNetworkInfos(
       if (parsed.prefix !== undefined) entry.prefixLength = parsed.prefix;
     } else {
       const leased = reportedAddresses.find((a) => (a.protocol ?? 'IPv4') === 'IPv4');
-      if (leased !== undefined) entry.ipAddress = leased.ip_address;
+      if (leased !== undefined) {
+        entry.ipAddress = leased.ip_address;
+        const prefix = leasePrefixLength(leased.ip_address, opts.networks?.get(info.name));
+        if (prefix !== undefined) entry.prefixLength = prefix;
+      }
     }
     const gateway = labelValue(info, LABEL.gateway);
     if (gateway !== undefined) entry.gateway = gateway;

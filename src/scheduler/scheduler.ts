@@ -154,6 +154,11 @@ export class Scheduler {
   /** Offers seen / launches done, for metrics. */
   readonly counters = { offers: 0, launched: 0, declined: 0, updates: 0, reconciliations: 0 };
 
+  /** The OpenVNet network facts launches use (uuid → subnet); undefined when none are known. */
+  knownNetworks(): Map<string, { subnet: string }> | undefined {
+    return this.deps.networks?.();
+  }
+
   constructor(private readonly deps: SchedulerDeps, options: Partial<SchedulerOptions> = {}) {
     this.options = { ...DEFAULT_SCHEDULER_OPTIONS, ...options };
   }

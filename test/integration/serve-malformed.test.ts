@@ -149,8 +149,14 @@ describe('serve: malformed app definitions', function () {
   it('the valid sample passes with OpenVNet configured (the rows are not failing for another reason)', async () => {
     const r = await http(c.serve.url, 'POST', '/v2/apps', vnet((a) => { a.id = '/good/vnet'; }));
     assert.equal(r.status, 201, r.text);
-    await runningTasks(c.serve.url, '/good/vnet', 1);
+    const [task] = await runningTasks(c.serve.url, '/good/vnet', 1);
     await runningTasks(c.serve.url, '/good', 1);
+    // prefixLength from the OpenVNet facts: the static one has it; the simulated DHCP lease
+    // (10.77.x) lies outside nw-vnet1 (10.0.0.0/24), so its prefix is not known and stays absent
+    const [eth0, eth1] = (task.networkInterfaces ?? []) as Array<{ ipAddress?: string; prefixLength?: number }>;
+    assert.match(eth0.ipAddress ?? '', /^10\.77\./);
+    assert.equal(eth0.prefixLength, undefined);
+    assert.equal(eth1.prefixLength, 24);
   });
 
   for (const row of ROWS) {

@@ -42,10 +42,16 @@ function embedsOf(q: Query): Set<string> {
 
 type AppEmbeds = { tasks: boolean; lastFailure: boolean; taskStats: boolean; readiness: boolean };
 
+/** The network facts in a cache key: task prefix lengths change when they become known. */
+function networksKey(ctx: ApiContext): string {
+  const nets = ctx.scheduler.knownNetworks();
+  return nets === undefined ? '-' : [...nets].map(([uuid, n]) => `${uuid}=${n.subnet}`).join(',');
+}
+
 /**
  * App JSON text for lists, cached per app: the key covers the app version, every change of its
- * instances (the repository's stamp), its deployments and the embeds. taskStats (time-dependent)
- * is never cached.
+ * instances (the repository's stamp), its deployments, the embeds and (with tasks) the network
+ * facts. taskStats (time-dependent) is never cached.
  */
 const listCache = new WeakMap<ApiContext, Map<string, { key: string; json: string }>>();
 export function renderAppJson(ctx: ApiContext, v: AppVersion, opts: AppEmbeds): string {
@@ -53,7 +59,7 @@ export function renderAppJson(ctx: ApiContext, v: AppVersion, opts: AppEmbeds): 
   let cache = listCache.get(ctx);
   if (cache === undefined) { cache = new Map(); listCache.set(ctx, cache); }
   const deps = ctx.runner.deploymentsOf(v.app.id).map((d) => d.plan.id).join(',');
-  const key = `${v.version}|${ctx.repo.stampOf(v.app.id)}|${deps}|${Number(opts.tasks)}${Number(opts.lastFailure)}${Number(opts.readiness)}`;
+  const key = `${v.version}|${ctx.repo.stampOf(v.app.id)}|${deps}|${Number(opts.tasks)}${Number(opts.lastFailure)}${Number(opts.readiness)}|${opts.tasks ? networksKey(ctx) : ''}`;
   const hit = cache.get(v.app.id);
   if (hit !== undefined && hit.key === key) return hit.json;
   const json = JSON.stringify(renderAppFor(ctx, v, opts));
@@ -68,6 +74,7 @@ export function renderAppFor(ctx: ApiContext, v: AppVersion, opts: AppEmbeds): R
     lastTaskFailure: ctx.scheduler.lastTaskFailure.get(v.app.id),
     agentLink: ctx.agentLink,
     nowMs: ctx.now(),
+    networks: ctx.scheduler.knownNetworks(),
     ...opts,
   });
 }
@@ -161,7 +168,7 @@ export async function appRoutes(app: FastifyInstance, ctx: ApiContext): Promise<
       }
       case 'tasks': {
         requireApp(ctx, t.id);
-        return reply.send({ tasks: tasksOf(ctx.repo.instancesOf(t.id)).map((i) => renderTask(i, ctx.agentLink)) });
+        return reply.send({ tasks: tasksOf(ctx.repo.instancesOf(t.id)).map((i) => renderTask(i, ctx.agentLink, ctx.scheduler.knownNetworks())) });
       }
       case 'versions': {
         requireApp(ctx, t.id);
@@ -215,7 +222,7 @@ export async function appRoutes(app: FastifyInstance, ctx: ApiContext): Promise<
         const scale = boolParam(q, 'scale', false);
         const plan = await ctx.service.killInstances(victims, { scale, force: boolParam(q, 'force', false), wipe: boolParam(q, 'wipe', false) });
         if (plan !== null) return sendDeployment(reply, plan);
-        return reply.send({ tasks: victims.map((i) => renderTask(i, ctx.agentLink)) });
+        return reply.send({ tasks: victims.map((i) => renderTask(i, ctx.agentLink, ctx.scheduler.knownNetworks())) });
       }
       case 'task': {
         requireApp(ctx, t.id);
@@ -225,7 +232,7 @@ export async function appRoutes(app: FastifyInstance, ctx: ApiContext): Promise<
           scale: boolParam(q, 'scale', false), force: boolParam(q, 'force', false), wipe: boolParam(q, 'wipe', false),
         });
         if (plan !== null) return sendDeployment(reply, plan);
-        return reply.send({ task: renderTask(inst, ctx.agentLink) });
+        return reply.send({ task: renderTask(inst, ctx.agentLink, ctx.scheduler.knownNetworks()) });
       }
       default:
         throw new AppNotFoundError(pathId((req.params as { '*': string })['*']));

@@ -1,8 +1,9 @@
-// GET /v2/networks [project]: OpenVNet networks with subnets, static pool use and the tasks
-// attached, for the UI's Networks page.
+// GET /v2/networks [project]: OpenVNet networks with subnets, DHCP (lease-policy) and static pool
+// use and the tasks attached, for the UI's Networks page.
 import type { FastifyInstance } from 'fastify';
-import type { ApiContext, VnetNetwork } from '../context';
+import type { ApiContext, NetworkDirectory, VnetNetwork } from '../context';
 import { poolOf } from '../../network/ipam-pool';
+import { listNetworkUsage, type NetworkUsage, type UsageClient } from '../../openvnet/usage';
 import { renderTask, tasksOf } from '../render';
 
 interface NetworkJson {
@@ -14,9 +15,52 @@ interface NetworkJson {
   tasks: Array<Record<string, unknown>>;
 }
 
+type PoolJson = NetworkJson['pools'][number];
+
+const USAGE_METHODS = ['listNetworks', 'listLeasePolicies', 'getLeasePolicyNetworks', 'listIpRanges', 'listIpLeases'] as const;
+
+function isUsageClient(x: unknown): x is UsageClient {
+  return typeof x === 'object' && x !== null && USAGE_METHODS.every((m) => typeof (x as Record<string, unknown>)[m] === 'function');
+}
+
+/**
+ * How pool usage is read: the directory's `listUsage`, else through the OpenVNet client the
+ * directory holds as `client` (serve's cached directory); undefined when neither exists.
+ */
+export function usageReader(dir: NetworkDirectory | undefined): (() => Promise<NetworkUsage[]>) | undefined {
+  if (dir === undefined) return undefined;
+  if (dir.listUsage !== undefined) return () => (dir.listUsage as () => Promise<NetworkUsage[]>).call(dir);
+  const client = (dir as unknown as { client?: unknown }).client;
+  return isUsageClient(client) ? () => listNetworkUsage(client) : undefined;
+}
+
+/**
+ * One pool entry per lease policy of the network whose ranges are known (real OpenVNet does not
+ * name a lease policy's range group: those pools are left out rather than guessed).
+ */
+export function dhcpPools(usage: NetworkUsage): PoolJson[] {
+  return usage.pools
+    .filter((p) => p.ranges.length > 0)
+    .map((p) => ({
+      label: `DHCP ${p.leasePolicyUuid} ${p.ranges.map((r) => `${r.begin}–${r.end}`).join(', ')}`,
+      used: Math.min(p.leased, p.size),
+      total: p.size,
+    }));
+}
+
 export async function networkRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
-  app.get('/v2/networks', async () => {
+  app.get('/v2/networks', async (req) => {
     const known: VnetNetwork[] = ctx.networks === undefined ? [] : await ctx.networks.listNetworks();
+    const readUsage = usageReader(ctx.networks);
+    let usage: NetworkUsage[] = [];
+    if (readUsage !== undefined) {
+      try {
+        usage = await readUsage();
+      } catch (err) {
+        // The networks themselves were read: answer without DHCP pools rather than fail the page.
+        req.log.warn({ err }, 'OpenVNet pool usage unavailable');
+      }
+    }
     const byName = new Map<string, NetworkJson>();
     const entry = (name: string): NetworkJson => {
       let n = byName.get(name);
@@ -31,6 +75,7 @@ export async function networkRoutes(app: FastifyInstance, ctx: ApiContext): Prom
       n.displayName = net.displayName;
       n.subnets = [`${net.ipv4Network}/${net.ipv4Prefix}`];
     }
+    for (const u of usage) entry(u.uuid).pools.push(...dhcpPools(u));
     const held = ctx.repo.heldAddresses();
     for (const v of ctx.repo.apps.values()) {
       for (const iface of v.app.container?.networkInterfaces ?? []) {
@@ -43,8 +88,9 @@ export async function networkRoutes(app: FastifyInstance, ctx: ApiContext): Prom
         }
       }
     }
+    const facts = ctx.scheduler.knownNetworks();
     for (const i of tasksOf([...ctx.repo.instances.values()])) {
-      const t = renderTask(i, ctx.agentLink);
+      const t = renderTask(i, ctx.agentLink, facts);
       for (const ni of t.networkInterfaces ?? []) {
         entry(ni.networkName).tasks.push({
           taskId: t.id, appId: t.appId, host: t.host, interfaceName: ni.interfaceName, ipAddress: ni.ipAddress ?? '',

@@ -15,9 +15,10 @@ function stateFilter(names: string[]): Set<string> | undefined {
 export async function taskRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   app.get('/v2/tasks', async (req) => {
     const wanted = stateFilter(listParam(queryOf(req), 'status'));
+    const networks = ctx.scheduler.knownNetworks();
     const tasks = tasksOf([...ctx.repo.instances.values()])
       .filter((i) => wanted === undefined || wanted.has(i.state ?? 'TASK_STAGING'))
-      .map((i) => renderTask(i, ctx.agentLink));
+      .map((i) => renderTask(i, ctx.agentLink, networks));
     return { tasks };
   });
 
@@ -37,6 +38,6 @@ export async function taskRoutes(app: FastifyInstance, ctx: ApiContext): Promise
       scale: boolParam(q, 'scale', false), force: boolParam(q, 'force', false), wipe: boolParam(q, 'wipe', false),
     });
     if (plan !== null) return sendDeployment(reply, plan);
-    return reply.send({ tasks: victims.map((i) => renderTask(i, ctx.agentLink)) });
+    return reply.send({ tasks: victims.map((i) => renderTask(i, ctx.agentLink, ctx.scheduler.knownNetworks())) });
   });
 }

@@ -18,6 +18,7 @@ import { SchedulerClient } from '../mesos/client';
 import type { Encoding } from '../mesos/codec';
 import type { FrameworkInfo } from '../mesos/types';
 import { OpenVnetClient } from '../openvnet/client';
+import { listNetworkUsage, type NetworkUsage } from '../openvnet/usage';
 import { DeploymentRunner } from '../scheduler/deployment-runner';
 import { EventBus } from '../scheduler/event-bus';
 import { LaunchQueue } from '../scheduler/launch-queue';
@@ -137,6 +138,9 @@ class CachedNetworks implements NetworkDirectory {
     }
     this.cached = { at: now, list };
     return list;
+  }
+  listUsage(): Promise<NetworkUsage[]> {
+    return listNetworkUsage(this.client);
   }
   lastKnown(): Map<string, { subnet: string }> | undefined {
     if (this.cached === undefined) return undefined;

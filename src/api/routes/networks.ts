@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext, NetworkDirectory, VnetNetwork } from '../context';
 import { poolOf } from '../../network/ipam-pool';
-import { listNetworkUsage, type NetworkUsage, type UsageClient } from '../../openvnet/usage';
+import type { NetworkUsage } from '../../openvnet/usage';
 import { renderTask, tasksOf } from '../render';
 
 interface NetworkJson {
@@ -17,21 +17,10 @@ interface NetworkJson {
 
 type PoolJson = NetworkJson['pools'][number];
 
-const USAGE_METHODS = ['listNetworks', 'listLeasePolicies', 'getLeasePolicyNetworks', 'listIpRanges', 'listIpLeases'] as const;
-
-function isUsageClient(x: unknown): x is UsageClient {
-  return typeof x === 'object' && x !== null && USAGE_METHODS.every((m) => typeof (x as Record<string, unknown>)[m] === 'function');
-}
-
-/**
- * How pool usage is read: the directory's `listUsage`, else through the OpenVNet client the
- * directory holds as `client` (serve's cached directory); undefined when neither exists.
- */
+/** How pool usage is read: the directory's `listUsage`; undefined when it has none. */
 export function usageReader(dir: NetworkDirectory | undefined): (() => Promise<NetworkUsage[]>) | undefined {
-  if (dir === undefined) return undefined;
-  if (dir.listUsage !== undefined) return () => (dir.listUsage as () => Promise<NetworkUsage[]>).call(dir);
-  const client = (dir as unknown as { client?: unknown }).client;
-  return isUsageClient(client) ? () => listNetworkUsage(client) : undefined;
+  if (dir?.listUsage === undefined) return undefined;
+  return () => (dir.listUsage as () => Promise<NetworkUsage[]>).call(dir);
 }
 
 /**

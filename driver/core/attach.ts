@@ -9,7 +9,7 @@ import { formatCidr, inSubnet, type Cidr } from '../cni/ipv4';
 import { deriveMac, hostIfName } from '../cni/names';
 import type { CurrentResult, ResultDns, ResultRoute } from '../cni/result';
 import type { DriverDeps } from '../deps';
-import { ownerTag, isUnknownDatapathError, type VnetRegistry } from '../openvnet/registry';
+import { isUnknownDatapathError, recordDisplayName, type VnetRegistry } from '../openvnet/registry';
 import { dhcpPaths, ensureHook, startClient } from '../plumb/dhcp';
 import { ipBatch, ipv4Addresses } from '../plumb/ip';
 import { addressLines, containerEndLines, hostEndLines, ownerAlias } from '../plumb/link';
@@ -135,7 +135,7 @@ async function attachVif(deps: DriverDeps, req: AttachRequest): Promise<CurrentR
       const reg = registry;
       const record = {
         uuid: hostIf, networkUuid: conf.name, mac: spec.mac, ipv4: spec.address?.ip ?? null, portName: hostIf, datapath: ov.datapath,
-        displayName: `${spec.app ?? req.containerId.slice(0, 64)} ${spec.ifName} ${ownerTag(ov.datapath)}`,
+        displayName: recordDisplayName(spec.app, req.containerId.slice(0, 64), spec.ifName, ov.datapath),
       };
       await log.step('register', { kind: 'openvnet-interface', uuid: hostIf, openvnet: ov }, async () => {
         try {

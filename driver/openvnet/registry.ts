@@ -49,6 +49,20 @@ export function ownerTag(datapath: string): string {
   return `(vnet-driver:${datapath})`;
 }
 
+/** OpenVNet keeps display_name in a 255-character column. */
+const DISPLAY_NAME_MAX = 255;
+
+/**
+ * An interface record's display name: who (app, else container id), the interface, and our tag
+ * last. The label-supplied app id is unbounded, so it is cut (and stripped of control
+ * characters) to keep the whole within the column and the tag that gc looks for intact.
+ */
+export function recordDisplayName(app: string | null, containerId: string, ifName: string, datapath: string): string {
+  const tail = ` ${ifName} ${ownerTag(datapath)}`;
+  const who = (app ?? containerId).replace(/[\u0000-\u001f\u007f]/g, '?');
+  return `${who.slice(0, DISPLAY_NAME_MAX - tail.length)}${tail}`;
+}
+
 export function isUnknownDatapathError(err: unknown): boolean {
   return err instanceof CniError && err.code === CNI_CODES.OPENVNET_REJECTED && /Datapath/i.test(err.details ?? '') && /\b100\b|not found|unknown/i.test(err.details ?? '');
 }

@@ -52,12 +52,22 @@ function toLink(o: Record<string, unknown>): LinkInfo {
   };
 }
 
+/**
+ * "No such link" as iproute2 words it: `Device "x" does not exist.` when the name is unknown,
+ * ENODEV ("RTNETLINK answers: No such device", "Cannot send link get request: No such device")
+ * when the name still resolved but the link was already being unregistered — e.g. a veth whose
+ * peer's namespace is being destroyed.
+ */
+export function isNoSuchLink(stderr: string): boolean {
+  return /does not exist|Cannot find device|No such device/i.test(stderr);
+}
+
 /** One link, or null when it does not exist (LinkNotFound). */
 export async function showLink(run: Runner, ns: string | null, name: string): Promise<LinkInfo | null> {
   const [cmd, args] = ipIn(ns, ['-j', '-d', 'link', 'show', 'dev', name]);
   const r = await run(cmd, args);
   if (r.code !== 0) {
-    if (/does not exist|Cannot find device/i.test(r.stderr)) return null;
+    if (isNoSuchLink(r.stderr)) return null;
     throw new CniError(CNI_CODES.PLUMBING_FAILED, 'command failed', `${cmd} ${args.join(' ')}: ${r.stderr.trim()}`);
   }
   const list = JSON.parse(r.stdout || '[]') as Record<string, unknown>[];

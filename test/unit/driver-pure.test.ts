@@ -7,10 +7,12 @@ import { formatCidr, hostsOf, inSubnet, isReservedInSubnet, networkOf, parseCidr
 import { deriveMac, hostIfName, isInterfaceName, parseDpid, parseMac } from '../../driver/cni/names';
 import { fromCniResult, toCniResult, type CurrentResult } from '../../driver/cni/result';
 import { requireVersion, versionAnswer } from '../../driver/cni/version';
-import { batchText } from '../../driver/plumb/ip';
+import { batchText, deleteLink, showLink } from '../../driver/plumb/ip';
+import type { Runner } from '../../driver/plumb/exec';
 import { addressLines, containerEndLines, hostEndLines } from '../../driver/plumb/link';
 import { ipIn } from '../../driver/plumb/netns';
 import { addPortArgs, decodeInterfaceRows } from '../../driver/plumb/ovs';
+import { ownerTag, recordDisplayName } from '../../driver/openvnet/registry';
 
 const RESULT: CurrentResult = {
   interfaces: [{ name: 'if-0123456789ab' }, { name: 'eth1', mac: '02:00:c0:a8:00:64', sandbox: '/run/netns/c' }],
@@ -133,6 +135,15 @@ describe('driver: names and addresses (unit)', () => {
     assert.equal(parseMac('02-AA-BB-CC-DD-EE'), '02:aa:bb:cc:dd:ee');
     assert.equal(parseMac('03:00:00:00:00:01'), null);
   });
+  it('OpenVNet display names fit the 255-character column and always end with the owner tag gc looks for', () => {
+    assert.equal(recordDisplayName('/vnettest', 'cid', 'eth1', 'dp-node1'), '/vnettest eth1 (vnet-driver:dp-node1)');
+    assert.equal(recordDisplayName(null, 'cid', 'eth1', 'dp-node1'), 'cid eth1 (vnet-driver:dp-node1)');
+    const long = recordDisplayName(`/${'a'.repeat(600)}\n/x`, 'cid', 'eth012345678901', 'dp-0123456789abcdef');
+    assert.equal(long.length, 255);
+    assert.ok(long.endsWith(` eth012345678901 ${ownerTag('dp-0123456789abcdef')}`), long);
+    assert.equal(recordDisplayName('/a\nb\u0000c', 'cid', 'eth0', 'dp-x'), '/a?b?c eth0 (vnet-driver:dp-x)');
+  });
+
   it('dpid normalisation', () => {
     assert.equal(parseDpid('0x1'), '0x0000000000000001');
     assert.equal(parseDpid('ABCDEF'), '0x0000000000abcdef');
@@ -184,6 +195,16 @@ describe('driver: command lines (unit)', () => {
     ]);
     assert.deepEqual(addressLines({ ifName: 'eth1', mac: '', address: null, gateway: null, routes: [{ dst: '10.1.0.1/32', gw: '169.254.0.1', onlink: true }] }).map((l) => l.join(' ')), ['route add 10.1.0.1/32 via 169.254.0.1 dev eth1 onlink']);
   });
+  it('a link already being unregistered (ENODEV on the get request) is gone for DEL; other failures are errors', async () => {
+    const enodev = 'RTNETLINK answers: No such device\nCannot send link get request: No such device\n';
+    const answers = (del: string, show: string): Runner => async (_cmd, args) =>
+      ({ code: 1, stdout: '', stderr: args.includes('del') ? del : show });
+    assert.equal(await showLink(answers('', enodev), 'ns1', 'if-0123456789ab'), null);
+    assert.equal(await showLink(answers('', 'Device "if-0123456789ab" does not exist.\n'), null, 'if-0123456789ab'), null);
+    assert.equal(await deleteLink(answers('RTNETLINK answers: No such device\n', enodev), 'ns1', 'if-0123456789ab'), 'absent');
+    await assert.rejects(showLink(answers('', 'RTNETLINK answers: Operation not permitted\n'), null, 'if-0123456789ab'), (e: unknown) => (e as { code?: number }).code === 100);
+  });
+
   it('batch refuses a token that would start a second command', () => {
     assert.throws(() => batchText([['link', 'set', 'eth0\nlink del eth1']]));
     assert.throws(() => batchText([['link', 'set', 'eth0 up']]));

@@ -27,9 +27,7 @@ if (only.length > 0) files = files.filter((f) => only.some((o) => f.includes(o))
 
 const mocha = new Mocha({ timeout: Number(process.env.MVN_TEST_TIMEOUT || 30000), reporter: 'spec', color: false });
 for (const f of files) mocha.addFile(f);
-mocha.run((failures) => {
-  // mocha's own stats come from the runner below
-}).on('end', function () {
+mocha.run().on('end', function () {
   const s = this.stats;
   console.log(`${s.passes} passed, ${s.failures} failed, ${s.pending} skipped`);
   process.exitCode = s.failures > 0 || s.passes === 0 ? 1 : 0;

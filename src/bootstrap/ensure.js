@@ -86,8 +86,7 @@ function ensureDebian() {
 function build() {
   run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
   run(process.execPath, [path.join(root, 'src', 'bootstrap', 'bundle-driver.js')]);
-  const ui = path.join(root, 'src', 'ui', 'build.js');
-  if (fs.existsSync(ui)) run(process.execPath, [ui]);
+  run(process.execPath, [path.join(root, 'src', 'ui', 'build.js')]);
 }
 
 ensureNpm();

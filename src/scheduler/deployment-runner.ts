@@ -8,6 +8,7 @@ import { decideRestart, type RestartInstance } from '../deploy/restart';
 import type { EventBus } from './event-bus';
 import type { LaunchQueue } from './launch-queue';
 import type { Repository } from './repository';
+import { realTimers, type SchedulerTimers } from './timers';
 import { staticCapacity, type InstanceObserver, type Scheduler, type SchedulerLogger } from './scheduler';
 
 export interface DeploymentRunnerDeps {
@@ -16,6 +17,7 @@ export interface DeploymentRunnerDeps {
   scheduler: Scheduler;
   queue: LaunchQueue;
   log: SchedulerLogger;
+  timers?: SchedulerTimers;
 }
 
 /** The plan as events and GET /v2/deployments show it ("light" plan format: no app definitions). */
@@ -87,7 +89,7 @@ export class DeploymentRunner implements InstanceObserver {
     this.dirty.add(appId);
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => this.processDirty());
+    (this.deps.timers ?? realTimers).soon(() => this.processDirty());
   }
 
   private processDirty(): void {

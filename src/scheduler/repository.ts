@@ -6,6 +6,7 @@ import type { AppVersion } from '../deploy/app-version';
 import type { DeploymentRecord } from '../deploy/plan';
 import type { Json, StateStore, StoreOp } from '../state/store';
 import type { Instance } from './instance';
+import { realTimers, type SchedulerTimers, type TimerHandle } from './timers';
 
 export interface RepositoryLogger {
   error(obj: object, msg: string): void;
@@ -76,9 +77,9 @@ export class Repository {
   private writeSeq = 0;
   /** While suspended (not the leader) changes stay in memory: a deposed leader must not overwrite its successor. */
   private suspended = false;
-  private retryTimer: NodeJS.Timeout | undefined;
+  private retryTimer: TimerHandle | undefined;
 
-  constructor(readonly store: StateStore, private readonly log?: RepositoryLogger) {}
+  constructor(readonly store: StateStore, private readonly log?: RepositoryLogger, private readonly timers: SchedulerTimers = realTimers) {}
 
   /** (Re)reads everything from the store, replacing what is in memory. */
   async load(): Promise<void> {
@@ -236,7 +237,7 @@ export class Repository {
    */
   suspendWrites(): void {
     this.suspended = true;
-    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.retryTimer?.cancel();
     this.retryTimer = undefined;
     this.pendingInstanceWrites.clear();
     this.appOfPending.clear();
@@ -336,11 +337,10 @@ export class Repository {
       for (const id of [...this.appOfPending.keys()]) if (!this.pendingInstanceWrites.has(id)) this.appOfPending.delete(id);
       if (failed && this.pendingInstanceWrites.size > 0 && !this.suspended) {
         // The store is unavailable (quorum lost): try again later (flush() does not wait for that).
-        this.retryTimer = setTimeout(() => {
+        this.retryTimer = this.timers.after(Repository.RETRY_MS, () => {
           this.retryTimer = undefined;
           if (!this.draining) void this.drain();
-        }, Repository.RETRY_MS);
-        this.retryTimer.unref?.();
+        });
       }
       for (const resolve of this.idle.splice(0)) resolve();
     }

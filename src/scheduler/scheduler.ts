@@ -17,6 +17,7 @@ import {
 import type { LaunchQueue } from './launch-queue';
 import { OfferMatcher, type MatchContext, type Placement, type PlacementRequest, type RejectReason } from './match-offer';
 import type { Repository } from './repository';
+import { realTimers, type SchedulerTimers, type TimerHandle } from './timers';
 import { buildTaskInfo, usesHostNetwork } from './task-builder';
 import { instanceIdFor, parseTaskId, taskIdFor } from './task-ids';
 
@@ -85,6 +86,8 @@ export interface SchedulerDeps {
   newUuid: () => string;
   /** Known OpenVNet networks (uuid → subnet), for default prefix lengths; undefined without OpenVNet. */
   networks?: () => Map<string, { subnet: string }> | undefined;
+  /** Timers and deferral; the real event loop when absent (the simulation passes virtual time). */
+  timers?: SchedulerTimers;
 }
 
 /** What the deployment runner needs to hear and to be asked. */
@@ -146,7 +149,7 @@ export class Scheduler {
   private generation = 0;
   private offerCalls: Promise<void> = Promise.resolve();
   private readonly agentAttributes = new Map<string, Attribute[]>();
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly timers: TimerHandle[] = [];
   private started = false;
   readonly lastTaskFailure = new Map<string, TaskFailure>();
   private observer: InstanceObserver | undefined;
@@ -161,7 +164,10 @@ export class Scheduler {
 
   constructor(private readonly deps: SchedulerDeps, options: Partial<SchedulerOptions> = {}) {
     this.options = { ...DEFAULT_SCHEDULER_OPTIONS, ...options };
+    this.clock = deps.timers ?? { ...realTimers, now: deps.now };
   }
+
+  private readonly clock: SchedulerTimers;
 
   setObserver(o: InstanceObserver): void {
     this.observer = o;
@@ -185,17 +191,18 @@ export class Scheduler {
     });
     d.on('error-event', (message) => { this.deps.log.error({ message }, 'Mesos ERROR event'); });
     d.on('removed', (message) => { this.deps.log.error({ message }, 'framework removed by Mesos'); this.ready = false; });
-    this.timers.push(setInterval(() => this.housekeeping(), this.options.housekeepingIntervalMs));
-    const reconcileLater = setTimeout(() => {
+    const t = this.clock;
+    this.timers.push(t.every(this.options.housekeepingIntervalMs, () => this.housekeeping()));
+    const reconcileLater = t.after(this.options.reconciliationInitialDelayMs, () => {
       if (this.ready) this.reconcile();
-      this.timers.push(setInterval(() => { if (this.ready) this.reconcile(); }, this.options.reconciliationIntervalMs));
-    }, this.options.reconciliationInitialDelayMs);
+      this.timers.push(t.every(this.options.reconciliationIntervalMs, () => { if (this.ready) this.reconcile(); }));
+    });
     this.timers.push(reconcileLater);
     d.start();
   }
 
   async stop(): Promise<void> {
-    for (const t of this.timers.splice(0)) { clearInterval(t); clearTimeout(t); }
+    for (const t of this.timers.splice(0)) t.cancel();
     this.ready = false;
     this.generation++;
     this.pendingOffers = [];
@@ -301,7 +308,7 @@ export class Scheduler {
       this.declineOffers(ids, this.options.declineWaitingSeconds);
       return;
     }
-    const sliceStart = performance.now();
+    const sliceStart = this.clock.sliceNow();
     const nowMs = this.deps.now();
     const round: OfferRound = {
       nowMs, nowIso: new Date(nowMs).toISOString(), waiting: this.launchableByApp(nowMs), unused: [],
@@ -313,11 +320,11 @@ export class Scheduler {
     if (this.pendingOffers.length > 0) do {
       const offer = this.pendingOffers.shift() as Offer;
       if (!this.processOffer(offer, round)) round.unused.push(offer.id.value);
-    } while (this.pendingOffers.length > 0 && performance.now() - sliceStart <= 10);
+    } while (this.pendingOffers.length > 0 && this.clock.sliceNow() - sliceStart <= 10);
     const moreWork = this.hasWaitingWork();
     if (round.unused.length > 0) this.declineOffers(round.unused, moreWork ? this.options.declineWaitingSeconds : this.options.declineIdleSeconds);
     if (this.pendingOffers.length > 0) {
-      setImmediate(() => this.drainOffers());
+      this.clock.soon(() => this.drainOffers());
       return;
     }
     this.draining = false;
@@ -815,7 +822,7 @@ export class Scheduler {
   requestRevive(): void {
     if (this.reviveQueued) return;
     this.reviveQueued = true;
-    setImmediate(() => {
+    this.clock.soon(() => {
       this.reviveQueued = false;
       if (!this.ready) return;
       this.suppressed = false;

@@ -242,10 +242,24 @@ export class Scheduler {
     // SUBSCRIBED no ACCEPT of an earlier stream can land any more, so launched-but-unconfirmed
     // (Provisioned) tasks are asked about too: a task the master does not know comes back as
     // gone and its instance is replaced; one it knows keeps its instance (no second launch).
+    await this.reconcileThenLaunch(generation, 0);
+  }
+
+  /**
+   * The step between SUBSCRIBED and launching: reconciliation. A failed RECONCILE call (reset,
+   * timeout) does not end the subscription, so it is retried with a growing pause for as long as
+   * this subscription lasts; without that the scheduler would wait forever.
+   */
+  private async reconcileThenLaunch(generation: number, attempt: number): Promise<void> {
     try {
       await this.sendReconcile(true);
     } catch (err) {
-      if (this.started) log.warn({ err }, 'reconciliation after SUBSCRIBED failed; waiting for the next subscription');
+      if (!this.started || generation !== this.generation) return;
+      const pauseMs = Math.min(30_000, 1000 * 2 ** attempt);
+      this.deps.log.warn({ err, pauseMs }, 'reconciliation after SUBSCRIBED failed; retrying');
+      this.timers.push(this.clock.after(pauseMs, () => {
+        if (this.started && generation === this.generation) void this.reconcileThenLaunch(generation, attempt + 1);
+      }));
       return;
     }
     if (generation !== this.generation || !this.started) return;
@@ -405,7 +419,14 @@ export class Scheduler {
         }
         driver.launch([offerId], tasks).then(
           () => { this.counters.launched += tasks.length; },
-          (err: unknown) => revert('launch failed', err),
+          (err: unknown) => {
+            // The ACCEPT may have reached the master (connection reset after it acted, timeout):
+            // the outcome is unknown, so the instances stay Provisioned and the master is asked.
+            // A task it does not know comes back as gone and its instance is replaced; going back
+            // to Scheduled here could launch a second task for the same instance.
+            log.warn({ err, offerId, tasks: tasks.length }, 'launch outcome unknown; reconciling the tasks');
+            this.reconcileTasks(launched);
+          },
         );
       },
       (err: unknown) => {
@@ -413,6 +434,15 @@ export class Scheduler {
         if (this.started && driver === this.deps.driver && generation === this.generation) this.declineOffers([offerId], this.options.declineWaitingSeconds);
       },
     );
+  }
+
+  /** Explicit reconciliation of some instances' tasks (the answers arrive as status updates). */
+  private reconcileTasks(instances: Instance[]): void {
+    const tasks = instances
+      .filter((i) => i.taskId !== null && this.deps.repo.instances.get(i.instanceId) === i && isLaunched(i))
+      .map((i) => (i.agentId !== null ? { task_id: { value: i.taskId as string }, agent_id: { value: i.agentId } } : { task_id: { value: i.taskId as string } }));
+    if (tasks.length === 0) return;
+    this.deps.driver.reconcile(tasks).catch((err: unknown) => this.deps.log.warn({ err }, 'reconcile of unconfirmed launches failed (the launch confirm timeout covers it)'));
   }
 
   private usedSlotsOf(round: OfferRound, appId: string): Set<number> {
@@ -847,9 +877,12 @@ export class Scheduler {
         continue;
       }
       if (inst.condition === 'Provisioned' && inst.launchedAtMs !== null && nowMs - inst.launchedAtMs >= this.options.launchConfirmTimeoutMs) {
-        this.deps.log.warn({ taskId: inst.taskId }, 'no status within the launch confirm timeout; killing and relaunching');
+        // Killed, and replaced by a new instance once the kill (or the master's "unknown") is
+        // confirmed: relaunching the same instance while the old task may live could run it twice.
+        this.deps.log.warn({ taskId: inst.taskId }, 'no status within the launch confirm timeout; killing (replaced once gone)');
+        inst.killRequested = true;
+        this.deps.repo.saveInstance(inst);
         this.sendKill(inst);
-        this.relaunch(inst);
         continue;
       }
       if ((inst.condition === 'Staging' || inst.condition === 'Starting') && inst.launchedAtMs !== null
@@ -863,17 +896,6 @@ export class Scheduler {
       if (inst.condition === 'Unreachable' || inst.condition === 'UnreachableInactive') this.unreachableTick(inst, nowMs);
     }
     if (delayedWork && this.ready) this.requestRevive();
-  }
-
-  /** Launch confirm timeout: the same instance goes back to the queue with a new incarnation. */
-  private relaunch(inst: Instance): void {
-    inst.condition = 'Scheduled';
-    inst.taskId = null;
-    inst.agentId = null;
-    inst.host = null;
-    inst.launchedAtMs = null;
-    this.deps.repo.saveInstance(inst);
-    this.requestRevive();
   }
 
   private unreachableTick(inst: Instance, nowMs: number): void {

@@ -3,6 +3,7 @@
 // on one virtual clock and one seeded random source. A run is a list of random steps (operator
 // actions and faults); the invariants are checked after every step and at quiescence.
 import { AppService } from '../../src/api/app-service';
+import { restartBounds } from '../../src/deploy/restart';
 import type { FrameworkInfo, TaskInfo, TaskState } from '../../src/mesos/types';
 import { MasterCore, silentLogger } from '../../src/local/master-core';
 import { seededRandom, type Random } from '../../src/local/rng';
@@ -47,6 +48,14 @@ const APP_IDS = ['/a0', '/a1', '/a2', '/g/b0', '/g/b1'];
 const AGENT_CPUS = 4;
 
 export class InvariantViolation extends Error {}
+
+/**
+ * Most tasks an app may run while it deploys: instances × (1 + maximumOverCapacity), and one
+ * more when minimumHealthCapacity = 1 leaves no room (Marathon starts one extra instance then).
+ */
+export function capacityBound(instances: number, strategy: { minimumHealthCapacity: number; maximumOverCapacity: number }): number {
+  return Math.max(instances, restartBounds(instances, strategy, Number.POSITIVE_INFINITY).maxCapacity);
+}
 
 class Seq {
   private n = 0;
@@ -382,11 +391,11 @@ export class World {
     return APP_IDS.find((a) => a.slice(1).replace(/\//g, '_') === p.safePath);
   }
 
-  private backendApps(): Array<[string, { instances: number; moc: number }]> {
-    const out: Array<[string, { instances: number; moc: number }]> = [];
+  private backendApps(): Array<[string, { instances: number; bound: number }]> {
+    const out: Array<[string, { instances: number; bound: number }]> = [];
     const node = this.node;
     if (node === undefined) return out;
-    for (const v of node.repo.apps.values()) out.push([v.app.id, { instances: v.app.instances, moc: v.app.upgradeStrategy.maximumOverCapacity }]);
+    for (const v of node.repo.apps.values()) out.push([v.app.id, { instances: v.app.instances, bound: capacityBound(v.app.instances, v.app.upgradeStrategy) }]);
     return out;
   }
 
@@ -415,7 +424,7 @@ export class World {
     if (node === undefined || !node.leading) return;
     const apps = new Map(this.backendApps());
     for (const [id, a] of apps) {
-      const bound = Math.max(this.capBound.get(id) ?? 0, Math.ceil(a.instances * (1 + a.moc)));
+      const bound = Math.max(this.capBound.get(id) ?? 0, a.bound);
       this.capBound.set(id, bound);
     }
     const count = new Map<string, number>();
@@ -425,12 +434,16 @@ export class World {
     }
     for (const [id, n] of count) {
       const bound = this.capBound.get(id);
-      if (bound !== undefined && n > bound) throw new InvariantViolation(`app ${id}: ${n} live tasks, more than the bound ${bound} (instances × (1 + maximumOverCapacity))`);
+      if (bound !== undefined && n > bound) {
+        const tasks = live.filter((t) => t.appId === id).map((t) => `${t.taskId.replace(/^.*instance-5e000000-0000-4000-8000-0*/, '#')}:${t.state}`).join(' ');
+        const repo = node.repo.instancesOf(id).map((i) => `#${i.instanceId.replace(/^.*-0*/, '')}.${i.incarnation}:${i.condition}${i.killRequested ? '(kill)' : ''}${i.decommissioned ? '(decom)' : ''}`).join(' ');
+        throw new InvariantViolation(`app ${id}: ${n} live tasks, more than the bound ${bound} (instances × (1 + maximumOverCapacity)); master: ${tasks}; repo: ${repo}`);
+      }
     }
     // An app settles when no deployment touches it: its bound shrinks to the current declaration.
     const busy = new Set<string>();
     for (const d of node.repo.deployments.values()) for (const a of d.plan.affectedApps) busy.add(a);
-    for (const [id, a] of apps) if (!busy.has(id) && this.converged(id, a.instances, live)) this.capBound.set(id, Math.ceil(a.instances * (1 + a.moc)));
+    for (const [id, a] of apps) if (!busy.has(id) && this.converged(id, a.instances, live)) this.capBound.set(id, a.bound);
   }
 
   private converged(id: string, instances: number, live: ReturnType<World['liveTasks']>): boolean {

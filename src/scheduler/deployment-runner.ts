@@ -62,9 +62,32 @@ export class DeploymentRunner implements InstanceObserver {
   /** After a restart of serve (or of leadership): run the stored deployments again from their first step. */
   resume(): void {
     for (const d of this.active()) {
+      if (this.dropIfSuperseded(d)) continue;
       d.currentStep = 0;
       this.enterStep(d);
     }
+  }
+
+  /**
+   * A deployment whose target is no longer what is declared (a later forced deployment replaced
+   * it, and the store still had the record because its delete failed, or a leader reloaded an
+   * older copy) must not run: its actions carry stale instance counts. It is removed.
+   */
+  private dropIfSuperseded(d: DeploymentRecord): boolean {
+    const { repo } = this.deps;
+    const stale = d.plan.affectedApps.some((appId) => {
+      const target = d.plan.target[appId];
+      const current = repo.apps.get(appId);
+      if (target === undefined) return false;
+      if (target === null) return current !== undefined && current.version > d.plan.version;
+      return current === undefined || current.version !== target.version;
+    });
+    if (!stale) return false;
+    this.deps.log.warn({ deploymentId: d.plan.id }, 'deployment superseded by a newer app version; dropped');
+    repo.deployments.delete(d.plan.id);
+    this.write(() => repo.store.deleteDeployment(d.plan.id), d.plan.id);
+    this.deps.bus.publish('deployment_failed', { id: d.plan.id, plan: planJson(d.plan) });
+    return true;
   }
 
   /** Cancels without rollback (force); the instances stay as they are. */
@@ -138,6 +161,7 @@ export class DeploymentRunner implements InstanceObserver {
 
   private evaluate(d: DeploymentRecord): void {
     if (!this.deps.repo.deployments.has(d.plan.id)) return;
+    if (this.dropIfSuperseded(d)) return;
     const step = d.plan.steps[d.currentStep - 1];
     if (step === undefined) { this.finish(d); return; }
     let allDone = true;
@@ -209,10 +233,22 @@ export class DeploymentRunner implements InstanceObserver {
     bus.publish('deployment_success', { id: d.plan.id, plan: planJson(d.plan) });
   }
 
+  /** Deployment record writes, in order; a failed one is retried (with a growing pause) while this instance leads. */
   private write(op: () => Promise<void>, deploymentId: string): void {
-    this.writes = this.writes.then(op).catch((err: unknown) => {
-      this.deps.log.warn({ err, deploymentId }, 'could not store deployment progress');
-    });
+    const attempt = async (): Promise<void> => {
+      for (let n = 0; ; n++) {
+        try {
+          await op();
+          return;
+        } catch (err) {
+          if (this.deps.repo.writesSuspended) return;
+          this.deps.log.warn({ err, deploymentId }, 'could not store deployment progress; retrying');
+          await new Promise<void>((resolve) => { (this.deps.timers ?? realTimers).after(Math.min(10_000, 500 * 2 ** n), resolve); });
+          if (this.deps.repo.writesSuspended) return;
+        }
+      }
+    };
+    this.writes = this.writes.then(attempt);
   }
 
   /** Resolves when queued deployment writes have landed. */

@@ -345,7 +345,10 @@ export class Scheduler {
     if (!moreWork && !this.suppressed) {
       this.suppressed = true;
       const d = this.deps.driver;
-      this.inOrder(() => d.suppress([this.options.role])).catch((err: unknown) => this.deps.log.warn({ err }, 'suppress failed'));
+      this.inOrder(() => d.suppress([this.options.role])).catch((err: unknown) => {
+        this.suppressed = false;
+        this.deps.log.warn({ err }, 'suppress failed');
+      });
     }
   }
 
@@ -416,6 +419,14 @@ export class Scheduler {
         if (!this.started || driver !== this.deps.driver || generation !== this.generation) {
           revert('subscription changed before the launch was sent');
           return;
+        }
+        // The write may have waited long (store unavailable): only instances still waiting for
+        // exactly this task are launched; one killed or expunged meanwhile must not start.
+        const still = new Set(launched.filter((i) => repo.instances.get(i.instanceId) === i && i.condition === 'Provisioned' && !i.killRequested).map((i) => i.taskId));
+        if (still.size < tasks.length) {
+          tasks = tasks.filter((t) => still.has(t.task_id.value));
+          launched = launched.filter((i) => still.has(i.taskId));
+          if (tasks.length === 0) { this.declineOffers([offerId], this.options.declineWaitingSeconds); return; }
         }
         driver.launch([offerId], tasks).then(
           () => { this.counters.launched += tasks.length; },
@@ -857,7 +868,11 @@ export class Scheduler {
       if (!this.ready) return;
       this.suppressed = false;
       const d = this.deps.driver;
-      this.inOrder(() => d.revive([this.options.role])).catch((err: unknown) => this.deps.log.warn({ err }, 'revive failed'));
+      this.inOrder(() => d.revive([this.options.role])).catch((err: unknown) => {
+        // Counted as still suppressed: housekeeping asks again while work waits.
+        this.suppressed = true;
+        this.deps.log.warn({ err }, 'revive failed');
+      });
     });
   }
 
@@ -873,7 +888,8 @@ export class Scheduler {
         continue;
       }
       if (inst.killRequested) {
-        if (inst.killSentAtMs !== null && nowMs - inst.killSentAtMs >= this.options.killRetryMs) this.sendKill(inst);
+        // killSentAtMs is null after a reload (the kill was requested by an earlier leader).
+        if (inst.killSentAtMs === null || nowMs - inst.killSentAtMs >= this.options.killRetryMs) this.sendKill(inst);
         continue;
       }
       if (inst.condition === 'Provisioned' && inst.launchedAtMs !== null && nowMs - inst.launchedAtMs >= this.options.launchConfirmTimeoutMs) {

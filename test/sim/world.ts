@@ -31,7 +31,7 @@ export interface SimOptions {
   faults?: Partial<Record<FaultKind, boolean>>;
 }
 
-export type FaultKind = 'store' | 'crash' | 'leader' | 'updates' | 'calls' | 'agents' | 'master';
+export type FaultKind = 'store' | 'crash' | 'leader' | 'updates' | 'calls' | 'agents' | 'master' | 'offers';
 
 export interface SimResult {
   ok: boolean;
@@ -165,8 +165,8 @@ export class World {
 
   constructor(readonly opts: SimOptions) {
     this.random = seededRandom(opts.seed * 7919 + 13);
-    const all: FaultKind[] = ['store', 'crash', 'leader', 'updates', 'calls', 'agents', 'master'];
-    this.enabled = Object.fromEntries(all.map((k) => [k, opts.faults?.[k] ?? true])) as Record<FaultKind, boolean>;
+    const all: FaultKind[] = ['store', 'crash', 'leader', 'updates', 'calls', 'agents', 'master', 'offers'];
+    this.enabled = Object.fromEntries(all.map((k) => [k, opts.faults?.[k] ?? k !== 'offers'])) as Record<FaultKind, boolean>;
     this.master = this.newMaster();
     const agents = 3 + Math.floor(this.random() * 3);
     for (let i = 0; i < agents; i++) this.addAgent();
@@ -207,6 +207,7 @@ export class World {
     const id = task.task_id.value;
     if (this.launchedTasks.has(id)) this.violation ??= `task ${id} launched twice (by ${node})`;
     this.launchedTasks.add(id);
+    this.note(`${node} LAUNCH ${id.replace(/^.*instance-5e000000-0000-4000-8000-0*/, "#")}`);
   }
 
   private chance(p: number): boolean {
@@ -224,6 +225,14 @@ export class World {
   private callFault(type: string): CallFault {
     if (!this.faultsOn || !this.enabled.calls) return { kind: 'ok', delayMs: 0 };
     const r = this.random();
+    // A DECLINE or ACCEPT that never reaches the master leaves its offer outstanding (Mesos has no
+    // offer timeout by default): recovering those is the offer ledger's job (issue 17), switched on
+    // with the 'offers' fault class. Without it, offer calls only lose their answers.
+    if ((type === 'DECLINE' || type === 'ACCEPT') && !this.enabled.offers) {
+      if (r < 0.03) return { kind: 'reset-after' };
+      if (r < 0.04) return { kind: 'timeout', delayMs: 5000, applied: true };
+      return { kind: 'ok', delayMs: r < 0.2 ? this.int(1, 200) : 0 };
+    }
     if (type === 'ACKNOWLEDGE' && r < 0.03) return { kind: 'reset-before' };
     if (r < 0.02) return { kind: 'reset-before' };
     if (r < 0.04) return { kind: 'reset-after' };
@@ -258,7 +267,7 @@ export class World {
 
   private appBody(id: string): Record<string, unknown> {
     return {
-      id, cmd: `sleep ${this.int(100, 999)}`, cpus: this.pick([0.1, 0.5, 1]), mem: 32, instances: this.int(0, 4),
+      id, cmd: `sleep ${this.int(100, 999)}`, cpus: this.pick([0.1, 0.2]), mem: 32, instances: this.int(0, 4),
       backoffSeconds: 1, backoffFactor: 1.15, maxLaunchDelaySeconds: 10,
       upgradeStrategy: { minimumHealthCapacity: this.pick([0, 0.5, 1]), maximumOverCapacity: this.pick([0, 0.5, 1]) },
     };
@@ -288,7 +297,7 @@ export class World {
         p = s.updateApp(id, { instances: n }, { partial: true, force, allowCreate: false, meta });
       } else if (r < 0.47) {
         const unplaceable = this.chance(0.25);
-        const body = unplaceable ? { cpus: 100 } : { cmd: `sleep ${this.int(100, 999)}`, cpus: this.pick([0.1, 0.5]) };
+        const body = unplaceable ? { cpus: 100 } : { cmd: `sleep ${this.int(100, 999)}`, cpus: this.pick([0.1, 0.2]) };
         what = `config ${id} ${JSON.stringify(body)}${force ? ' force' : ''}`;
         p = s.updateApp(id, body, { partial: true, force, allowCreate: false, meta });
       } else if (r < 0.55) {
@@ -443,12 +452,27 @@ export class World {
     // An app settles when no deployment touches it: its bound shrinks to the current declaration.
     const busy = new Set<string>();
     for (const d of node.repo.deployments.values()) for (const a of d.plan.affectedApps) busy.add(a);
-    for (const [id, a] of apps) if (!busy.has(id) && this.converged(id, a.instances, live)) this.capBound.set(id, a.bound);
+    for (const [id, a] of apps) {
+      if (busy.has(id) || !this.converged(id, a.instances, live) || this.capBound.get(id) === a.bound) continue;
+      this.note(`${id} settled at ${a.instances}: bound ${a.bound}`);
+      this.capBound.set(id, a.bound);
+    }
   }
 
   private converged(id: string, instances: number, live: ReturnType<World['liveTasks']>): boolean {
     const mine = live.filter((t) => t.appId === id);
     return mine.length === instances && mine.every((t) => t.state === 'TASK_RUNNING');
+  }
+
+  describeApps(): string {
+    const node = this.node;
+    if (node === undefined) return '';
+    const live = this.liveTasks();
+    return [...node.repo.apps.values()].map((v) => {
+      const tasks = live.filter((t) => t.appId === v.app.id).map((t) => `${t.taskId.replace(/^.*instance-5e000000-0000-4000-8000-0*/, '#')}:${t.state.replace('TASK_', '')}`).join(' ');
+      const repo = node.repo.instancesOf(v.app.id).map((i) => `#${i.instanceId.replace(/^.*-0*/, '')}.${i.incarnation}:${i.condition}${i.killRequested ? '(kill)' : ''}${i.decommissioned ? '(decom)' : ''}`).join(' ');
+      return `[${v.app.id} want ${v.app.instances}; master: ${tasks}; repo: ${repo}]`;
+    }).join(' ');
   }
 
   /** What "converged" means once faults stopped; undefined when it holds, else why not. */
@@ -458,7 +482,7 @@ export class World {
     if (!node.scheduler.ready) return 'leader not subscribed';
     const live = this.liveTasks();
     const apps = node.repo.apps;
-    if (node.repo.deployments.size > 0) return `deployments left: ${[...node.repo.deployments.values()].map((d) => `${d.plan.id} ${d.plan.steps.map((s) => s.actions.map((a) => `${a.action} ${a.app}`).join('+')).join(' → ')} step ${d.currentStep}`).join('; ')}`;
+    if (node.repo.deployments.size > 0) return `${this.describeApps()} deployments left: ${[...node.repo.deployments.values()].map((d) => `${d.plan.id} ${d.plan.steps.map((s) => s.actions.map((a) => `${a.action} ${a.app}`).join('+')).join(' → ')} step ${d.currentStep}`).join('; ')}`;
     for (const t of live) {
       if (t.appId === undefined) continue;
       if (!apps.has(t.appId)) return `task ${t.taskId} (${t.state}) of deleted app ${t.appId} still live`;

@@ -883,6 +883,16 @@ export class MasterCore {
     return view;
   }
 
+  /** Cheap view for checkers (the simulation reads it after every step): task id, state, framework, agent. */
+  taskStates(): Array<{ frameworkId: string; taskId: string; agentId: string; state: TaskState }> {
+    return [...this.tasks.values()].map((t) => ({ frameworkId: t.frameworkId, taskId: t.info.task_id.value, agentId: t.agentId, state: t.state }));
+  }
+
+  /** Ids of the frameworks the master knows (not removed), and of the agents registered. */
+  ids(): { frameworks: string[]; agents: string[] } {
+    return { frameworks: [...this.frameworks.keys()], agents: [...this.agents.keys()] };
+  }
+
   snapshot(): MasterSnapshot {
     const tasks = [...this.tasks.values()];
     return {

@@ -378,11 +378,11 @@ export class World {
       await this.clock.advance(this.int(500, 5000));
       node.store.rates = NO_STORE_FAULTS;
     } else if (r < 0.85 && e.agents) {
-      const agents = this.master.snapshot().agents;
+      const agents = this.master.ids().agents;
       if (agents.length > 2) {
         const a = this.pick(agents);
-        this.note(`fault: agent ${a.id} removed; a new one joins`);
-        await this.master.removeAgent(a.id);
+        this.note(`fault: agent ${a} removed; a new one joins`);
+        await this.master.removeAgent(a);
         this.addAgent();
       }
     } else if (e.master && node?.driver !== undefined) {
@@ -409,7 +409,7 @@ export class World {
   }
 
   private liveTasks(): Array<{ taskId: string; state: TaskState; appId: string | undefined; instanceId: string | undefined }> {
-    return this.master.snapshot().tasks.filter((t) => LIVE.has(t.state)).map((t) => ({
+    return this.master.taskStates().filter((t) => LIVE.has(t.state)).map((t) => ({
       taskId: t.taskId, state: t.state, appId: this.appOfTask(t.taskId), instanceId: parseTaskId(t.taskId)?.instanceId,
     }));
   }
@@ -425,8 +425,7 @@ export class World {
       if (other !== undefined) throw new InvariantViolation(`instance ${t.instanceId} has two live tasks: ${other} and ${t.taskId}`);
       byInstance.set(t.instanceId, t.taskId);
     }
-    const fws = this.master.snapshot().frameworks;
-    for (const f of fws) this.frameworkIds.add(f.id);
+    for (const f of this.master.ids().frameworks) this.frameworkIds.add(f);
     if (this.frameworkIds.size > 1) throw new InvariantViolation(`more than one framework id: ${[...this.frameworkIds].join(', ')}`);
     // Over capacity while a deployment runs: live tasks not asked to die ≤ bound.
     const node = this.node;
@@ -535,7 +534,7 @@ export class World {
       if (problem !== undefined) throw new InvariantViolation(`not converged ${this.opts.convergeWithinMs / 1000}s after the faults stopped: ${problem}`);
       const convergedAfterMs = this.clock.now() - started;
       // Stays converged.
-      await this.settle(30_000);
+      await this.settle(10_000);
       problem = this.quiescenceProblem();
       if (problem !== undefined) throw new InvariantViolation(`diverged again after converging: ${problem}`);
       return { ok: true, seed: this.opts.seed, trace: this.trace, convergedAfterMs, stats: stats() };

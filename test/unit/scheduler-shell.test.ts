@@ -233,10 +233,17 @@ describe('scheduler shell', () => {
     assert.equal(r.repo.instances.get(inst.instanceId)?.condition, 'Unreachable');
   });
 
-  it('launch confirm timeout: no status → KILL and relaunch with the next incarnation', async () => {
+  it('launch confirm timeout: no status → KILL; the instance is replaced by a new one once the master says the task is unknown', async () => {
     await r.sched.stop();
     r = await rig();
-    const sched = new Scheduler({ repo: r.repo, bus: r.bus, driver: r.driver, queue: r.queue, log: { debug() {}, info() {}, warn() {}, error() {} }, now: () => r.clock.now, newUuid: () => 'x1' },
+    // Virtual timers: the housekeeping tick is called by hand, no sleeping.
+    const ticks: Array<() => void> = [];
+    const timers = {
+      now: () => r.clock.now, after: () => ({ cancel() {} }), every: (_ms: number, fn: () => void) => { ticks.push(fn); return { cancel() {} }; },
+      soon: (fn: () => void) => { setImmediate(fn); }, sliceNow: () => 0,
+    };
+    let n = 0;
+    const sched = new Scheduler({ repo: r.repo, bus: r.bus, driver: r.driver, queue: r.queue, log: { debug() {}, info() {}, warn() {}, error() {} }, now: () => r.clock.now, newUuid: () => `x${++n}`, timers },
       { housekeepingIntervalMs: 5, reconciliationInitialDelayMs: 60_000, launchConfirmTimeoutMs: 1000 });
     r.sched = sched;
     sched.start();
@@ -244,14 +251,18 @@ describe('scheduler shell', () => {
     const v = await withApp(r, { id: '/a' });
     const [inst] = sched.scheduleInstances(v, 1);
     r.driver.emit('offers', [offer(1)]);
+    await tick();
     const first = inst.taskId;
     assert.match(String(first), /\._app\.1$/);
     r.clock.now += 1000;
-    await new Promise((res) => setTimeout(res, 30));
+    for (const t of ticks) t();
     assert.equal(r.driver.of('kill')[0]?.args[0], first);
-    assert.equal(inst.condition, 'Scheduled');
-    r.driver.emit('offers', [offer(2)]);
-    assert.match(String(inst.taskId), /\._app\.2$/);
+    assert.equal(inst.killRequested, true, 'not relaunched while the old task may still live');
+    r.driver.emit('update', { task_id: { value: String(first) }, state: 'TASK_UNKNOWN', reason: 'REASON_RECONCILIATION', source: 'SOURCE_MASTER' });
+    const replacement = r.repo.instancesOf('/a');
+    assert.equal(replacement.length, 1);
+    assert.notEqual(replacement[0]?.instanceId, inst.instanceId);
+    assert.equal(replacement[0]?.condition, 'Scheduled');
   });
 
   it('reconciles on a timer after the initial delay: explicitly (every known task), then implicitly', async () => {

@@ -18,6 +18,7 @@ import type { LaunchQueue } from './launch-queue';
 import { OfferMatcher, type MatchContext, type Placement, type PlacementRequest, type RejectReason } from './match-offer';
 import type { Repository } from './repository';
 import { realTimers, type SchedulerTimers, type TimerHandle } from './timers';
+import { UnknownTaskKiller } from './unknown-task-killer';
 import { buildTaskInfo, usesHostNetwork } from './task-builder';
 import { instanceIdFor, parseTaskId, taskIdFor } from './task-ids';
 
@@ -152,6 +153,7 @@ export class Scheduler {
   private readonly timers: TimerHandle[] = [];
   private started = false;
   readonly lastTaskFailure = new Map<string, TaskFailure>();
+  private readonly unknownKills = new UnknownTaskKiller();
   private observer: InstanceObserver | undefined;
   readonly options: SchedulerOptions;
   /** Offers seen / launches done, for metrics. */
@@ -700,12 +702,15 @@ export class Scheduler {
     const parsed = parseTaskId(status.task_id.value);
     if (parsed === null) return;
     if (isTerminalCondition(condition)) {
+      this.unknownKills.gone(status.task_id.value);
       this.deps.bus.publish('unknown_instance_terminated_event', {
         instanceId: parsed.instanceId, runSpecId: `/${parsed.safePath.replace(/_/g, '/')}`, condition,
       });
       return;
     }
-    // A task we do not track (an expunged instance came back, or an older incarnation): kill it.
+    // A task we do not track (an expunged instance came back, or an older incarnation): kill it,
+    // with a pause per task and a rate cap, not once per status update.
+    if (!this.unknownKills.shouldKill(status.task_id.value, this.clock.now())) return;
     this.deps.log.info({ taskId: status.task_id.value }, 'killing unknown task');
     this.deps.driver.kill(status.task_id.value, status.agent_id?.value)
       .catch((err: unknown) => this.deps.log.warn({ err }, 'kill of unknown task failed'));
@@ -880,6 +885,7 @@ export class Scheduler {
 
   private housekeeping(): void {
     const nowMs = this.deps.now();
+    this.unknownKills.prune(nowMs);
     let delayedWork = false;
     for (const inst of [...this.deps.repo.instances.values()]) {
       if (inst.condition === 'Scheduled') {

@@ -6,19 +6,17 @@ import type { AppDefinition, HeldAddress, NetworkInterface } from '../apps/types
 import type { AppVersion } from '../deploy/app-version';
 import { freeSlots, selectInstancesToKill } from '../deploy/kill-selection';
 import type { SchedulerClientEvents, SubscribedInfo } from '../mesos/client';
-import type { Attribute, Filters, KillPolicy, NetworkInfo, Offer, OfferID, ReconcileTask, TaskInfo, TaskStatus } from '../mesos/types';
+import type { Attribute, Filters, KillPolicy, Offer, OfferID, ReconcileTask, TaskInfo, TaskStatus } from '../mesos/types';
 import { assignAddresses, PoolExhaustedError, AddressHeldError as PoolAddressHeldError, poolOf } from '../network/ipam-pool';
 import { toNetworkInfos } from '../network/network-info';
 import type { EventBus } from './event-bus';
-import {
-  conditionOf, isFailureCondition, isLaunched, isTerminalCondition, type Instance, type InstanceCondition,
-  type TaskIpAddress,
-} from './instance';
+import { conditionOf, isLaunched, isTerminalCondition, type Instance, type InstanceCondition } from './instance';
 import type { LaunchQueue } from './launch-queue';
 import { OfferMatcher, type MatchContext, type Placement, type PlacementRequest, type RejectReason } from './match-offer';
 import type { Repository } from './repository';
 import { realTimers, type SchedulerTimers, type TimerHandle } from './timers';
 import { UnknownTaskKiller } from './unknown-task-killer';
+import { applyUpdate } from './instance-update';
 import { buildTaskInfo, usesHostNetwork } from './task-builder';
 import { instanceIdFor, parseTaskId, taskIdFor } from './task-ids';
 
@@ -640,59 +638,35 @@ export class Scheduler {
       return;
     }
     const nowMs = this.deps.now();
-    const nowIso = new Date(nowMs).toISOString();
-    const previous = inst.condition;
-    inst.state = status.state;
-    inst.condition = condition;
-    if (status.agent_id !== undefined) inst.agentId = status.agent_id.value;
-    // Reconciliation answers say only "Latest task state": keep the agent's own last words.
-    if (status.message !== undefined && status.reason !== 'REASON_RECONCILIATION') inst.message = status.message;
-    if (typeof status.healthy === 'boolean') inst.healthy = status.healthy;
-    if ((condition === 'Staging' || condition === 'Starting' || condition === 'Running') && inst.stagedAt === null) inst.stagedAt = nowIso;
-    if (condition === 'Running' && inst.startedAt === null) inst.startedAt = nowIso;
-    const infos = status.container_status?.network_infos;
-    if (infos !== undefined && infos.length > 0) {
-      const agentLink = this.options.agentLink;
-      inst.statusNetworkInfos = infos.filter((n) => agentLink === null || n.name !== agentLink);
-      inst.ipAddresses = ipAddressesOf(inst.statusNetworkInfos);
-    }
-    if (condition === 'Unreachable') {
-      if (inst.unreachableSince === null) inst.unreachableSince = nowIso;
-    } else {
-      inst.unreachableSince = null;
-    }
-
-    // A launch that never reached the master (its leader died before the ACCEPT) comes back from
-    // reconciliation as unknown: the instance is replaced, but nothing failed, so no backoff.
-    const lostLaunch = previous === 'Provisioned' && status.reason === 'REASON_RECONCILIATION' && isTerminalCondition(condition);
     const v = repo.apps.get(inst.appId);
-    if (v !== undefined && inst.configVersion === v.versionInfo.lastConfigChangeAt) {
-      if (condition === 'Staging' || condition === 'Starting' || condition === 'Running') this.deps.queue.onProgress(v, nowMs);
-      if (isFailureCondition(condition) && !inst.killRequested && !lostLaunch) this.deps.queue.onFailure(v, nowMs);
+    const effect = applyUpdate(inst, status, {
+      nowMs, agentLink: this.options.agentLink, currentConfigVersion: v?.versionInfo.lastConfigChangeAt,
+      unreachableStrategy: v?.app.unreachableStrategy ?? 'disabled',
+    });
+    if (effect.kind === 'ignore') {
+      log.debug({ taskId, state: status.state, known: inst.condition }, 'late duplicate status ignored');
+      ack();
+      return;
     }
+    // The effect is applied to the one instance object the repository holds (identity is kept).
+    Object.assign(inst, effect.instance);
+    if (v !== undefined && effect.backoff === 'progress') this.deps.queue.onProgress(v, nowMs);
+    if (v !== undefined && effect.backoff === 'failure') this.deps.queue.onFailure(v, nowMs);
 
     this.deps.bus.publish('status_update_event', {
       slaveId: inst.agentId ?? '', taskId, taskStatus: status.state, message: status.message ?? '', appId: inst.appId,
       host: inst.host ?? '', ipAddresses: inst.ipAddresses, ports: inst.ports, version: inst.runSpecVersion,
     });
-    if (previous !== condition) this.publishInstanceChanged(inst);
+    if (effect.previous !== inst.condition) this.publishInstanceChanged(inst);
 
-    if (isTerminalCondition(condition)) {
-      if (!lostLaunch && (isFailureCondition(condition) || (condition === 'Killed' && !inst.killRequested))) this.recordFailure(inst, status, nowIso);
+    if (effect.kind === 'expunge') {
+      if (effect.failure) this.recordFailure(inst, status, new Date(nowMs).toISOString());
       this.expunge(inst);
     } else {
-      if (condition === 'Unreachable') this.applyUnreachable(inst, nowMs);
-      // A reconciliation answer that confirms what we know changes nothing durable: keep the
-      // store (and ZooKeeper) quiet instead of rewriting every instance on each round.
-      const confirmsKnownState = status.reason === 'REASON_RECONCILIATION' && previous === condition;
-      if (((condition === 'Staging' || condition === 'Starting') && !inst.killRequested) || confirmsKnownState) repo.updateInstanceInMemory(inst);
-      else repo.saveInstance(inst);
-      if (inst.condition === 'UnreachableInactive' && previous !== 'UnreachableInactive' && !inst.killRequested) {
-        if (!(this.observer?.manages(inst.appId) ?? false)) this.ensureInstances(inst.appId);
-      }
-      if (inst.killRequested && (condition === 'Running' || condition === 'Staging' || condition === 'Starting') && previous === 'Unreachable') {
-        this.sendKill(inst);
-      }
+      if (effect.durable) repo.saveInstance(inst);
+      else repo.updateInstanceInMemory(inst);
+      if (effect.becameInactive && !(this.observer?.manages(inst.appId) ?? false)) this.ensureInstances(inst.appId);
+      if (effect.resendKill) this.sendKill(inst);
     }
     ack();
     this.afterChange(inst.appId);
@@ -721,17 +695,6 @@ export class Scheduler {
       appId: inst.appId, host: inst.host ?? '', message: status.message ?? '', state: status.state,
       taskId: inst.taskId ?? '', timestamp: nowIso, version: inst.runSpecVersion, slaveId: inst.agentId ?? '',
     });
-  }
-
-  private applyUnreachable(inst: Instance, nowMs: number): void {
-    const v = this.deps.repo.apps.get(inst.appId);
-    const strategy = v?.app.unreachableStrategy ?? 'disabled';
-    if (strategy === 'disabled' || inst.unreachableSince === null) return;
-    const since = Date.parse(inst.unreachableSince);
-    if (nowMs - since >= strategy.inactiveAfterSeconds * 1000 && inst.condition === 'Unreachable') {
-      inst.condition = 'UnreachableInactive';
-      this.publishInstanceChanged(inst);
-    }
   }
 
   private publishInstanceChanged(inst: Instance): void {
@@ -945,12 +908,4 @@ export class Scheduler {
   }
 }
 
-export function ipAddressesOf(infos: readonly NetworkInfo[]): TaskIpAddress[] {
-  const out: TaskIpAddress[] = [];
-  for (const n of infos) {
-    for (const a of n.ip_addresses ?? []) {
-      if (a.ip_address !== undefined && a.ip_address !== '') out.push({ ipAddress: a.ip_address, protocol: a.protocol ?? 'IPv4' });
-    }
-  }
-  return out;
-}
+export { ipAddressesOf } from './instance-update';

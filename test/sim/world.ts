@@ -27,6 +27,10 @@ export interface SimOptions {
   convergeWithinMs: number;
   /** deliberately broken behaviour, to show the checker catches it */
   bug?: 'no-kill';
+  /** number of simulated agents (default 3–5 from the seed) */
+  agents?: number;
+  /** launch failure probability of the agents (default 0.05) */
+  launchFailures?: number;
   /** turn fault classes off (for focused runs) */
   faults?: Partial<Record<FaultKind, boolean>>;
 }
@@ -168,7 +172,7 @@ export class World {
     const all: FaultKind[] = ['store', 'crash', 'leader', 'updates', 'calls', 'agents', 'master', 'offers'];
     this.enabled = Object.fromEntries(all.map((k) => [k, opts.faults?.[k] ?? k !== 'offers'])) as Record<FaultKind, boolean>;
     this.master = this.newMaster();
-    const agents = 3 + Math.floor(this.random() * 3);
+    const agents = opts.agents ?? 3 + Math.floor(this.random() * 3);
     for (let i = 0; i < agents; i++) this.addAgent();
     this.driverFaults = {
       call: (type) => this.callFault(type),
@@ -192,7 +196,7 @@ export class World {
     const bug = this.opts.bug;
     const agent = new SimulatedAgent({
       resources: { cpus: AGENT_CPUS, mem: 4096, disk: 10_000 }, hostname: `agent-${n}`, ip: `10.0.0.${n + 1}`, clock: this.clock, ids,
-      seed: Math.floor(this.random() * 1e9), taskDelayMs: 10 + Math.floor(this.random() * 300), launchFailureProbability: 0.05,
+      seed: Math.floor(this.random() * 1e9), taskDelayMs: 10 + Math.floor(this.random() * 300), launchFailureProbability: this.opts.launchFailures ?? 0.05,
     });
     if (bug === 'no-kill') agent.kill = () => undefined;
     this.master.addAgent(agent);
@@ -250,7 +254,8 @@ export class World {
 
   // ---- serve processes ---------------------------------------------------------------------------
 
-  private async startNode(): Promise<void> {
+  /** Starts a new serve process that becomes leader (state loaded from the store). */
+  async startNode(): Promise<void> {
     const node = new ServeNode(`serve${++this.nodeCounter}`, this);
     this.node = node;
     this.note(`${node.name} elected leader`);
@@ -397,7 +402,8 @@ export class World {
   private appOfTask(taskId: string): string | undefined {
     const p = parseTaskId(taskId);
     if (p === null) return undefined;
-    return APP_IDS.find((a) => a.slice(1).replace(/\//g, '_') === p.safePath);
+    // The simulation's app ids have no underscore, so the safe path maps back one to one.
+    return `/${p.safePath.replace(/_/g, '/')}`;
   }
 
   private backendApps(): Array<[string, { instances: number; bound: number }]> {
@@ -549,7 +555,7 @@ export class World {
   }
 
   /** Advances virtual time in slices, checking the invariants after each. */
-  private async settle(ms: number): Promise<void> {
+  async settle(ms: number): Promise<void> {
     let left = ms;
     while (left > 0) {
       const slice = Math.min(left, 500);

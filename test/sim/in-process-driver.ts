@@ -50,6 +50,8 @@ export class InProcessDriver extends EventEmitter<SchedulerClientEvents> impleme
     private readonly timers: TimerGroup,
     private readonly faults: DriverFaults = NO_FAULTS,
     private readonly onLaunch: (task: TaskInfo) => void = () => undefined,
+    /** Every KILL the scheduler sends (delivered or not): the task was asked to die. */
+    private readonly onKill: (taskId: string) => void = () => undefined,
   ) {
     super();
     this.frameworkId = frameworkId;
@@ -152,6 +154,7 @@ export class InProcessDriver extends EventEmitter<SchedulerClientEvents> impleme
     const call = this.frameworkId === undefined ? undefined : build(this.frameworkId);
     if (call === undefined) return Promise.reject(new CallFailedError('not subscribed'));
     this.sent.set(call.type, (this.sent.get(call.type) ?? 0) + 1);
+    if (call.kill !== undefined) this.onKill(call.kill.task_id.value);
     const fault = this.faults.call(call.type);
     const apply = (): void => {
       const sub = this.sub;

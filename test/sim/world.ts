@@ -115,7 +115,7 @@ class ServeNode {
     await this.repo.load();
     if (this.timers.isDead) return;
     const w = this.world;
-    const d = new InProcessDriver(() => w.master, w.frameworkInfo, this.repo.frameworkId, this.timers, w.driverFaults, (t) => w.onLaunch(t, this.name));
+    const d = new InProcessDriver(() => w.master, w.frameworkInfo, this.repo.frameworkId, this.timers, w.driverFaults, (t) => w.onLaunch(t, this.name), (id) => w.killRequested.add(id));
     this.driver = d;
     this.leading = true;
     this.scheduler.start(d);

@@ -65,6 +65,9 @@ export class Repository {
   frameworkId: string | undefined;
 
   private readonly byApp = new Map<string, Set<string>>();
+  /** Scheduled (waiting to launch) instance ids per app, kept by index()/removeInstance(). */
+  private readonly scheduled = new Map<string, Set<string>>();
+  private scheduledCount = 0;
   /** Bumped whenever an app or one of its instances changes (render caches key on it). */
   private readonly stamps = new Map<string, number>();
   private stampSeq = 0;
@@ -90,6 +93,7 @@ export class Repository {
     this.deployments.clear();
     this.claims.clear();
     this.byApp.clear();
+    this.scheduled.clear();
     this.byTask.clear();
     this.frameworkId = await this.store.getFrameworkId();
     for (const stored of await this.store.listApps()) {
@@ -135,6 +139,30 @@ export class Repository {
 
   private touch(appId: string): void {
     this.stamps.set(appId, ++this.stampSeq);
+  }
+
+  private unmarkScheduled(i: Instance): void {
+    const set = this.scheduled.get(i.appId);
+    if (set === undefined || !set.delete(i.instanceId)) return;
+    this.scheduledCount--;
+    if (set.size === 0) this.scheduled.delete(i.appId);
+  }
+
+  /** Scheduled instances per app (cost: the number waiting, not the number stored). */
+  *scheduledByApp(): Iterable<[string, Instance[]]> {
+    for (const [appId, ids] of this.scheduled) {
+      const list: Instance[] = [];
+      for (const id of ids) {
+        const i = this.instances.get(id);
+        if (i !== undefined && i.condition === 'Scheduled') list.push(i);
+      }
+      if (list.length > 0) yield [appId, list];
+    }
+  }
+
+  /** True when any instance waits to launch. */
+  hasScheduled(): boolean {
+    return this.scheduledCount > 0;
   }
 
   instanceByTaskId(taskId: string): Instance | undefined {
@@ -208,6 +236,7 @@ export class Repository {
 
   removeInstance(i: Instance): void {
     this.touch(i.appId);
+    this.unmarkScheduled(i);
     this.instances.delete(i.instanceId);
     this.byApp.get(i.appId)?.delete(i.instanceId);
     if (this.byApp.get(i.appId)?.size === 0) this.byApp.delete(i.appId);
@@ -271,6 +300,13 @@ export class Repository {
 
   private index(i: Instance): void {
     this.touch(i.appId);
+    if (i.condition === 'Scheduled') {
+      let set = this.scheduled.get(i.appId);
+      if (set === undefined) { set = new Set(); this.scheduled.set(i.appId, set); }
+      if (!set.has(i.instanceId)) { set.add(i.instanceId); this.scheduledCount++; }
+    } else {
+      this.unmarkScheduled(i);
+    }
     this.instances.set(i.instanceId, i);
     let set = this.byApp.get(i.appId);
     if (set === undefined) { set = new Set(); this.byApp.set(i.appId, set); }

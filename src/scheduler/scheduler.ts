@@ -475,15 +475,14 @@ export class Scheduler {
 
   /** Scheduled instances whose app is not backed off, grouped per app in app order. */
   private launchableByApp(nowMs: number): Map<string, Instance[]> {
+    // From the repository's index of waiting instances: the cost does not grow with the number of
+    // instances stored (issue 20).
     const out = new Map<string, Instance[]>();
-    for (const i of this.deps.repo.instances.values()) {
-      if (i.condition !== 'Scheduled') continue;
-      const v = this.deps.repo.apps.get(i.appId);
+    for (const [appId, list] of this.deps.repo.scheduledByApp()) {
+      const v = this.deps.repo.apps.get(appId);
       if (v === undefined) continue;
       if (this.deps.queue.timeLeftMs(v, nowMs) > 0) continue;
-      let list = out.get(i.appId);
-      if (list === undefined) { list = []; out.set(i.appId, list); }
-      list.push(i);
+      out.set(appId, list);
     }
     for (const list of out.values()) list.sort((a, b) => a.slot - b.slot);
     return out;
@@ -812,8 +811,7 @@ export class Scheduler {
   }
 
   hasWaitingWork(): boolean {
-    for (const i of this.deps.repo.instances.values()) if (i.condition === 'Scheduled') return true;
-    return false;
+    return this.deps.repo.hasScheduled();
   }
 
   /**

@@ -166,6 +166,8 @@ describe('contract: Marathon conformance (issue 18)', function () {
     assert.equal(info.marathon_config.task_lost_expunge_initial_delay, 300000);
     assert.equal(info.marathon_config.task_lost_expunge_interval, 30000);
     assert.equal(info.zookeeper_config.zk, '');
+    assert.equal(info.marathon_config.access_control_allow_origin, null, 'CORS is off');
+    assert.equal(info.marathon_config.executor, '//cmd');
   });
 
   it('point 8: scale+wipe is 400 everywhere; host=* kills all; malformed ids 400, unknown well-formed ids skipped', async () => {

@@ -36,7 +36,7 @@ export function infoBody(ctx: ApiContext): Record<string, unknown> {
       checkpoint: true,
       ha: true,
       // Marathon's defaults for settings marathon-vnet does not expose as flags.
-      access_control_allow_origin: null,
+      access_control_allow_origin: i.accessControlAllowOrigin ?? null,
       decline_offer_duration: 120000,
       env_vars_prefix: null,
       executor: '//cmd',

@@ -111,6 +111,8 @@ interface Subscription {
   streamId: string | undefined;
   subscribed: boolean;
   resubscribe: boolean;
+  /** heartbeatMissLimit × the interval SUBSCRIBED announced. */
+  heartbeatLimitMs?: number;
 }
 
 const DEFAULT_HEARTBEAT_SECONDS = 15;
@@ -328,7 +330,8 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
           body,
           fresh,
           agent: url.protocol === 'https:' ? this.callAgentTls : this.callAgent,
-          timeoutMs: this.timeoutMs,
+          // A call unanswered for longer than the heartbeat allows is a silent master, as a silent stream is.
+          timeoutMs: Math.min(this.timeoutMs, sub.heartbeatLimitMs ?? this.timeoutMs),
           clock: this.clock,
           track: (abort) => {
             this.inflight.add(abort);
@@ -570,7 +573,8 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
         sub.subscribed = true;
         this.subscribeBackoff.reset();
         this.callHealth.reset();
-        this.watchdog.arm(heartbeatTimeoutMs(interval, this.missLimit));
+        sub.heartbeatLimitMs = heartbeatTimeoutMs(interval, this.missLimit);
+        this.watchdog.arm(sub.heartbeatLimitMs);
         this.log.info({ frameworkId, master: baseOf(sub.url), heartbeatIntervalSeconds: interval }, 'subscribed to mesos master');
         this.safeEmit('subscribed', {
           frameworkId,

@@ -97,3 +97,39 @@ describe('mesos client call faults', function () {
     await client.revive(['*']);
   });
 });
+
+describe('mesos client: a master that answers no call', function () {
+  it('times each call out after the heartbeat allowance and resubscribes once calls keep failing, while the stream looks alive', async function () {
+    const master = new FakeMaster();
+    let n = 0;
+    master.onSubscribe = (_req, res) => master.startStream(res, `silent-${++n}`, 'json', [encodeRecord(encodeEvent({
+      type: 'SUBSCRIBED', subscribed: { framework_id: { value: 'fw-silent' }, heartbeat_interval_seconds: 0.05 },
+    }, 'json'))]);
+    const base = await master.listen();
+    // heartbeats keep the stream alive; calls are never answered
+    const beat = setInterval(() => { for (const s of master.streams) s.write(encodeRecord(encodeEvent({ type: 'HEARTBEAT' }, 'json'))); }, 20);
+    master.onCall = () => undefined;
+    const client = new SchedulerClient({
+      master: base, encoding: 'json', frameworkInfo: FRAMEWORK, backoff: { initialMs: 10, maxMs: 40 },
+      callBackoff: { initialMs: 5, maxMs: 10 }, callHealth: { failures: 3, spanMs: 0 },
+    });
+    try {
+      const subscribed = nextEvent(client, 'subscribed');
+      client.start();
+      await subscribed;
+      const lost = nextEvent(client, 'disconnected', (d: DisconnectInfo) => d.reason === 'calls-failing', 5000);
+      const started = Date.now();
+      await assert.rejects(client.suppress(['*']), (err: unknown) => (err as { code?: string }).code === 'MVN_ERR_MESOS_SUBSCRIPTION_LOST');
+      const elapsed = Date.now() - started;
+      const [info] = await lost;
+      assert.equal((info.error?.cause as { code?: string } | undefined)?.code, 'MVN_ERR_MESOS_TIMEOUT');
+      assert.equal(master.calls('SUPPRESS').length, 3);
+      // 3 attempts of 5 × 50 ms each (not the 75 s request timeout), plus backoff
+      assert.ok(elapsed >= 3 * 250 && elapsed < 5000, `took ${elapsed} ms`);
+    } finally {
+      clearInterval(beat);
+      await client.stop();
+      await master.close();
+    }
+  });
+});

@@ -535,8 +535,23 @@ const HEALTH_CHECK_DEFAULTS: JsonObject = {
   gracePeriodSeconds: 300, intervalSeconds: 60, timeoutSeconds: 20, maxConsecutiveFailures: 3, delaySeconds: 15, ipProtocol: 'IPv4',
 };
 
+/** AppHealthCheck's fields (types/healthCheck.raml); others are dropped as Marathon's reader drops them. */
+const HEALTH_CHECK_FIELDS: readonly string[] = [
+  'command', 'gracePeriodSeconds', 'ignoreHttp1xx', 'intervalSeconds', 'maxConsecutiveFailures', 'path', 'port', 'portIndex',
+  'protocol', 'ipProtocol', 'timeoutSeconds', 'delaySeconds',
+];
+const READINESS_CHECK_FIELDS: readonly string[] = [
+  'name', 'protocol', 'path', 'portName', 'intervalSeconds', 'timeoutSeconds', 'httpStatusCodesForReady', 'preserveLastResponse',
+];
+
+function pick(item: JsonObject, fields: readonly string[]): JsonObject {
+  const out: JsonObject = {};
+  for (const [key, value] of Object.entries(item)) if (fields.includes(key)) out[key] = value;
+  return out;
+}
+
 function withHealthCheckDefaults(item: JsonObject): JsonObject {
-  const check: JsonObject = { ...item };
+  const check: JsonObject = pick(item, HEALTH_CHECK_FIELDS);
   if (typeof check.protocol === 'string') check.protocol = check.protocol.toUpperCase();
   else if (check.protocol === undefined || check.protocol === null) check.protocol = 'HTTP';
   for (const [key, value] of Object.entries(HEALTH_CHECK_DEFAULTS)) if (check[key] === undefined || check[key] === null) check[key] = value;
@@ -552,7 +567,7 @@ function withReadinessCheckDefaults(item: JsonObject): JsonObject {
     name: 'readinessCheck', protocol: 'HTTP', path: '/', portName: 'http-api', intervalSeconds: 30, timeoutSeconds: 10,
     httpStatusCodesForReady: [200], preserveLastResponse: false,
   };
-  const check: JsonObject = { ...item };
+  const check: JsonObject = pick(item, READINESS_CHECK_FIELDS);
   for (const [key, value] of Object.entries(defaults)) {
     const given = check[key];
     if (given === undefined || given === null || (Array.isArray(given) && given.length === 0)) check[key] = value;

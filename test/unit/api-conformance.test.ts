@@ -98,6 +98,11 @@ describe('issue 18 point 4: health and readiness check defaults', () => {
     assert.equal(a.healthChecks[1]?.portIndex, undefined, 'command checks take no port');
     assert.deepEqual([a.healthChecks[2]?.portIndex, a.healthChecks[2]?.intervalSeconds], [undefined, 5], 'a port given stays; given values stay');
   });
+  it('fields a check does not have are dropped, as Marathon reads checks', () => {
+    const a = app({ id: '/h', cmd: 'x', healthChecks: [{ protocol: 'TCP', tasksRunning: 3 }], readinessChecks: [{ name: 'r', bogus: true }] });
+    assert.ok(!('tasksRunning' in (a.healthChecks[0] ?? {})));
+    assert.ok(!('bogus' in (a.readinessChecks[0] ?? {})));
+  });
   it('no portIndex when the app has no ports', () => {
     assert.equal(app({ id: '/h', cmd: 'x', portDefinitions: [], healthChecks: [{ protocol: 'TCP' }] }).healthChecks[0]?.portIndex, undefined);
   });

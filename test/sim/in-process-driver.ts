@@ -3,6 +3,7 @@
 // real client it resubscribes (with the framework id it got) after its stream ended.
 import { EventEmitter } from 'node:events';
 import * as calls from '../../src/mesos/calls';
+import { MesosCallOutcomeUnknownError } from '../../src/mesos/errors';
 import type { SchedulerClientEvents } from '../../src/mesos/client';
 import type { Call, Event, Filters, FrameworkInfo, KillPolicy, ReconcileTask, TaskInfo, TaskStatus } from '../../src/mesos/types';
 import type { MasterCore, Subscription } from '../../src/local/master-core';
@@ -166,14 +167,16 @@ export class InProcessDriver extends EventEmitter<SchedulerClientEvents> impleme
       const answer = m.dispatch(call);
       if (answer.status >= 300) throw new CallFailedError(`${answer.status} ${answer.body}`);
     };
+    // As the real client: an ACCEPT that may have reached the master ends with "outcome unknown".
+    const unknown = (message: string): Error => (call.type === 'ACCEPT' ? new MesosCallOutcomeUnknownError(message) : new CallFailedError(message));
     return new Promise((resolve, reject) => {
       const run = (fn: () => void): void => { try { fn(); } catch (err) { reject(err); } };
       switch (fault.kind) {
         case 'reset-before': reject(new CallFailedError(`${call.type}: connection reset before sending`)); return;
-        case 'reset-after': run(() => { apply(); reject(new CallFailedError(`${call.type}: connection reset after the master acted`)); }); return;
+        case 'reset-after': run(() => { apply(); reject(unknown(`${call.type}: connection reset after the master acted`)); }); return;
         case 'timeout':
           if (fault.applied) { try { apply(); } catch { /* the answer is lost either way */ } }
-          this.timers.after(fault.delayMs, () => reject(new CallFailedError(`${call.type}: timed out`)));
+          this.timers.after(fault.delayMs, () => reject(unknown(`${call.type}: timed out`)));
           return;
         case 'ok':
           if (fault.delayMs <= 0) { run(() => { apply(); resolve(); }); return; }

@@ -22,6 +22,12 @@ export function failureReport(opts: SimOptions, violation: string | undefined, t
 async function main(): Promise<void> {
   const steps = Number(arg('steps') ?? DEFAULT_STEPS);
   const bug = arg('bug') as SimOptions['bug'];
+  // --faults offers=on,crash=off …: switch fault classes (see FaultKind in world.ts).
+  const faults: SimOptions['faults'] = {};
+  for (const kv of (arg('faults') ?? '').split(',').filter((x) => x !== '')) {
+    const [k, v] = kv.split('=');
+    (faults as Record<string, boolean>)[k ?? ''] = v !== 'off';
+  }
   const one = arg('seed');
   const seeds = one !== undefined ? [Number(one)] : (() => {
     const n = Number(arg('seeds') ?? 100);
@@ -32,7 +38,7 @@ async function main(): Promise<void> {
   let failed = 0;
   let worst = 0;
   for (const seed of seeds) {
-    const opts: SimOptions = { seed, steps, convergeWithinMs: DEFAULT_CONVERGE_MS, ...(bug !== undefined ? { bug } : {}) };
+    const opts: SimOptions = { seed, steps, convergeWithinMs: DEFAULT_CONVERGE_MS, faults, ...(bug !== undefined ? { bug } : {}) };
     const r = await runSeed(opts);
     if (!r.ok) {
       failed++;

@@ -13,9 +13,10 @@ import type { TimerGroup } from './sim-clock';
 /**
  * What happens to one call: `ok`; `reset-before` (the connection broke before the master saw it:
  * rejected, not applied); `reset-after` (the master acted, the answer was lost: rejected, applied);
- * `timeout` (no answer within the deadline: rejected after `delayMs`, applied or not per `applied`).
+ * `timeout` (no answer within the deadline: rejected after `delayMs`, applied or not per `applied`);
+ * `swallowed` (a deliberately broken client: resolved, never sent).
  */
-export type CallFault = { kind: 'ok'; delayMs: number } | { kind: 'reset-before' } | { kind: 'reset-after' } | { kind: 'timeout'; delayMs: number; applied: boolean };
+export type CallFault = { kind: 'ok'; delayMs: number } | { kind: 'swallowed' } | { kind: 'reset-before' } | { kind: 'reset-after' } | { kind: 'timeout'; delayMs: number; applied: boolean };
 
 /** What happens to one event on the stream: delivered after `delayMs` (order kept), dropped, or also re-delivered later. */
 export interface EventFate { drop: boolean; delayMs: number; duplicateAfterMs?: number }
@@ -172,6 +173,7 @@ export class InProcessDriver extends EventEmitter<SchedulerClientEvents> impleme
     return new Promise((resolve, reject) => {
       const run = (fn: () => void): void => { try { fn(); } catch (err) { reject(err); } };
       switch (fault.kind) {
+        case 'swallowed': resolve(); return; // a broken client: answered, never sent (injected bug)
         case 'reset-before': reject(new CallFailedError(`${call.type}: connection reset before sending`)); return;
         case 'reset-after': run(() => { apply(); reject(unknown(`${call.type}: connection reset after the master acted`)); }); return;
         case 'timeout':

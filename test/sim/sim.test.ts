@@ -37,4 +37,14 @@ describe('scheduler fault simulation', function () {
     assert.ok(caught !== undefined, 'some seed must fail when kills do nothing');
     assert.match(caught, /more than the bound|not converged|still live|deployments left/);
   });
+
+  it('the checker catches a client that loses DECLINEs (offer outstanding past the bound)', async () => {
+    let caught: string | undefined;
+    for (let seed = 1; seed <= 20 && caught === undefined; seed++) {
+      const r = await runSeed({ seed, steps: STEPS, convergeWithinMs: 120_000, bug: 'lost-decline' });
+      if (!r.ok) caught = r.violation;
+    }
+    assert.ok(caught !== undefined, 'some seed must fail');
+    assert.match(caught, /outstanding for/);
+  });
 });

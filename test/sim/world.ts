@@ -14,6 +14,7 @@ import { LaunchQueue } from '../../src/scheduler/launch-queue';
 import { Repository } from '../../src/scheduler/repository';
 import { Scheduler, type SchedulerOptions } from '../../src/scheduler/scheduler';
 import { parseTaskId } from '../../src/scheduler/task-ids';
+import { OFFER_HOLD_BOUND_MS, offerInvariantViolations } from '../../src/scheduler/offer-ledger';
 import { MemoryBackend } from '../../src/state/memory-store';
 import { FaultyStore, NO_STORE_FAULTS } from './faulty-store';
 import { InProcessDriver, type CallFault, type DriverFaults, type EventFate } from './in-process-driver';
@@ -26,7 +27,7 @@ export interface SimOptions {
   /** virtual time allowed to converge once faults stop (ms) */
   convergeWithinMs: number;
   /** deliberately broken behaviour, to show the checker catches it */
-  bug?: 'no-kill';
+  bug?: 'no-kill' | 'lost-decline';
   /** number of simulated agents (default 3–5 from the seed) */
   agents?: number;
   /** launch failure probability of the agents (default 0.05) */
@@ -170,7 +171,7 @@ export class World {
   constructor(readonly opts: SimOptions) {
     this.random = seededRandom(opts.seed * 7919 + 13);
     const all: FaultKind[] = ['store', 'crash', 'leader', 'updates', 'calls', 'agents', 'master', 'offers'];
-    this.enabled = Object.fromEntries(all.map((k) => [k, opts.faults?.[k] ?? k !== 'offers'])) as Record<FaultKind, boolean>;
+    this.enabled = Object.fromEntries(all.map((k) => [k, opts.faults?.[k] ?? true])) as Record<FaultKind, boolean>;
     this.master = this.newMaster();
     const agents = opts.agents ?? 3 + Math.floor(this.random() * 3);
     for (let i = 0; i < agents; i++) this.addAgent();
@@ -227,6 +228,7 @@ export class World {
   }
 
   private callFault(type: string): CallFault {
+    if (this.opts.bug === 'lost-decline' && type === 'DECLINE') return { kind: 'swallowed' };
     if (!this.faultsOn || !this.enabled.calls) return { kind: 'ok', delayMs: 0 };
     const r = this.random();
     // A DECLINE or ACCEPT that never reaches the master leaves its offer outstanding (Mesos has no
@@ -432,6 +434,9 @@ export class World {
       byInstance.set(t.instanceId, t.taskId);
     }
     for (const f of this.master.ids().frameworks) this.frameworkIds.add(f);
+    // The offer invariant (issue 17's ledger): no offer outstanding at the master past the bound.
+    const late = offerInvariantViolations(this.master.outstandingOffers(), this.clock.now(), OFFER_HOLD_BOUND_MS);
+    if (late.length > 0) throw new InvariantViolation(`offer ${late[0]?.id} outstanding for ${late[0]?.ageMs} ms (bound ${OFFER_HOLD_BOUND_MS} ms); ${late.length} offer(s) past the bound`);
     if (this.frameworkIds.size > 1) throw new InvariantViolation(`more than one framework id: ${[...this.frameworkIds].join(', ')}`);
     // Over capacity while a deployment runs: live tasks not asked to die ≤ bound.
     const node = this.node;
@@ -580,6 +585,8 @@ export async function runSeed(opts: SimOptions): Promise<SimResult> {
 }
 
 export function replayCommand(opts: SimOptions): string {
-  const extra = opts.bug !== undefined ? ` --bug ${opts.bug}` : '';
+  let extra = opts.bug !== undefined ? ` --bug ${opts.bug}` : '';
+  const f = Object.entries(opts.faults ?? {});
+  if (f.length > 0) extra += ` --faults ${f.map(([k, v]) => `${k}=${v === true ? 'on' : 'off'}`).join(',')}`;
   return `npm run sim -- --seed ${opts.seed} --steps ${opts.steps}${extra}`;
 }

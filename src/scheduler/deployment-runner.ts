@@ -2,11 +2,10 @@
 // operations. Every evaluation is idempotent and looks only at the current instances, so it is
 // simply re-run (coalesced) whenever an instance of an affected app changes.
 import type { AppVersion } from '../deploy/app-version';
-import { selectInstancesToKill } from '../deploy/kill-selection';
 import type { DeploymentAction, DeploymentPlan, DeploymentRecord } from '../deploy/plan';
-import { decideRestart, type RestartInstance } from '../deploy/restart';
 import type { EventBus } from './event-bus';
 import type { LaunchQueue } from './launch-queue';
+import { reconcile } from './reconcile';
 import type { Repository } from './repository';
 import { realTimers, type SchedulerTimers } from './timers';
 import { staticCapacity, type InstanceObserver, type Scheduler, type SchedulerLogger } from './scheduler';
@@ -175,7 +174,7 @@ export class DeploymentRunner implements InstanceObserver {
 
   /** Acts on one action and tells whether it is complete. */
   private evaluateAction(action: DeploymentAction): boolean {
-    const { repo, scheduler } = this.deps;
+    const { repo } = this.deps;
     const v = repo.apps.get(action.app);
     switch (action.action) {
       case 'StartApplication':
@@ -183,41 +182,27 @@ export class DeploymentRunner implements InstanceObserver {
       case 'StopApplication':
         if (v !== undefined) return true; // re-created meanwhile: nothing to stop any more
         return repo.instancesOf(action.app).length === 0;
-      case 'ScaleApplication': {
-        if (v === undefined) return true;
-        const target = action.instances ?? v.app.instances;
-        const active = scheduler.activeInstances(action.app);
-        if (active.length > target) {
-          for (const i of selectInstancesToKill(active, active.length - target, v.app.killSelection)) scheduler.killInstance(i, { decommission: true });
-        } else if (active.length < target) {
-          scheduler.scheduleInstances(v, target - active.length);
-        }
-        const all = repo.instancesOf(action.app);
-        return all.length === target && all.every((i) => i.condition === 'Running' && !i.killRequested);
-      }
+      case 'ScaleApplication':
+        return v === undefined ? true : this.carryOut(v, 'scale', action.instances ?? v.app.instances);
       case 'RestartApplication':
-        return v === undefined ? true : this.evaluateRestart(v, action.instances ?? v.app.instances);
+        return v === undefined ? true : this.carryOut(v, 'restart', action.instances ?? v.app.instances);
       default:
         return true;
     }
   }
 
-  private evaluateRestart(v: AppVersion, target: number): boolean {
+  /** Asks the pure reconciler what to do for this step and does it; true when the step's goal holds. */
+  private carryOut(v: AppVersion, step: 'scale' | 'restart', target: number): boolean {
     const { repo, scheduler } = this.deps;
     const all = repo.instancesOf(v.app.id);
-    const view: RestartInstance[] = all.map((i) => ({
-      instanceId: i.instanceId, slot: i.slot, condition: i.condition, createdAt: i.createdAt, stagedAt: i.stagedAt, startedAt: i.startedAt,
-      isNew: i.configVersion === v.versionInfo.lastConfigChangeAt,
-      ready: i.condition === 'Running' && !i.killRequested,
-      killing: i.killRequested || i.decommissioned || i.condition === 'UnreachableInactive',
-    }));
-    const decision = decideRestart({
-      instances: view, target, strategy: v.app.upgradeStrategy, killSelection: v.app.killSelection, capacityLimit: staticCapacity(v.app),
+    const decision = reconcile({
+      target, step, configVersion: v.versionInfo.lastConfigChangeAt, strategy: v.app.upgradeStrategy, killSelection: v.app.killSelection,
+      capacityLimit: staticCapacity(v.app), instances: all,
     });
     const kill = new Set(decision.kill);
     for (const i of all) if (kill.has(i.instanceId)) scheduler.killInstance(i, { decommission: true });
     if (decision.launch > 0) scheduler.scheduleInstances(v, decision.launch);
-    return decision.done && decision.kill.length === 0 && decision.launch === 0 && all.every((i) => !i.killRequested);
+    return decision.done;
   }
 
   private finish(d: DeploymentRecord): void {

@@ -4,7 +4,7 @@
 // Marathon events. Deployment logic lives in DeploymentRunner, which this class notifies.
 import type { AppDefinition, HeldAddress, NetworkInterface } from '../apps/types';
 import type { AppVersion } from '../deploy/app-version';
-import { freeSlots, selectInstancesToKill } from '../deploy/kill-selection';
+import { freeSlots } from '../deploy/kill-selection';
 import type { SchedulerClientEvents, SubscribedInfo } from '../mesos/client';
 import type { Attribute, Filters, KillPolicy, Offer, OfferID, ReconcileTask, TaskInfo, TaskStatus } from '../mesos/types';
 import { assignAddresses, PoolExhaustedError, AddressHeldError as PoolAddressHeldError, poolOf } from '../network/ipam-pool';
@@ -17,6 +17,7 @@ import type { Repository } from './repository';
 import { realTimers, type SchedulerTimers, type TimerHandle } from './timers';
 import { UnknownTaskKiller } from './unknown-task-killer';
 import { applyUpdate } from './instance-update';
+import { reconcile } from './reconcile';
 import { buildTaskInfo, usesHostNetwork } from './task-builder';
 import { instanceIdFor, parseTaskId, taskIdFor } from './task-ids';
 import { DEFAULT_OFFER_LEDGER, OfferLedger, type OfferHoldStats } from './offer-ledger';
@@ -839,13 +840,15 @@ export class Scheduler {
   ensureInstances(appId: string): void {
     const v = this.deps.repo.apps.get(appId);
     if (v === undefined) return;
-    const active = this.activeInstances(appId);
-    const missing = v.app.instances - active.length;
-    if (missing > 0) this.scheduleInstances(v, missing);
-    if (missing < 0) {
-      // e.g. an unreachable task came back after its replacement started
-      for (const i of selectInstancesToKill(active, -missing, v.app.killSelection)) this.killInstance(i, { decommission: true });
-    }
+    const all = this.deps.repo.instancesOf(appId);
+    const decision = reconcile({
+      target: v.app.instances, step: 'none', configVersion: v.versionInfo.lastConfigChangeAt, strategy: v.app.upgradeStrategy,
+      killSelection: v.app.killSelection, capacityLimit: staticCapacity(v.app), instances: all,
+    });
+    if (decision.launch > 0) this.scheduleInstances(v, decision.launch);
+    // e.g. an unreachable task came back after its replacement started
+    const kill = new Set(decision.kill);
+    for (const i of all) if (kill.has(i.instanceId)) this.killInstance(i, { decommission: true });
   }
 
   resetDelay(appId: string): void {

@@ -5,10 +5,10 @@ import * as path from 'node:path';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const CORE = [
-  'src/scheduler/instance.ts', 'src/scheduler/instance-update.ts', 'src/scheduler/unknown-task-killer.ts',
+  'src/scheduler/instance.ts', 'src/scheduler/instance-update.ts', 'src/scheduler/unknown-task-killer.ts', 'src/scheduler/reconcile.ts',
   'src/deploy/restart.ts', 'src/deploy/kill-selection.ts',
 ];
-const CORE_RELATIVE = new Set(['./instance', '../scheduler/instance', './kill-selection']);
+const CORE_RELATIVE = new Set(['./instance', '../scheduler/instance', './kill-selection', '../deploy/kill-selection', '../deploy/restart']);
 
 describe('scheduler core purity', () => {
   for (const file of CORE) {

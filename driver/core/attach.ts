@@ -19,6 +19,7 @@ import { datapathKnown, forgetDatapath, rememberDatapath } from '../state/datapa
 import { allocateLinkAddress } from '../state/link-alloc';
 import { logPath, readLog, StepLog, type LogHeader } from '../state/step-log';
 import { trace } from '../trace';
+import { createReplacingStale } from './stale';
 import { combineErrors, undoAll } from './undo';
 
 export interface AttachRequest {
@@ -139,7 +140,8 @@ async function attachVif(deps: DriverDeps, req: AttachRequest): Promise<CurrentR
       };
       await log.step('register', { kind: 'openvnet-interface', uuid: hostIf, openvnet: ov }, async () => {
         try {
-          await reg.createInterface(record);
+          // A slot's MAC/address may still be held by the previous container's record (stale.ts).
+          await createReplacingStale(reg, record, conf.stateDir, () => reg.createInterface(record));
         } catch (err) {
           // The cached datapath vanished from OpenVNet (database reset): register it again, once.
           if (!isUnknownDatapathError(err)) throw err;

@@ -11,6 +11,8 @@ import { http, must, RealCluster, realTierSkip, waitFor } from './mesos-cluster'
 
 const SAMPLE = path.resolve(__dirname, '..', '..', '..', 'samples', 'apps', 'vnettest.json');
 
+const CHECKING_CMD = "ip -4 addr show dev eth0 | grep -q 'inet 10[.]0[.]0[.]' && ip -4 addr show dev eth1 | grep -q 'inet 192[.]168[.]0[.]100/24' && exec sleep 3600";
+
 interface TaskJson {
   id: string; state: string; stagedAt: string | null; startedAt: string | null;
   ipAddresses: { ipAddress: string }[];
@@ -76,13 +78,16 @@ describe('real Mesos 1.11: tasks with networkInterfaces through vnet-driver', fu
   }
 
   it('the seed request (busybox image, eth0 DHCP on nw-vnet1, eth1 192.168.0.100/24 gw 192.168.0.1) reaches TASK_RUNNING', async () => {
-    const app = JSON.parse(fs.readFileSync(SAMPLE, 'utf8')) as Record<string, unknown>;
+    // Verbatim but for the command: it checks, inside the image, that both addresses are there
+    // before it starts (a DHCP lease that came late would fail the task).
+    const app = { ...(JSON.parse(fs.readFileSync(SAMPLE, 'utf8')) as Record<string, unknown>), cmd: CHECKING_CMD };
     const created = await api('POST', '/v2/apps', app);
     assert.equal(created.status, 201, created.text);
     // Marathon sets stagedAt at launch, before the agent reports anything.
     const staged = await waitFor('a staged task', async () => (await api<AppJson>('GET', '/v2/apps/vnettest')).body.app.tasks[0]);
     assert.notEqual(staged.stagedAt, null, JSON.stringify(staged));
     const [task] = await running('/vnettest', 1);
+    assert.equal((await api<{ app: { lastTaskFailure?: unknown } }>('GET', '/v2/apps/vnettest')).body.app.lastTaskFailure, undefined);
     const ips = task.ipAddresses.map((a) => a.ipAddress).sort();
     assert.equal(ips.length, 2, JSON.stringify(task));
     assert.ok(ips.includes('192.168.0.100'), ips.join(' '));
@@ -176,6 +181,25 @@ describe('real Mesos 1.11: tasks with networkInterfaces through vnet-driver', fu
     assert.equal((await c.driverLinks()).length, 12);
     await removeApp('/many');
     assert.deepEqual(await vifs(), []);
+  });
+
+  it('a rolling restart with a full static pool: every replacement reuses its slot (MAC, address) and launches without a failure', async () => {
+    const app = { ...poolApp('/roll', 2, [['nw-vnet3', 'eth0', '192.168.0.90-192.168.0.91']]), upgradeStrategy: { minimumHealthCapacity: 0, maximumOverCapacity: 0 } };
+    const created = await api('POST', '/v2/apps', app);
+    assert.equal(created.status, 201, created.text);
+    const before = await running('/roll', 2);
+    const macs = async (): Promise<string[]> => (await vifs()).map((r) => `${r.ipv4Address} ${r.macAddress}`).sort();
+    const slots = await macs();
+    const r = await api('POST', '/v2/apps/roll/restart');
+    assert.equal(r.status, 200, r.text);
+    const after = await waitFor('two new running tasks', async () => {
+      const t = await running('/roll', 2);
+      return t.every((x) => !before.some((b) => b.id === x.id)) ? t : undefined;
+    }, 90_000);
+    assert.equal(after.length, 2);
+    assert.deepEqual(await macs(), slots);
+    assert.equal((await api<{ app: { lastTaskFailure?: unknown } }>('GET', '/v2/apps/roll')).body.app.lastTaskFailure, undefined);
+    await removeApp('/roll');
   });
 
   /** Kills every process of a Mesos container (its freezer cgroup), as a crash would. */

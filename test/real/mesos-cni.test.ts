@@ -104,6 +104,11 @@ describe('real Mesos 1.11: tasks with networkInterfaces through vnet-driver', fu
     assert.equal(byIp.get(dhcp)?.macAddress, inside.get('eth0')?.mac);
     assert.equal(byIp.get('192.168.0.100')?.macAddress, inside.get('eth1')?.mac);
     assert.equal(records.length, 2);
+    // The API shows the same MACs and addresses per interface, and nothing of the agent link.
+    const shown = new Map((task.networkInterfaces ?? []).map((n) => [n.interfaceName, `${n.networkName} ${n.macAddress} ${n.ipAddress}`]));
+    assert.deepEqual([...shown.keys()].sort(), ['eth0', 'eth1']);
+    assert.equal(shown.get('eth0'), `nw-vnet1 ${inside.get('eth0')?.mac} ${dhcp}`);
+    assert.equal(shown.get('eth1'), `nw-vnet3 ${inside.get('eth1')?.mac} 192.168.0.100`);
     const routes = JSON.parse(await must('nsenter', [`--net=${netns}`, 'ip', '-j', '-4', 'route', 'show'])) as { dst: string; dev: string; gateway?: string }[];
     assert.deepEqual(routes.filter((r) => r.dst === 'default').map((r) => [r.dev, r.gateway]), [['eth1', '192.168.0.1']]);
     // The task really runs in the image (busybox's sleep) with the namespace of its container.

@@ -48,7 +48,13 @@ export async function createReplacingStale(reg: VnetRegistry, want: NewInterface
     const deadline = clock.now() + waitMs;
     let first = true;
     for (;;) {
-      const held = conflicts(await reg.interfaces(), want);
+      let records: InterfaceRecord[];
+      try {
+        records = await reg.interfaces();
+      } catch {
+        throw err; // cannot tell who holds it: the refusal stands
+      }
+      const held = conflicts(records, want);
       if (held.length === 0 && first) throw err;
       const holders = held.map((r) => ({ r, h: holderOf(r, want.datapath, stateDir) }));
       if (holders.some((x) => x.h === 'foreign')) throw err;

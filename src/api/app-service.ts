@@ -80,9 +80,12 @@ export class AppService {
   /** Normalises and validates one app body; throws 400/422. */
   async parseApp(raw: unknown, parentGroup = '/'): Promise<AppDefinition> {
     const n = normalizeApp(raw, { parentGroup, mesosBridgeName: this.deps.mesosBridgeName });
-    if ('violations' in n) throw violationsError(n.violations);
-    const facts = await this.deps.facts();
-    const violations = validateApp(n.app, facts);
+    if ('violations' in n) {
+      // Rule violations while reading: report them together with every other rule the app breaks.
+      if (n.partial === undefined) throw violationsError(n.violations);
+      throw violationsError([...n.violations, ...validateApp(n.partial, await this.deps.facts())]);
+    }
+    const violations = validateApp(n.app, await this.deps.facts());
     if (violations.length > 0) throw violationsError(violations);
     return n.app;
   }
@@ -101,7 +104,8 @@ export class AppService {
       for (const iface of app.container?.networkInterfaces ?? []) {
         const pool = poolOf(iface);
         if (pool === undefined) continue;
-        for (let slot = 0; slot < app.instances; slot++) {
+        const slots = Math.min(app.instances, pool.size);
+        for (let slot = 0; slot < slots; slot++) {
           const a = addressAt(pool, slot);
           if (a === undefined) continue;
           const address = formatIPv4(a);
@@ -372,10 +376,15 @@ export class AppService {
           throw new IllegalArgumentError('scaleBy must be a non-negative number');
         }
         if (!this.groupExists(groupId)) throw new GroupNotFoundError(groupId);
+        // The same admission as a PUT of each app with its new instance count.
+        const facts = await this.deps.facts();
+        const violations: Violation[] = [];
         for (const v of this.appsIn(groupId)) {
-          const instances = Math.ceil(v.app.instances * raw.scaleBy);
-          changes.set(v.app.id, nextVersion(v, { ...v.app, instances }, 'scale', this.nowIso()));
+          const app = { ...v.app, instances: Math.ceil(v.app.instances * raw.scaleBy) };
+          for (const violation of validateApp(app, facts)) violations.push({ ...violation, message: `${app.id}: ${violation.message}` });
+          changes.set(v.app.id, nextVersion(v, app, 'scale', this.nowIso()));
         }
+        if (violations.length > 0) throw violationsError(violations);
       } else {
         const apps = await this.appsOfGroupBody(raw, groupId);
         const wanted = new Set(apps.map((a) => a.id));

@@ -2,10 +2,10 @@
 // (state store, leader election, Mesos client, scheduler, deployment runner, HTTP API) and is
 // exported for local mode and tests; `registerServe` adds the CLI command.
 import { randomUUID } from 'node:crypto';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import pino, { type Logger } from 'pino';
 import { Gauge, Registry } from 'prom-client';
-import type { ValidationFacts } from '../apps/types';
+import { DEFAULT_MAX_INSTANCES_PER_APP, type ValidationFacts } from '../apps/types';
 import { AppService } from '../api/app-service';
 import type { ApiContext, ForwardHook, InfoConfig, Leadership, NetworkDirectory, VnetNetwork } from '../api/context';
 import { UpstreamUnavailableError } from '../api/errors';
@@ -86,6 +86,8 @@ export interface ServeOptions {
   onFatal?: (err: ServeFatalError) => void;
   /** Basic auth, TLS, CORS, limits (src/api-security; `serveSecurityFromFlags` builds it from flags). */
   security?: ServeSecurity;
+  /** `--max_instances_per_app`: the most instances one app may ask for (422 above). Default 100000. */
+  maxInstancesPerApp?: number;
 }
 
 export interface ServeHandle {
@@ -195,7 +197,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   scheduler.setObserver(runner);
 
   const facts = async (): Promise<ValidationFacts> => {
-    const f: ValidationFacts = {};
+    const f: ValidationFacts = { maxInstancesPerApp: opts.maxInstancesPerApp ?? DEFAULT_MAX_INSTANCES_PER_APP };
     if (agentLink !== null) f.agentLink = agentLink;
     if (networks !== undefined) {
       const list = await networks.listNetworks();
@@ -453,14 +455,16 @@ export function registerServe(program: Command): void {
     .option('--reconciliation-interval <ms>', 'reconciliation period (ms)', parseIntOption, 600000)
     .option('--no-ui', 'do not serve the web UI under /ui/')
     .option('--mesos-disconnect-grace <ms>', 'with ZooKeeper HA: give up leadership after this long without a Mesos subscription (-1 = never)', parseGraceOption, DEFAULT_MESOS_DISCONNECT_GRACE_MS)
-    .option('--log-level <level>', 'pino log level', 'info');
+    .option('--log-level <level>', 'pino log level', 'info')
+    .option('--max_instances_per_app <n>', `the most instances one app may ask for (default: ${DEFAULT_MAX_INSTANCES_PER_APP})`, parseIntOption)
+    .addOption(new Option('--max-instances-per-app <n>').argParser(parseIntOption).hideHelp());
   addZkFlags(cmd);
   addSecurityFlags(cmd)
     .action(async (o: {
       master: string; httpPort: number; listen: string; hostname?: string; state: string; zk?: string; openvnet?: string;
       mesosEncoding: string; frameworkName: string; mesosRole: string; mesosUser: string; failoverTimeout: number;
       agentLink: string | false; reconciliationInitialDelay: number; reconciliationInterval: number; ui: boolean; logLevel: string;
-      mesosDisconnectGrace: number;
+      mesosDisconnectGrace: number; max_instances_per_app?: number; maxInstancesPerApp?: number;
     } & Record<string, unknown>) => {
       if (o.mesosEncoding !== 'json' && o.mesosEncoding !== 'protobuf') throw new Error('--mesos-encoding must be json or protobuf');
       const logger = pino({ name: 'marathon-vnet', level: o.logLevel }, pino.destination(2));
@@ -479,6 +483,7 @@ export function registerServe(program: Command): void {
         mesosUser: o.mesosUser, failoverTimeoutSeconds: o.failoverTimeout, agentLink: o.agentLink === false ? null : o.agentLink,
         reconciliationInitialDelayMs: o.reconciliationInitialDelay, reconciliationIntervalMs: o.reconciliationInterval,
         ui: o.ui, logger, zookeeper, mesosDisconnectGraceMs: o.mesosDisconnectGrace,
+        maxInstancesPerApp: o.max_instances_per_app ?? o.maxInstancesPerApp ?? DEFAULT_MAX_INSTANCES_PER_APP,
         // Marathon's crash strategy: exit, and let the supervisor start a fresh instance.
         onFatal: () => {
           if (handle === undefined) process.exit(1);

@@ -18,7 +18,7 @@ import type { Scheduler } from '../scheduler/scheduler';
 import { AddressHeldError as StoreAddressHeldError, StoreUnavailableError as StoreDown } from '../state/store';
 import {
   AddressHeldError, AppExistsError, AppLockedError, AppNotFoundError, DeploymentNotFoundError, GroupExistsError,
-  GroupNotFoundError, IllegalArgumentError, JsonTypeError, StoreUnavailableError, ValidationError,
+  GroupNotFoundError, IllegalArgumentError, JsonTypeError, StoreUnavailableError, UpstreamUnavailableError, ValidationError,
 } from './errors';
 
 export interface AppServiceDeps {
@@ -31,6 +31,11 @@ export interface AppServiceDeps {
   /** Facts for validation (OpenVNet networks, agent-link name). */
   facts: () => Promise<ValidationFacts>;
   mesosBridgeName?: string;
+  /** OpenVNet's side of the address space (src/network/address-space.ts); absent without --openvnet. */
+  addressSpace?: {
+    leased(wanted: readonly { network: string; address: string }[]): Promise<{ network: string; address: string; holder: string } | undefined>;
+    sync(claimed: readonly { network: string; address: string }[]): Promise<void>;
+  };
 }
 
 export interface DeploymentResult { plan: DeploymentPlan; created?: boolean }
@@ -97,6 +102,19 @@ export class AppService {
     if (c !== undefined) throw new AddressHeldError(c.network, c.address, `${c.holder.appId} (instance slot ${c.holder.slot})`, c.path);
   }
 
+  /** 409 when OpenVNet has already leased an address the change would newly claim. */
+  private async checkLeasedInOpenVnet(claim: readonly HeldAddress[]): Promise<void> {
+    const space = this.deps.addressSpace;
+    if (space === undefined || claim.length === 0) return;
+    let conflict: { network: string; address: string; holder: string } | undefined;
+    try {
+      conflict = await space.leased(claim);
+    } catch (err) {
+      throw new UpstreamUnavailableError(`OpenVNet API unavailable: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (conflict !== undefined) throw new AddressHeldError(conflict.network, conflict.address, conflict.holder);
+  }
+
   /** Claims for slots 0..instances-1 of each app's static pools that are not yet claimed. */
   private claimsFor(apps: readonly AppDefinition[]): HeldAddress[] {
     const out: HeldAddress[] = [];
@@ -146,6 +164,7 @@ export class AppService {
     const changed = [...changes.values()].filter((v): v is AppVersion => v !== null);
     for (const v of changed) this.checkHeld(v.app);
     const claim = this.claimsFor(changed.map((v) => v.app));
+    await this.checkLeasedInOpenVnet(claim);
     const record: DeploymentRecord = { plan, currentStep: 0, startedAt: this.nowIso() };
     try {
       await repo.commit({
@@ -161,6 +180,9 @@ export class AppService {
       }
       if (err instanceof StoreDown) throw new StoreUnavailableError(err.message);
       throw err;
+    }
+    if (this.deps.addressSpace !== undefined && (claim.length > 0 || changes.size > 0)) {
+      void this.deps.addressSpace.sync(repo.heldAddresses());
     }
     for (const d of conflicts) runner.cancel(d.plan.id);
     for (const id of plan.affectedApps) {

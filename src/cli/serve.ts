@@ -10,6 +10,7 @@ import { AppService } from '../api/app-service';
 import type { ApiContext, ForwardHook, InfoConfig, Leadership, NetworkDirectory, VnetNetwork } from '../api/context';
 import { UpstreamUnavailableError } from '../api/errors';
 import { buildApiServer } from '../api/server';
+import { OpenVnetAddressSpace } from '../network/address-space';
 import { DEFAULT_HTTPS_PORT, addSecurityFlags, marathonListenAliases, serveSecurityFromFlags } from '../api-security/cli-flags';
 import { exposureWarning, type ServeSecurity } from '../api-security/config';
 import { makeForwardHook, type ForwardOptions } from '../api-security/forward';
@@ -171,7 +172,9 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   const queue = new LaunchQueue();
   const agentLink = opts.agentLink === undefined ? DEFAULT_AGENT_LINK : opts.agentLink;
   const role = opts.mesosRole ?? '*';
-  const networks = opts.openvnet !== undefined ? new CachedNetworks(new OpenVnetClient({ baseUrl: opts.openvnet })) : undefined;
+  const vnetClient = opts.openvnet !== undefined ? new OpenVnetClient({ baseUrl: opts.openvnet }) : undefined;
+  const networks = vnetClient !== undefined ? new CachedNetworks(vnetClient) : undefined;
+  const addressSpace = vnetClient !== undefined ? new OpenVnetAddressSpace(vnetClient, { warn: (o, m) => log.warn(o, m) }) : undefined;
   const schedLog = log.child({ component: 'scheduler' });
   const logShim = {
     debug: (o: object, m?: string) => schedLog.debug(o, m),
@@ -205,7 +208,14 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     }
     return f;
   };
-  const service = new AppService({ repo, runner, scheduler, bus, now: Date.now, newUuid: randomUUID, facts });
+  const service = new AppService({
+    repo, runner, scheduler, bus, now: Date.now, newUuid: randomUUID, facts, ...(addressSpace !== undefined ? { addressSpace } : {}),
+  });
+  // Claims end when slots go (scheduler/runner): keep OpenVNet's ranges in step while leading.
+  const reserveTimer = addressSpace === undefined ? undefined : setInterval(() => {
+    if (election?.isLeader === true) void addressSpace.sync(repo.heldAddresses());
+  }, 2000);
+  reserveTimer?.unref();
 
   const metrics = new Registry();
   new Gauge({ name: 'marathon_apps', help: 'Apps stored', registers: [metrics], collect() { this.set(repo.apps.size); } });
@@ -409,6 +419,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   const close = (): Promise<void> => {
     closing ??= (async () => {
       await leading;
+      if (reserveTimer !== undefined) clearInterval(reserveTimer);
       clearMesosGrace();
       await scheduler.stop();
       await app.close();

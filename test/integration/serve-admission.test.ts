@@ -1,7 +1,7 @@
 // Admission (issue 12): what can never run is refused before anything is stored, identically on
 // every write path, all violations at once, at a cost that does not depend on `instances`.
 import assert from 'node:assert/strict';
-import { http, startCluster, type Cluster } from './serve-fixture';
+import { eventually, http, startCluster, type Cluster } from './serve-fixture';
 
 interface Details { message: string; details: Array<{ path: string; errors: string[] }> }
 
@@ -108,5 +108,19 @@ describe('serve: admission', function () {
     assert.equal(snapshot(c), before);
     const json = await fetch(`${c.serve.url}/v2/apps`, { method: 'POST', headers: { 'Content-Type': 'application/json; charset=utf-8' }, body });
     assert.equal(json.status, 201);
+  });
+
+  it('an app no agent can ever fit is accepted, as Marathon does, and says why in /v2/queue and the deployment', async () => {
+    const r = await http(c.serve.url, 'POST', '/v2/apps', { id: '/adm/giant', cmd: 'sleep 1', cpus: 1000, mem: 8 });
+    assert.equal(r.status, 201, r.text);
+    await eventually('InsufficientCpus in /v2/queue', async () => {
+      const q = await http<{ queue: Array<{ app: { id: string }; processedOffersSummary: { rejectSummaryLastOffers: Array<{ reason: string; declined: number }> } }> }>(c.serve.url, 'GET', '/v2/queue');
+      const item = q.body.queue.find((x) => x.app.id === '/adm/giant');
+      return item?.processedOffersSummary.rejectSummaryLastOffers.some((x) => x.reason === 'InsufficientCpus' && x.declined > 0) ? true : undefined;
+    });
+    const d = await http<Array<{ currentActions: Array<{ app: string; waitingFor?: Array<{ reason: string }> }> }>>(c.serve.url, 'GET', '/v2/deployments');
+    const action = d.body.flatMap((x) => x.currentActions).find((a) => a.app === '/adm/giant');
+    assert.ok(action?.waitingFor?.some((w) => w.reason === 'InsufficientCpus'), d.text);
+    assert.equal((await http(c.serve.url, 'DELETE', '/v2/apps/adm/giant?force=true')).status, 200);
   });
 });

@@ -129,9 +129,10 @@ describe('serve: admission properties (fast-check)', function () {
     let refused = 0;
     let accepted = 0;
     let rssStart = 0;
+    let heapStart = 0;
     let n = 0;
     await fc.assert(fc.asyncProperty(request, async (req) => {
-      if (++n === 200) { collect(); rssStart = process.memoryUsage().rss; }
+      if (++n === 200) { collect(); rssStart = process.memoryUsage().rss; heapStart = process.memoryUsage().heapUsed; }
       if (process.env.MVN_PROP_TRACE !== undefined && n % 250 === 0) console.log(n, new Date().toISOString(), c.serve.repo.apps.size, c.serve.repo.instances.size, c.serve.repo.deployments.size, Math.round(process.memoryUsage().rss / 2 ** 20), (collect(), Math.round(process.memoryUsage().heapUsed / 2 ** 20)));
       const before = appsSnapshot(c);
       const started = Date.now();
@@ -154,6 +155,8 @@ describe('serve: admission properties (fast-check)', function () {
     collect();
     const growth = (process.memoryUsage().rss - rssStart) / 2 ** 20;
     assert.ok(growth < 200, `RSS grew ${growth.toFixed(0)} MiB`);
+    const heapGrowth = (process.memoryUsage().heapUsed - heapStart) / 2 ** 20;
+    assert.ok(heapGrowth < 32, `live heap grew ${heapGrowth.toFixed(0)} MiB`);
     assert.ok(refused > RUNS / 4 && accepted > 0, `refused ${refused}, accepted ${accepted}`);
     assert.ok(slowest < 5000, `slowest answer ${slowest} ms`);
     // A restart on the same state shows the same apps.

@@ -74,9 +74,9 @@ const rawBody = fc.oneof(
   fc.constantFrom(
     '{"id":"/p/a","cmd":"sleep 1","instances":1,"instances":2147483647}',
     '{"id":"/p/a","cmd":"sleep 1","__proto__":{"instances":1e12},"constructor":{"prototype":{"x":1}}}',
-    `{"id":"/p/a","cmd":"sleep 1","acceptedResourceRoles":[${Array.from({ length: 50_000 }, () => '"*"').join(',')}]}`,
-    `{"id":"/p/a","cmd":"sleep 1","networkInterfaces":[${Array.from({ length: 20_000 }, () => '{"networkName":"nw-a"}').join(',')}]}`,
-    `[${Array.from({ length: 5000 }, (_, i) => `{"id":"/p/bulk${i}","instances":1e12}`).join(',')}]`,
+    `{"id":"/p/a","cmd":"sleep 1","acceptedResourceRoles":[${Array.from({ length: 20_000 }, () => '"*"').join(',')}]}`,
+    `{"id":"/p/a","cmd":"sleep 1","networkInterfaces":[${Array.from({ length: 5_000 }, () => '{"networkName":"nw-a"}').join(',')}]}`,
+    `[${Array.from({ length: 1000 }, (_, i) => `{"id":"/p/bulk${i}","instances":1e12}`).join(',')}]`,
     '{"id":"/p/a","cmd":"sleep 1","instances":1e999}',
     '{"id":"/p/a",',
     '',

@@ -87,6 +87,8 @@ export interface ServeOptions {
   onFatal?: (err: ServeFatalError) => void;
   /** Basic auth, TLS, CORS, limits (src/api-security; `serveSecurityFromFlags` builds it from flags). */
   security?: ServeSecurity;
+  /** How often unchanged static-address reservations are re-applied in OpenVNet. Default 10000 ms. */
+  openvnetResyncMs?: number;
   /** `--max_instances_per_app`: the most instances one app may ask for (422 above). Default 100000. */
   maxInstancesPerApp?: number;
 }
@@ -174,7 +176,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   const role = opts.mesosRole ?? '*';
   const vnetClient = opts.openvnet !== undefined ? new OpenVnetClient({ baseUrl: opts.openvnet }) : undefined;
   const networks = vnetClient !== undefined ? new CachedNetworks(vnetClient) : undefined;
-  const addressSpace = vnetClient !== undefined ? new OpenVnetAddressSpace(vnetClient, { warn: (o, m) => log.warn(o, m) }) : undefined;
+  const addressSpace = vnetClient !== undefined ? new OpenVnetAddressSpace(vnetClient, { warn: (o, m) => log.warn(o, m) }, opts.openvnetResyncMs) : undefined;
   const schedLog = log.child({ component: 'scheduler' });
   const logShim = {
     debug: (o: object, m?: string) => schedLog.debug(o, m),

@@ -30,8 +30,17 @@ export class OpenVnetAddressSpace {
   private readonly carved = new Map<string, { group: string; network: string; address: number }>();
   private chain: Promise<void> = Promise.resolve();
   private lastSynced = '';
+  private lastSyncedAt = -Infinity;
 
-  constructor(private readonly client: OpenVnetClient, private readonly log?: AddressSpaceLog) {}
+  /**
+   * `resyncMs`: an unchanged set of claims is still re-applied this often, so a lease policy or
+   * range created after the app was admitted (setup in either order), or an OpenVNet that lost its
+   * state, gets the reservations too.
+   */
+  constructor(
+    private readonly client: OpenVnetClient, private readonly log?: AddressSpaceLog,
+    private readonly resyncMs = 10_000, private readonly now: () => number = Date.now,
+  ) {}
 
   /** The first of `wanted` that OpenVNet has leased, with its holder. One list call. */
   async leased(wanted: readonly AddressKey[]): Promise<LeaseConflict | undefined> {
@@ -49,9 +58,10 @@ export class OpenVnetAddressSpace {
   sync(claimed: readonly AddressKey[]): Promise<void> {
     const signature = claimed.map(key).sort().join(',');
     const run = async (): Promise<void> => {
-      if (signature === this.lastSynced) return;
+      if (signature === this.lastSynced && this.now() - this.lastSyncedAt < this.resyncMs) return;
       await this.syncNow(claimed);
       this.lastSynced = signature;
+      this.lastSyncedAt = this.now();
     };
     this.chain = this.chain.then(run).catch((err: unknown) => this.log?.warn({ err }, 'reserving static addresses in OpenVNet failed (retried on the next change)'));
     return this.chain;

@@ -17,7 +17,7 @@ describe('serve: static addresses and OpenVNet leases', function () {
   this.timeout(30_000);
   let v: VnetCluster;
   let client: OpenVnetClient;
-  before(async () => { v = await startVnetCluster(); client = new OpenVnetClient({ baseUrl: v.vnetUrl }); });
+  before(async () => { v = await startVnetCluster({ serve: { openvnetResyncMs: 300 } }); client = new OpenVnetClient({ baseUrl: v.vnetUrl }); });
   after(async () => { await v?.close(); });
 
   it('the sample app first: its static 192.168.0.100 leaves the DHCP pool while admitted, and comes back after', async () => {
@@ -53,5 +53,21 @@ describe('serve: static addresses and OpenVNet leases', function () {
     assert.equal(r.body.ipAddress, address);
     assert.match(r.body.holder, new RegExp(lease.uuid));
     assert.equal((await http(url, 'GET', '/v2/apps/vnettest')).status, 404);
+  });
+
+  it('a pool created after the app was admitted gets the reservation too (setup in either order)', async () => {
+    const url = v.cluster.serve.url;
+    const app = {
+      id: '/late', cmd: 'sleep 3600', cpus: 0.1, mem: 16,
+      networkInterfaces: [{ networkName: 'nw-vnet2', interfaceName: 'eth0', bootproto: 'static', ipAddress: '10.0.0.50/24' }],
+    };
+    const r = await http(url, 'POST', '/v2/apps', app);
+    assert.equal(r.status, 201, r.text);
+    const group = await client.createIpRangeGroup({ allocationType: 'incremental' });
+    await client.addIpRange({ ipRangeGroupUuid: group.uuid, beginIpv4Address: '10.0.0.40', endIpv4Address: '10.0.0.60' });
+    const lp = await client.createLeasePolicy({ mode: 'simple', timing: 'immediate' });
+    await client.linkLeasePolicyNetwork(lp.uuid, 'nw-vnet2', group.uuid);
+    await eventually('10.0.0.50 carved out of the late pool', async () => (inRanges(await client.listIpRanges(group.uuid), '10.0.0.50') ? undefined : true));
+    assert.ok(inRanges(await client.listIpRanges(group.uuid), '10.0.0.49') && inRanges(await client.listIpRanges(group.uuid), '10.0.0.51'));
   });
 });

@@ -49,7 +49,11 @@ export class OpenVnetAddressSpace {
     for (const l of await this.client.listIpLeases()) leases.set(key({ network: l.networkUuid, address: l.ipv4Address }), l);
     for (const w of wanted) {
       const l = leases.get(key(w));
-      if (l !== undefined) return { ...w, holder: describe(l) };
+      if (l === undefined) continue;
+      // The interface's display name says whose it is (vnet-driver writes the task there).
+      const itf = l.interfaceUuid === null ? null : await this.client.getInterface(l.interfaceUuid).catch(() => null);
+      const name = itf?.displayName ?? null;
+      return { ...w, holder: name === null ? describe(l) : `${describe(l)} "${name}"` };
     }
     return undefined;
   }

@@ -443,6 +443,12 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   return { url, port, repo, scheduler, runner, bus, close };
 }
 
+/** `--max_instances_per_app` (or `--max-instances-per-app`), default 100000. */
+export function maxInstancesFromFlags(values: Record<string, unknown>): number {
+  const v = values.max_instances_per_app ?? values.maxInstancesPerApp;
+  return typeof v === 'number' ? v : DEFAULT_MAX_INSTANCES_PER_APP;
+}
+
 function parseIntOption(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new Error(`not a non-negative integer: ${v}`);
@@ -485,7 +491,7 @@ export function registerServe(program: Command): void {
       master: string; httpPort: number; listen: string; hostname?: string; state: string; zk?: string; openvnet?: string;
       mesosEncoding: string; frameworkName: string; mesosRole: string; mesosUser: string; failoverTimeout: number;
       agentLink: string | false; reconciliationInitialDelay: number; reconciliationInterval: number; ui: boolean; logLevel: string;
-      mesosDisconnectGrace: number; max_instances_per_app?: number; maxInstancesPerApp?: number;
+      mesosDisconnectGrace: number;
     } & Record<string, unknown>) => {
       if (o.mesosEncoding !== 'json' && o.mesosEncoding !== 'protobuf') throw new Error('--mesos-encoding must be json or protobuf');
       const logger = pino({ name: 'marathon-vnet', level: o.logLevel }, pino.destination(2));
@@ -504,7 +510,7 @@ export function registerServe(program: Command): void {
         mesosUser: o.mesosUser, failoverTimeoutSeconds: o.failoverTimeout, agentLink: o.agentLink === false ? null : o.agentLink,
         reconciliationInitialDelayMs: o.reconciliationInitialDelay, reconciliationIntervalMs: o.reconciliationInterval,
         ui: o.ui, logger, zookeeper, mesosDisconnectGraceMs: o.mesosDisconnectGrace,
-        maxInstancesPerApp: o.max_instances_per_app ?? o.maxInstancesPerApp ?? DEFAULT_MAX_INSTANCES_PER_APP,
+        maxInstancesPerApp: maxInstancesFromFlags(o),
         // Marathon's crash strategy: exit, and let the supervisor start a fresh instance.
         onFatal: () => {
           if (handle === undefined) process.exit(1);

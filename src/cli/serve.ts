@@ -15,6 +15,7 @@ import { DEFAULT_HTTPS_PORT, addSecurityFlags, marathonListenAliases, serveSecur
 import { exposureWarning, type ServeSecurity } from '../api-security/config';
 import { makeForwardHook, type ForwardOptions } from '../api-security/forward';
 import { listenApi } from '../api-security/tls';
+import type { CorsPolicy } from '../api-security/cors';
 import { SchedulerClient } from '../mesos/client';
 import type { Encoding } from '../mesos/codec';
 import type { FrameworkInfo } from '../mesos/types';
@@ -115,6 +116,13 @@ export class ServeFatalError extends Error {
 }
 
 
+
+/** `--access_control_allow_origin` as /v2/info reports it (null when CORS is off). */
+function corsOriginsOf(cors: CorsPolicy | undefined): string[] | null {
+  if (cors === undefined) return null;
+  if (cors.any) return ['*'];
+  return cors.origins.size === 0 ? null : [...cors.origins];
+}
 
 /** `host:port` or `http://host:port/…` → the master's UI URL with a trailing `/` (zk:// → ''). */
 export function masterUiUrl(master: string): string {
@@ -274,6 +282,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     zkMaxVersions: zkTuning.maxVersions,
     zookeeperConfig: zookeeperConfig(stateUrl.startsWith('zk://') ? redact(stateUrl) : null, zkTuning),
     buildref: 'marathon-vnet',
+    accessControlAllowOrigin: corsOriginsOf(opts.security?.options.cors),
   };
   bus.subscribe((e) => {
     if ((e.eventType === 'scheduler_registered_event' || e.eventType === 'scheduler_reregistered_event') && typeof e.master === 'string') {

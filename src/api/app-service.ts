@@ -5,7 +5,7 @@
 import { classifyChange, mergePartial } from '../apps/diff';
 import { canonicalAppId, normalizeApp } from '../apps/normalize';
 import type { AppDefinition, HeldAddress, JsonObject, ValidationFacts, Violation } from '../apps/types';
-import { checkAddressConflicts, toMarathonDetails, validateApp } from '../apps/validate';
+import { checkAddressConflicts, toMarathonDetails, validateApp, validateAppId } from '../apps/validate';
 import { nextVersion, type AppVersion, type ChangeKind } from '../deploy/app-version';
 import { planDeployment, type DeploymentPlan, type DeploymentRecord } from '../deploy/plan';
 import { addressAt, poolOf } from '../network/ipam-pool';
@@ -425,7 +425,10 @@ export class AppService {
       if (Array.isArray(groups)) {
         for (const [i, sub] of groups.entries()) {
           if (!isObject(sub) || typeof sub.id !== 'string') { details.push({ path: `${path}/groups(${i})/id`, errors: ['error.path.missing'] }); continue; }
-          await walk(sub, canonicalAppId(sub.id, gid), `${path}/groups(${i})`);
+          const subId = canonicalAppId(sub.id, gid);
+          const bad = validateAppId(subId, `${path}/groups(${i})/id`);
+          if (bad.length > 0) { for (const b of bad) details.push({ path: b.path, errors: [b.message] }); continue; }
+          await walk(sub, subId, `${path}/groups(${i})`);
         }
       }
     };
@@ -441,6 +444,11 @@ export class AppService {
       const hasId = typeof raw.id === 'string' && raw.id !== '';
       if (!hasId && base === undefined) throw new ValidationError([{ path: '/id', errors: ['error.path.missing'] }]);
       const groupId = hasId ? canonicalAppId(raw.id as string, base ?? '/') : (base as string);
+      // A group id follows the app id rules (it becomes a path prefix and a Location header).
+      if (groupId !== '/') {
+        const bad = validateAppId(groupId);
+        if (bad.length > 0) throw violationsError(bad);
+      }
       if (groupId !== '/' && this.groupExists(groupId)) throw new GroupExistsError(groupId);
       if (this.deps.repo.apps.has(groupId)) throw new AppExistsError(groupId);
       const settings = this.groupSettingsOf(raw, groupId);

@@ -123,4 +123,13 @@ describe('serve: admission', function () {
     assert.ok(action?.waitingFor?.some((w) => w.reason === 'InsufficientCpus'), d.text);
     assert.equal((await http(c.serve.url, 'DELETE', '/v2/apps/adm/giant?force=true')).status, 200);
   });
+
+  it('a group id breaking the id rules is 422, not a 500 on the Location header (found by the property suite)', async () => {
+    const before = snapshot(c);
+    for (const [url, body] of [['/v2/groups', { id: '/螺ʦ' }], ['/v2/groups/adm', { id: '𘧪螺', apps: [] }], ['/v2/groups', { id: '/ok', groups: [{ id: 'Bad Id' }] }]] as const) {
+      const r = await http<Details>(c.serve.url, 'POST', url, body);
+      assert.equal(r.status, 422, `${url}: ${r.text}`);
+    }
+    assert.equal(snapshot(c), before);
+  });
 });

@@ -760,7 +760,10 @@ export class Scheduler {
       const stillUsed = repo.instancesOf(inst.appId).some((i) => i.slot === inst.slot);
       if (!stillUsed) this.releaseSlot(inst.appId, inst.slot);
     }
-    if (!inst.decommissioned && v !== undefined && !(this.observer?.manages(inst.appId) ?? false)) this.ensureInstances(inst.appId);
+    // Outside deployments every expunge re-asserts the declared count, a decommissioned instance's
+    // too: its deployment may have been superseded or rolled back meanwhile (the reconciler
+    // counts only active instances, so an intended scale-down launches nothing).
+    if (v !== undefined && !(this.observer?.manages(inst.appId) ?? false)) this.ensureInstances(inst.appId);
   }
 
   releaseSlot(appId: string, slot: number): void {

@@ -96,6 +96,12 @@ class ServeNode {
     this.repo = new Repository(this.store, { error: (o, m) => w.note(`${name} error: ${m}`) }, this.timers);
     const queue = new LaunchQueue();
     const bus = new EventBus(() => this.timers.now());
+    bus.subscribe((e) => {
+      if (e.eventType === 'deployment_success' || e.eventType === 'deployment_failed') w.note(`${name} ${e.eventType} ${String(e.id)}`);
+      if (e.eventType !== 'instance_changed_event') return;
+      const c = String(e.condition);
+      if (!['Running', 'Provisioned', 'Staging', 'Starting', 'Scheduled'].includes(c)) w.note(`${name} ${String(e.instanceId).replace(/^.*-0*/, '#')} → ${c}`);
+    });
     const options: Partial<SchedulerOptions> = {
       agentLink: null, reconciliationInitialDelayMs: 15_000, reconciliationIntervalMs: 60_000, housekeepingIntervalMs: 1_000,
       launchConfirmTimeoutMs: 60_000, launchTimeoutMs: 120_000, killRetryMs: 10_000,

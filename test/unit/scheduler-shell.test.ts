@@ -180,7 +180,7 @@ describe('scheduler shell', () => {
     assert.equal(r.driver.of('launch').length, 2);
   });
 
-  it('a task killed without scale is replaced; a decommissioned one is not', async () => {
+  it('a task killed without scale is replaced; a decommissioned one only while the declared count still wants it', async () => {
     await subscribe(r);
     const v = await withApp(r, { id: '/a', instances: 2 });
     const [a, b] = r.sched.scheduleInstances(v, 2);
@@ -189,9 +189,20 @@ describe('scheduler shell', () => {
     assert.equal(r.driver.of('kill')[0].args[0], a.taskId);
     r.driver.emit('update', status(a.taskId as string, 'TASK_KILLED'));
     assert.equal([...r.repo.instances.values()].filter((i) => i.condition === 'Scheduled').length, 1);
+    // Scaled down to 1 (as a scale deployment does): the decommissioned instance is not replaced.
+    await r.repo.commit({ putApps: [{ ...v, app: { ...v.app, instances: 1 } }] });
     r.sched.killInstance(b, { decommission: true });
     r.driver.emit('update', status(b.taskId as string, 'TASK_KILLED'));
     assert.equal(r.repo.instances.size, 1);
+    // A decommissioned instance of an app still declared at 2 (its deployment was rolled back
+    // meanwhile) is replaced: the declared count wins.
+    await r.repo.commit({ putApps: [v] });
+    const [left] = r.repo.instancesOf('/a');
+    assert.ok(left !== undefined);
+    r.driver.emit('offers', [offer(2)]);
+    r.sched.killInstance(left, { decommission: true });
+    if (left.taskId !== null) r.driver.emit('update', status(left.taskId, 'TASK_KILLED'));
+    assert.equal(r.repo.instancesOf('/a').filter((i) => !i.killRequested).length, 2);
   });
 
   it('kills tasks it does not know; ignores terminal updates of them', async () => {

@@ -6,12 +6,13 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OpenVnetClient } from '../../src/openvnet/client';
+import { cniPluginInputDir } from '../helpers/fixtures';
 import {
-  driverLinks, must, NetFixture, ovsPorts, plugPeer, readJson, REPO, runDriver, startDnsmasq, startVnet, stateLeftovers, tearDown,
+  driverLinks, must, NetFixture, ovsPorts, plugPeer, readJson, runDriver, startDnsmasq, startVnet, stateLeftovers, tearDown,
   type Vnet,
 } from './driver-fixture';
 
-const FIXTURES = path.join(REPO, '..', 'shared', 'fixtures', 'mesos-1.11', 'cni-plugin-input');
+const FIXTURES = cniPluginInputDir();
 
 interface Recorded { env: Record<string, string>; stdin: Record<string, unknown> }
 

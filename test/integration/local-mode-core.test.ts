@@ -22,9 +22,10 @@ import { containerNetns, dockerNames, fabricNetns, instanceTag, isOwnNetns, Loca
 import { DataDirLockedError, lockDataDir, LOCK_FILE } from '../../src/local-mode/data-dir-lock';
 import { NotingAgent } from '../../src/local-mode/noting-agent';
 import { preflight, PreflightError } from '../../src/local-mode/preflight';
+import { cniPluginInputDir } from '../helpers/fixtures';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
-const FIXTURES = path.join(REPO, '..', 'shared', 'fixtures', 'mesos-1.11', 'cni-plugin-input');
+const FIXTURES = cniPluginInputDir();
 const NETWORKS = JSON.parse(fs.readFileSync(path.join(REPO, 'samples', 'openvnet', 'networks.json'), 'utf8')) as unknown;
 
 interface Recorded { env: Record<string, string>; stdin: Record<string, unknown> & { args: { 'org.apache.mesos': { network_info: NetworkInfo } } } }

@@ -61,6 +61,7 @@ export function banner(h: LocalHandle, repoRelSample: string): string {
     `  Mesos master       ${h.mesosUrl}   (one exec agent on this machine)`,
     `  data dir           ${h.dataDir}   (state, CNI configs in cni/, checkpoints)`,
     `  namespaces         ip netns list | grep mvn-${h.tag}-   (fabric: ${h.fabricNetns})`,
+    `  bridge type        ${h.bridgeType === 'ovs' ? 'Open vSwitch (private ovsdb + ovs-vswitchd, userspace datapath)' : 'Linux bridge (add --ovs for Open vSwitch)'}`,
     ...h.bridges.map((b) => `  network ${b.network.padEnd(10)} bridge ${b.bridge}${b.dhcp === null ? '' : `, DHCP server ${b.dhcp}`}`),
     `  Docker             ${'endpoint' in h.docker ? `image tasks run as containers (${h.docker.endpoint})` : `${h.docker.reason}: image tasks run as processes in their namespace`}`,
     '',

@@ -8,11 +8,12 @@ import {
   DRIVER_BIN, driverConf, driverLinks, must, NetFixture, ovsPorts, PATH_ENV, REPO, sh, startVnet, stateLeftovers, tearDown, type Vnet,
 } from './driver-fixture';
 import { cniHarnessPath } from '../helpers/fixtures';
+import { describeNeeding } from '../helpers/requires';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const harnessTool = require(path.join(REPO, 'test', 'tools', 'cni-harness', 'build.js')) as { build(out?: string): string; missingToolchain(): string };
 
-for (const kind of ['linux', 'ovs'] as const) describe(`driver: through libcni (integration, cni-harness, ${kind} bridge)`, function () {
+for (const kind of ['linux', 'ovs'] as const) describeNeeding(['root', 'netns', 'cni-harness', ...(kind === 'ovs' ? ['ovs' as const] : [])], `driver: through libcni (integration, cni-harness, ${kind} bridge)`, function () {
   this.timeout(180000);
   let fx: NetFixture;
   let vnet: Vnet;

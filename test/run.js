@@ -74,7 +74,7 @@ function allFiles() {
   return out;
 }
 
-module.exports = { parseArgs, select, matches, TIERS };
+module.exports = { parseArgs, select, matches, allFiles, TIERS };
 
 if (require.main === module) {
   let files;

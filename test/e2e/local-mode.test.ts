@@ -239,6 +239,43 @@ describeNeeding(['root', 'netns', 'dnsmasq', 'udhcpc'], 'marathon-vnet local end
     assert.ok(dhcpLog.includes(`DHCPACK(eth0) ${lease} ${eth0.mac}`), dhcpLog);
   });
 
+  it('a DHCP-only task restarted after kill -9 keeps its address while its MAC is unchanged (sticky lease), twice', async () => {
+    // Only DHCP on nw-vnet1: nothing else leases in between, so without sticky leases the
+    // incremental allocation would move on (.100 → .101 → .102).
+    const app = { id: '/sticky', cmd: 'sleep 3600', cpus: 0.1, mem: 32, instances: 1, container: { type: 'MESOS', networkInterfaces: [{ networkName: 'nw-vnet1', interfaceName: 'eth0' }] } };
+    const [nsBefore, portsBefore, recordsBefore] = [(await ourNamespaces()).length, (await fabricPorts()).length, (await vnetInterfaces()).length];
+    assert.equal((await http('POST', '/v2/apps', app)).status, 201);
+    const eth0 = (t: TaskJson): { ip?: string; mac?: string } => {
+      const i = (t.networkInterfaces ?? []).find((x) => x.interfaceName === 'eth0');
+      return { ip: i?.ipAddress, mac: i?.macAddress };
+    };
+    const [first] = await running('/sticky', 1);
+    const want = eth0(first);
+    assert.ok(want.ip !== undefined && want.mac !== undefined, JSON.stringify(first));
+    let previous = first.id;
+    for (let round = 1; round <= 2; round++) {
+      const ns = await nsWithAddress(want.ip);
+      const pids = (await sh('ip', ['netns', 'pids', ns])).stdout.split('\n').filter((p) => p !== '');
+      const shellPid = pids.find((p) => {
+        try { return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').join(' ').trim() === '/bin/sh -c sleep 3600'; } catch { return false; }
+      });
+      assert.ok(shellPid !== undefined, `task process among ${pids.join(',')}`);
+      process.kill(Number(shellPid), 'SIGKILL');
+      const next = await until(`the replacement (round ${round})`, async () => {
+        const a = await appTasks('/sticky');
+        const r = a.tasks.filter((t) => t.state === 'TASK_RUNNING');
+        return a.tasks.length === 1 && r.length === 1 && r[0].id !== previous ? r[0] : undefined;
+      });
+      assert.deepEqual(eth0(next), want, `round ${round}`);
+      assert.deepEqual(await link(await nsWithAddress(want.ip), 'eth0'), { mac: want.mac, cidr: `${want.ip}/24` });
+      previous = next.id;
+    }
+    assert.equal((await http('DELETE', '/v2/apps/sticky')).status, 200);
+    // Gone completely before the next test counts namespaces, ports and records.
+    await until('the sticky app gone', async () => ((await http('GET', '/v2/apps/sticky')).status === 404
+      && (await ourNamespaces()).length === nsBefore && (await fabricPorts()).length === portsBefore && (await vnetInterfaces()).length === recordsBefore ? true : undefined));
+  });
+
   it('refuses a second instance on the same data dir, in one line, without touching the running one', async () => {
     const [h, v, m] = [await freePort(), await freePort(), await freePort()];
     const nsBefore = await ourNamespaces();
@@ -320,7 +357,8 @@ describeNeeding(['root', 'netns', 'dnsmasq', 'udhcpc'], 'marathon-vnet local end
       await assert.rejects(nsWithAddress(ip));
       const mac = t.networkInterfaces?.[0]?.macAddress;
       assert.ok(mac !== undefined && recordsBefore.some((r) => r.mac_address === mac));
-      assert.equal((await vnetInterfaces()).some((r) => r.mac_address === mac || r.ipv4_address === ip && r.network_uuid === 'nw-vnet2'), false);
+      // The bridge port and the OpenVNet record go in separate steps of DEL: wait for the record too.
+      await until(`the OpenVNet interface of ${t.id} removed`, async () => ((await vnetInterfaces()).some((r) => r.mac_address === mac || r.ipv4_address === ip && r.network_uuid === 'nw-vnet2') ? undefined : true));
     }
   });
 

@@ -127,6 +127,30 @@ describeNeeding(['root', 'netns'], 'marathon-vnet local with a port taken', func
       assert.deepEqual((await sh('ps', ['-eo', 'args'])).stdout.split('\n').filter((l) => l.includes(dir)), []);
     });
   }
+
+  it('--vnet-host 0.0.0.0 (no authentication) warns in one line before anything else', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mvn-e2e-busy-'));
+    const server = net.createServer();
+    busy = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const taken = (server.address() as net.AddressInfo).port;
+    const r = await new Promise<CommandResult>((resolve) => {
+      const c = spawn(process.execPath, [CLI, 'local', '--data-dir', dir, '--http-port', String(taken), '--vnet-host', '0.0.0.0', '--no-docker', '--no-ui'],
+        { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      c.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+      c.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+      c.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    });
+    assert.equal(r.code, 1, r.stderr);
+    const lines = r.stderr.trim().split('\n');
+    assert.deepEqual(lines.map((l) => l.replace(/port \d+/, 'port N')), [
+      'marathon-vnet local: warning: --vnet-host 0.0.0.0 has no authentication: anyone who can reach it can create and delete OpenVNet networks and interfaces',
+      'marathon-vnet local: port N on 127.0.0.1 is already in use (see `ss -ltnp`): stop what listens there, or choose another port with --http-port <port>',
+    ]);
+    assert.deepEqual(fs.readdirSync(dir), []);
+  });
 });
 
 describeNeeding(['root', 'netns', 'dnsmasq', 'udhcpc'], 'marathon-vnet local end to end (real CLI, namespaces, bridges, dnsmasq, vnet-driver)', function () {

@@ -221,6 +221,14 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     name: 'marathon_mesos_calls', help: 'Mesos traffic counters', labelNames: ['kind'], registers: [metrics],
     collect() { for (const [kind, n] of Object.entries(scheduler.counters)) this.set({ kind }, n); },
   });
+  new Gauge({
+    name: 'marathon_mesos_offers_held', help: 'Offers received and not yet accepted, declined or rescinded', registers: [metrics],
+    collect() { this.set(scheduler.offerStats().held); },
+  });
+  new Gauge({
+    name: 'marathon_mesos_offer_oldest_age_seconds', help: 'Age of the oldest offer held (0 when none)', registers: [metrics],
+    collect() { this.set(scheduler.offerStats().oldestAgeMs / 1000); },
+  });
   new Gauge({ name: 'marathon_event_stream_listeners', help: 'Event bus listeners', registers: [metrics], collect() { this.set(bus.listenerCount()); } });
   new Gauge({ name: 'marathon_leader', help: '1 while this instance leads', registers: [metrics], collect() { this.set(election?.isLeader === true ? 1 : 0); } });
   new Gauge({

@@ -10,48 +10,13 @@ const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { aptGet } = require('./apt');
+const { wantedPackages } = require('./packages');
 
 const root = path.resolve(__dirname, '..', '..');
 const purpose = process.argv[2] || 'build';
 const rest = process.argv.slice(3);
-const ovs = purpose === 'start' && (process.env.MVN_OVS === '1' || rest.includes('--ovs'));
 /** How long apt-get waits for another apt-get/dpkg to release its locks (seconds). */
 const APT_LOCK_TIMEOUT_S = Number(process.env.MVN_APT_LOCK_TIMEOUT || 300);
-
-// Debian package → a file it installs; checked before calling apt-get.
-const DEBIAN = {
-  test: {
-    zookeeper: '/usr/share/java/zookeeper.jar',
-    'netcat-openbsd': '/bin/nc.openbsd',
-    iproute2: '/sbin/ip',
-    'openvswitch-switch': '/usr/sbin/ovs-vswitchd',
-    'dnsmasq-base': '/usr/sbin/dnsmasq',
-    udhcpc: '/usr/sbin/udhcpc',
-    'isc-dhcp-client': '/sbin/dhclient',
-    busybox: '/bin/busybox',
-    'containernetworking-plugins': '/usr/lib/cni/bridge',
-    'iputils-ping': '/bin/ping',
-    ethtool: '/sbin/ethtool',
-    'golang-go': '/usr/bin/go',
-    'golang-github-appc-cni-dev': '/usr/share/gocode/src/github.com/containernetworking/cni',
-    'docker.io': '/usr/sbin/dockerd',
-    chromium: '/usr/bin/chromium',
-    curl: '/usr/bin/curl',
-  },
-  start: {
-    iproute2: '/sbin/ip',
-    'dnsmasq-base': '/usr/sbin/dnsmasq',
-    udhcpc: '/usr/sbin/udhcpc',
-    busybox: '/bin/busybox',
-  },
-  bench: {
-    iproute2: '/sbin/ip',
-    'openvswitch-switch': '/usr/sbin/ovs-vswitchd',
-    'containernetworking-plugins': '/usr/lib/cni/bridge',
-    zookeeper: '/usr/share/java/zookeeper.jar',
-    'netcat-openbsd': '/bin/nc.openbsd',
-  },
-};
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
@@ -73,8 +38,7 @@ function ensureNpm() {
 }
 
 function ensureDebian() {
-  const wanted = DEBIAN[purpose] || {};
-  if (ovs) wanted['openvswitch-switch'] = '/usr/sbin/ovs-vswitchd';
+  const wanted = wantedPackages(purpose, rest, process.env);
   const missing = Object.entries(wanted).filter(([, file]) => !fs.existsSync(file)).map(([pkg]) => pkg);
   if (missing.length === 0) return;
   if (process.getuid && process.getuid() !== 0) {

@@ -1,6 +1,7 @@
 // src/bootstrap/apt.js: apt-get waits (bounded) for a lock another apt-get or dpkg holds, says
 // which lock and process it waits for, gives up at the deadline, and never retries other errors.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot } from '../helpers/fixtures';
 
@@ -59,5 +60,32 @@ describe('bootstrap: apt-get and its locks', () => {
     assert.equal(apt.aptGet(['install', 'nosuch'], 60, f.deps).status, 100);
     assert.equal(f.calls.length, 1);
     assert.deepEqual(f.said, []);
+  });
+});
+
+describe('bootstrap: the Debian packages of each purpose', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pk = require(path.join(repoRoot(), 'src', 'bootstrap', 'packages.js')) as {
+    DEBIAN: Record<string, Record<string, string>>;
+    wantedPackages(purpose: string, args: string[], env: Record<string, string | undefined>): Record<string, string>;
+  };
+
+  it('npm start -- --ovs installs Open vSwitch exactly as MVN_OVS=1 npm start does; plain npm start does not', () => {
+    const plain = pk.wantedPackages('start', [], {});
+    const flag = pk.wantedPackages('start', ['--ovs', '--http-port', '8081'], {});
+    const env = pk.wantedPackages('start', [], { MVN_OVS: '1' });
+    assert.equal('openvswitch-switch' in plain, false);
+    assert.deepEqual(flag, env);
+    assert.equal(flag['openvswitch-switch'], '/usr/sbin/ovs-vswitchd');
+    assert.equal('openvswitch-switch' in pk.wantedPackages('start', [], {}), false, 'the table itself is not changed');
+    assert.deepEqual(pk.wantedPackages('unit', [], {}), {});
+  });
+
+  it('the README lists what npm test and npm start install', () => {
+    const readme = fs.readFileSync(path.join(repoRoot(), 'README.md'), 'utf8');
+    const para = (start: string, end: string): string => readme.slice(readme.indexOf(start), readme.indexOf(end, readme.indexOf(start)));
+    const listed = (text: string): string[] => [...text.matchAll(/`([a-z0-9][a-z0-9.+-]*)`/g)].map((m) => m[1]).filter((w) => w in pk.DEBIAN.test || w in pk.DEBIAN.start || w === 'openvswitch-switch');
+    assert.deepEqual(listed(para('**What `npm test` installs on the host**', ' — about')), Object.keys(pk.DEBIAN.test));
+    assert.deepEqual(listed(para('`npm start` installs only', ').')), [...Object.keys(pk.DEBIAN.start), 'openvswitch-switch']);
   });
 });

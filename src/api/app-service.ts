@@ -5,7 +5,7 @@
 import { classifyChange, mergePartial } from '../apps/diff';
 import { canonicalAppId, normalizeApp } from '../apps/normalize';
 import type { AppDefinition, HeldAddress, JsonObject, ValidationFacts, Violation } from '../apps/types';
-import { checkAddressConflicts, toMarathonDetails, validateApp } from '../apps/validate';
+import { checkAddressConflicts, toMarathonDetails, validateApp, validateAppId } from '../apps/validate';
 import { nextVersion, type AppVersion, type ChangeKind } from '../deploy/app-version';
 import { planDeployment, type DeploymentPlan, type DeploymentRecord } from '../deploy/plan';
 import { addressAt, poolOf } from '../network/ipam-pool';
@@ -18,7 +18,7 @@ import type { Scheduler } from '../scheduler/scheduler';
 import { AddressHeldError as StoreAddressHeldError, StoreUnavailableError as StoreDown } from '../state/store';
 import {
   AddressHeldError, AppExistsError, AppLockedError, AppNotFoundError, DeploymentNotFoundError, GroupExistsError,
-  GroupNotFoundError, IllegalArgumentError, JsonTypeError, StoreUnavailableError, ValidationError,
+  GroupNotFoundError, IllegalArgumentError, JsonTypeError, StoreUnavailableError, UpstreamUnavailableError, ValidationError,
 } from './errors';
 
 export interface AppServiceDeps {
@@ -31,6 +31,11 @@ export interface AppServiceDeps {
   /** Facts for validation (OpenVNet networks, agent-link name). */
   facts: () => Promise<ValidationFacts>;
   mesosBridgeName?: string;
+  /** OpenVNet's side of the address space (src/network/address-space.ts); absent without --openvnet. */
+  addressSpace?: {
+    leased(wanted: readonly { network: string; address: string }[]): Promise<{ network: string; address: string; holder: string } | undefined>;
+    sync(claimed: readonly { network: string; address: string }[]): Promise<void>;
+  };
 }
 
 export interface DeploymentResult { plan: DeploymentPlan; created?: boolean }
@@ -46,6 +51,11 @@ export function violationsError(violations: readonly Violation[]): JsonTypeError
   const typeErrors = violations.filter((v) => v.kind === 'type');
   if (typeErrors.length > 0) return new JsonTypeError(toMarathonDetails(typeErrors));
   return new ValidationError(toMarathonDetails(violations));
+}
+
+function parentOf(id: string): string {
+  const cut = id.lastIndexOf('/');
+  return cut <= 0 ? '/' : id.slice(0, cut);
 }
 
 /** `/a/b` is inside group `/a` (and `/`). */
@@ -64,10 +74,67 @@ class Mutex {
   }
 }
 
+/** What a group carries besides its apps (kept in memory only, as emptyGroups). */
+export interface GroupMeta {
+  /** The last change inside the group (deployment, PATCH), newest last in `versions`. */
+  version: string;
+  versions: string[];
+  dependencies: string[];
+  enforceRole: boolean;
+}
+
+const MAX_GROUP_VERSIONS = 50;
+
+function ancestorsOf(id: string): string[] {
+  const out: string[] = [];
+  for (let cut = id.lastIndexOf('/'); cut > 0; cut = id.lastIndexOf('/', cut - 1)) out.push(id.slice(0, cut));
+  out.push('/');
+  return out;
+}
+
 export class AppService {
   private readonly mutex = new Mutex();
   /** Groups created explicitly without apps (kept in memory only). */
   readonly emptyGroups = new Set<string>();
+  /** Group versions, dependencies and enforceRole by group id. */
+  readonly groupMeta = new Map<string, GroupMeta>();
+
+  /** Marks `groupId` as changed at `version`; `settings` replace its dependencies / enforceRole. */
+  private touchGroup(groupId: string, version: string, settings: { dependencies?: string[]; enforceRole?: boolean } = {}): void {
+    const meta = this.groupMeta.get(groupId) ?? { version, versions: [], dependencies: [], enforceRole: false };
+    if (meta.versions[meta.versions.length - 1] !== version) meta.versions = [...meta.versions, version].slice(-MAX_GROUP_VERSIONS);
+    meta.version = version;
+    if (settings.dependencies !== undefined) meta.dependencies = settings.dependencies;
+    if (settings.enforceRole !== undefined) meta.enforceRole = settings.enforceRole;
+    this.groupMeta.set(groupId, meta);
+  }
+
+  /** Group-level settings of a Group body (and its nested groups), by resolved group id. */
+  private groupSettingsOf(body: JsonObject, groupId: string): Map<string, { dependencies?: string[]; enforceRole?: boolean }> {
+    const out = new Map<string, { dependencies?: string[]; enforceRole?: boolean }>();
+    const details: Array<{ path: string; errors: string[] }> = [];
+    const walk = (g: JsonObject, gid: string, path: string): void => {
+      const settings: { dependencies?: string[]; enforceRole?: boolean } = {};
+      if (g.dependencies !== undefined && g.dependencies !== null) {
+        if (!Array.isArray(g.dependencies) || g.dependencies.some((d) => typeof d !== 'string')) {
+          details.push({ path: `${path}/dependencies`, errors: ['error.expected.jsarray of strings'] });
+        } else settings.dependencies = (g.dependencies as string[]).map((d) => canonicalAppId(d, parentOf(gid)));
+      }
+      if (g.enforceRole !== undefined && g.enforceRole !== null) {
+        if (typeof g.enforceRole !== 'boolean') details.push({ path: `${path}/enforceRole`, errors: ['error.expected.jsboolean'] });
+        else settings.enforceRole = g.enforceRole;
+      }
+      out.set(gid, settings);
+      if (Array.isArray(g.groups)) {
+        g.groups.forEach((sub, i) => {
+          if (isObject(sub) && typeof sub.id === 'string') walk(sub, canonicalAppId(sub.id, gid), `${path}/groups(${i})`);
+        });
+      }
+    };
+    walk(body, groupId, '');
+    if (details.length > 0) throw new JsonTypeError(details);
+    return out;
+  }
 
   constructor(private readonly deps: AppServiceDeps) {}
 
@@ -80,9 +147,12 @@ export class AppService {
   /** Normalises and validates one app body; throws 400/422. */
   async parseApp(raw: unknown, parentGroup = '/'): Promise<AppDefinition> {
     const n = normalizeApp(raw, { parentGroup, mesosBridgeName: this.deps.mesosBridgeName });
-    if ('violations' in n) throw violationsError(n.violations);
-    const facts = await this.deps.facts();
-    const violations = validateApp(n.app, facts);
+    if ('violations' in n) {
+      // Rule violations while reading: report them together with every other rule the app breaks.
+      if (n.partial === undefined) throw violationsError(n.violations);
+      throw violationsError([...n.violations, ...validateApp(n.partial, await this.deps.facts())]);
+    }
+    const violations = validateApp(n.app, await this.deps.facts());
     if (violations.length > 0) throw violationsError(violations);
     return n.app;
   }
@@ -94,6 +164,19 @@ export class AppService {
     if (c !== undefined) throw new AddressHeldError(c.network, c.address, `${c.holder.appId} (instance slot ${c.holder.slot})`, c.path);
   }
 
+  /** 409 when OpenVNet has already leased an address the change would newly claim. */
+  private async checkLeasedInOpenVnet(claim: readonly HeldAddress[]): Promise<void> {
+    const space = this.deps.addressSpace;
+    if (space === undefined || claim.length === 0) return;
+    let conflict: { network: string; address: string; holder: string } | undefined;
+    try {
+      conflict = await space.leased(claim);
+    } catch (err) {
+      throw new UpstreamUnavailableError(`OpenVNet API unavailable: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (conflict !== undefined) throw new AddressHeldError(conflict.network, conflict.address, conflict.holder);
+  }
+
   /** Claims for slots 0..instances-1 of each app's static pools that are not yet claimed. */
   private claimsFor(apps: readonly AppDefinition[]): HeldAddress[] {
     const out: HeldAddress[] = [];
@@ -101,7 +184,8 @@ export class AppService {
       for (const iface of app.container?.networkInterfaces ?? []) {
         const pool = poolOf(iface);
         if (pool === undefined) continue;
-        for (let slot = 0; slot < app.instances; slot++) {
+        const slots = Math.min(app.instances, pool.size);
+        for (let slot = 0; slot < slots; slot++) {
           const a = addressAt(pool, slot);
           if (a === undefined) continue;
           const address = formatIPv4(a);
@@ -142,6 +226,7 @@ export class AppService {
     const changed = [...changes.values()].filter((v): v is AppVersion => v !== null);
     for (const v of changed) this.checkHeld(v.app);
     const claim = this.claimsFor(changed.map((v) => v.app));
+    await this.checkLeasedInOpenVnet(claim);
     const record: DeploymentRecord = { plan, currentStep: 0, startedAt: this.nowIso() };
     try {
       await repo.commit({
@@ -158,10 +243,14 @@ export class AppService {
       if (err instanceof StoreDown) throw new StoreUnavailableError(err.message);
       throw err;
     }
+    if (this.deps.addressSpace !== undefined && (claim.length > 0 || changes.size > 0)) {
+      void this.deps.addressSpace.sync(repo.heldAddresses());
+    }
     for (const d of conflicts) runner.cancel(d.plan.id);
     for (const id of plan.affectedApps) {
       const g = id.slice(0, Math.max(1, id.lastIndexOf('/')));
       this.emptyGroups.delete(g);
+      for (const a of ancestorsOf(id)) this.touchGroup(a, plan.version);
     }
     runner.start(record);
     this.deps.bus.publish('group_change_success', { groupId: '/', version: plan.version });
@@ -336,7 +425,10 @@ export class AppService {
       if (Array.isArray(groups)) {
         for (const [i, sub] of groups.entries()) {
           if (!isObject(sub) || typeof sub.id !== 'string') { details.push({ path: `${path}/groups(${i})/id`, errors: ['error.path.missing'] }); continue; }
-          await walk(sub, canonicalAppId(sub.id, gid), `${path}/groups(${i})`);
+          const subId = canonicalAppId(sub.id, gid);
+          const bad = validateAppId(subId, `${path}/groups(${i})/id`);
+          if (bad.length > 0) { for (const b of bad) details.push({ path: b.path, errors: [b.message] }); continue; }
+          await walk(sub, subId, `${path}/groups(${i})`);
         }
       }
     };
@@ -345,12 +437,21 @@ export class AppService {
     return out;
   }
 
-  createGroup(raw: unknown, force: boolean): Promise<{ groupId: string; plan: DeploymentPlan }> {
+  /** POST /v2/groups (base `/`, body id required) and POST /v2/groups/{base} (body id relative to it, optional). */
+  createGroup(raw: unknown, force: boolean, base?: string): Promise<{ groupId: string; plan: DeploymentPlan }> {
     return this.mutex.run(async () => {
       if (!isObject(raw)) throw violationsError([{ path: '/', message: 'error.expected.jsobject', kind: 'type' }]);
-      if (typeof raw.id !== 'string' || raw.id === '') throw new ValidationError([{ path: '/id', errors: ['error.path.missing'] }]);
-      const groupId = canonicalAppId(raw.id);
+      const hasId = typeof raw.id === 'string' && raw.id !== '';
+      if (!hasId && base === undefined) throw new ValidationError([{ path: '/id', errors: ['error.path.missing'] }]);
+      const groupId = hasId ? canonicalAppId(raw.id as string, base ?? '/') : (base as string);
+      // A group id follows the app id rules (it becomes a path prefix and a Location header).
+      if (groupId !== '/') {
+        const bad = validateAppId(groupId);
+        if (bad.length > 0) throw violationsError(bad);
+      }
       if (groupId !== '/' && this.groupExists(groupId)) throw new GroupExistsError(groupId);
+      if (this.deps.repo.apps.has(groupId)) throw new AppExistsError(groupId);
+      const settings = this.groupSettingsOf(raw, groupId);
       const apps = await this.appsOfGroupBody(raw, groupId);
       const changes = new Map<string, AppVersion | null>();
       for (const app of apps) {
@@ -359,6 +460,8 @@ export class AppService {
       }
       const plan = await this.deploy(changes, { force });
       if (apps.length === 0) this.emptyGroups.add(groupId);
+      for (const a of ancestorsOf(`${groupId}/x`)) this.touchGroup(a, plan.version);
+      for (const [gid, st] of settings) this.touchGroup(gid, plan.version, st);
       return { groupId, plan };
     });
   }
@@ -367,16 +470,23 @@ export class AppService {
     return this.mutex.run(async () => {
       if (!isObject(raw)) throw violationsError([{ path: '/', message: 'error.expected.jsobject', kind: 'type' }]);
       const changes = new Map<string, AppVersion | null>();
+      let settings = new Map<string, { dependencies?: string[]; enforceRole?: boolean }>();
       if (raw.scaleBy !== undefined) {
         if (typeof raw.scaleBy !== 'number' || !Number.isFinite(raw.scaleBy) || raw.scaleBy < 0) {
           throw new IllegalArgumentError('scaleBy must be a non-negative number');
         }
         if (!this.groupExists(groupId)) throw new GroupNotFoundError(groupId);
+        // The same admission as a PUT of each app with its new instance count.
+        const facts = await this.deps.facts();
+        const violations: Violation[] = [];
         for (const v of this.appsIn(groupId)) {
-          const instances = Math.ceil(v.app.instances * raw.scaleBy);
-          changes.set(v.app.id, nextVersion(v, { ...v.app, instances }, 'scale', this.nowIso()));
+          const app = { ...v.app, instances: Math.ceil(v.app.instances * raw.scaleBy) };
+          for (const violation of validateApp(app, facts)) violations.push({ ...violation, message: `${app.id}: ${violation.message}` });
+          changes.set(v.app.id, nextVersion(v, app, 'scale', this.nowIso()));
         }
+        if (violations.length > 0) throw violationsError(violations);
       } else {
+        settings = this.groupSettingsOf(raw, groupId);
         const apps = await this.appsOfGroupBody(raw, groupId);
         const wanted = new Set(apps.map((a) => a.id));
         for (const v of this.appsIn(groupId)) if (!wanted.has(v.app.id)) changes.set(v.app.id, null);
@@ -392,7 +502,27 @@ export class AppService {
         for (const [id, v] of changes) { if (v === null) newApps.delete(id); else newApps.set(id, v); }
         return planDeployment({ oldApps: this.deps.repo.apps, newApps, now: this.nowIso(), newId: this.deps.newUuid, classify: classifyChange });
       }
-      return this.deploy(changes, { force: opts.force });
+      const plan = await this.deploy(changes, { force: opts.force });
+      if (settings.size > 0) for (const a of ancestorsOf(`${groupId}/x`)) this.touchGroup(a, plan.version);
+      for (const [gid, st] of settings) this.touchGroup(gid, plan.version, st);
+      return plan;
+    });
+  }
+
+  /** PATCH /v2/groups/{id}: sets or clears enforceRole of a top-level group (no deployment). */
+  patchGroup(groupId: string, raw: unknown): Promise<void> {
+    return this.mutex.run(async () => {
+      if (!isObject(raw)) throw violationsError([{ path: '/', message: 'error.expected.jsobject', kind: 'type' }]);
+      if (raw.enforceRole !== undefined && raw.enforceRole !== null && typeof raw.enforceRole !== 'boolean') {
+        throw new JsonTypeError([{ path: '/enforceRole', errors: ['error.expected.jsboolean'] }]);
+      }
+      if (groupId === '/' || groupId.lastIndexOf('/') !== 0) {
+        throw new ValidationError([{ path: '/', errors: [`Path ${groupId} needs to be a top-level group`] }]);
+      }
+      if (!this.groupExists(groupId)) throw new GroupNotFoundError(groupId);
+      const version = this.nowIso();
+      this.touchGroup(groupId, version, { enforceRole: raw.enforceRole === true });
+      this.touchGroup('/', version);
     });
   }
 
@@ -402,7 +532,9 @@ export class AppService {
       const changes = new Map<string, AppVersion | null>();
       for (const v of this.appsIn(groupId)) changes.set(v.app.id, null);
       for (const g of [...this.emptyGroups]) if (inGroup(g, groupId)) this.emptyGroups.delete(g);
-      return this.deploy(changes, { force });
+      const plan = await this.deploy(changes, { force });
+      for (const g of [...this.groupMeta.keys()]) if (g !== '/' && inGroup(g, groupId)) this.groupMeta.delete(g);
+      return plan;
     });
   }
 }

@@ -22,7 +22,11 @@ export interface NormalizeOptions {
   mesosBridgeName?: string;
 }
 
-export type NormalizeResult = { app: AppDefinition } | { violations: Violation[] };
+/**
+ * `partial`: with rule violations only (no JSON type errors), the app as far as it could be read,
+ * so that validation can report every other violation in the same answer.
+ */
+export type NormalizeResult = { app: AppDefinition } | { violations: Violation[]; partial?: AppDefinition };
 
 export const DEFAULT_MESOS_BRIDGE_NAME = 'mesos-bridge';
 
@@ -260,7 +264,9 @@ function readPortDefinitions(r: Reader, raw: JsonObject): PortDefinition[] | und
   const ports = r.arr(raw, 'ports', '');
   if (ports === undefined) return given ? defs : undefined;
   if (given) {
-    r.rule('/ports', 'deprecated ports must not be combined with portDefinitions (use portDefinitions only)');
+    // Marathon accepts both when they name the same ports (clients echo `ports` next to portDefinitions).
+    const same = ports.length === defs.length && ports.every((port, i) => port === defs[i]?.port);
+    if (!same) r.rule('/ports', 'deprecated ports must not be combined with portDefinitions (use portDefinitions only)');
     return defs;
   }
   const legacy: PortDefinition[] = [];
@@ -405,7 +411,11 @@ function readInterface(r: Reader, item: JsonObject, path: string, index: number)
   if (bootprotoText !== undefined) {
     const lower = bootprotoText.toLowerCase();
     if (lower === 'dhcp' || lower === 'static') bootproto = lower;
-    else r.rule(`${path}/bootproto`, 'must be dhcp or static');
+    else {
+      r.rule(`${path}/bootproto`, 'must be dhcp or static');
+      // Go on as the address fields suggest, so the other fields are still checked.
+      if (['ipAddress', 'ipAddresses', 'ipRange'].some((k) => item[k] !== undefined && item[k] !== null && item[k] !== '')) bootproto = 'static';
+    }
   }
   const iface: NetworkInterface = {
     networkName: r.optStr(item, 'networkName', path) ?? '',
@@ -497,7 +507,9 @@ function readContainer(
     // Interfaces without a container: run the command on the Mesos containerizer in its own netns.
     return { container: { type: 'MESOS', volumes: [], portMappings: legacy.discoveryPorts, networkInterfaces: topInterfaces }, legacy };
   }
-  const type: ContainerType = r.upperEnum(obj, 'type', '/container', ['DOCKER', 'MESOS'] as const) ?? 'DOCKER';
+  const typeGiven = obj.type !== undefined && obj.type !== null;
+  const type: ContainerType = r.upperEnum(obj, 'type', '/container', ['DOCKER', 'MESOS'] as const)
+    ?? (typeGiven && !isObject(obj.docker) ? 'MESOS' : 'DOCKER');
   const dockerObj = r.obj(obj, 'docker', '/container');
   const legacy = readLegacyNetworking(r, raw, dockerObj, bridgeName);
   const container: Container = {
@@ -528,6 +540,65 @@ function readContainer(
   return { container, legacy };
 }
 
+/** Health check defaults as Marathon writes them back (types/healthCheck.raml, HealthCheckConversion). */
+const HEALTH_CHECK_DEFAULTS: JsonObject = {
+  gracePeriodSeconds: 300, intervalSeconds: 60, timeoutSeconds: 20, maxConsecutiveFailures: 3, delaySeconds: 15, ipProtocol: 'IPv4',
+};
+
+/** AppHealthCheck's fields (types/healthCheck.raml); others are dropped as Marathon's reader drops them. */
+const HEALTH_CHECK_FIELDS: readonly string[] = [
+  'command', 'gracePeriodSeconds', 'ignoreHttp1xx', 'intervalSeconds', 'maxConsecutiveFailures', 'path', 'port', 'portIndex',
+  'protocol', 'ipProtocol', 'timeoutSeconds', 'delaySeconds',
+];
+const READINESS_CHECK_FIELDS: readonly string[] = [
+  'name', 'protocol', 'path', 'portName', 'intervalSeconds', 'timeoutSeconds', 'httpStatusCodesForReady', 'preserveLastResponse',
+];
+
+function pick(item: JsonObject, fields: readonly string[]): JsonObject {
+  const out: JsonObject = {};
+  for (const [key, value] of Object.entries(item)) if (fields.includes(key)) out[key] = value;
+  return out;
+}
+
+function withHealthCheckDefaults(item: JsonObject): JsonObject {
+  const check: JsonObject = pick(item, HEALTH_CHECK_FIELDS);
+  if (typeof check.protocol === 'string') check.protocol = check.protocol.toUpperCase();
+  else if (check.protocol === undefined || check.protocol === null) check.protocol = 'HTTP';
+  for (const [key, value] of Object.entries(HEALTH_CHECK_DEFAULTS)) if (check[key] === undefined || check[key] === null) check[key] = value;
+  if ((check.protocol === 'HTTP' || check.protocol === 'HTTPS') && (check.ignoreHttp1xx === undefined || check.ignoreHttp1xx === null)) {
+    check.ignoreHttp1xx = false;
+  }
+  return check;
+}
+
+/** Readiness check defaults (types/readinessCheck.raml; `httpStatusCodesForReady` [200] as Marathon's normalisation). */
+function withReadinessCheckDefaults(item: JsonObject): JsonObject {
+  const defaults: JsonObject = {
+    name: 'readinessCheck', protocol: 'HTTP', path: '/', portName: 'http-api', intervalSeconds: 30, timeoutSeconds: 10,
+    httpStatusCodesForReady: [200], preserveLastResponse: false,
+  };
+  const check: JsonObject = pick(item, READINESS_CHECK_FIELDS);
+  for (const [key, value] of Object.entries(defaults)) {
+    const given = check[key];
+    if (given === undefined || given === null || (Array.isArray(given) && given.length === 0)) check[key] = value;
+  }
+  return check;
+}
+
+/**
+ * The stored `networks`: `[]` stands for host networking and for "the networks of the
+ * networkInterfaces", so the forms the API prints for those (`[{mode:"host"}]`, and one
+ * `{mode:"container", name}` per interface) are read back as `[]` when a client echoes them.
+ */
+function canonicalNetworks(networks: Network[], container: Container | undefined): Network[] {
+  const bare = (n: Network): boolean => n.labels === undefined || Object.keys(n.labels).length === 0;
+  if (networks.length > 0 && networks.every((n) => n.mode === 'host' && n.name === undefined && bare(n))) return [];
+  const interfaces = container?.networkInterfaces ?? [];
+  if (interfaces.length > 0 && networks.length === interfaces.length
+    && networks.every((n, i) => n.mode === 'container' && n.name === interfaces[i]?.networkName && bare(n))) return [];
+  return networks;
+}
+
 function hasInterfaces(container: Container | undefined): boolean {
   return (container?.networkInterfaces?.length ?? 0) > 0;
 }
@@ -555,7 +626,7 @@ export function normalizeApp(raw: unknown, opts: NormalizeOptions = {}): Normali
         'deprecated networking must not be combined with networks (use networks only)');
     } else networks = legacy.networks;
   }
-  networks = networks ?? [];
+  networks = canonicalNetworks(networks ?? [], container);
   const hostNetworking = !hasInterfaces(container) && (networks.length === 0 || networks.every((n) => n.mode === 'host'));
 
   const app: AppDefinition = {
@@ -572,13 +643,8 @@ export function normalizeApp(raw: unknown, opts: NormalizeOptions = {}): Normali
     fetch: readFetch(r, raw),
     portDefinitions: [],
     requirePorts: false,
-    healthChecks: r.objArray(raw, 'healthChecks', '').map(([item]) => {
-      const check: JsonObject = { ...item };
-      if (typeof check.protocol === 'string') check.protocol = check.protocol.toUpperCase();
-      else if (check.protocol === undefined || check.protocol === null) check.protocol = 'HTTP';
-      return check;
-    }),
-    readinessChecks: r.objArray(raw, 'readinessChecks', '').map(([item]) => item),
+    healthChecks: r.objArray(raw, 'healthChecks', '').map(([item]) => withHealthCheckDefaults(item)),
+    readinessChecks: r.objArray(raw, 'readinessChecks', '').map(([item]) => withReadinessCheckDefaults(item)),
     dependencies: [],
     backoffSeconds: r.num(raw, 'backoffSeconds', '') ?? 1,
     backoffFactor: r.num(raw, 'backoffFactor', '') ?? 1.15,
@@ -618,13 +684,25 @@ export function normalizeApp(raw: unknown, opts: NormalizeOptions = {}): Normali
 
   const portDefinitions = readPortDefinitions(r, raw);
   app.portDefinitions = portDefinitions ?? (hostNetworking ? [{ port: 0, protocol: 'tcp', name: 'default' }] : []);
+  // As Marathon's normalisation: a non-command check without port or portIndex uses port index 0
+  // when the app has ports.
+  if (app.portDefinitions.length > 0 || (container?.portMappings.length ?? 0) > 0) {
+    for (const check of app.healthChecks) {
+      if (check.protocol !== 'COMMAND' && check.port === undefined && check.portIndex === undefined) check.portIndex = 0;
+    }
+  }
   const requirePorts = r.bool(raw, 'requirePorts', '') ?? false;
   app.requirePorts = hostNetworking ? requirePorts : false;
 
   const parent = id === '' ? '/' : parentGroupOf(id);
   app.dependencies = (r.strArray(raw, 'dependencies', '') ?? []).map((dep) => canonicalAppId(dep, parent));
 
-  return r.violations.length > 0 ? { violations: r.violations } : { app: inMarathonOrder(app) };
+  if (r.violations.length === 0) return { app: inMarathonOrder(app) };
+  // Rule violations use the canonical interface path (as validation does); type errors the user's.
+  for (const v of r.violations) {
+    if (v.kind !== 'type' && v.path.startsWith('/networkInterfaces(')) v.path = `/container${v.path}`;
+  }
+  return r.violations.some((v) => v.kind === 'type') ? { violations: r.violations } : { violations: r.violations, partial: inMarathonOrder(app) };
 }
 
 const FIELD_ORDER: readonly (keyof AppDefinition)[] = [

@@ -13,9 +13,11 @@ import { isUnknownDatapathError, recordDisplayName, type VnetRegistry } from '..
 import { dhcpPaths, ensureHook, startClient } from '../plumb/dhcp';
 import { ipBatch, ipv4Addresses } from '../plumb/ip';
 import { addressLines, containerEndLines, hostEndLines, ownerAlias } from '../plumb/link';
-import { netnsInode } from '../plumb/netns';
-import { addPort } from '../plumb/ovs';
+import { netnsInode, netnsKind } from '../plumb/netns';
+import { linuxBridgeExists } from '../plumb/bridge-linux';
+import { addPort, bridgeExists } from '../plumb/ovs';
 import { datapathKnown, forgetDatapath, rememberDatapath } from '../state/datapath-cache';
+import { stateDirProblem } from '../state/dirs';
 import { allocateLinkAddress } from '../state/link-alloc';
 import { logPath, readLog, StepLog, type LogHeader } from '../state/step-log';
 import { trace } from '../trace';
@@ -33,9 +35,21 @@ export interface AttachRequest {
   spec: InterfaceSpec | null;
 }
 
-/** The namespace must exist: no container, nothing to attach (code 3). */
-function requireNetns(netns: string): number {
-  const ino = netnsInode(netns);
+/**
+ * The environment, checked before anything else (reads only): the host namespace and the
+ * container's are network-namespace files, the state dir can be created and written. Returns
+ * the container namespace's inode. No container, nothing to attach (code 3).
+ */
+function preflight(conf: NetConf, netns: string): number {
+  if (conf.hostNetns !== null) {
+    const kind = netnsKind(conf.hostNetns);
+    if (kind !== 'netns') throw invalidConfig(`hostNetns: ${conf.hostNetns} ${kind === 'missing' ? 'does not exist' : 'is not a network namespace'}`);
+  }
+  const problem = stateDirProblem(conf.stateDir);
+  if (problem !== null) throw invalidConfig(`stateDir: ${problem}`);
+  const kind = netnsKind(netns);
+  if (kind === 'other') throw new CniError(CNI_CODES.INVALID_ENV, 'CNI_NETNS is not a network namespace', netns);
+  const ino = kind === 'netns' ? netnsInode(netns) : null;
   if (ino === null) throw new CniError(CNI_CODES.UNKNOWN_CONTAINER, 'container network namespace does not exist', netns);
   return ino;
 }
@@ -87,6 +101,25 @@ async function rollback(deps: DriverDeps, log: StepLog, err: unknown): Promise<C
   return new CniError(failure.code, failure.msg, `${failure.details ?? ''}; rollback incomplete: ${errors.map((e) => e.message).join('; ')}`);
 }
 
+/**
+ * A plumbing failure that names the bridge, with the bridge indeed absent, becomes an error that
+ * says so and how to fix it (instead of iproute2's or ovs-vsctl's wording). Checked only after a
+ * failure: a healthy ADD pays nothing for it.
+ */
+async function explainMissingBridge(deps: DriverDeps, conf: NetConf, err: unknown): Promise<unknown> {
+  const bridge = conf.bridge;
+  if (bridge === null || !(err instanceof CniError) || err.code !== CNI_CODES.PLUMBING_FAILED || !(err.details ?? '').includes(bridge)) return err;
+  try {
+    const exists = conf.bridgeType === 'ovs' ? await bridgeExists(deps.run, conf.ovsDb, bridge) : await linuxBridgeExists(deps.run, conf.hostNetns, bridge);
+    if (exists) return err;
+  } catch {
+    return err;
+  }
+  const where = conf.hostNetns === null ? '' : ` in namespace ${conf.hostNetns}`;
+  return new CniError(CNI_CODES.PLUMBING_FAILED, `bridge ${bridge} does not exist`,
+    `no ${conf.bridgeType === 'ovs' ? 'Open vSwitch' : 'Linux'} bridge ${bridge}${where}: create it with \`vnet-driver setup --bridge ${bridge} --bridge-type ${conf.bridgeType} …\` on this host`);
+}
+
 export async function attach(deps: DriverDeps, req: AttachRequest): Promise<CurrentResult> {
   return req.conf.mode === 'agent-link' ? attachAgentLink(deps, req) : attachVif(deps, req);
 }
@@ -96,6 +129,7 @@ async function attachVif(deps: DriverDeps, req: AttachRequest): Promise<CurrentR
   if (req.spec === null || conf.bridge === null) throw invalidConfig('vif mode needs an interface spec and a bridge');
   let spec = req.spec;
   const hostIf = hostIfName('vif', req.containerId, req.ifName);
+  const netnsIno = preflight(conf, req.netns);
   let registry: VnetRegistry | null = null;
   let subnet: Cidr | null = conf.subnet;
   const ov = conf.openvnet;
@@ -107,9 +141,11 @@ async function attachVif(deps: DriverDeps, req: AttachRequest): Promise<CurrentR
     if (spec.bootproto === 'dhcp' && ov.leasePolicy === null) throw invalidConfig('bootproto dhcp needs openvnet.leasePolicy');
   }
   spec = subnet === null ? requirePrefix(spec) : checkAgainstSubnet(spec, subnet);
-  const gateway = spec.gateway ?? (conf.gateway !== null && (subnet === null || inSubnet(conf.gateway, subnet)) ? conf.gateway : null);
+  if (spec.gateway === null && conf.gateway !== null && subnet !== null && !inSubnet(conf.gateway, subnet)) {
+    throw invalidConfig(`gateway: ${conf.gateway} is outside network ${conf.name}'s subnet ${formatCidr(subnet)}`);
+  }
+  const gateway = spec.gateway ?? conf.gateway;
   const mtu = spec.mtu ?? conf.mtu;
-  const netnsIno = requireNetns(req.netns);
   if (registry !== null && ov !== null) await ensureDatapath(deps, registry, conf.stateDir, ov);
   trace('checked');
   const log = await openLog(deps, header(req, spec.ifName, hostIf, netnsIno));
@@ -165,7 +201,7 @@ async function attachVif(deps: DriverDeps, req: AttachRequest): Promise<CurrentR
     log.commit(result);
     return result;
   } catch (err) {
-    throw await rollback(deps, log, err);
+    throw await rollback(deps, log, await explainMissingBridge(deps, conf, err));
   }
 }
 
@@ -204,7 +240,7 @@ async function attachAgentLink(deps: DriverDeps, req: AttachRequest): Promise<Cu
   const hostIf = hostIfName('agent-link', req.containerId, req.ifName);
   const containerIf = req.spec?.ifName ?? req.ifName;
   const mac = deriveMac('agent-link', req.containerId, req.ifName);
-  const netnsIno = requireNetns(req.netns);
+  const netnsIno = preflight(conf, req.netns);
   const dir = path.join(conf.stateDir, 'agent-link');
   const log = await openLog(deps, header(req, containerIf, hostIf, netnsIno));
   try {

@@ -15,6 +15,7 @@ import { ALIAS_PREFIX } from '../plumb/link';
 import { netnsAlive, netnsInode } from '../plumb/netns';
 import { deletePort, findOurInterfaces } from '../plumb/ovs';
 import { listReservations, releaseLinkAddresses } from '../state/link-alloc';
+import { stateDirProblem } from '../state/dirs';
 import { listLogs, type LogContents, type LogHeader } from '../state/step-log';
 import { teardownLog } from './detach';
 
@@ -59,7 +60,10 @@ export async function collectGarbage(deps: DriverDeps, opts: GcOptions): Promise
       report.errors.push(toCniError(err).message);
     }
   };
-  const stateDirs = [...new Set(opts.confs.map((c) => c.stateDir))];
+  // Values that failed validation are never used: such a state dir, namespace or OVS target
+  // is skipped (it holds nothing of ours, or is not what it claims to be).
+  const usable = (c: NetConf, key: string): boolean => !c.invalid.includes(key);
+  const stateDirs = [...new Set(opts.confs.filter((c) => usable(c, 'stateDir') && stateDirProblem(c.stateDir) === null).map((c) => c.stateDir))];
   const logs: LogContents[] = stateDirs.flatMap((d) => listLogs(d)).filter((l) => opts.network === null || l.header.network === opts.network);
   // Host ifnames whose resources are accounted for: kept, or removed through their log.
   const accounted = new Set<string>();
@@ -72,7 +76,7 @@ export async function collectGarbage(deps: DriverDeps, opts: GcOptions): Promise
       if (errors.length > 0) throw errors[0];
     });
   }
-  const ovsConfs = uniqueBy(opts.confs.filter((c) => c.mode === 'vif' && c.bridgeType === 'ovs'), (c) => String(c.ovsDb));
+  const ovsConfs = uniqueBy(opts.confs.filter((c) => c.mode === 'vif' && c.bridgeType === 'ovs' && usable(c, 'ovsDb') && usable(c, 'bridgeType')), (c) => String(c.ovsDb));
   for (const c of ovsConfs) {
     let rows;
     try {
@@ -94,7 +98,7 @@ export async function collectGarbage(deps: DriverDeps, opts: GcOptions): Promise
     report.count = report.items.length;
     return report;
   }
-  for (const c of uniqueBy(opts.confs, (x) => String(x.hostNetns))) {
+  for (const c of uniqueBy(opts.confs.filter((x) => usable(x, 'hostNetns')), (x) => String(x.hostNetns))) {
     if (c.hostNetns !== null && netnsInode(c.hostNetns) === null) continue;
     let links;
     try {

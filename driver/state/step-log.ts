@@ -4,6 +4,7 @@
 // it in reverse. The last line `{"committed":…}` marks a finished ADD.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { makeDirs } from './dirs';
 import type { OpenVnetConf } from '../cni/config';
 import type { CurrentResult } from '../cni/result';
 import { trace } from '../trace';
@@ -113,7 +114,7 @@ export class StepLog {
   /** Creates the log; fails (EEXIST) when one exists: the caller decides what that means. */
   static create(header: LogHeader, fault: FaultHook): StepLog {
     const file = logPath(header.stateDir, header.hostIf);
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    makeDirs(path.dirname(file));
     // Not synced: it records no action. The first step's record syncs it along; lost in a
     // crash before that, there is nothing to undo (an empty or torn file reads as no log).
     append(file, header, 'wx', false);

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runCni, type CniOutput } from './cni/skel';
 import { realDeps, type DriverDeps } from './deps';
+import { killChildren } from './plumb/exec';
 import { trace } from './trace';
 
 function readStdin(): string {
@@ -11,6 +12,8 @@ function readStdin(): string {
 
 function finish(stdout: string, exitCode: number): void {
   trace(`exit ${exitCode}`);
+  // Programs still running (a command cut short by its deadline) go with us.
+  killChildren();
   // Exit explicitly once the output is flushed: keep-alive HTTP sockets must not hold us.
   if (stdout === '') process.exit(exitCode);
   process.stdout.write(stdout, () => process.exit(exitCode));

@@ -153,7 +153,7 @@ async function attachVif(deps: DriverDeps, req: AttachRequest): Promise<CurrentR
   try {
     const routes = spec.routes.map((r) => ({ dst: formatCidr(r.dst), gw: r.gw }));
     await log.step('veth', { kind: 'veth', hostIf, hostNetns: conf.hostNetns }, () => ipBatch(deps.run, conf.hostNetns, hostEndLines({
-      hostIf, containerNetns: req.netns, containerIf: spec.ifName, alias: ownerAlias(req.containerId, req.ifName), mtu,
+      hostIf, containerNetns: req.netns, containerIf: spec.ifName, alias: ownerAlias(req.containerId, req.ifName, req.netns), mtu,
       master: conf.bridgeType === 'linux' ? conf.bridge : null, address: null, routeTo: null,
     })));
     const staticAddr = spec.address === null ? null : `${spec.address.ip}/${spec.address.prefix}`;
@@ -246,7 +246,7 @@ async function attachAgentLink(deps: DriverDeps, req: AttachRequest): Promise<Cu
   try {
     const link = await log.step('link-address', { kind: 'link-address', dir, owner: hostIf }, () => allocateLinkAddress(dir, al.range, al.hostAddress, hostIf));
     await log.step('veth', { kind: 'veth', hostIf, hostNetns: conf.hostNetns }, () => ipBatch(deps.run, conf.hostNetns, hostEndLines({
-      hostIf, containerNetns: req.netns, containerIf, alias: ownerAlias(req.containerId, req.ifName), mtu: conf.mtu,
+      hostIf, containerNetns: req.netns, containerIf, alias: ownerAlias(req.containerId, req.ifName, req.netns), mtu: conf.mtu,
       master: null, address: al.hostAddress, routeTo: link,
     })));
     // Only the agent is routed, through the host end as an on-link next hop: no default route,

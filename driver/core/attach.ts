@@ -37,19 +37,21 @@ export interface AttachRequest {
 
 /**
  * The environment, checked before anything else (reads only): the host namespace and the
- * container's are network-namespace files, the state dir can be created and written. Returns
- * the container namespace's inode. No container, nothing to attach (code 3).
+ * container's path are network-namespace files, the state dir can be created and written.
  */
-function preflight(conf: NetConf, netns: string): number {
+function preflight(conf: NetConf, netns: string): void {
   if (conf.hostNetns !== null) {
     const kind = netnsKind(conf.hostNetns);
     if (kind !== 'netns') throw invalidConfig(`hostNetns: ${conf.hostNetns} ${kind === 'missing' ? 'does not exist' : 'is not a network namespace'}`);
   }
   const problem = stateDirProblem(conf.stateDir);
   if (problem !== null) throw invalidConfig(`stateDir: ${problem}`);
-  const kind = netnsKind(netns);
-  if (kind === 'other') throw new CniError(CNI_CODES.INVALID_ENV, 'CNI_NETNS is not a network namespace', netns);
-  const ino = kind === 'netns' ? netnsInode(netns) : null;
+  if (netnsKind(netns) === 'other') throw new CniError(CNI_CODES.INVALID_ENV, 'CNI_NETNS is not a network namespace', netns);
+}
+
+/** The namespace must exist: no container, nothing to attach (code 3). Returns its inode. */
+function requireNetns(netns: string): number {
+  const ino = netnsInode(netns);
   if (ino === null) throw new CniError(CNI_CODES.UNKNOWN_CONTAINER, 'container network namespace does not exist', netns);
   return ino;
 }
@@ -129,7 +131,7 @@ async function attachVif(deps: DriverDeps, req: AttachRequest): Promise<CurrentR
   if (req.spec === null || conf.bridge === null) throw invalidConfig('vif mode needs an interface spec and a bridge');
   let spec = req.spec;
   const hostIf = hostIfName('vif', req.containerId, req.ifName);
-  const netnsIno = preflight(conf, req.netns);
+  preflight(conf, req.netns);
   let registry: VnetRegistry | null = null;
   let subnet: Cidr | null = conf.subnet;
   const ov = conf.openvnet;
@@ -146,6 +148,7 @@ async function attachVif(deps: DriverDeps, req: AttachRequest): Promise<CurrentR
   }
   const gateway = spec.gateway ?? conf.gateway;
   const mtu = spec.mtu ?? conf.mtu;
+  const netnsIno = requireNetns(req.netns);
   if (registry !== null && ov !== null) await ensureDatapath(deps, registry, conf.stateDir, ov);
   trace('checked');
   const log = await openLog(deps, header(req, spec.ifName, hostIf, netnsIno));
@@ -240,7 +243,8 @@ async function attachAgentLink(deps: DriverDeps, req: AttachRequest): Promise<Cu
   const hostIf = hostIfName('agent-link', req.containerId, req.ifName);
   const containerIf = req.spec?.ifName ?? req.ifName;
   const mac = deriveMac('agent-link', req.containerId, req.ifName);
-  const netnsIno = preflight(conf, req.netns);
+  preflight(conf, req.netns);
+  const netnsIno = requireNetns(req.netns);
   const dir = path.join(conf.stateDir, 'agent-link');
   const log = await openLog(deps, header(req, containerIf, hostIf, netnsIno));
   try {

@@ -59,14 +59,11 @@ const spawnOnce: Runner = (cmd, args, opts = {}) =>
     });
     const pid = child.pid;
     if (pid !== undefined) live.add(pid);
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
+    // Raw chunks, decoded once at the end (setEncoding would load the string decoder: start-up cost).
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout?.on('data', (d: Buffer) => out.push(d));
+    child.stderr?.on('data', (d: Buffer) => err.push(d));
     const limit = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     let timedOut = false;
     let done = false;
@@ -75,6 +72,8 @@ const spawnOnce: Runner = (cmd, args, opts = {}) =>
       done = true;
       clearTimeout(timer);
       if (pid !== undefined) live.delete(pid);
+      const stdout = Buffer.concat(out).toString('utf8');
+      const stderr = Buffer.concat(err).toString('utf8');
       resolve({ code: timedOut ? -1 : code ?? (signal === null ? -1 : 128), stdout, stderr: timedOut ? `${stderr}timed out after ${limit} ms` : stderr });
     };
     const timer = setTimeout(() => {

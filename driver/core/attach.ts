@@ -143,7 +143,7 @@ async function attachVif(deps: DriverDeps, req: AttachRequest): Promise<CurrentR
     if (spec.bootproto === 'dhcp' && ov.leasePolicy === null) throw invalidConfig('bootproto dhcp needs openvnet.leasePolicy');
   }
   spec = subnet === null ? requirePrefix(spec) : checkAgainstSubnet(spec, subnet);
-  if (spec.gateway === null && conf.gateway !== null && subnet !== null && !inSubnet(conf.gateway, subnet)) {
+  if (conf.gateway !== null && subnet !== null && !inSubnet(conf.gateway, subnet)) {
     throw invalidConfig(`gateway: ${conf.gateway} is outside network ${conf.name}'s subnet ${formatCidr(subnet)}`);
   }
   const gateway = spec.gateway ?? conf.gateway;

@@ -194,6 +194,25 @@ for (const kind of ['ovs', 'linux'] as const) {
       });
     });
 
+    it('gc with the state dir lost: a live container keeps veth, port and record; once it is gone all three go', async () => {
+      const ns = await fx.netns('lost');
+      const cid = `lost-${fx.R}`;
+      const hostIf = hostIfName('vif', cid, 'eth0');
+      const stdin = mesosStdin(driverConf(fx, vnet, 'nw-vnet3'), staticInfo('nw-vnet3', 'eth0', '192.168.0.140/24'));
+      const add = await runDriver(cniEnv('ADD', cid, ns, 'eth0'), stdin);
+      assert.equal(add.code, 0, add.stdout + add.stderr);
+      fs.rmSync(path.join(fx.stateDir, 'attachments'), { recursive: true, force: true });
+      const all = ['veth', ...(kind === 'ovs' ? ['ovs port'] : []), 'OpenVNet interface'];
+      const keep = await runDriver({}, '', ['gc', '--config-dir', confDir]);
+      assert.equal(keep.code, 0, keep.stdout + keep.stderr);
+      assert.deepEqual(await tracesOf(hostIf), all, `gc while the container lives: ${keep.stdout}`);
+      await fx.delNetns(ns);
+      const gc = await runDriver({}, '', ['gc', '--config-dir', confDir]);
+      assert.equal(gc.code, 0, gc.stdout + gc.stderr);
+      assert.deepEqual(await tracesOf(hostIf), [], `gc after the container is gone: ${gc.stdout}`);
+      await assertClean('after gc with a lost state dir');
+    });
+
     /** Our hung stubs' sleeps still running (none may outlive the driver that started them). */
     function ps120(): string[] {
       const out: string[] = [];

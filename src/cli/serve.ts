@@ -2,14 +2,15 @@
 // (state store, leader election, Mesos client, scheduler, deployment runner, HTTP API) and is
 // exported for local mode and tests; `registerServe` adds the CLI command.
 import { randomUUID } from 'node:crypto';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import pino, { type Logger } from 'pino';
 import { Gauge, Registry } from 'prom-client';
-import type { ValidationFacts } from '../apps/types';
+import { DEFAULT_MAX_INSTANCES_PER_APP, type ValidationFacts } from '../apps/types';
 import { AppService } from '../api/app-service';
 import type { ApiContext, ForwardHook, InfoConfig, Leadership, NetworkDirectory, VnetNetwork } from '../api/context';
 import { UpstreamUnavailableError } from '../api/errors';
 import { buildApiServer } from '../api/server';
+import { OpenVnetAddressSpace } from '../network/address-space';
 import { DEFAULT_HTTPS_PORT, addSecurityFlags, marathonListenAliases, serveSecurityFromFlags } from '../api-security/cli-flags';
 import { exposureWarning, type ServeSecurity } from '../api-security/config';
 import { makeForwardHook, type ForwardOptions } from '../api-security/forward';
@@ -87,6 +88,10 @@ export interface ServeOptions {
   onFatal?: (err: ServeFatalError) => void;
   /** Basic auth, TLS, CORS, limits (src/api-security; `serveSecurityFromFlags` builds it from flags). */
   security?: ServeSecurity;
+  /** How often unchanged static-address reservations are re-applied in OpenVNet. Default 10000 ms. */
+  openvnetResyncMs?: number;
+  /** `--max_instances_per_app`: the most instances one app may ask for (422 above). Default 100000. */
+  maxInstancesPerApp?: number;
 }
 
 export interface ServeHandle {
@@ -177,7 +182,9 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   const queue = new LaunchQueue();
   const agentLink = opts.agentLink === undefined ? DEFAULT_AGENT_LINK : opts.agentLink;
   const role = opts.mesosRole ?? '*';
-  const networks = opts.openvnet !== undefined ? new CachedNetworks(new OpenVnetClient({ baseUrl: opts.openvnet })) : undefined;
+  const vnetClient = opts.openvnet !== undefined ? new OpenVnetClient({ baseUrl: opts.openvnet }) : undefined;
+  const networks = vnetClient !== undefined ? new CachedNetworks(vnetClient) : undefined;
+  const addressSpace = vnetClient !== undefined ? new OpenVnetAddressSpace(vnetClient, { warn: (o, m) => log.warn(o, m) }, opts.openvnetResyncMs) : undefined;
   const schedLog = log.child({ component: 'scheduler' });
   const logShim = {
     debug: (o: object, m?: string) => schedLog.debug(o, m),
@@ -203,7 +210,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   scheduler.setObserver(runner);
 
   const facts = async (): Promise<ValidationFacts> => {
-    const f: ValidationFacts = {};
+    const f: ValidationFacts = { maxInstancesPerApp: opts.maxInstancesPerApp ?? DEFAULT_MAX_INSTANCES_PER_APP };
     if (agentLink !== null) f.agentLink = agentLink;
     if (networks !== undefined) {
       const list = await networks.listNetworks();
@@ -211,7 +218,14 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     }
     return f;
   };
-  const service = new AppService({ repo, runner, scheduler, bus, now: Date.now, newUuid: randomUUID, facts });
+  const service = new AppService({
+    repo, runner, scheduler, bus, now: Date.now, newUuid: randomUUID, facts, ...(addressSpace !== undefined ? { addressSpace } : {}),
+  });
+  // Claims end when slots go (scheduler/runner): keep OpenVNet's ranges in step while leading.
+  const reserveTimer = addressSpace === undefined ? undefined : setInterval(() => {
+    if (election?.isLeader === true) void addressSpace.sync(repo.heldAddresses());
+  }, 2000);
+  reserveTimer?.unref();
 
   const metrics = new Registry();
   new Gauge({ name: 'marathon_apps', help: 'Apps stored', registers: [metrics], collect() { this.set(repo.apps.size); } });
@@ -424,6 +438,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   const close = (): Promise<void> => {
     closing ??= (async () => {
       await leading;
+      if (reserveTimer !== undefined) clearInterval(reserveTimer);
       clearMesosGrace();
       await scheduler.stop();
       await app.close();
@@ -435,6 +450,12 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     return closing;
   };
   return { url, port, repo, scheduler, runner, bus, close };
+}
+
+/** `--max_instances_per_app` (or `--max-instances-per-app`), default 100000. */
+export function maxInstancesFromFlags(values: Record<string, unknown>): number {
+  const v = values.max_instances_per_app ?? values.maxInstancesPerApp;
+  return typeof v === 'number' ? v : DEFAULT_MAX_INSTANCES_PER_APP;
 }
 
 function parseIntOption(v: string): number {
@@ -470,7 +491,9 @@ export function registerServe(program: Command): void {
     .option('--reconciliation-interval <ms>', 'reconciliation period (ms)', parseIntOption, 600000)
     .option('--no-ui', 'do not serve the web UI under /ui/')
     .option('--mesos-disconnect-grace <ms>', 'with ZooKeeper HA: give up leadership after this long without a Mesos subscription (-1 = never)', parseGraceOption, DEFAULT_MESOS_DISCONNECT_GRACE_MS)
-    .option('--log-level <level>', 'pino log level', 'info');
+    .option('--log-level <level>', 'pino log level', 'info')
+    .option('--max_instances_per_app <n>', `the most instances one app may ask for (default: ${DEFAULT_MAX_INSTANCES_PER_APP})`, parseIntOption)
+    .addOption(new Option('--max-instances-per-app <n>').argParser(parseIntOption).hideHelp());
   addZkFlags(cmd);
   addSecurityFlags(cmd)
     .action(async (o: {
@@ -496,6 +519,7 @@ export function registerServe(program: Command): void {
         mesosUser: o.mesosUser, failoverTimeoutSeconds: o.failoverTimeout, agentLink: o.agentLink === false ? null : o.agentLink,
         reconciliationInitialDelayMs: o.reconciliationInitialDelay, reconciliationIntervalMs: o.reconciliationInterval,
         ui: o.ui, logger, zookeeper, mesosDisconnectGraceMs: o.mesosDisconnectGrace,
+        maxInstancesPerApp: maxInstancesFromFlags(o),
         // Marathon's crash strategy: exit, and let the supervisor start a fresh instance.
         onFatal: () => {
           if (handle === undefined) process.exit(1);

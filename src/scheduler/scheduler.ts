@@ -594,7 +594,8 @@ export class Scheduler {
     inst.condition = 'Provisioned';
     inst.state = null;
     inst.launchedAtMs = nowMs;
-    inst.stagedAt = null;
+    // Marathon stamps stagedAt at launch: a real agent sends no TASK_STAGING update.
+    inst.stagedAt = new Date(nowMs).toISOString();
     inst.startedAt = null;
     inst.ports = ports;
     inst.runSpecVersion = v.version;

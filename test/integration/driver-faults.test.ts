@@ -14,6 +14,7 @@ import {
   cniEnv, driverConf, driverLinks, labels, mesosStdin, must, NetFixture, ovsPorts, PATH_ENV, plugPeer, REPO, runDriver, sh, startDnsmasq,
   startVnet, stateLeftovers, staticInfo, tearDown, type BridgeKind, type Vnet,
 } from './driver-fixture';
+import { describeNeeding } from '../helpers/requires';
 
 type Path = 'static' | 'dhcp' | 'lease-only' | 'agent-link';
 
@@ -51,7 +52,7 @@ describe('driver: every fault step is listed (unit over the source)', () => {
 });
 
 for (const kind of ['ovs', 'linux'] as const) {
-  describe(`driver: killed ADD then DEL and gc leave nothing (integration, ${kind} bridge, dnsmasq)`, function () {
+  describeNeeding(['root', 'netns', 'dnsmasq', 'udhcpc', ...(kind === 'ovs' ? ['ovs' as const] : [])], `driver: killed ADD then DEL and gc leave nothing (integration, ${kind} bridge, dnsmasq)`, function () {
     this.timeout(180000);
     let fx: NetFixture;
     let vnet: Vnet;

@@ -5,7 +5,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { flagsToLabels, resolveTarget } from '../../driver/cli/attach';
-import { runCli } from '../../driver/cli/index';
+import { program, runCli } from '../../driver/cli/index';
+import { networkBridgeName } from '../../driver/cni/names';
+import { DEFAULT_CONFIG_DIR } from '../../driver/cli/config-dir';
 import { createBridgeArgs } from '../../driver/plumb/ovs';
 import { fakes } from './driver-fakes';
 
@@ -23,19 +25,38 @@ describe('driver: CLI (unit)', () => {
   };
   const SETUP = ['node', 'vnet-driver', 'setup', '--bridge', 'br0', '--openvnet', 'http://vnmgr:9090', '--datapath', 'dp-node1', '--dpid', '0xaaaa', '--node-id', 'vna'];
 
+  it('setup, gc and status default to the same config dir (the guide\'s --network_cni_config_dir)', () => {
+    const p = program(fakes({}).deps, io().io, () => undefined);
+    const defaults = ['setup', 'gc', 'status'].map((name) => p.commands.find((c) => c.name() === name)?.options.find((o) => o.long === '--config-dir')?.defaultValue as unknown);
+    assert.deepEqual(defaults, [DEFAULT_CONFIG_DIR, DEFAULT_CONFIG_DIR, DEFAULT_CONFIG_DIR]);
+    assert.equal(DEFAULT_CONFIG_DIR, '/etc/mesos/cni/net.d');
+  });
+
   it('setup with a Linux bridge: creates it, registers the datapath, writes one config per network', async () => {
     const f = fakes({ answer: (c) => (c.args.includes('show') ? { code: 1, stdout: '', stderr: 'Device "br0" does not exist.' } : undefined) });
     const o = io();
     const code = await runCli([...SETUP, '--bridge-type', 'linux', '--config-dir', dir, '--agent-address', '192.0.2.10'], f.deps, o.io);
     assert.equal(code, 0, o.err.join(''));
+    // One bridge per network: a Linux bridge has no vna to keep networks apart.
     assert.deepEqual(f.calls.map((c) => [c.cmd, ...c.args].join(' ') + (c.input ?? '')), [
-      'ip -j -d link show dev br0',
-      'ip -batch -link add br0 type bridge\nlink set br0 up\n',
+      'ip -j -d link show dev br0-vnet1',
+      'ip -batch -link add br0-vnet1 type bridge\nlink set br0-vnet1 up\n',
+      'ip -j -d link show dev br0-vnet3',
+      'ip -batch -link add br0-vnet3 type bridge\nlink set br0-vnet3 up\n',
     ]);
     assert.ok(f.registryCalls.includes('ensureDatapath dp-node1'));
     assert.deepEqual(fs.readdirSync(dir).sort(), ['nw-vnet1.conf', 'nw-vnet3.conf', 'vnet-agent-link.conf']);
-    const c = JSON.parse(fs.readFileSync(path.join(dir, 'nw-vnet3.conf'), 'utf8')) as { openvnet: { dpid: string } };
+    const c = JSON.parse(fs.readFileSync(path.join(dir, 'nw-vnet3.conf'), 'utf8')) as { bridge: string; openvnet: { dpid: string } };
     assert.equal(c.openvnet.dpid, '0x000000000000aaaa');
+    assert.equal(c.bridge, 'br0-vnet3');
+    assert.equal((JSON.parse(o.out.join('')) as { bridges: Record<string, string> }).bridges['nw-vnet1'], 'br0-vnet1');
+  });
+
+  it('Linux bridge names per network: readable when they fit, else hashed and still distinct', () => {
+    assert.equal(networkBridgeName('br0', 'nw-vnet1'), 'br0-vnet1');
+    const long = ['nw-aaaaaaaaaaaaaaaa', 'nw-aaaaaaaaaaaaaaab'].map((n) => networkBridgeName('vnetbridge01', n));
+    assert.ok(long.every((n) => n.length <= 15 && n.startsWith('vnetbridge-')), long.join(' '));
+    assert.notEqual(long[0], long[1]);
   });
 
   it('setup with OVS: one transaction setting the datapath id, userspace datapath without the kernel module', () => {

@@ -46,7 +46,7 @@ describe('test/run.js selection', () => {
   });
 
   it('refuses an unknown tier or option and a pattern that selects nothing', () => {
-    assert.throws(() => runner.parseArgs(['--tier', 'units']), /--tier: expected one or more of unit,contract,integration,e2e/);
+    assert.throws(() => runner.parseArgs(['--tier', 'units']), /--tier: expected one or more of unit,contract,integration,real,e2e/);
     assert.throws(() => runner.parseArgs(['--grep', 'x']), /unknown option --grep/);
     assert.throws(() => runner.select(FILES, runner.parseArgs(['test/unit/*.spec.ts'])), /no test file matches "test\/unit\/\*\.spec\.ts"/);
   });

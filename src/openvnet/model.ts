@@ -649,17 +649,17 @@ export class VnetModel {
     return lpUuid;
   }
 
-  /** Picks a free address from the policy's first network and range group (500 when none). */
+  /** Picks a free address from the policy's first network and range group (500 when none left; 400 when the policy cannot allocate: a client-caused state). */
   private allocateFromPolicy(lp: LeasePolicyRow, mac?: number): { network: NetworkRow; address: number } {
     if (lp.timing !== 'immediate') {
-      throw VnetApiError.internal('NotImplementedError', `lease policy ${lp.uuid}: timing '${lp.timing}' does not allocate`);
+      throw argumentError(`lease policy ${lp.uuid}: timing '${lp.timing}' does not allocate`);
     }
     const link = this.live('leasePolicyNetworks').find((l) => l.leasePolicyUuid === lp.uuid);
-    if (link === undefined) throw VnetApiError.internal('RuntimeError', `lease policy ${lp.uuid} has no network`);
+    if (link === undefined) throw argumentError(`lease policy ${lp.uuid} has no network`);
     const network = this.find('networks', 'nw', link.networkUuid, 'network_uuid');
     const group = this.find('ipRangeGroups', 'iprg', link.ipRangeGroupUuid, 'ip_range_group_uuid');
     if (group.allocationType === 'random') {
-      throw VnetApiError.internal('NotImplementedError', `ip range group ${group.uuid}: allocation type 'random' is not implemented`);
+      throw argumentError(`ip range group ${group.uuid}: allocation type 'random' is not implemented`);
     }
     const taken = new Set(this.live('ipLeases').filter((l) => l.networkUuid === network.uuid).map((l) => l.ipv4Address));
     const address = allocateAddress({
@@ -683,7 +683,7 @@ export class VnetModel {
     this.find('interfaces', 'if', interfaceUuid, 'interface_uuid');
     const macLease = this.macLeasesOf(interfaceUuid)[0];
     if (macLease === undefined) {
-      throw VnetApiError.internal('RuntimeError', `interface ${interfaceUuid} has no mac lease to attach a lease policy address to`);
+      throw argumentError(`interface ${interfaceUuid} has no mac lease to attach a lease policy address to`);
     }
     const { network, address } = this.allocateFromPolicy(lp, macLease.macAddress);
     this.insert('leasePolicyInterfaces', { leasePolicyUuid: lpUuid, interfaceUuid, label: p.label ?? null });

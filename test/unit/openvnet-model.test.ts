@@ -146,16 +146,16 @@ describe('openvnet model', () => {
     assert.equal(m.allocateForInterface('lp-a', 'if-1', {}).ipv4Address, ip('10.0.0.101'));
   });
 
-  it('exhaustion, a missing MAC lease and dhcp timing are 500s', () => {
+  it('exhaustion is a 500 (as OpenVNet answers it); a missing MAC lease and dhcp timing are client-caused: 400/110', () => {
     const m = seeded();
     for (let i = 1; i <= 4; i++) m.createInterface({ uuid: `if-${i}`, mode: 'vif', mac_address: mac(`02:00:00:00:00:0${i}`) });
     for (let i = 1; i <= 3; i++) m.allocateForInterface('lp-a', `if-${i}`, {});
     assert.throws(() => m.allocateForInterface('lp-a', 'if-4', {}), (e: unknown) => e instanceof VnetApiError && e.status === 500 && /Run out of dynamic IP addresses/.test(e.message));
     m.createInterface({ uuid: 'if-nomac', mode: 'vif' });
-    assert.equal(failure(() => m.allocateForInterface('lp-a', 'if-nomac', {})), '500/500');
+    assert.equal(failure(() => m.allocateForInterface('lp-a', 'if-nomac', {})), '400/110');
     m.createLeasePolicy({ uuid: 'lp-d', timing: 'dhcp' });
     m.linkLeasePolicyNetwork('lp-d', 'nw-a', { ip_range_group_uuid: 'iprg-a' });
-    assert.equal(failure(() => m.allocateForInterface('lp-d', 'if-4', {})), '500/500');
+    assert.equal(failure(() => m.allocateForInterface('lp-d', 'if-4', {})), '400/110');
     m.deleteInterface('if-2');
     assert.equal(m.allocateForInterface('lp-a', 'if-4', {}).ipv4Address, ip('10.0.0.101'), 'a freed address is reused');
   });

@@ -5,6 +5,9 @@
 import { classifyChange, mergePartial } from '../apps/diff';
 import { canonicalAppId, normalizeApp } from '../apps/normalize';
 import type { AppDefinition, HeldAddress, JsonObject, ValidationFacts, Violation } from '../apps/types';
+import {
+  assignServicePorts, DEFAULT_SERVICE_PORT_RANGE, servicePortsOf, ServicePortsExhaustedError, type ServicePortRange,
+} from '../apps/service-ports';
 import { checkAddressConflicts, toMarathonDetails, validateApp } from '../apps/validate';
 import { nextVersion, type AppVersion, type ChangeKind } from '../deploy/app-version';
 import { planDeployment, type DeploymentPlan, type DeploymentRecord } from '../deploy/plan';
@@ -31,6 +34,8 @@ export interface AppServiceDeps {
   /** Facts for validation (OpenVNet networks, agent-link name). */
   facts: () => Promise<ValidationFacts>;
   mesosBridgeName?: string;
+  /** `--local_port_min`/`--local_port_max` (default 10000–20000). */
+  servicePortRange?: ServicePortRange;
 }
 
 export interface DeploymentResult { plan: DeploymentPlan; created?: boolean }
@@ -69,7 +74,40 @@ export class AppService {
   /** Groups created explicitly without apps (kept in memory only). */
   readonly emptyGroups = new Set<string>();
 
+  /** Service ports given out earlier in the current locked operation (a batch of apps), by app id. */
+  private readonly pendingServicePorts = new Map<string, number[]>();
+
   constructor(private readonly deps: AppServiceDeps) {}
+
+  /** Runs `fn` under the write mutex with a fresh batch of pending service ports. */
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    return this.mutex.run(async () => {
+      this.pendingServicePorts.clear();
+      try {
+        return await fn();
+      } finally {
+        this.pendingServicePorts.clear();
+      }
+    });
+  }
+
+  /** Fills `port: 0` service ports: unique across apps, the previous version's ports kept. */
+  private withServicePorts(app: AppDefinition): AppDefinition {
+    const taken = new Set<number>();
+    for (const [id, v] of this.deps.repo.apps) {
+      if (id === app.id) continue;
+      for (const p of servicePortsOf(v.app)) if (p !== 0) taken.add(p);
+    }
+    for (const [id, ports] of this.pendingServicePorts) if (id !== app.id) for (const p of ports) taken.add(p);
+    try {
+      const assigned = assignServicePorts(app, this.deps.repo.apps.get(app.id)?.app, taken, this.deps.servicePortRange ?? DEFAULT_SERVICE_PORT_RANGE);
+      this.pendingServicePorts.set(app.id, servicePortsOf(assigned));
+      return assigned;
+    } catch (err) {
+      if (err instanceof ServicePortsExhaustedError) throw new ValidationError([{ path: '/portDefinitions', errors: [err.message] }]);
+      throw err;
+    }
+  }
 
   private nowIso(): string {
     return new Date(this.deps.now()).toISOString();
@@ -84,7 +122,7 @@ export class AppService {
     const facts = await this.deps.facts();
     const violations = validateApp(n.app, facts);
     if (violations.length > 0) throw violationsError(violations);
-    return n.app;
+    return this.withServicePorts(n.app);
   }
 
   /** 409 when another app holds a static address this app needs. */
@@ -171,7 +209,7 @@ export class AppService {
   // ---- apps -------------------------------------------------------------------------------------
 
   createApp(raw: unknown, meta: RequestMeta, force = false): Promise<{ version: AppVersion; plan: DeploymentPlan }> {
-    return this.mutex.run(async () => {
+    return this.locked(async () => {
       const app = await this.parseApp(raw);
       if (this.deps.repo.apps.has(app.id)) throw new AppExistsError(app.id);
       const version = nextVersion(undefined, app, 'create', this.nowIso());
@@ -197,7 +235,7 @@ export class AppService {
   }
 
   updateApp(id: string, raw: unknown, opts: { partial: boolean; force: boolean; allowCreate: boolean; meta: RequestMeta }): Promise<DeploymentResult> {
-    return this.mutex.run(async () => {
+    return this.locked(async () => {
       if (!opts.allowCreate && !this.deps.repo.apps.has(id)) throw new AppNotFoundError(id);
       const { version, created } = await this.updatedVersion(id, raw, opts.partial);
       const plan = await this.deploy(new Map([[id, version]]), { force: opts.force });
@@ -208,7 +246,7 @@ export class AppService {
 
   /** PUT (allowCreate) and PATCH (never creates: an unknown id is 404, as Marathon's patchMultiple) /v2/apps. */
   updateApps(raw: unknown, opts: { partial: boolean; force: boolean; allowCreate: boolean; meta: RequestMeta }): Promise<DeploymentResult> {
-    return this.mutex.run(async () => {
+    return this.locked(async () => {
       if (!Array.isArray(raw)) throw violationsError([{ path: '/', message: 'error.expected.jsarray', kind: 'type' }]);
       const changes = new Map<string, AppVersion | null>();
       const details: Array<{ path: string; errors: string[] }> = [];
@@ -234,7 +272,7 @@ export class AppService {
   }
 
   deleteApp(id: string, force: boolean): Promise<DeploymentPlan> {
-    return this.mutex.run(async () => {
+    return this.locked(async () => {
       if (!this.deps.repo.apps.has(id)) throw new AppNotFoundError(id);
       const plan = await this.deploy(new Map([[id, null]]), { force });
       this.deps.bus.publish('app_terminated_event', { appId: id });
@@ -243,7 +281,7 @@ export class AppService {
   }
 
   restartApp(id: string, force: boolean): Promise<DeploymentPlan> {
-    return this.mutex.run(async () => {
+    return this.locked(async () => {
       const current = this.deps.repo.apps.get(id);
       if (current === undefined) throw new AppNotFoundError(id);
       const version = nextVersion(current, current.app, 'restart', this.nowIso());
@@ -258,7 +296,7 @@ export class AppService {
    * with the killed instances sentenced); otherwise they are replaced.
    */
   killInstances(instances: readonly Instance[], opts: { scale: boolean; force: boolean; wipe: boolean }): Promise<DeploymentPlan | null> {
-    return this.mutex.run(async () => {
+    return this.locked(async () => {
       const { repo, scheduler } = this.deps;
       if (opts.scale) {
         const byApp = new Map<string, string[]>();
@@ -284,7 +322,7 @@ export class AppService {
 
   /** DELETE /v2/deployments/{id}: force → cancel (null); else a forced rollback deployment. */
   cancelDeployment(id: string, force: boolean): Promise<DeploymentPlan | null> {
-    return this.mutex.run(async () => {
+    return this.locked(async () => {
       const { repo, runner } = this.deps;
       const d = repo.deployments.get(id);
       if (d === undefined) throw new DeploymentNotFoundError(id);
@@ -346,7 +384,7 @@ export class AppService {
   }
 
   createGroup(raw: unknown, force: boolean): Promise<{ groupId: string; plan: DeploymentPlan }> {
-    return this.mutex.run(async () => {
+    return this.locked(async () => {
       if (!isObject(raw)) throw violationsError([{ path: '/', message: 'error.expected.jsobject', kind: 'type' }]);
       if (typeof raw.id !== 'string' || raw.id === '') throw new ValidationError([{ path: '/id', errors: ['error.path.missing'] }]);
       const groupId = canonicalAppId(raw.id);
@@ -364,7 +402,7 @@ export class AppService {
   }
 
   updateGroup(groupId: string, raw: unknown, opts: { force: boolean; dryRun: boolean }): Promise<DeploymentPlan> {
-    return this.mutex.run(async () => {
+    return this.locked(async () => {
       if (!isObject(raw)) throw violationsError([{ path: '/', message: 'error.expected.jsobject', kind: 'type' }]);
       const changes = new Map<string, AppVersion | null>();
       if (raw.scaleBy !== undefined) {
@@ -397,7 +435,7 @@ export class AppService {
   }
 
   deleteGroup(groupId: string, force: boolean): Promise<DeploymentPlan> {
-    return this.mutex.run(async () => {
+    return this.locked(async () => {
       if (!this.groupExists(groupId)) throw new GroupNotFoundError(groupId);
       const changes = new Map<string, AppVersion | null>();
       for (const v of this.appsIn(groupId)) changes.set(v.app.id, null);

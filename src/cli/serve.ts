@@ -1,6 +1,7 @@
 // `marathon-vnet serve`: the Marathon-compatible API + scheduler. `startServe` wires the pieces
 // (state store, leader election, Mesos client, scheduler, deployment runner, HTTP API) and is
 // exported for local mode and tests; `registerServe` adds the CLI command.
+import { DEFAULT_SERVICE_PORT_RANGE, type ServicePortRange } from '../apps/service-ports';
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import pino, { type Logger } from 'pino';
@@ -33,6 +34,8 @@ import { redact } from '../state/zk-url';
 import { addZkFlags, DEFAULT_ZK_TUNING, zkElectionOptions, zkStoreOptions, zookeeperConfig, zkTuningFromFlags, type ZkTuning } from './zk-flags';
 
 export interface ServeOptions {
+  /** `--local_port_min`/`--local_port_max`: where `port: 0` service ports come from (default 10000–20000). */
+  servicePortRange?: ServicePortRange;
   /** `http://host:port`, `host:port` or `zk://…/mesos`. */
   master: string;
   /** 0 = any free port. Default 8080. */
@@ -203,7 +206,8 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     }
     return f;
   };
-  const service = new AppService({ repo, runner, scheduler, bus, now: Date.now, newUuid: randomUUID, facts });
+  const servicePortRange = opts.servicePortRange ?? DEFAULT_SERVICE_PORT_RANGE;
+  const service = new AppService({ repo, runner, scheduler, bus, now: Date.now, newUuid: randomUUID, facts, servicePortRange });
 
   const metrics = new Registry();
   new Gauge({ name: 'marathon_apps', help: 'Apps stored', registers: [metrics], collect() { this.set(repo.apps.size); } });
@@ -243,6 +247,8 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     mesosRole: role,
     mesosUser: opts.mesosUser ?? 'root',
     mesosBridgeName: 'mesos-bridge',
+    localPortMin: servicePortRange.min,
+    localPortMax: servicePortRange.max,
     reconciliationInitialDelayMs: scheduler.options.reconciliationInitialDelayMs,
     reconciliationIntervalMs: scheduler.options.reconciliationIntervalMs,
     taskLaunchTimeoutMs: scheduler.options.launchTimeoutMs,
@@ -453,6 +459,8 @@ export function registerServe(program: Command): void {
     .option('--reconciliation-interval <ms>', 'reconciliation period (ms)', parseIntOption, 600000)
     .option('--no-ui', 'do not serve the web UI under /ui/')
     .option('--mesos-disconnect-grace <ms>', 'with ZooKeeper HA: give up leadership after this long without a Mesos subscription (-1 = never)', parseGraceOption, DEFAULT_MESOS_DISCONNECT_GRACE_MS)
+    .option('--local_port_min <port>', 'lowest service port given to port 0 (Marathon)', parseIntOption, DEFAULT_SERVICE_PORT_RANGE.min)
+    .option('--local_port_max <port>', 'service ports stay below this port (Marathon)', parseIntOption, DEFAULT_SERVICE_PORT_RANGE.max)
     .option('--log-level <level>', 'pino log level', 'info');
   addZkFlags(cmd);
   addSecurityFlags(cmd)
@@ -460,8 +468,11 @@ export function registerServe(program: Command): void {
       master: string; httpPort: number; listen: string; hostname?: string; state: string; zk?: string; openvnet?: string;
       mesosEncoding: string; frameworkName: string; mesosRole: string; mesosUser: string; failoverTimeout: number;
       agentLink: string | false; reconciliationInitialDelay: number; reconciliationInterval: number; ui: boolean; logLevel: string;
-      mesosDisconnectGrace: number;
+      mesosDisconnectGrace: number; local_port_min: number; local_port_max: number;
     } & Record<string, unknown>) => {
+      if (!(o.local_port_min >= 1 && o.local_port_max <= 65536 && o.local_port_min < o.local_port_max)) {
+        throw new Error('--local_port_min must be below --local_port_max, both within 1–65536');
+      }
       if (o.mesosEncoding !== 'json' && o.mesosEncoding !== 'protobuf') throw new Error('--mesos-encoding must be json or protobuf');
       const logger = pino({ name: 'marathon-vnet', level: o.logLevel }, pino.destination(2));
       const { security, warnings } = serveSecurityFromFlags(o);
@@ -479,6 +490,7 @@ export function registerServe(program: Command): void {
         mesosUser: o.mesosUser, failoverTimeoutSeconds: o.failoverTimeout, agentLink: o.agentLink === false ? null : o.agentLink,
         reconciliationInitialDelayMs: o.reconciliationInitialDelay, reconciliationIntervalMs: o.reconciliationInterval,
         ui: o.ui, logger, zookeeper, mesosDisconnectGraceMs: o.mesosDisconnectGrace,
+        servicePortRange: { min: o.local_port_min, max: o.local_port_max },
         // Marathon's crash strategy: exit, and let the supervisor start a fresh instance.
         onFatal: () => {
           if (handle === undefined) process.exit(1);

@@ -2,6 +2,7 @@
 // changes, launches the Scheduled instances on offers (match-offer + task-builder), kills, keeps
 // timers (reconciliation, launch timeouts, unreachable handling, backoff wake-ups) and publishes
 // Marathon events. Deployment logic lives in DeploymentRunner, which this class notifies.
+import { servicePortsOf } from '../apps/service-ports';
 import type { AppDefinition, HeldAddress, NetworkInterface } from '../apps/types';
 import type { AppVersion } from '../deploy/app-version';
 import { freeSlots, selectInstancesToKill } from '../deploy/kill-selection';
@@ -536,6 +537,7 @@ export class Scheduler {
     inst.stagedAt = null;
     inst.startedAt = null;
     inst.ports = ports;
+    inst.servicePorts = servicePortsOf(app);
     inst.runSpecVersion = v.version;
     inst.configVersion = v.versionInfo.lastConfigChangeAt;
     inst.launchedNetworkInfos = vnetNetworkInfos ?? [];

@@ -1,5 +1,6 @@
 // Marathon's response shapes (spec §5.4, §5.5, §3.4, §3.5, §6.4), built from the in-memory
 // state. Pure functions: the routes pass in what they looked up.
+import { healthCheckResultJson } from '../scheduler/health';
 import type { AppVersion } from '../deploy/app-version';
 import type { DeploymentRecord } from '../deploy/plan';
 import { fromStatusNetworkInfos, type TaskNetworkInterface } from '../network/network-info';
@@ -45,7 +46,7 @@ export function renderTask(i: Instance, agentLink: string | null, networks?: Net
     ports: i.ports,
     servicePorts: i.servicePorts,
     ipAddresses: i.ipAddresses,
-    healthCheckResults: [],
+    healthCheckResults: healthCheckResultJson(i.instanceId, i.healthy, i.health),
     localVolumes: [],
     role: i.role,
   };

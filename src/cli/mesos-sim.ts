@@ -5,7 +5,7 @@ import pino from 'pino';
 import type { Agent } from '../local/agent';
 import { ExecAgent } from '../local/exec-agent';
 import { LocalMaster } from '../local/master';
-import { SimulatedAgent } from '../local/simulated-agent';
+import { SIMULATED_HEALTH, SimulatedAgent, type SimulatedHealth } from '../local/simulated-agent';
 
 export interface MesosSimConfig {
   host: string;
@@ -21,6 +21,8 @@ export interface MesosSimConfig {
   leader: string | null | undefined;
   statusRetryMs: number;
   workDir?: string;
+  /** simulated agents: health check results of tasks with a health_check (default healthy) */
+  health?: SimulatedHealth;
 }
 
 export interface MesosSimRawOptions {
@@ -35,6 +37,7 @@ export interface MesosSimRawOptions {
   leader?: string;
   statusRetryMs?: string;
   workDir?: string;
+  health?: string;
 }
 
 export class MesosSimConfigError extends Error {
@@ -97,6 +100,12 @@ export function parseMesosSimOptions(raw: MesosSimRawOptions): MesosSimConfig {
     leader,
   };
   if (raw.workDir !== undefined) config.workDir = raw.workDir;
+  if (raw.health !== undefined) {
+    if (!(SIMULATED_HEALTH as readonly string[]).includes(raw.health)) {
+      throw new MesosSimConfigError(`--health ${raw.health}: expected one of ${SIMULATED_HEALTH.join(', ')}`);
+    }
+    config.health = raw.health as SimulatedHealth;
+  }
   return config;
 }
 
@@ -105,9 +114,13 @@ export function buildAgents(config: MesosSimConfig): Agent[] {
   for (let i = 0; i < config.agents; i++) {
     const resources = { cpus: config.cpus, mem: config.mem, disk: config.disk };
     const port = 5051 + i;
+    // Distinct loopback addresses as hostnames (127.0.0.1, 127.0.0.2, …): UNIQUE hostname
+    // constraints place one task per agent, and every name resolves and is reachable here.
+    const n = i + 1;
+    const ip = `127.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
     agents.push(config.exec
-      ? new ExecAgent({ resources, port, ...(config.workDir !== undefined ? { workDir: config.workDir } : {}) })
-      : new SimulatedAgent({ resources, port, taskDelayMs: config.taskDelayMs }));
+      ? new ExecAgent({ resources, port, ip, hostname: ip, ...(config.workDir !== undefined ? { workDir: config.workDir } : {}) })
+      : new SimulatedAgent({ resources, port, ip, hostname: ip, taskDelayMs: config.taskDelayMs, ...(config.health !== undefined ? { health: config.health } : {}) }));
   }
   return agents;
 }
@@ -140,6 +153,7 @@ export function registerMesosSim(program: Command): void {
     .option('--status-retry-ms <ms>', 'first re-send of an unacknowledged status update (doubles each time)', '10000')
     .option('--leader <host:port|none>', 'act as a non-leading master: redirect (307) to this leader, or "none" for 503')
     .option('--work-dir <dir>', 'exec agents: where task sandboxes are created')
+    .option('--health <mode>', 'simulated agents: health check results, healthy | unhealthy | flapping (task label mesos-sim.health overrides)')
     .action(async (raw: MesosSimRawOptions) => {
       const config = parseMesosSimOptions(raw);
       if (!isLoopbackHost(config.host)) {

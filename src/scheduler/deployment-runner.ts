@@ -1,6 +1,7 @@
 // Executes deployment plans (src/deploy/plan.ts) step by step over the scheduler's instance
 // operations. Every evaluation is idempotent and looks only at the current instances, so it is
 // simply re-run (coalesced) whenever an instance of an affected app changes.
+import { isReady } from './health';
 import type { AppVersion } from '../deploy/app-version';
 import { selectInstancesToKill } from '../deploy/kill-selection';
 import type { DeploymentAction, DeploymentPlan, DeploymentRecord } from '../deploy/plan';
@@ -167,7 +168,7 @@ export class DeploymentRunner implements InstanceObserver {
           scheduler.scheduleInstances(v, target - active.length);
         }
         const all = repo.instancesOf(action.app);
-        return all.length === target && all.every((i) => i.condition === 'Running' && !i.killRequested);
+        return all.length === target && all.every((i) => isReady(i, v.app));
       }
       case 'RestartApplication':
         return v === undefined ? true : this.evaluateRestart(v, action.instances ?? v.app.instances);
@@ -182,7 +183,7 @@ export class DeploymentRunner implements InstanceObserver {
     const view: RestartInstance[] = all.map((i) => ({
       instanceId: i.instanceId, slot: i.slot, condition: i.condition, createdAt: i.createdAt, stagedAt: i.stagedAt, startedAt: i.startedAt,
       isNew: i.configVersion === v.versionInfo.lastConfigChangeAt,
-      ready: i.condition === 'Running' && !i.killRequested,
+      ready: isReady(i, v.app),
       killing: i.killRequested || i.decommissioned || i.condition === 'UnreachableInactive',
     }));
     const decision = decideRestart({

@@ -3,6 +3,7 @@
 // timers (reconciliation, launch timeouts, unreachable handling, backoff wake-ups) and publishes
 // Marathon events. Deployment logic lives in DeploymentRunner, which this class notifies.
 import { servicePortsOf } from '../apps/service-ports';
+import { nextHealth } from './health';
 import type { AppDefinition, HeldAddress, NetworkInterface } from '../apps/types';
 import type { AppVersion } from '../deploy/app-version';
 import { freeSlots, selectInstancesToKill } from '../deploy/kill-selection';
@@ -546,6 +547,8 @@ export class Scheduler {
     inst.killRequested = false;
     inst.killSentAtMs = null;
     inst.message = '';
+    inst.healthy = null;
+    delete inst.health;
     this.deps.repo.saveInstance(inst);
     this.claimSlotAddresses(app, inst.slot, assigned);
     this.publishInstanceChanged(inst);
@@ -599,7 +602,13 @@ export class Scheduler {
     if (status.agent_id !== undefined) inst.agentId = status.agent_id.value;
     // Reconciliation answers say only "Latest task state": keep the agent's own last words.
     if (status.message !== undefined && status.reason !== 'REASON_RECONCILIATION') inst.message = status.message;
-    if (typeof status.healthy === 'boolean') inst.healthy = status.healthy;
+    if (typeof status.healthy === 'boolean') {
+      // Reconciliation answers repeat the latest verdict: they do not count as another check.
+      if (status.reason !== 'REASON_RECONCILIATION' || inst.healthy !== status.healthy) {
+        inst.health = nextHealth(inst.health, status.healthy, nowIso, status.healthy ? undefined : status.message);
+      }
+      inst.healthy = status.healthy;
+    }
     if ((condition === 'Staging' || condition === 'Starting' || condition === 'Running') && inst.stagedAt === null) inst.stagedAt = nowIso;
     if (condition === 'Running' && inst.startedAt === null) inst.startedAt = nowIso;
     const infos = status.container_status?.network_infos;

@@ -1,0 +1,42 @@
+// Task health as Marathon reports it (pure): Mesos says `healthy` on status updates of tasks
+// with an executor-run check (TaskInfo.health_check); we keep Marathon's Health record per task
+// (first/last success, last failure and its cause, consecutive failures) for `healthCheckResults`,
+// and decide when an instance counts as ready: Running, not being killed, and — for an app with a
+// check Mesos runs — healthy.
+import { runsInExecutor } from '../apps/health-checks';
+import type { AppDefinition } from '../apps/types';
+
+export interface HealthRecord {
+  firstSuccess: string | null;
+  lastSuccess: string | null;
+  lastFailure: string | null;
+  lastFailureCause: string | null;
+  consecutiveFailures: number;
+}
+
+/** The record after one `healthy` verdict from Mesos at `nowIso`. */
+export function nextHealth(prev: HealthRecord | undefined, healthy: boolean, nowIso: string, cause?: string): HealthRecord {
+  const base: HealthRecord = prev ?? { firstSuccess: null, lastSuccess: null, lastFailure: null, lastFailureCause: null, consecutiveFailures: 0 };
+  if (healthy) return { ...base, firstSuccess: base.firstSuccess ?? nowIso, lastSuccess: nowIso, consecutiveFailures: 0 };
+  return { ...base, lastFailure: nowIso, lastFailureCause: cause ?? 'Mesos health check failed', consecutiveFailures: base.consecutiveFailures + 1 };
+}
+
+/** Marathon's `healthCheckResults` entry of a task. */
+export function healthCheckResultJson(instanceId: string, healthy: boolean | null, h: HealthRecord | undefined): Record<string, unknown>[] {
+  if (h === undefined || healthy === null) return [];
+  return [{
+    alive: healthy, consecutiveFailures: h.consecutiveFailures, firstSuccess: h.firstSuccess, lastFailure: h.lastFailure,
+    lastSuccess: h.lastSuccess, lastFailureCause: h.lastFailureCause, instanceId,
+  }];
+}
+
+/** The app has a check whose results reach us (one Mesos runs for it). */
+export function hasReportedHealth(app: AppDefinition): boolean {
+  return app.healthChecks.some((c) => typeof c.protocol === 'string' && runsInExecutor(c.protocol));
+}
+
+/** Counts as up for deployments: Running, no kill sent, and healthy when the app is checked. */
+export function isReady(i: { condition: string; killRequested: boolean; healthy: boolean | null }, app: AppDefinition): boolean {
+  if (i.condition !== 'Running' || i.killRequested) return false;
+  return !hasReportedHealth(app) || i.healthy === true;
+}

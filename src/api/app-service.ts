@@ -53,6 +53,11 @@ export function violationsError(violations: readonly Violation[]): JsonTypeError
   return new ValidationError(toMarathonDetails(violations));
 }
 
+function parentOf(id: string): string {
+  const cut = id.lastIndexOf('/');
+  return cut <= 0 ? '/' : id.slice(0, cut);
+}
+
 /** `/a/b` is inside group `/a` (and `/`). */
 export function inGroup(appId: string, groupId: string): boolean {
   if (groupId === '/') return true;
@@ -69,10 +74,67 @@ class Mutex {
   }
 }
 
+/** What a group carries besides its apps (kept in memory only, as emptyGroups). */
+export interface GroupMeta {
+  /** The last change inside the group (deployment, PATCH), newest last in `versions`. */
+  version: string;
+  versions: string[];
+  dependencies: string[];
+  enforceRole: boolean;
+}
+
+const MAX_GROUP_VERSIONS = 50;
+
+function ancestorsOf(id: string): string[] {
+  const out: string[] = [];
+  for (let cut = id.lastIndexOf('/'); cut > 0; cut = id.lastIndexOf('/', cut - 1)) out.push(id.slice(0, cut));
+  out.push('/');
+  return out;
+}
+
 export class AppService {
   private readonly mutex = new Mutex();
   /** Groups created explicitly without apps (kept in memory only). */
   readonly emptyGroups = new Set<string>();
+  /** Group versions, dependencies and enforceRole by group id. */
+  readonly groupMeta = new Map<string, GroupMeta>();
+
+  /** Marks `groupId` as changed at `version`; `settings` replace its dependencies / enforceRole. */
+  private touchGroup(groupId: string, version: string, settings: { dependencies?: string[]; enforceRole?: boolean } = {}): void {
+    const meta = this.groupMeta.get(groupId) ?? { version, versions: [], dependencies: [], enforceRole: false };
+    if (meta.versions[meta.versions.length - 1] !== version) meta.versions = [...meta.versions, version].slice(-MAX_GROUP_VERSIONS);
+    meta.version = version;
+    if (settings.dependencies !== undefined) meta.dependencies = settings.dependencies;
+    if (settings.enforceRole !== undefined) meta.enforceRole = settings.enforceRole;
+    this.groupMeta.set(groupId, meta);
+  }
+
+  /** Group-level settings of a Group body (and its nested groups), by resolved group id. */
+  private groupSettingsOf(body: JsonObject, groupId: string): Map<string, { dependencies?: string[]; enforceRole?: boolean }> {
+    const out = new Map<string, { dependencies?: string[]; enforceRole?: boolean }>();
+    const details: Array<{ path: string; errors: string[] }> = [];
+    const walk = (g: JsonObject, gid: string, path: string): void => {
+      const settings: { dependencies?: string[]; enforceRole?: boolean } = {};
+      if (g.dependencies !== undefined && g.dependencies !== null) {
+        if (!Array.isArray(g.dependencies) || g.dependencies.some((d) => typeof d !== 'string')) {
+          details.push({ path: `${path}/dependencies`, errors: ['error.expected.jsarray of strings'] });
+        } else settings.dependencies = (g.dependencies as string[]).map((d) => canonicalAppId(d, parentOf(gid)));
+      }
+      if (g.enforceRole !== undefined && g.enforceRole !== null) {
+        if (typeof g.enforceRole !== 'boolean') details.push({ path: `${path}/enforceRole`, errors: ['error.expected.jsboolean'] });
+        else settings.enforceRole = g.enforceRole;
+      }
+      out.set(gid, settings);
+      if (Array.isArray(g.groups)) {
+        g.groups.forEach((sub, i) => {
+          if (isObject(sub) && typeof sub.id === 'string') walk(sub, canonicalAppId(sub.id, gid), `${path}/groups(${i})`);
+        });
+      }
+    };
+    walk(body, groupId, '');
+    if (details.length > 0) throw new JsonTypeError(details);
+    return out;
+  }
 
   /** Service ports given out earlier in the current locked operation (a batch of apps), by app id. */
   private readonly pendingServicePorts = new Map<string, number[]>();
@@ -200,6 +262,7 @@ export class AppService {
     for (const id of plan.affectedApps) {
       const g = id.slice(0, Math.max(1, id.lastIndexOf('/')));
       this.emptyGroups.delete(g);
+      for (const a of ancestorsOf(id)) this.touchGroup(a, plan.version);
     }
     runner.start(record);
     this.deps.bus.publish('group_change_success', { groupId: '/', version: plan.version });
@@ -383,12 +446,16 @@ export class AppService {
     return out;
   }
 
-  createGroup(raw: unknown, force: boolean): Promise<{ groupId: string; plan: DeploymentPlan }> {
+  /** POST /v2/groups (base `/`, body id required) and POST /v2/groups/{base} (body id relative to it, optional). */
+  createGroup(raw: unknown, force: boolean, base?: string): Promise<{ groupId: string; plan: DeploymentPlan }> {
     return this.locked(async () => {
       if (!isObject(raw)) throw violationsError([{ path: '/', message: 'error.expected.jsobject', kind: 'type' }]);
-      if (typeof raw.id !== 'string' || raw.id === '') throw new ValidationError([{ path: '/id', errors: ['error.path.missing'] }]);
-      const groupId = canonicalAppId(raw.id);
+      const hasId = typeof raw.id === 'string' && raw.id !== '';
+      if (!hasId && base === undefined) throw new ValidationError([{ path: '/id', errors: ['error.path.missing'] }]);
+      const groupId = hasId ? canonicalAppId(raw.id as string, base ?? '/') : (base as string);
       if (groupId !== '/' && this.groupExists(groupId)) throw new GroupExistsError(groupId);
+      if (this.deps.repo.apps.has(groupId)) throw new AppExistsError(groupId);
+      const settings = this.groupSettingsOf(raw, groupId);
       const apps = await this.appsOfGroupBody(raw, groupId);
       const changes = new Map<string, AppVersion | null>();
       for (const app of apps) {
@@ -397,6 +464,8 @@ export class AppService {
       }
       const plan = await this.deploy(changes, { force });
       if (apps.length === 0) this.emptyGroups.add(groupId);
+      for (const a of ancestorsOf(`${groupId}/x`)) this.touchGroup(a, plan.version);
+      for (const [gid, st] of settings) this.touchGroup(gid, plan.version, st);
       return { groupId, plan };
     });
   }
@@ -405,6 +474,7 @@ export class AppService {
     return this.locked(async () => {
       if (!isObject(raw)) throw violationsError([{ path: '/', message: 'error.expected.jsobject', kind: 'type' }]);
       const changes = new Map<string, AppVersion | null>();
+      let settings = new Map<string, { dependencies?: string[]; enforceRole?: boolean }>();
       if (raw.scaleBy !== undefined) {
         if (typeof raw.scaleBy !== 'number' || !Number.isFinite(raw.scaleBy) || raw.scaleBy < 0) {
           throw new IllegalArgumentError('scaleBy must be a non-negative number');
@@ -415,6 +485,7 @@ export class AppService {
           changes.set(v.app.id, nextVersion(v, { ...v.app, instances }, 'scale', this.nowIso()));
         }
       } else {
+        settings = this.groupSettingsOf(raw, groupId);
         const apps = await this.appsOfGroupBody(raw, groupId);
         const wanted = new Set(apps.map((a) => a.id));
         for (const v of this.appsIn(groupId)) if (!wanted.has(v.app.id)) changes.set(v.app.id, null);
@@ -430,7 +501,27 @@ export class AppService {
         for (const [id, v] of changes) { if (v === null) newApps.delete(id); else newApps.set(id, v); }
         return planDeployment({ oldApps: this.deps.repo.apps, newApps, now: this.nowIso(), newId: this.deps.newUuid, classify: classifyChange });
       }
-      return this.deploy(changes, { force: opts.force });
+      const plan = await this.deploy(changes, { force: opts.force });
+      if (settings.size > 0) for (const a of ancestorsOf(`${groupId}/x`)) this.touchGroup(a, plan.version);
+      for (const [gid, st] of settings) this.touchGroup(gid, plan.version, st);
+      return plan;
+    });
+  }
+
+  /** PATCH /v2/groups/{id}: sets or clears enforceRole of a top-level group (no deployment). */
+  patchGroup(groupId: string, raw: unknown): Promise<void> {
+    return this.locked(async () => {
+      if (!isObject(raw)) throw violationsError([{ path: '/', message: 'error.expected.jsobject', kind: 'type' }]);
+      if (raw.enforceRole !== undefined && raw.enforceRole !== null && typeof raw.enforceRole !== 'boolean') {
+        throw new JsonTypeError([{ path: '/enforceRole', errors: ['error.expected.jsboolean'] }]);
+      }
+      if (groupId === '/' || groupId.lastIndexOf('/') !== 0) {
+        throw new ValidationError([{ path: '/', errors: [`Path ${groupId} needs to be a top-level group`] }]);
+      }
+      if (!this.groupExists(groupId)) throw new GroupNotFoundError(groupId);
+      const version = this.nowIso();
+      this.touchGroup(groupId, version, { enforceRole: raw.enforceRole === true });
+      this.touchGroup('/', version);
     });
   }
 
@@ -440,7 +531,9 @@ export class AppService {
       const changes = new Map<string, AppVersion | null>();
       for (const v of this.appsIn(groupId)) changes.set(v.app.id, null);
       for (const g of [...this.emptyGroups]) if (inGroup(g, groupId)) this.emptyGroups.delete(g);
-      return this.deploy(changes, { force });
+      const plan = await this.deploy(changes, { force });
+      for (const g of [...this.groupMeta.keys()]) if (g !== '/' && inGroup(g, groupId)) this.groupMeta.delete(g);
+      return plan;
     });
   }
 }

@@ -56,6 +56,8 @@ export interface InfoConfig {
   /** zookeeper_config of /v2/info: the zk_* values in effect (defaults when absent). */
   zookeeperConfig?: Record<string, string | number | boolean | null>;
   buildref: string;
+  /** `--access_control_allow_origin` origins; null when CORS is off. */
+  accessControlAllowOrigin?: string[] | null;
 }
 
 /**

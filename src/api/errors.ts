@@ -43,6 +43,12 @@ export class IllegalArgumentError extends ApiError {
   readonly status = 422;
 }
 
+/** A request Marathon refuses with 400 and only a message (e.g. kills with both scale and wipe). */
+export class BadRequestError extends ApiError {
+  readonly code = 'MVN_ERR_BAD_REQUEST';
+  readonly status = 400;
+}
+
 export class AppExistsError extends ApiError {
   readonly code = 'MVN_ERR_APP_EXISTS';
   readonly status = 409;
@@ -206,7 +212,7 @@ export class TooManySubscribersError extends ApiError {
  * documented). `InternalServerError` is `InternalError` (same code) with an id in its message.
  */
 export const API_ERRORS = {
-  InvalidJsonError, JsonTypeError, ValidationError, IllegalArgumentError, AppExistsError, GroupExistsError,
+  InvalidJsonError, JsonTypeError, ValidationError, IllegalArgumentError, BadRequestError, AppExistsError, GroupExistsError,
   AppLockedError, AddressHeldError, AppNotFoundError, AppVersionNotFoundError, GroupNotFoundError,
   TaskNotFoundError, DeploymentNotFoundError, NoLeaderError, LeaderUnknownError, RouteNotFoundError,
   NotAcceptableError, UnsupportedMediaTypeError, StoreUnavailableError, UpstreamUnavailableError, InternalError,

@@ -1,7 +1,7 @@
 // Small request/reply helpers shared by the route plugins.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DeploymentPlan } from '../deploy/plan';
-import { IllegalArgumentError } from './errors';
+import { BadRequestError, IllegalArgumentError } from './errors';
 
 export type Query = Record<string, string | string[] | undefined>;
 
@@ -29,6 +29,14 @@ export function listParam(q: Query, name: string): string[] {
     out.push(...(Array.isArray(raw) ? raw : [raw]));
   }
   return out;
+}
+
+/** `scale`, `force`, `wipe` of a task kill; Marathon refuses scale with wipe (400). */
+export function killParams(q: Query): { scale: boolean; force: boolean; wipe: boolean } {
+  const scale = boolParam(q, 'scale', false);
+  const wipe = boolParam(q, 'wipe', false);
+  if (scale && wipe) throw new BadRequestError('You cannot use scale and wipe at the same time.');
+  return { scale, force: boolParam(q, 'force', false), wipe };
 }
 
 export function stringParam(q: Query, name: string): string | undefined {

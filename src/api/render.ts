@@ -16,8 +16,9 @@ export interface TaskJson {
   host: string;
   slaveId: string;
   state: string;
-  stagedAt: string | null;
-  startedAt: string | null;
+  /** Absent until known (Marathon omits the field rather than writing null). */
+  stagedAt?: string;
+  startedAt?: string;
   version: string;
   ports: number[];
   servicePorts: number[];
@@ -40,8 +41,8 @@ export function renderTask(i: Instance, agentLink: string | null, networks?: Net
     host: i.host ?? '',
     slaveId: i.agentId ?? '',
     state: i.state ?? 'TASK_STAGING',
-    stagedAt: i.stagedAt,
-    startedAt: i.startedAt,
+    ...(i.stagedAt !== null ? { stagedAt: i.stagedAt } : {}),
+    ...(i.startedAt !== null ? { startedAt: i.startedAt } : {}),
     version: i.runSpecVersion,
     ports: i.ports,
     servicePorts: i.servicePorts,
@@ -131,12 +132,39 @@ export interface AppRenderContext {
   agentLink: string | null;
   nowMs: number;
   networks?: NetworkFacts;
+  /** The framework's role (`--mesos_role`), shown for apps that name none. */
+  defaultRole?: string;
+}
+
+/**
+ * `networks` as clients read it: the stored list when one was given; `[{mode:"host"}]` for host
+ * networking; for an app with networkInterfaces one `{mode:"container", name}` per interface,
+ * in interface order (each interface joins that container network).
+ */
+export function networksView(app: AppVersion['app']): Array<Record<string, unknown>> {
+  if (app.networks.length > 0) return app.networks.map((n) => ({ ...n }));
+  const interfaces = app.container?.networkInterfaces ?? [];
+  if (interfaces.length > 0) return interfaces.map((i) => ({ mode: 'container', name: i.networkName }));
+  return [{ mode: 'host' }];
+}
+
+/** The stored definition as Marathon prints an app: networks and role always present. */
+export function appView(app: AppVersion['app'], defaultRole = '*'): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, value] of Object.entries(app)) {
+    if (k === 'networks') continue;
+    if (k === 'container') out.networks = networksView(app);
+    out[k] = value;
+  }
+  if (out.networks === undefined) out.networks = networksView(app);
+  if (out.role === undefined) out.role = defaultRole;
+  return out;
 }
 
 /** App JSON: the stored definition echoed, plus version fields, counts and deployments always. */
 export function renderApp(v: AppVersion, ctx: AppRenderContext): Record<string, unknown> {
   const out: Record<string, unknown> = {
-    ...v.app,
+    ...appView(v.app, ctx.defaultRole),
     version: v.version,
     versionInfo: v.versionInfo,
     ...countTasks(ctx.instances),
@@ -144,14 +172,15 @@ export function renderApp(v: AppVersion, ctx: AppRenderContext): Record<string, 
   };
   if (ctx.tasks) out.tasks = tasksOf(ctx.instances).map((i) => renderTask(i, ctx.agentLink, ctx.networks));
   if (ctx.lastFailure && ctx.lastTaskFailure !== undefined) out.lastTaskFailure = ctx.lastTaskFailure;
-  if (ctx.taskStats) out.taskStats = renderTaskStats(v, ctx.instances, ctx.nowMs);
+  // Marathon 1.10 writes the RAML name `tasksStats` (1.4 and older wrote `taskStats`).
+  if (ctx.taskStats) out.tasksStats = renderTaskStats(v, ctx.instances, ctx.nowMs);
   if (ctx.readiness) out.readinessCheckResults = [];
   return out;
 }
 
 /** A stored version as GET /versions/{ts} shows it (no counts). */
-export function renderAppVersion(v: AppVersion): Record<string, unknown> {
-  return { ...v.app, version: v.version, versionInfo: v.versionInfo };
+export function renderAppVersion(v: AppVersion, defaultRole?: string): Record<string, unknown> {
+  return { ...appView(v.app, defaultRole), version: v.version, versionInfo: v.versionInfo };
 }
 
 export function renderDeployment(d: DeploymentRecord): Record<string, unknown> {
@@ -202,47 +231,81 @@ export type LabelSelector =
   | { kind: 'eq' | 'ne'; key: string; value: string }
   | { kind: 'in' | 'notin'; key: string; values: string[] };
 
-/** Parses `k`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`, comma-separated (AND). Null when malformed. */
+/**
+ * Parses Marathon's label selector grammar: selectors joined by `,` (AND), each `k`, `k==v`,
+ * `k!=v`, `k in (a,b)` or `k notin (a,b)`. A term is `[-A-Za-z0-9_.]` or any character escaped
+ * with a backslash; whitespace between tokens is ignored. Null when malformed.
+ */
 export function parseLabelSelector(text: string): LabelSelector[] | null {
-  const parts: string[] = [];
-  let depth = 0;
-  let cur = '';
-  for (const ch of text) {
-    if (ch === '(') depth++;
-    if (ch === ')') depth--;
-    if (ch === ',' && depth === 0) { parts.push(cur); cur = ''; continue; }
-    cur += ch;
-  }
-  parts.push(cur);
+  let pos = 0;
+  const skip = (): void => { while (pos < text.length && /\s/.test(text[pos] ?? '')) pos++; };
+  const term = (): string | null => {
+    skip();
+    let out = '';
+    while (pos < text.length) {
+      const ch = text[pos] ?? '';
+      if (ch === '\\' && pos + 1 < text.length) { out += text[pos + 1]; pos += 2; continue; }
+      if (!/[-A-Za-z0-9_.]/.test(ch)) break;
+      out += ch;
+      pos++;
+    }
+    return out === '' ? null : out;
+  };
+  const literal = (word: string): boolean => {
+    skip();
+    if (!text.startsWith(word, pos)) return false;
+    pos += word.length;
+    return true;
+  };
   const out: LabelSelector[] = [];
-  for (const raw of parts) {
-    const p = raw.trim();
-    if (p === '') return null;
-    let m = /^(.+?)\s+(in|notin)\s+\((.*)\)$/.exec(p);
-    if (m !== null) {
-      out.push({ kind: m[2] === 'in' ? 'in' : 'notin', key: m[1].trim(), values: m[3].split(',').map((s) => s.trim()) });
-      continue;
+  for (;;) {
+    const key = term();
+    if (key === null) return null;
+    const save = pos;
+    skip();
+    if (literal('==') || literal('!=')) {
+      const op = text.slice(pos - 2, pos);
+      const value = term();
+      if (value === null) return null;
+      out.push({ kind: op === '==' ? 'eq' : 'ne', key, value });
+    } else {
+      const setOp = /^(notin|in)\s*\(/.exec(text.slice(pos));
+      if (setOp !== null) {
+        pos += setOp[0].length;
+        const values: string[] = [];
+        skip();
+        if (!literal(')')) {
+          for (;;) {
+            const v = term();
+            if (v === null) return null;
+            values.push(v);
+            if (literal(')')) break;
+            if (!literal(',')) return null;
+          }
+        }
+        out.push({ kind: setOp[1] === 'in' ? 'in' : 'notin', key, values });
+      } else {
+        pos = save;
+        out.push({ kind: 'exists', key });
+      }
     }
-    m = /^(.+?)\s*(==|!=)\s*(.*)$/.exec(p);
-    if (m !== null) {
-      out.push({ kind: m[2] === '==' ? 'eq' : 'ne', key: m[1].trim(), value: m[3].trim() });
-      continue;
-    }
-    if (/[\s()=!]/.test(p)) return null;
-    out.push({ kind: 'exists', key: p });
+    skip();
+    if (pos >= text.length) return out;
+    if (!literal(',')) return null;
   }
-  return out;
 }
 
+/** Every selector must hold; as Marathon, each one (also `!=` and `notin`) requires the label to exist. */
 export function matchesLabels(labels: Record<string, string>, selectors: readonly LabelSelector[]): boolean {
   return selectors.every((s) => {
-    const v = labels[s.key];
+    if (!Object.prototype.hasOwnProperty.call(labels, s.key)) return false;
+    const v = labels[s.key] as string;
     switch (s.kind) {
-      case 'exists': return v !== undefined;
+      case 'exists': return true;
       case 'eq': return v === s.value;
       case 'ne': return v !== s.value;
-      case 'in': return v !== undefined && s.values.includes(v);
-      case 'notin': return v === undefined || !s.values.includes(v);
+      case 'in': return s.values.includes(v);
+      case 'notin': return !s.values.includes(v);
       default: return false;
     }
   });

@@ -260,7 +260,9 @@ function readPortDefinitions(r: Reader, raw: JsonObject): PortDefinition[] | und
   const ports = r.arr(raw, 'ports', '');
   if (ports === undefined) return given ? defs : undefined;
   if (given) {
-    r.rule('/ports', 'deprecated ports must not be combined with portDefinitions (use portDefinitions only)');
+    // Marathon accepts both when they name the same ports (clients echo `ports` next to portDefinitions).
+    const same = ports.length === defs.length && ports.every((port, i) => port === defs[i]?.port);
+    if (!same) r.rule('/ports', 'deprecated ports must not be combined with portDefinitions (use portDefinitions only)');
     return defs;
   }
   const legacy: PortDefinition[] = [];
@@ -528,6 +530,65 @@ function readContainer(
   return { container, legacy };
 }
 
+/** Health check defaults as Marathon writes them back (types/healthCheck.raml, HealthCheckConversion). */
+const HEALTH_CHECK_DEFAULTS: JsonObject = {
+  gracePeriodSeconds: 300, intervalSeconds: 60, timeoutSeconds: 20, maxConsecutiveFailures: 3, delaySeconds: 15, ipProtocol: 'IPv4',
+};
+
+/** AppHealthCheck's fields (types/healthCheck.raml); others are dropped as Marathon's reader drops them. */
+const HEALTH_CHECK_FIELDS: readonly string[] = [
+  'command', 'gracePeriodSeconds', 'ignoreHttp1xx', 'intervalSeconds', 'maxConsecutiveFailures', 'path', 'port', 'portIndex',
+  'protocol', 'ipProtocol', 'timeoutSeconds', 'delaySeconds',
+];
+const READINESS_CHECK_FIELDS: readonly string[] = [
+  'name', 'protocol', 'path', 'portName', 'intervalSeconds', 'timeoutSeconds', 'httpStatusCodesForReady', 'preserveLastResponse',
+];
+
+function pick(item: JsonObject, fields: readonly string[]): JsonObject {
+  const out: JsonObject = {};
+  for (const [key, value] of Object.entries(item)) if (fields.includes(key)) out[key] = value;
+  return out;
+}
+
+function withHealthCheckDefaults(item: JsonObject): JsonObject {
+  const check: JsonObject = pick(item, HEALTH_CHECK_FIELDS);
+  if (typeof check.protocol === 'string') check.protocol = check.protocol.toUpperCase();
+  else if (check.protocol === undefined || check.protocol === null) check.protocol = 'HTTP';
+  for (const [key, value] of Object.entries(HEALTH_CHECK_DEFAULTS)) if (check[key] === undefined || check[key] === null) check[key] = value;
+  if ((check.protocol === 'HTTP' || check.protocol === 'HTTPS') && (check.ignoreHttp1xx === undefined || check.ignoreHttp1xx === null)) {
+    check.ignoreHttp1xx = false;
+  }
+  return check;
+}
+
+/** Readiness check defaults (types/readinessCheck.raml; `httpStatusCodesForReady` [200] as Marathon's normalisation). */
+function withReadinessCheckDefaults(item: JsonObject): JsonObject {
+  const defaults: JsonObject = {
+    name: 'readinessCheck', protocol: 'HTTP', path: '/', portName: 'http-api', intervalSeconds: 30, timeoutSeconds: 10,
+    httpStatusCodesForReady: [200], preserveLastResponse: false,
+  };
+  const check: JsonObject = pick(item, READINESS_CHECK_FIELDS);
+  for (const [key, value] of Object.entries(defaults)) {
+    const given = check[key];
+    if (given === undefined || given === null || (Array.isArray(given) && given.length === 0)) check[key] = value;
+  }
+  return check;
+}
+
+/**
+ * The stored `networks`: `[]` stands for host networking and for "the networks of the
+ * networkInterfaces", so the forms the API prints for those (`[{mode:"host"}]`, and one
+ * `{mode:"container", name}` per interface) are read back as `[]` when a client echoes them.
+ */
+function canonicalNetworks(networks: Network[], container: Container | undefined): Network[] {
+  const bare = (n: Network): boolean => n.labels === undefined || Object.keys(n.labels).length === 0;
+  if (networks.length > 0 && networks.every((n) => n.mode === 'host' && n.name === undefined && bare(n))) return [];
+  const interfaces = container?.networkInterfaces ?? [];
+  if (interfaces.length > 0 && networks.length === interfaces.length
+    && networks.every((n, i) => n.mode === 'container' && n.name === interfaces[i]?.networkName && bare(n))) return [];
+  return networks;
+}
+
 function hasInterfaces(container: Container | undefined): boolean {
   return (container?.networkInterfaces?.length ?? 0) > 0;
 }
@@ -555,7 +616,7 @@ export function normalizeApp(raw: unknown, opts: NormalizeOptions = {}): Normali
         'deprecated networking must not be combined with networks (use networks only)');
     } else networks = legacy.networks;
   }
-  networks = networks ?? [];
+  networks = canonicalNetworks(networks ?? [], container);
   const hostNetworking = !hasInterfaces(container) && (networks.length === 0 || networks.every((n) => n.mode === 'host'));
 
   const app: AppDefinition = {
@@ -572,13 +633,8 @@ export function normalizeApp(raw: unknown, opts: NormalizeOptions = {}): Normali
     fetch: readFetch(r, raw),
     portDefinitions: [],
     requirePorts: false,
-    healthChecks: r.objArray(raw, 'healthChecks', '').map(([item]) => {
-      const check: JsonObject = { ...item };
-      if (typeof check.protocol === 'string') check.protocol = check.protocol.toUpperCase();
-      else if (check.protocol === undefined || check.protocol === null) check.protocol = 'HTTP';
-      return check;
-    }),
-    readinessChecks: r.objArray(raw, 'readinessChecks', '').map(([item]) => item),
+    healthChecks: r.objArray(raw, 'healthChecks', '').map(([item]) => withHealthCheckDefaults(item)),
+    readinessChecks: r.objArray(raw, 'readinessChecks', '').map(([item]) => withReadinessCheckDefaults(item)),
     dependencies: [],
     backoffSeconds: r.num(raw, 'backoffSeconds', '') ?? 1,
     backoffFactor: r.num(raw, 'backoffFactor', '') ?? 1.15,
@@ -618,6 +674,13 @@ export function normalizeApp(raw: unknown, opts: NormalizeOptions = {}): Normali
 
   const portDefinitions = readPortDefinitions(r, raw);
   app.portDefinitions = portDefinitions ?? (hostNetworking ? [{ port: 0, protocol: 'tcp', name: 'default' }] : []);
+  // As Marathon's normalisation: a non-command check without port or portIndex uses port index 0
+  // when the app has ports.
+  if (app.portDefinitions.length > 0 || (container?.portMappings.length ?? 0) > 0) {
+    for (const check of app.healthChecks) {
+      if (check.protocol !== 'COMMAND' && check.port === undefined && check.portIndex === undefined) check.portIndex = 0;
+    }
+  }
   const requirePorts = r.bool(raw, 'requirePorts', '') ?? false;
   app.requirePorts = hostNetworking ? requirePorts : false;
 

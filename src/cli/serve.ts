@@ -15,6 +15,7 @@ import { DEFAULT_HTTPS_PORT, addSecurityFlags, marathonListenAliases, serveSecur
 import { exposureWarning, type ServeSecurity } from '../api-security/config';
 import { makeForwardHook, type ForwardOptions } from '../api-security/forward';
 import { listenApi } from '../api-security/tls';
+import type { CorsPolicy } from '../api-security/cors';
 import { SchedulerClient } from '../mesos/client';
 import type { Encoding } from '../mesos/codec';
 import type { FrameworkInfo } from '../mesos/types';
@@ -113,6 +114,13 @@ export class ServeFatalError extends Error {
 }
 
 
+
+/** `--access_control_allow_origin` as /v2/info reports it (null when CORS is off). */
+function corsOriginsOf(cors: CorsPolicy | undefined): string[] | null {
+  if (cors === undefined) return null;
+  if (cors.any) return ['*'];
+  return cors.origins.size === 0 ? null : [...cors.origins];
+}
 
 /** `host:port` or `http://host:port/…` → the master's UI URL with a trailing `/` (zk:// → ''). */
 export function masterUiUrl(master: string): string {
@@ -225,6 +233,14 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     name: 'marathon_mesos_calls', help: 'Mesos traffic counters', labelNames: ['kind'], registers: [metrics],
     collect() { for (const [kind, n] of Object.entries(scheduler.counters)) this.set({ kind }, n); },
   });
+  new Gauge({
+    name: 'marathon_mesos_offers_held', help: 'Offers received and not yet accepted, declined or rescinded', registers: [metrics],
+    collect() { this.set(scheduler.offerStats().held); },
+  });
+  new Gauge({
+    name: 'marathon_mesos_offer_oldest_age_seconds', help: 'Age of the oldest offer held (0 when none)', registers: [metrics],
+    collect() { this.set(scheduler.offerStats().oldestAgeMs / 1000); },
+  });
   new Gauge({ name: 'marathon_event_stream_listeners', help: 'Event bus listeners', registers: [metrics], collect() { this.set(bus.listenerCount()); } });
   new Gauge({ name: 'marathon_leader', help: '1 while this instance leads', registers: [metrics], collect() { this.set(election?.isLeader === true ? 1 : 0); } });
   new Gauge({
@@ -258,6 +274,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     zkMaxVersions: zkTuning.maxVersions,
     zookeeperConfig: zookeeperConfig(stateUrl.startsWith('zk://') ? redact(stateUrl) : null, zkTuning),
     buildref: 'marathon-vnet',
+    accessControlAllowOrigin: corsOriginsOf(opts.security?.options.cors),
   };
   bus.subscribe((e) => {
     if ((e.eventType === 'scheduler_registered_event' || e.eventType === 'scheduler_reregistered_event') && typeof e.master === 'string') {

@@ -49,7 +49,7 @@ export function masterStateView(s: MasterSnapshot, ctx: StateViewContext): Recor
       role: f.role,
       roles: [f.role],
       capabilities: f.capabilities,
-      active: f.connected && !f.suppressed,
+      active: f.connected, // Mesos keeps a suppressed framework active (checked on 1.11: test/fixtures/mesos-1.11/framework-active-suppressed.json)
       connected: f.connected,
       recovered: false,
       failover_timeout: f.failoverTimeoutSeconds,

@@ -4,7 +4,8 @@
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
-import { Backoff, DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from './backoff';
+import { Backoff, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
+import { type AttemptResult, CallHealth, type CallHealthLimits, DEFAULT_CALL_BACKOFF, DEFAULT_CALL_HEALTH, runCall } from './call-policy';
 import * as calls from './calls';
 import type { IdLike } from './calls';
 import { type Clock, type MesosLogger, type TimerHandle, silentLogger, systemClock } from './clock';
@@ -15,7 +16,7 @@ import {
   MesosRedirectError, MesosStoppedError, MesosStreamError, MesosTimeoutError,
 } from './errors';
 import { HeartbeatWatchdog, heartbeatTimeoutMs } from './heartbeat-watchdog';
-import { baseOf, openStream, postOnce, readSmallBody, resolveRedirect, schedulerEndpoint } from './master-http';
+import { baseOf, openStream, postCall, readSmallBody, resolveRedirect, schedulerEndpoint } from './master-http';
 import { RecordIODecoder, RecordIOError } from './recordio';
 import type {
   AgentID, Call, Event, ExecutorID, Filters, FrameworkInfo, KillPolicy, MasterInfo, Offer, OfferID,
@@ -40,6 +41,7 @@ export type DisconnectReason =
   | 'malformed-record' // RecordIO framing or Event decoding failed
   | 'heartbeat-timeout' // no record for heartbeatMissLimit × heartbeat interval
   | 'error-event' // the master sent ERROR
+  | 'calls-failing' // calls kept failing (connection errors, timeouts, 503) past the call health limits
   | 'leader-changed' // the detector named another leader
   | 'stopped'; // stop() or teardown()
 
@@ -82,8 +84,12 @@ export interface SchedulerClientOptions {
   backoff?: BackoffPolicy;
   /** Timeout for a call's answer and for the SUBSCRIBE response headers (default 75 s). */
   requestTimeoutMs?: number;
-  /** Attempts per call across 307 redirects and 503 answers (default 9, as mesos-go). */
+  /** Attempts of a non-repeatable call (ACCEPT) that surely did not reach the master (503, refused), and 307s in a row (default 9, as mesos-go). */
   maxCallAttempts?: number;
+  /** Backoff between retries of a call (default 250 ms → 10 s). */
+  callBackoff?: BackoffPolicy;
+  /** Consecutive failed call attempts after which the master is given up on and the client resubscribes. */
+  callHealth?: CallHealthLimits;
   /** Roles to subscribe suppressed (Call.Subscribe.suppressed_roles). */
   suppressedRoles?: string[];
   logger?: MesosLogger;
@@ -105,6 +111,8 @@ interface Subscription {
   streamId: string | undefined;
   subscribed: boolean;
   resubscribe: boolean;
+  /** heartbeatMissLimit × the interval SUBSCRIBED announced. */
+  heartbeatLimitMs?: number;
 }
 
 const DEFAULT_HEARTBEAT_SECONDS = 15;
@@ -119,6 +127,8 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
   private readonly backoffPolicy: BackoffPolicy;
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
+  private readonly callBackoff: BackoffPolicy;
+  private readonly callHealth: CallHealth;
   private readonly suppressedRoles: string[] | undefined;
   private readonly log: MesosLogger;
   private readonly clock: Clock;
@@ -153,6 +163,8 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
     this.backoffPolicy = options.backoff ?? DEFAULT_BACKOFF;
     this.timeoutMs = options.requestTimeoutMs ?? 75_000;
     this.maxAttempts = Math.max(1, options.maxCallAttempts ?? 9);
+    this.callBackoff = options.callBackoff ?? DEFAULT_CALL_BACKOFF;
+    this.callHealth = new CallHealth(options.callHealth ?? DEFAULT_CALL_HEALTH);
     this.suppressedRoles = options.suppressedRoles;
     this.log = options.logger ?? silentLogger;
     this.clock = options.clock ?? systemClock;
@@ -305,39 +317,54 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
       'Mesos-Stream-Id': sub.streamId,
     };
     let url = sub.url;
-    let unavailable = 0;
-    let lastError: Error | undefined;
-    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-      if (this.stopped) throw new MesosStoppedError('SchedulerClient stopped');
-      const res = await postOnce(url, {
-        headers,
-        body,
-        agent: url.protocol === 'https:' ? this.callAgentTls : this.callAgent,
-        timeoutMs: this.timeoutMs,
-        clock: this.clock,
-        track: (abort) => {
-          this.inflight.add(abort);
-          return () => this.inflight.delete(abort);
-        },
-      });
-      if (res.status === 202 || res.status === 200) return;
-      if (res.status === 307) {
-        url = resolveRedirect(res.headers.location, url);
-        this.log.info({ call: call.type, to: baseOf(url) }, 'mesos call redirected to the leading master');
-        lastError = new MesosRedirectError(`${call.type}: still redirected after ${attempt + 1} attempts`);
-        continue;
-      }
-      if (res.status === 503) {
-        lastError = new MesosHttpError(503, res.body.toString('utf8'), call.type);
-        if (attempt + 1 >= this.maxAttempts) break;
-        const delay = backoffDelay(unavailable++, this.backoffPolicy);
-        this.log.warn({ call: call.type, delayMs: delay, body: res.body.toString('utf8') }, 'mesos master unavailable; retrying call');
-        await this.sleep(delay);
-        continue;
-      }
-      throw new MesosHttpError(res.status, res.body.toString('utf8'), call.type);
-    }
-    throw lastError ?? new MesosRedirectError(`${call.type}: no attempt made`);
+    await runCall({
+      type: call.type,
+      maxAttempts: this.maxAttempts,
+      backoff: this.callBackoff,
+      current: () => !this.stopped && this.sub === sub && sub.subscribed,
+      sleep: (ms) => this.sleep(ms),
+      attempt: async (fresh): Promise<AttemptResult> => {
+        if (this.stopped) throw new MesosStoppedError('SchedulerClient stopped');
+        const outcome = await postCall(url, {
+          headers,
+          body,
+          fresh,
+          agent: url.protocol === 'https:' ? this.callAgentTls : this.callAgent,
+          // A call unanswered for longer than the heartbeat allows is a silent master, as a silent stream is.
+          timeoutMs: Math.min(this.timeoutMs, sub.heartbeatLimitMs ?? this.timeoutMs),
+          clock: this.clock,
+          track: (abort) => {
+            this.inflight.add(abort);
+            return () => this.inflight.delete(abort);
+          },
+        });
+        if ('failure' in outcome) return { kind: outcome.failure, error: outcome.error };
+        const res = outcome.response;
+        if (res.status === 202 || res.status === 200) {
+          this.callHealth.success();
+          return { kind: 'ok' };
+        }
+        if (res.status === 307) {
+          url = resolveRedirect(res.headers.location, url);
+          this.log.info({ call: call.type, to: baseOf(url) }, 'mesos call redirected to the leading master');
+          return { kind: 'redirect', error: new MesosRedirectError(`${call.type}: redirected to ${baseOf(url)}`) };
+        }
+        const error = new MesosHttpError(res.status, res.body.toString('utf8'), call.type);
+        return { kind: res.status === 503 ? 'unavailable' : 'rejected', error };
+      },
+      onFailure: (result, decision) => {
+        const retry = decision.action === 'retry';
+        const log = { call: call.type, failure: result.kind, err: result.error.message, ...(retry ? { delayMs: decision.delayMs, fresh: decision.fresh } : {}) };
+        if (result.kind === 'redirect') return;
+        if (result.kind === 'stale-socket') this.log.debug(log, 'stale keep-alive socket; call resent on a fresh connection');
+        else this.log.warn(log, retry ? 'mesos call failed; retrying' : 'mesos call failed');
+        if (this.callHealth.failure(result.kind, this.clock.now()) && this.sub === sub) {
+          const failures = this.callHealth.consecutiveFailures;
+          this.callHealth.reset();
+          this.fail(sub, 'calls-failing', new MesosConnectionError(`${failures} calls to ${baseOf(sub.url)} failed in a row (last: ${result.error.message})`, { cause: result.error }));
+        }
+      },
+    });
   }
 
   private sleep(ms: number): Promise<void> {
@@ -545,7 +572,9 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
         this.fwId = frameworkId;
         sub.subscribed = true;
         this.subscribeBackoff.reset();
-        this.watchdog.arm(heartbeatTimeoutMs(interval, this.missLimit));
+        this.callHealth.reset();
+        sub.heartbeatLimitMs = heartbeatTimeoutMs(interval, this.missLimit);
+        this.watchdog.arm(sub.heartbeatLimitMs);
         this.log.info({ frameworkId, master: baseOf(sub.url), heartbeatIntervalSeconds: interval }, 'subscribed to mesos master');
         this.safeEmit('subscribed', {
           frameworkId,

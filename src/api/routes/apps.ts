@@ -3,8 +3,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppVersion } from '../../deploy/app-version';
 import { inGroup } from '../app-service';
 import type { ApiContext } from '../context';
-import { AppNotFoundError, AppVersionNotFoundError, IllegalArgumentError, TaskNotFoundError } from '../errors';
-import { boolParam, clientIp, listParam, pathId, queryOf, sendDeployment, stringParam, type Query } from '../http';
+import { AppNotFoundError, AppVersionNotFoundError, GroupNotFoundError, IllegalArgumentError, TaskNotFoundError } from '../errors';
+import { resolveAppEmbeds, type AppEmbeds } from '../embeds';
+import { boolParam, clientIp, killParams, listParam, pathId, queryOf, sendDeployment, stringParam } from '../http';
 import { matchesLabels, parseLabelSelector, renderApp, renderAppVersion, renderTask, tasksOf } from '../render';
 import type { Instance } from '../../scheduler/instance';
 
@@ -36,11 +37,8 @@ export function parseAppsPath(rest: string, appExists: (id: string) => boolean):
   return { kind: 'app', id: whole };
 }
 
-function embedsOf(q: Query): Set<string> {
-  return new Set(listParam(q, 'embed'));
-}
-
-type AppEmbeds = { tasks: boolean; lastFailure: boolean; taskStats: boolean; readiness: boolean };
+/** What GET /v2/apps/{id} and /v2/apps/{group}/* always include besides the requested embeds. */
+const SHOW_BASE = { tasks: true, lastFailure: true } as const;
 
 /** The network facts in a cache key: task prefix lengths change when they become known. */
 function networksKey(ctx: ApiContext): string {
@@ -75,17 +73,9 @@ export function renderAppFor(ctx: ApiContext, v: AppVersion, opts: AppEmbeds): R
     agentLink: ctx.agentLink,
     nowMs: ctx.now(),
     networks: ctx.scheduler.knownNetworks(),
+    defaultRole: ctx.info.mesosRole,
     ...opts,
   });
-}
-
-function listEmbeds(embed: Set<string>): { tasks: boolean; lastFailure: boolean; taskStats: boolean; readiness: boolean } {
-  return {
-    tasks: embed.has('apps.tasks'),
-    lastFailure: embed.has('apps.lastTaskFailure'),
-    taskStats: embed.has('apps.taskStats'),
-    readiness: embed.has('apps.readiness'),
-  };
 }
 
 function requireApp(ctx: ApiContext, id: string): AppVersion {
@@ -98,9 +88,9 @@ function meta(req: FastifyRequest): { clientIp: string; uri: string } {
   return { clientIp: clientIp(req), uri: req.url.split('?')[0] ?? req.url };
 }
 
-/** Tasks of an app on a host (or all), for DELETE /v2/apps/{id}/tasks. */
+/** Tasks of an app on a host (`*` or absent: all), for DELETE /v2/apps/{id}/tasks. */
 function tasksToKill(ctx: ApiContext, appId: string, host: string | undefined): Instance[] {
-  return tasksOf(ctx.repo.instancesOf(appId)).filter((i) => host === undefined || i.host === host);
+  return tasksOf(ctx.repo.instancesOf(appId)).filter((i) => host === undefined || host === '*' || i.host === host);
 }
 
 export async function appRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
@@ -109,18 +99,18 @@ export async function appRoutes(app: FastifyInstance, ctx: ApiContext): Promise<
   app.get('/v2/apps', async (req, reply) => {
     const q = queryOf(req);
     const listKey = `${req.url}|${ctx.repo.globalStamp()}|${[...ctx.repo.deployments.keys()].join(',')}`;
-    if (lastList !== undefined && lastList.key === listKey && !listParam(q, 'embed').includes('apps.taskStats')) {
+    const embed = resolveAppEmbeds(listParam(q, 'embed'));
+    if (lastList !== undefined && lastList.key === listKey && !embed.taskStats) {
       return reply.type('application/json; charset=utf-8').send(lastList.body);
     }
     const idFilter = stringParam(q, 'id')?.toLowerCase();
-    const cmdFilter = stringParam(q, 'cmd');
+    const cmdFilter = stringParam(q, 'cmd')?.toLowerCase();
     const labelText = stringParam(q, 'label');
     const selectors = labelText === undefined ? [] : parseLabelSelector(labelText);
     if (selectors === null) throw new IllegalArgumentError(`Invalid label selector: ${labelText ?? ''}`);
-    const embed = listEmbeds(embedsOf(q));
     const apps = [...ctx.repo.apps.values()]
       .filter((v) => idFilter === undefined || v.app.id.toLowerCase().includes(idFilter))
-      .filter((v) => cmdFilter === undefined || (v.app.cmd ?? '').includes(cmdFilter))
+      .filter((v) => cmdFilter === undefined || (v.app.cmd !== undefined && v.app.cmd.toLowerCase().includes(cmdFilter)))
       .filter((v) => matchesLabels(v.app.labels, selectors))
       .sort((a, b) => (a.app.id < b.app.id ? -1 : a.app.id > b.app.id ? 1 : 0))
       .map((v) => renderAppJson(ctx, v, embed));
@@ -153,18 +143,14 @@ export async function appRoutes(app: FastifyInstance, ctx: ApiContext): Promise<
     const q = queryOf(req);
     switch (t.kind) {
       case 'groupApps': {
-        const embed = listEmbeds(embedsOf(q));
+        if (!ctx.service.groupExists(t.group)) throw new GroupNotFoundError(t.group);
+        const embed = resolveAppEmbeds(listParam(q, 'embed'), SHOW_BASE);
         const apps = [...ctx.repo.apps.values()].filter((v) => inGroup(v.app.id, t.group)).map((v) => renderAppFor(ctx, v, embed));
         return reply.send({ '*': apps });
       }
       case 'app': {
         const v = requireApp(ctx, t.id);
-        const embed = embedsOf(q);
-        return reply.send({
-          app: renderAppFor(ctx, v, {
-            tasks: true, lastFailure: true, taskStats: embed.has('app.taskStats'), readiness: embed.has('app.readiness'),
-          }),
-        });
+        return reply.send({ app: renderAppFor(ctx, v, resolveAppEmbeds(listParam(q, 'embed'), SHOW_BASE)) });
       }
       case 'tasks': {
         requireApp(ctx, t.id);
@@ -179,7 +165,7 @@ export async function appRoutes(app: FastifyInstance, ctx: ApiContext): Promise<
         requireApp(ctx, t.id);
         const v = await ctx.repo.getVersion(t.id, t.version);
         if (v === undefined) throw new AppVersionNotFoundError(t.id, t.version);
-        return reply.send(renderAppVersion(v));
+        return reply.send(renderAppVersion(v, ctx.info.mesosRole));
       }
       default:
         throw new AppNotFoundError(pathId((req.params as { '*': string })['*']));
@@ -217,20 +203,19 @@ export async function appRoutes(app: FastifyInstance, ctx: ApiContext): Promise<
         return sendDeployment(reply, plan);
       }
       case 'tasks': {
+        const opts = killParams(q);
         requireApp(ctx, t.id);
         const victims = tasksToKill(ctx, t.id, stringParam(q, 'host'));
-        const scale = boolParam(q, 'scale', false);
-        const plan = await ctx.service.killInstances(victims, { scale, force: boolParam(q, 'force', false), wipe: boolParam(q, 'wipe', false) });
+        const plan = await ctx.service.killInstances(victims, opts);
         if (plan !== null) return sendDeployment(reply, plan);
         return reply.send({ tasks: victims.map((i) => renderTask(i, ctx.agentLink, ctx.scheduler.knownNetworks())) });
       }
       case 'task': {
+        const opts = killParams(q);
         requireApp(ctx, t.id);
         const inst = ctx.repo.instanceByTaskId(t.taskId);
         if (inst === undefined || inst.appId !== t.id) throw new TaskNotFoundError(t.taskId);
-        const plan = await ctx.service.killInstances([inst], {
-          scale: boolParam(q, 'scale', false), force: boolParam(q, 'force', false), wipe: boolParam(q, 'wipe', false),
-        });
+        const plan = await ctx.service.killInstances([inst], opts);
         if (plan !== null) return sendDeployment(reply, plan);
         return reply.send({ task: renderTask(inst, ctx.agentLink, ctx.scheduler.knownNetworks()) });
       }

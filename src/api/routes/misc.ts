@@ -35,8 +35,36 @@ export function infoBody(ctx: ApiContext): Record<string, unknown> {
       features: [],
       checkpoint: true,
       ha: true,
+      // Marathon's defaults for settings marathon-vnet does not expose as flags.
+      access_control_allow_origin: i.accessControlAllowOrigin ?? null,
+      decline_offer_duration: 120000,
+      env_vars_prefix: null,
+      executor: '//cmd',
+      launch_token: 100,
+      launch_token_refresh_interval: 30000,
+      leader_proxy_connection_timeout_ms: 5000,
+      leader_proxy_read_timeout_ms: 10000,
+      max_instances_per_offer: 5,
+      mesos_heartbeat_failure_threshold: 5,
+      mesos_heartbeat_interval: 15000,
+      min_revive_offers_interval: 5000,
+      new_group_enforce_role: 'off',
+      offer_matching_timeout: 3000,
+      on_elected_prepare_timeout: 180000,
+      store_cache: true,
+      task_launch_confirm_timeout: 300000,
+      task_lost_expunge_initial_delay: 300000,
+      task_lost_expunge_interval: 30000,
+      task_reservation_timeout: 20000,
     },
-    zookeeper_config: i.zookeeperConfig ?? {
+    zookeeper_config: zookeeperConfigOf(i),
+    http_config: { http_port: i.httpPort, https_port: i.httpsPort },
+  };
+}
+
+/** zookeeper_config: `zk` is a string as the RAML requires ('' when state is not in ZooKeeper). */
+function zookeeperConfigOf(i: ApiContext['info']): Record<string, unknown> {
+  const given = i.zookeeperConfig ?? {
       zk: i.zk,
       zk_compression: true,
       zk_compression_threshold: 65536,
@@ -45,9 +73,8 @@ export function infoBody(ctx: ApiContext): Record<string, unknown> {
       zk_max_versions: i.zkMaxVersions,
       zk_session_timeout: 10000,
       zk_timeout: 10000,
-    },
-    http_config: { http_port: i.httpPort, https_port: i.httpsPort },
-  };
+    };
+  return { ...given, zk: typeof given.zk === 'string' ? given.zk : '' };
 }
 
 /** What /ping answers for an Accept header: text (default), JSON when preferred, or nothing. */

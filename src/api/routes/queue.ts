@@ -24,7 +24,9 @@ export async function queueRoutes(app: FastifyInstance, ctx: ApiContext): Promis
         count: e.count, role: e.role, since: e.since, timeLeftMs: ctx.queue.timeLeftMs(v, nowMs), stats: ctx.queue.statsOf(appId),
       })];
     });
-    return { queue };
+    // [project] beside Marathon's `queue`: the Mesos offers held now (offer-ledger.ts), so a stuck offer shows.
+    const offers = ctx.scheduler.offerStats();
+    return { queue, offers: { held: offers.held, oldestAgeSeconds: offers.oldestAgeMs / 1000 } };
   });
 
   app.delete('/v2/queue/*', async (req, reply) => {

@@ -12,7 +12,7 @@ import { keepFocus, statusBadge, type View, type ViewContext } from '../view';
 
 /** The definition as the user wrote it: response-only fields left out. */
 function definitionOf(app: App): Record<string, unknown> {
-  const skip = new Set(['tasks', 'tasksRunning', 'tasksStaged', 'tasksHealthy', 'tasksUnhealthy', 'deployments', 'lastTaskFailure', 'taskStats', 'readinessCheckResults', 'version', 'versionInfo']);
+  const skip = new Set(['tasks', 'tasksRunning', 'tasksStaged', 'tasksHealthy', 'tasksUnhealthy', 'deployments', 'lastTaskFailure', 'taskStats', 'tasksStats', 'readinessCheckResults', 'version', 'versionInfo']);
   return Object.fromEntries(Object.entries(app).filter(([k]) => !skip.has(k)));
 }
 

@@ -1,6 +1,7 @@
 // `marathon-vnet serve`: the Marathon-compatible API + scheduler. `startServe` wires the pieces
 // (state store, leader election, Mesos client, scheduler, deployment runner, HTTP API) and is
 // exported for local mode and tests; `registerServe` adds the CLI command.
+import { MarathonHealthChecker } from '../scheduler/marathon-health';
 import { DEFAULT_SERVICE_PORT_RANGE, type ServicePortRange } from '../apps/service-ports';
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
@@ -203,6 +204,8 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     ...opts.scheduler,
   });
   const runner = new DeploymentRunner({ repo, bus, scheduler, queue, log: logShim });
+  // Marathon's own HTTP/HTTPS/TCP checks run while this instance leads.
+  const marathonHealth = new MarathonHealthChecker({ repo, scheduler, now: Date.now, log: logShim });
   scheduler.setObserver(runner);
 
   const facts = async (): Promise<ValidationFacts> => {
@@ -388,6 +391,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
       fatal(new ServeFatalError('MVN_ERR_FRAMEWORK_REMOVED', `Mesos removed the framework: ${message}`));
     });
     scheduler.start(d);
+    marathonHealth.start();
     runner.resume();
     armMesosGrace(e, 'not subscribed yet');
     log.info({ frameworkId: repo.frameworkId ?? null, apps: repo.apps.size, instances: repo.instances.size, deployments: repo.deployments.size, loadMs: Date.now() - startedAt },
@@ -398,6 +402,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     clearMesosGrace();
     // Before anything else: a deposed leader must not overwrite what its successor writes.
     repo.suspendWrites();
+    marathonHealth.stop();
     await scheduler.stop();
     log.warn({}, 'leadership lost: scheduler stopped');
   };
@@ -431,6 +436,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     closing ??= (async () => {
       await leading;
       clearMesosGrace();
+      marathonHealth.stop();
       await scheduler.stop();
       await app.close();
       await runner.flush();

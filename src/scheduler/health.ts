@@ -1,9 +1,8 @@
 // Task health as Marathon reports it (pure): Mesos says `healthy` on status updates of tasks
 // with an executor-run check (TaskInfo.health_check); we keep Marathon's Health record per task
 // (first/last success, last failure and its cause, consecutive failures) for `healthCheckResults`,
-// and decide when an instance counts as ready: Running, not being killed, and — for an app with a
-// check Mesos runs — healthy.
-import { runsInExecutor } from '../apps/health-checks';
+// and decide when an instance counts as ready: Running, not being killed, and — for an app with
+// health checks — healthy.
 import type { AppDefinition } from '../apps/types';
 
 export interface HealthRecord {
@@ -30,9 +29,9 @@ export function healthCheckResultJson(instanceId: string, healthy: boolean | nul
   }];
 }
 
-/** The app has a check whose results reach us (one Mesos runs for it). */
+/** The app has health checks: Mesos runs COMMAND/MESOS_*, serve runs HTTP/HTTPS/TCP (marathon-health.ts). */
 export function hasReportedHealth(app: AppDefinition): boolean {
-  return app.healthChecks.some((c) => typeof c.protocol === 'string' && runsInExecutor(c.protocol));
+  return app.healthChecks.length > 0;
 }
 
 /** Counts as up for deployments: Running, no kill sent, and healthy when the app is checked. */

@@ -783,6 +783,21 @@ export class Scheduler {
 
   // ---- operations (deployment runner, API) ------------------------------------------------------
 
+  /**
+   * A result of a check `serve` runs itself (Marathon's HTTP/HTTPS/TCP): updates the task's health
+   * record, tells listeners on a change (health_status_changed_event) and re-evaluates deployments.
+   */
+  noteHealth(inst: Instance, healthy: boolean, cause?: string): void {
+    const changed = inst.healthy !== healthy;
+    inst.health = nextHealth(inst.health, healthy, new Date(this.deps.now()).toISOString(), cause);
+    inst.healthy = healthy;
+    if (!changed) return;
+    this.deps.bus.publish('health_status_changed_event', {
+      appId: inst.appId, instanceId: inst.instanceId, taskId: inst.taskId ?? '', version: inst.runSpecVersion, alive: healthy,
+    });
+    this.afterChange(inst.appId);
+  }
+
   /** Instances that count toward the app's target: not being killed, not given up as unreachable. */
   activeInstances(appId: string): Instance[] {
     return this.deps.repo.instancesOf(appId).filter((i) => !i.killRequested && !i.decommissioned && i.condition !== 'UnreachableInactive');

@@ -4,6 +4,8 @@
 // with the bytes Mesos' HealthCheck proto defines; the checks the API refuses (422).
 // A scripted Mesos driver (no master) runs every launched task and records its TaskInfo.
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { startServe, type ServeHandle } from '../../src/cli/serve';
 import { encodeMessage } from '../../src/mesos/codec';
@@ -25,18 +27,18 @@ class RecordingMesos extends EventEmitter<SchedulerClientEvents> implements Meso
   private offer(): void {
     const n = ++this.offerSeq;
     this.emit('offers', [{
-      id: { value: `o${n}` }, framework_id: { value: this.frameworkId }, agent_id: { value: 'ag1' }, hostname: 'agent-1',
+      id: { value: `o${n}` }, framework_id: { value: this.frameworkId }, agent_id: { value: 'ag1' }, hostname: '127.0.0.1',
       resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 64 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 65536 } },
         { name: 'disk', type: 'SCALAR', scalar: { value: 8192 } }, { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31000, end: 31999 }] } }],
     }]);
   }
-  private update(taskId: string, state: TaskStatus['state']): void {
-    this.emit('update', { task_id: { value: taskId }, state, agent_id: { value: 'ag1' }, source: 'SOURCE_EXECUTOR', uuid: 'dQ==' });
+  private update(taskId: string, state: TaskStatus['state'], healthy?: boolean): void {
+    this.emit('update', { task_id: { value: taskId }, state, agent_id: { value: 'ag1' }, source: 'SOURCE_EXECUTOR', uuid: 'dQ==', ...(healthy === undefined ? {} : { healthy }) });
   }
   async launch(_o: string[], tasks: TaskInfo[], _f?: Filters): Promise<void> {
     for (const t of tasks) {
       this.launched.push(t);
-      setImmediate(() => { this.update(t.task_id.value, 'TASK_STAGING'); this.update(t.task_id.value, 'TASK_RUNNING'); });
+      setImmediate(() => { this.update(t.task_id.value, 'TASK_STAGING'); this.update(t.task_id.value, 'TASK_RUNNING', t.health_check === undefined ? undefined : true); });
     }
   }
   async decline(): Promise<void> {}
@@ -62,7 +64,7 @@ describe('contract: service ports, host ports and health checks in the TaskInfo 
   };
   const app = async (id: string): Promise<Obj> => (await call('GET', `/v2/apps${id}?embed=apps.tasks`)).body.app as Obj;
   const until = async (what: string, ok: () => Promise<boolean>): Promise<void> => {
-    for (let i = 0; i < 1000; i++) {
+    for (let i = 0; i < 1500; i++) {
       if (await ok()) return;
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -136,7 +138,7 @@ describe('contract: service ports, host ports and health checks in the TaskInfo 
     assert.equal(e.PORTS, hostPorts.join(','));
     assert.equal(e.PORT_ADMIN, String(hostPorts[1]));
     assert.equal(e[`PORT_${after[0]}`], String(hostPorts[0]), 'PORT_<service port> = host port');
-    assert.equal(e.HOST, 'agent-1');
+    assert.equal(e.HOST, '127.0.0.1');
   });
 
   it('requirePorts: the host ports are the service ports', async () => {
@@ -198,6 +200,41 @@ describe('contract: service ports, host ports and health checks in the TaskInfo 
     assert.equal(r.status, 201, JSON.stringify(r.body));
     await until('launched', async () => taskOf('/hc/marathon').length > 0);
     assert.equal((taskOf('/hc/marathon')[0] as TaskInfo).health_check, undefined);
+  });
+
+  it('Marathon-run HTTP checks (serve probes host:port): a passing one makes the task healthy and the deployment waits for it', async () => {
+    const server = http.createServer((_req, res) => { res.writeHead(204); res.end(); });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const r = await call('POST', '/v2/apps', { id: '/hc/http', cmd: 'sleep 100', cpus: 0.01, mem: 1, healthChecks: [{ protocol: 'HTTP', port, path: '/ok', intervalSeconds: 1, timeoutSeconds: 1 }] });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      await until('/hc/http healthy and deployed', async () => {
+        const a = await app('/hc/http');
+        return a.tasksHealthy === 1 && (a.deployments as unknown[]).length === 0;
+      });
+      const h = (((await app('/hc/http')).tasks as Obj[])[0]?.healthCheckResults as Obj[])[0] as Obj;
+      assert.equal(h.alive, true);
+      assert.equal(h.consecutiveFailures, 0);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('Marathon-run TCP check failing past maxConsecutiveFailures: the task is reported unhealthy, killed and replaced; the deployment waits', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const r = await call('POST', '/v2/apps', { id: '/hc/tcp', cmd: 'sleep 100', cpus: 0.01, mem: 1, healthChecks: [{ protocol: 'TCP', port, gracePeriodSeconds: 0, intervalSeconds: 1, timeoutSeconds: 1, maxConsecutiveFailures: 2 }] });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const first = await until('an unhealthy task', async () => {
+      const a = await app('/hc/tcp');
+      const t = (a.tasks as Obj[]).find((x) => ((x.healthCheckResults as Obj[])[0] as Obj | undefined)?.alive === false);
+      return t !== undefined && a.tasksUnhealthy === 1 && (a.deployments as unknown[]).length === 1;
+    }).then(async () => ((await app('/hc/tcp')).tasks as Obj[])[0]?.id);
+    await until('a replacement task', async () => ((await app('/hc/tcp')).tasks as Obj[]).some((x) => x.id !== first));
+    assert.equal((await call('DELETE', '/v2/apps/hc/tcp?force=true')).status, 200);
   });
 
   it('422: HTTP/TCP checks on an app reachable only on virtual networks point to MESOS_*', async () => {

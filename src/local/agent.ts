@@ -88,6 +88,8 @@ export interface Agent {
   /** Stops every task (SIGTERM, then SIGKILL) and runs afterStop hooks. */
   shutdown(): Promise<void>;
   tasks(): AgentTaskView[];
+  /** Where task sandboxes live (exec agents), for the master's /files endpoints. */
+  sandboxRoot?(): string | undefined;
 }
 
 export const DEFAULT_KILL_GRACE_MS = 3000;

@@ -144,7 +144,12 @@ export class ExecAgent implements Agent {
     await Promise.all(all.map((c) => c.exited));
   }
 
-  private sandboxRoot(): string {
+  /** The sandbox directory of every task (created on first launch); undefined before. */
+  sandboxRoot(): string | undefined {
+    return this.workDir === undefined ? undefined : path.join(this.workDir, 'containers');
+  }
+
+  private ensureSandboxRoot(): string {
     if (this.workDir === undefined) {
       this.workDir = this.opts.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mesos-sim-agent-'));
     }
@@ -156,7 +161,7 @@ export class ExecAgent implements Agent {
     let env: Record<string, string>;
     try {
       argv = commandArgv(c.ctx.task);
-      const sandbox = path.join(this.sandboxRoot(), c.ctx.containerId);
+      const sandbox = path.join(this.ensureSandboxRoot(), c.ctx.containerId);
       await fs.promises.mkdir(sandbox, { recursive: true });
       c.ctx.sandbox = sandbox;
       if (c.killRequested) throw new KilledDuringLaunch();

@@ -21,8 +21,10 @@ import type { Scheduler } from '../scheduler/scheduler';
 import { AddressHeldError as StoreAddressHeldError, StoreUnavailableError as StoreDown } from '../state/store';
 import {
   AddressHeldError, AppExistsError, AppLockedError, AppNotFoundError, DeploymentNotFoundError, GroupExistsError,
-  GroupNotFoundError, IllegalArgumentError, JsonTypeError, StoreUnavailableError, ValidationError,
+  GroupNotFoundError, IllegalArgumentError, TooManyDeploymentsError, JsonTypeError, StoreUnavailableError, ValidationError,
 } from './errors';
+
+export const DEFAULT_MAX_RUNNING_DEPLOYMENTS = 100;
 
 export interface AppServiceDeps {
   repo: Repository;
@@ -36,6 +38,8 @@ export interface AppServiceDeps {
   mesosBridgeName?: string;
   /** `--local_port_min`/`--local_port_max` (default 10000–20000). */
   servicePortRange?: ServicePortRange;
+  /** `--max_running_deployments` (Marathon's default 100): more without force=true is 403. */
+  maxRunningDeployments?: number;
 }
 
 export interface DeploymentResult { plan: DeploymentPlan; created?: boolean }
@@ -225,6 +229,8 @@ export class AppService {
     opts: { force: boolean; restart?: Set<string>; sentenced?: Map<string, string[]> },
   ): Promise<DeploymentPlan> {
     const { repo, runner } = this.deps;
+    const max = this.deps.maxRunningDeployments ?? DEFAULT_MAX_RUNNING_DEPLOYMENTS;
+    if (!opts.force && repo.deployments.size >= max) throw new TooManyDeploymentsError(max);
     // Only the changed apps can be affected; the plan needs nothing else (O(changes), not O(apps)).
     const oldApps = new Map<string, AppVersion>();
     const newApps = new Map<string, AppVersion>();

@@ -11,7 +11,7 @@ export const DEFAULT_SERVICE_PORT_RANGE: ServicePortRange = { min: 10000, max: 2
 
 export class ServicePortsExhaustedError extends Error {
   constructor(readonly range: ServicePortRange) {
-    super(`All service ports in the range [${range.min}, ${range.max}) are already in use`);
+    super(`All ports in the range [${range.min}-${range.max}) are already in use`);
     this.name = 'ServicePortsExhaustedError';
   }
 }

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import pino, { type Logger } from 'pino';
 import { Gauge, Registry } from 'prom-client';
 import type { ValidationFacts } from '../apps/types';
-import { AppService } from '../api/app-service';
+import { AppService, DEFAULT_MAX_RUNNING_DEPLOYMENTS } from '../api/app-service';
 import type { ApiContext, ForwardHook, InfoConfig, Leadership, NetworkDirectory, VnetNetwork } from '../api/context';
 import { UpstreamUnavailableError } from '../api/errors';
 import { buildApiServer } from '../api/server';
@@ -38,6 +38,8 @@ import { addZkFlags, DEFAULT_ZK_TUNING, zkElectionOptions, zkStoreOptions, zooke
 export interface ServeOptions {
   /** `--local_port_min`/`--local_port_max`: where `port: 0` service ports come from (default 10000–20000). */
   servicePortRange?: ServicePortRange;
+  /** `--max_running_deployments` (default 100). */
+  maxRunningDeployments?: number;
   /** `http://host:port`, `host:port` or `zk://…/mesos`. */
   master: string;
   /** 0 = any free port. Default 8080. */
@@ -218,7 +220,8 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     return f;
   };
   const servicePortRange = opts.servicePortRange ?? DEFAULT_SERVICE_PORT_RANGE;
-  const service = new AppService({ repo, runner, scheduler, bus, now: Date.now, newUuid: randomUUID, facts, servicePortRange });
+  const service = new AppService({ repo, runner, scheduler, bus, now: Date.now, newUuid: randomUUID, facts, servicePortRange,
+    maxRunningDeployments: opts.maxRunningDeployments ?? DEFAULT_MAX_RUNNING_DEPLOYMENTS });
 
   const metrics = new Registry();
   new Gauge({ name: 'marathon_apps', help: 'Apps stored', registers: [metrics], collect() { this.set(repo.apps.size); } });
@@ -482,6 +485,7 @@ export function registerServe(program: Command): void {
     .option('--reconciliation-interval <ms>', 'reconciliation period (ms)', parseIntOption, 600000)
     .option('--no-ui', 'do not serve the web UI under /ui/')
     .option('--mesos-disconnect-grace <ms>', 'with ZooKeeper HA: give up leadership after this long without a Mesos subscription (-1 = never)', parseGraceOption, DEFAULT_MESOS_DISCONNECT_GRACE_MS)
+    .option('--max_running_deployments <n>', 'running deployments allowed at once; more are refused with 403 unless forced', parseIntOption, DEFAULT_MAX_RUNNING_DEPLOYMENTS)
     .option('--local_port_min <port>', 'lowest service port given to port 0 (Marathon)', parseIntOption, DEFAULT_SERVICE_PORT_RANGE.min)
     .option('--local_port_max <port>', 'service ports stay below this port (Marathon)', parseIntOption, DEFAULT_SERVICE_PORT_RANGE.max)
     .option('--log-level <level>', 'pino log level', 'info');
@@ -491,7 +495,7 @@ export function registerServe(program: Command): void {
       master: string; httpPort: number; listen: string; hostname?: string; state: string; zk?: string; openvnet?: string;
       mesosEncoding: string; frameworkName: string; mesosRole: string; mesosUser: string; failoverTimeout: number;
       agentLink: string | false; reconciliationInitialDelay: number; reconciliationInterval: number; ui: boolean; logLevel: string;
-      mesosDisconnectGrace: number; local_port_min: number; local_port_max: number;
+      mesosDisconnectGrace: number; local_port_min: number; local_port_max: number; max_running_deployments: number;
     } & Record<string, unknown>) => {
       if (!(o.local_port_min >= 1 && o.local_port_max <= 65536 && o.local_port_min < o.local_port_max)) {
         throw new Error('--local_port_min must be below --local_port_max, both within 1–65536');
@@ -513,7 +517,7 @@ export function registerServe(program: Command): void {
         mesosUser: o.mesosUser, failoverTimeoutSeconds: o.failoverTimeout, agentLink: o.agentLink === false ? null : o.agentLink,
         reconciliationInitialDelayMs: o.reconciliationInitialDelay, reconciliationIntervalMs: o.reconciliationInterval,
         ui: o.ui, logger, zookeeper, mesosDisconnectGraceMs: o.mesosDisconnectGrace,
-        servicePortRange: { min: o.local_port_min, max: o.local_port_max },
+        servicePortRange: { min: o.local_port_min, max: o.local_port_max }, maxRunningDeployments: o.max_running_deployments,
         // Marathon's crash strategy: exit, and let the supervisor start a fresh instance.
         onFatal: () => {
           if (handle === undefined) process.exit(1);

@@ -263,3 +263,29 @@ describe('contract: service ports, host ports and health checks in the TaskInfo 
     assert.equal((await call('GET', '/v2/apps/hc/bad')).status, 404, 'nothing was created');
   });
 });
+
+describe('contract: --max_running_deployments (issue 14)', function () {
+  this.timeout(30_000);
+  let s: ServeHandle;
+  before(async () => {
+    s = await startServe({ master: 'master.example:5050', httpPort: 0, listenHost: '127.0.0.1', logger: false, ui: false, state: 'memory:', maxRunningDeployments: 1,
+      driverFactory: (_fi, id) => new RecordingMesos(id ?? 'fw-maxdep-0000'), scheduler: { housekeepingIntervalMs: 50 } });
+  });
+  after(async () => { await s?.close(); });
+
+  it('403 once that many deployments run; force=true goes past it', async () => {
+    const post = async (body: unknown, q = ''): Promise<{ status: number; body: Record<string, unknown> }> => {
+      const res = await fetch(`${s.url}/v2/apps${q}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: res.status, body: await res.json() as Record<string, unknown> };
+    };
+    // Never healthy (nothing listens on port 1, long grace period): its deployment keeps running.
+    const waiting = { cmd: 'sleep 100', cpus: 0.01, mem: 1, healthChecks: [{ protocol: 'TCP', port: 1 }] };
+    assert.equal((await post({ id: '/md/a', ...waiting })).status, 201);
+    const refused = await post({ id: '/md/b', ...waiting });
+    assert.equal(refused.status, 403);
+    assert.match(String(refused.body.message), /Max number \(1\) of running deployments/);
+    const apps = await (await fetch(`${s.url}/v2/apps`)).json() as { apps: unknown[] };
+    assert.equal(apps.apps.length, 1, 'the refused app was not created');
+    assert.equal((await post({ id: '/md/b', ...waiting }, '?force=true')).status, 201);
+  });
+});

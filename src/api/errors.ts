@@ -223,7 +223,7 @@ export class TooManySubscribersError extends ApiError {
  */
 export const API_ERRORS = {
   InvalidJsonError, JsonTypeError, ValidationError, IllegalArgumentError, BadRequestError, AppExistsError, GroupExistsError,
-  AppLockedError, AddressHeldError, AppNotFoundError, AppVersionNotFoundError, GroupNotFoundError,
+  AppLockedError, TooManyDeploymentsError, AddressHeldError, AppNotFoundError, AppVersionNotFoundError, GroupNotFoundError,
   TaskNotFoundError, DeploymentNotFoundError, NoLeaderError, LeaderUnknownError, RouteNotFoundError,
   NotAcceptableError, UnsupportedMediaTypeError, StoreUnavailableError, UpstreamUnavailableError, InternalError,
   PayloadTooLargeError, JsonLimitError, UnauthorizedError, CrossOriginRefusedError, TooManySubscribersError,

@@ -344,6 +344,9 @@ export class AppService {
     return this.locked(async () => {
       if (!this.deps.repo.apps.has(id)) throw new AppNotFoundError(id);
       const plan = await this.deploy(new Map([[id, null]]), { force });
+      // Marathon keeps the group an app lived in, empty, until the group itself is deleted.
+      const parent = id.slice(0, Math.max(1, id.lastIndexOf('/')));
+      if (parent !== '/' && !this.appsIn(parent).some((v) => v.app.id !== id)) this.emptyGroups.add(parent);
       this.deps.bus.publish('app_terminated_event', { appId: id });
       return plan;
     });

@@ -237,6 +237,17 @@ describe('contract: service ports, host ports and health checks in the TaskInfo 
     assert.equal((await call('DELETE', '/v2/apps/hc/tcp?force=true')).status, 200);
   });
 
+  it('a group whose last app is deleted stays, empty, until the group is deleted (as Marathon keeps it)', async () => {
+    assert.equal((await call('POST', '/v2/apps', { id: '/eg/x/only', cmd: 'sleep 100', cpus: 0.01, mem: 1, instances: 0 })).status, 201);
+    assert.equal((await call('DELETE', '/v2/apps/eg/x/only?force=true')).status, 200);
+    const g = await call('GET', '/v2/groups/eg/x');
+    assert.equal(g.status, 200);
+    assert.deepEqual(g.body.apps, []);
+    assert.equal((await call('GET', '/v2/apps/eg/x/only')).status, 404);
+    assert.equal((await call('DELETE', '/v2/groups/eg/x?force=true')).status, 200);
+    await until('group gone', async () => (await call('GET', '/v2/groups/eg/x')).status === 404);
+  });
+
   it('422: HTTP/TCP checks on an app reachable only on virtual networks point to MESOS_*', async () => {
     const r = await call('POST', '/v2/apps', {
       id: '/hc/vnet', cmd: 'sleep 100', container: { type: 'MESOS', docker: { image: 'busybox' } },

@@ -375,13 +375,13 @@ export class Scheduler {
         if (inst.condition !== 'Scheduled' || repo.instances.get(inst.instanceId) !== inst) { list.shift(); continue; }
         const prepared = this.prepare(v, inst, this.usedSlotsOf(round, appId));
         if (!prepared.ok) {
-          queue.recordRejected(appId, prepared.reason, round.nowIso);
+          queue.recordRejected(appId, prepared.reason, round.nowIso, offer);
           list.shift();
           continue;
         }
         const r = matcher.place(prepared.request);
         if (!r.ok) {
-          queue.recordRejected(appId, r.reason, round.nowIso);
+          queue.recordRejected(appId, r.reason, round.nowIso, offer);
           // Resource/constraint misses apply to every instance of this app on this offer.
           if (r.reason !== 'static-ip-held') break;
           list.shift();

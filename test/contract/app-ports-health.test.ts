@@ -248,6 +248,28 @@ describe('contract: service ports, host ports and health checks in the TaskInfo 
     await until('group gone', async () => (await call('GET', '/v2/groups/eg/x')).status === 404);
   });
 
+  it('GET /v2/queue?embed=lastUnusedOffers shows the offers not used and why', async () => {
+    assert.equal((await call('POST', '/v2/apps', { id: '/q/huge', cmd: 'sleep 100', cpus: 1000, mem: 1 })).status, 201);
+    type Entry = { app: { id: string }; lastUnusedOffers?: Array<{ offer: Obj; reason: string[]; timestamp: string }> };
+    let entry: Entry | undefined;
+    await until('unused offers', async () => {
+      const q = (await call('GET', '/v2/queue?embed=lastUnusedOffers')).body.queue as Entry[];
+      entry = q.find((e) => e.app.id === '/q/huge');
+      return (entry?.lastUnusedOffers?.length ?? 0) > 0;
+    });
+    const u = (entry as Entry).lastUnusedOffers?.[0];
+    assert.deepEqual(u?.reason, ['InsufficientCpus']);
+    assert.match(String(u?.timestamp), /^\d{4}-\d\d-\d\dT/);
+    assert.equal(u?.offer.hostname, '127.0.0.1');
+    assert.equal(u?.offer.agentId, 'ag1');
+    const res = u?.offer.resources as Obj[];
+    assert.deepEqual(res.find((r) => r.name === 'cpus'), { name: 'cpus', role: '*', scalar: 64 });
+    assert.deepEqual(res.find((r) => r.name === 'ports'), { name: 'ports', role: '*', ranges: [{ begin: 31000, end: 31999 }] });
+    assert.ok(((await call('GET', '/v2/queue')).body.queue as Entry[]).every((e) => e.lastUnusedOffers === undefined), 'only when embedded');
+    assert.ok(((entry as Entry).lastUnusedOffers?.length ?? 0) <= 10);
+    assert.equal((await call('DELETE', '/v2/apps/q/huge?force=true')).status, 200);
+  });
+
   it('422: HTTP/TCP checks on an app reachable only on virtual networks point to MESOS_*', async () => {
     const r = await call('POST', '/v2/apps', {
       id: '/hc/vnet', cmd: 'sleep 100', container: { type: 'MESOS', docker: { image: 'busybox' } },

@@ -20,7 +20,7 @@ function collect(dir, out) {
   return out;
 }
 
-const order = ['unit', 'contract', 'integration', 'e2e'];
+const order = ['unit', 'contract', 'integration', 'real', 'e2e'];
 let files = [];
 for (const kind of order) files.push(...collect(path.join(dist, kind), []).sort());
 if (only.length > 0) files = files.filter((f) => only.some((o) => f.includes(o)));

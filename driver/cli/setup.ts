@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import { parseNetConf, type BridgeType, type DhcpClientKind } from '../cni/config';
 import { invalidConfig } from '../cni/errors';
 import { parseIpv4 } from '../cni/ipv4';
-import { isInterfaceName, isOpenVnetUuid, isSafePath, isToken, parseDpid } from '../cni/names';
+import { isInterfaceName, isOpenVnetUuid, isSafePath, isToken, networkBridgeName, parseDpid } from '../cni/names';
 import type { DriverDeps } from '../deps';
 import { createLinuxBridge } from '../plumb/bridge-linux';
 import { createBridge } from '../plumb/ovs';
@@ -28,7 +28,7 @@ export interface SetupOptions {
   displayName?: string;
 }
 
-export interface SetupReport { bridge: string; datapath: string; dpid: string; files: string[] }
+export interface SetupReport { bridge: string; datapath: string; dpid: string; files: string[]; bridges: Record<string, string> }
 
 export const AGENT_LINK_NAME = 'vnet-agent-link';
 
@@ -63,19 +63,22 @@ export async function cliSetup(deps: DriverDeps, o: SetupOptions): Promise<Setup
   if (conf.bridgeType === 'ovs') {
     const type = (o.datapathType ?? (fs.existsSync('/sys/module/openvswitch') ? 'system' : 'netdev')) as 'netdev' | 'system';
     await createBridge(deps.run, conf.ovsDb, o.bridge, ov.dpid.slice(2), type);
-  } else {
-    await createLinuxBridge(deps.run, conf.hostNetns, o.bridge, null);
   }
   const registry = deps.registry(ov);
   await registry.ensureDatapath(ov);
 
+  // OVS: one bridge, OpenVNet's vna keeps the networks apart. A Linux bridge has no such agent,
+  // so every network gets its own bridge (networks may even share a subnet, nw-vnet1/nw-vnet2).
+  const networks = (await registry.networks()).filter((nw) => (wanted === null || wanted.includes(nw.uuid)) && isOpenVnetUuid('nw', nw.uuid));
+  const bridges = new Map(networks.map((nw) => [nw.uuid, conf.bridgeType === 'ovs' ? o.bridge : networkBridgeName(o.bridge, nw.uuid)]));
+  if (conf.bridgeType === 'linux' && new Set(bridges.values()).size !== bridges.size) throw invalidConfig(`--bridge ${o.bridge}: two networks would share one Linux bridge; choose a shorter --bridge`);
   const files: string[] = [];
-  for (const nw of await registry.networks()) {
-    if (wanted !== null && !wanted.includes(nw.uuid)) continue;
-    if (!isOpenVnetUuid('nw', nw.uuid)) continue;
+  for (const nw of networks) {
+    const bridge = bridges.get(nw.uuid) as string;
+    if (conf.bridgeType === 'linux') await createLinuxBridge(deps.run, conf.hostNetns, bridge, null);
     const leasePolicy = await registry.leasePolicyFor(nw.uuid);
     const openvnet = { ...(base.openvnet as Record<string, unknown>), ...(leasePolicy === null ? {} : { leasePolicy }) };
-    files.push(writeConfig(o.configDir, nw.uuid, { ...base, name: nw.uuid, openvnet }));
+    files.push(writeConfig(o.configDir, nw.uuid, { ...base, bridge, name: nw.uuid, openvnet }));
   }
   if (o.agentAddress !== undefined) {
     files.push(writeConfig(o.configDir, AGENT_LINK_NAME, {
@@ -84,5 +87,5 @@ export async function cliSetup(deps: DriverDeps, o: SetupOptions): Promise<Setup
       ...(o.hostNetns === undefined ? {} : { hostNetns: o.hostNetns }),
     }));
   }
-  return { bridge: o.bridge, datapath: o.datapath, dpid: ov.dpid, files };
+  return { bridge: o.bridge, datapath: o.datapath, dpid: ov.dpid, files, bridges: Object.fromEntries(bridges) };
 }

@@ -50,6 +50,17 @@ export function hostIfName(kind: AttachmentKind, containerId: string, ifName: st
   return `${kind === 'vif' ? 'if' : 'al'}-${digest(containerId, ifName).slice(0, 12)}`;
 }
 
+/**
+ * The Linux bridge of one network (`setup --bridge-type linux`): one bridge per network so that
+ * networks never share an L2 segment. `<base>-<uuid without nw->` when that fits in 15 chars,
+ * else `<base, at most 10>-<4 hex of the uuid>`.
+ */
+export function networkBridgeName(base: string, networkUuid: string): string {
+  const plain = `${base}-${networkUuid.replace(/^nw-/, '')}`;
+  if (plain.length <= 15) return plain;
+  return `${base.slice(0, 10)}-${digest('bridge', networkUuid).slice(0, 4)}`;
+}
+
 export function isHostIfName(s: string): boolean {
   return /^(if|al)-[0-9a-f]{12}$/.test(s);
 }

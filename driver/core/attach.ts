@@ -19,6 +19,7 @@ import { datapathKnown, forgetDatapath, rememberDatapath } from '../state/datapa
 import { allocateLinkAddress } from '../state/link-alloc';
 import { logPath, readLog, StepLog, type LogHeader } from '../state/step-log';
 import { trace } from '../trace';
+import { createReplacingStale } from './stale';
 import { combineErrors, undoAll } from './undo';
 
 export interface AttachRequest {
@@ -139,7 +140,8 @@ async function attachVif(deps: DriverDeps, req: AttachRequest): Promise<CurrentR
       };
       await log.step('register', { kind: 'openvnet-interface', uuid: hostIf, openvnet: ov }, async () => {
         try {
-          await reg.createInterface(record);
+          // A slot's MAC/address may still be held by the previous container's record (stale.ts).
+          await createReplacingStale(reg, record, conf.stateDir, () => reg.createInterface(record));
         } catch (err) {
           // The cached datapath vanished from OpenVNet (database reset): register it again, once.
           if (!isUnknownDatapathError(err)) throw err;
@@ -213,11 +215,12 @@ async function attachAgentLink(deps: DriverDeps, req: AttachRequest): Promise<Cu
       hostIf, containerNetns: req.netns, containerIf, alias: ownerAlias(req.containerId, req.ifName), mtu: conf.mtu,
       master: null, address: al.hostAddress, routeTo: link,
     })));
-    // Only the agent is routed, through the host end as an on-link next hop: no default route,
-    // and no route to the host end's own address.
+    // The host end is on-link (the agent's own connections to the executor come from it, so
+    // replies must leave by this link whatever routes or gateways the user's interfaces add), and
+    // the agent is routed through it. Never a default route.
     await log.step('container', null, () => ipBatch(deps.run, req.netns, containerEndLines({
       ifName: containerIf, mac, address: `${link}/32`, gateway: null,
-      routes: [{ dst: `${al.agentAddress}/32`, gw: al.hostAddress, onlink: true }],
+      routes: [{ dst: `${al.hostAddress}/32`, gw: null, scopeLink: true }, { dst: `${al.agentAddress}/32`, gw: al.hostAddress }],
     })));
     const result: CurrentResult = {
       interfaces: [{ name: hostIf }, { name: containerIf, mac, sandbox: req.netns }],

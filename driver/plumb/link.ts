@@ -41,7 +41,7 @@ export interface ContainerEnd {
   /** `a.b.c.d/len`, or null (DHCP configures it later). */
   address: string | null;
   gateway: string | null;
-  routes: { dst: string; gw: string | null; onlink?: boolean }[];
+  routes: { dst: string; gw: string | null; onlink?: boolean; scopeLink?: boolean }[];
 }
 
 export function containerEndLines(c: ContainerEnd): IpLine[] {
@@ -56,7 +56,8 @@ export function addressLines(c: ContainerEnd): IpLine[] {
   if (c.address !== null) lines.push(['addr', 'add', c.address, 'dev', c.ifName]);
   if (c.gateway !== null) lines.push(['route', 'add', 'default', 'via', c.gateway, 'dev', c.ifName]);
   for (const r of c.routes) {
-    lines.push(['route', 'add', r.dst, ...(r.gw === null ? [] : ['via', r.gw]), 'dev', c.ifName, ...(r.onlink === true ? ['onlink'] : [])]);
+    lines.push(['route', 'add', r.dst, ...(r.gw === null ? [] : ['via', r.gw]), 'dev', c.ifName,
+      ...(r.scopeLink === true ? ['scope', 'link'] : []), ...(r.onlink === true ? ['onlink'] : [])]);
   }
   return lines;
 }

@@ -8,7 +8,7 @@ import type { AppDefinition, HeldAddress, JsonObject, ValidationFacts, Violation
 import {
   assignServicePorts, DEFAULT_SERVICE_PORT_RANGE, servicePortsOf, ServicePortsExhaustedError, type ServicePortRange,
 } from '../apps/service-ports';
-import { checkAddressConflicts, toMarathonDetails, validateApp } from '../apps/validate';
+import { checkAddressConflicts, toMarathonDetails, validateApp, validateAppId } from '../apps/validate';
 import { nextVersion, type AppVersion, type ChangeKind } from '../deploy/app-version';
 import { planDeployment, type DeploymentPlan, type DeploymentRecord } from '../deploy/plan';
 import { addressAt, poolOf } from '../network/ipam-pool';
@@ -21,7 +21,7 @@ import type { Scheduler } from '../scheduler/scheduler';
 import { AddressHeldError as StoreAddressHeldError, StoreUnavailableError as StoreDown } from '../state/store';
 import {
   AddressHeldError, AppExistsError, AppLockedError, AppNotFoundError, DeploymentNotFoundError, GroupExistsError,
-  GroupNotFoundError, IllegalArgumentError, TooManyDeploymentsError, JsonTypeError, StoreUnavailableError, ValidationError,
+  GroupNotFoundError, IllegalArgumentError, TooManyDeploymentsError, JsonTypeError, StoreUnavailableError, UpstreamUnavailableError, ValidationError,
 } from './errors';
 
 export const DEFAULT_MAX_RUNNING_DEPLOYMENTS = 100;
@@ -40,6 +40,11 @@ export interface AppServiceDeps {
   servicePortRange?: ServicePortRange;
   /** `--max_running_deployments` (Marathon's default 100): more without force=true is 403. */
   maxRunningDeployments?: number;
+  /** OpenVNet's side of the address space (src/network/address-space.ts); absent without --openvnet. */
+  addressSpace?: {
+    leased(wanted: readonly { network: string; address: string }[]): Promise<{ network: string; address: string; holder: string } | undefined>;
+    sync(claimed: readonly { network: string; address: string }[]): Promise<void>;
+  };
 }
 
 export interface DeploymentResult { plan: DeploymentPlan; created?: boolean }
@@ -184,9 +189,12 @@ export class AppService {
   /** Normalises and validates one app body; throws 400/422. */
   async parseApp(raw: unknown, parentGroup = '/'): Promise<AppDefinition> {
     const n = normalizeApp(raw, { parentGroup, mesosBridgeName: this.deps.mesosBridgeName });
-    if ('violations' in n) throw violationsError(n.violations);
-    const facts = await this.deps.facts();
-    const violations = validateApp(n.app, facts);
+    if ('violations' in n) {
+      // Rule violations while reading: report them together with every other rule the app breaks.
+      if (n.partial === undefined) throw violationsError(n.violations);
+      throw violationsError([...n.violations, ...validateApp(n.partial, await this.deps.facts())]);
+    }
+    const violations = validateApp(n.app, await this.deps.facts());
     if (violations.length > 0) throw violationsError(violations);
     return this.withServicePorts(n.app);
   }
@@ -198,6 +206,19 @@ export class AppService {
     if (c !== undefined) throw new AddressHeldError(c.network, c.address, `${c.holder.appId} (instance slot ${c.holder.slot})`, c.path);
   }
 
+  /** 409 when OpenVNet has already leased an address the change would newly claim. */
+  private async checkLeasedInOpenVnet(claim: readonly HeldAddress[]): Promise<void> {
+    const space = this.deps.addressSpace;
+    if (space === undefined || claim.length === 0) return;
+    let conflict: { network: string; address: string; holder: string } | undefined;
+    try {
+      conflict = await space.leased(claim);
+    } catch (err) {
+      throw new UpstreamUnavailableError(`OpenVNet API unavailable: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (conflict !== undefined) throw new AddressHeldError(conflict.network, conflict.address, conflict.holder);
+  }
+
   /** Claims for slots 0..instances-1 of each app's static pools that are not yet claimed. */
   private claimsFor(apps: readonly AppDefinition[]): HeldAddress[] {
     const out: HeldAddress[] = [];
@@ -205,7 +226,8 @@ export class AppService {
       for (const iface of app.container?.networkInterfaces ?? []) {
         const pool = poolOf(iface);
         if (pool === undefined) continue;
-        for (let slot = 0; slot < app.instances; slot++) {
+        const slots = Math.min(app.instances, pool.size);
+        for (let slot = 0; slot < slots; slot++) {
           const a = addressAt(pool, slot);
           if (a === undefined) continue;
           const address = formatIPv4(a);
@@ -248,6 +270,7 @@ export class AppService {
     const changed = [...changes.values()].filter((v): v is AppVersion => v !== null);
     for (const v of changed) this.checkHeld(v.app);
     const claim = this.claimsFor(changed.map((v) => v.app));
+    await this.checkLeasedInOpenVnet(claim);
     const record: DeploymentRecord = { plan, currentStep: 0, startedAt: this.nowIso() };
     try {
       await repo.commit({
@@ -263,6 +286,9 @@ export class AppService {
       }
       if (err instanceof StoreDown) throw new StoreUnavailableError(err.message);
       throw err;
+    }
+    if (this.deps.addressSpace !== undefined && (claim.length > 0 || changes.size > 0)) {
+      void this.deps.addressSpace.sync(repo.heldAddresses());
     }
     for (const d of conflicts) runner.cancel(d.plan.id);
     for (const id of plan.affectedApps) {
@@ -446,7 +472,10 @@ export class AppService {
       if (Array.isArray(groups)) {
         for (const [i, sub] of groups.entries()) {
           if (!isObject(sub) || typeof sub.id !== 'string') { details.push({ path: `${path}/groups(${i})/id`, errors: ['error.path.missing'] }); continue; }
-          await walk(sub, canonicalAppId(sub.id, gid), `${path}/groups(${i})`);
+          const subId = canonicalAppId(sub.id, gid);
+          const bad = validateAppId(subId, `${path}/groups(${i})/id`);
+          if (bad.length > 0) { for (const b of bad) details.push({ path: b.path, errors: [b.message] }); continue; }
+          await walk(sub, subId, `${path}/groups(${i})`);
         }
       }
     };
@@ -462,6 +491,11 @@ export class AppService {
       const hasId = typeof raw.id === 'string' && raw.id !== '';
       if (!hasId && base === undefined) throw new ValidationError([{ path: '/id', errors: ['error.path.missing'] }]);
       const groupId = hasId ? canonicalAppId(raw.id as string, base ?? '/') : (base as string);
+      // A group id follows the app id rules (it becomes a path prefix and a Location header).
+      if (groupId !== '/') {
+        const bad = validateAppId(groupId);
+        if (bad.length > 0) throw violationsError(bad);
+      }
       if (groupId !== '/' && this.groupExists(groupId)) throw new GroupExistsError(groupId);
       if (this.deps.repo.apps.has(groupId)) throw new AppExistsError(groupId);
       const settings = this.groupSettingsOf(raw, groupId);
@@ -489,10 +523,15 @@ export class AppService {
           throw new IllegalArgumentError('scaleBy must be a non-negative number');
         }
         if (!this.groupExists(groupId)) throw new GroupNotFoundError(groupId);
+        // The same admission as a PUT of each app with its new instance count.
+        const facts = await this.deps.facts();
+        const violations: Violation[] = [];
         for (const v of this.appsIn(groupId)) {
-          const instances = Math.ceil(v.app.instances * raw.scaleBy);
-          changes.set(v.app.id, nextVersion(v, { ...v.app, instances }, 'scale', this.nowIso()));
+          const app = { ...v.app, instances: Math.ceil(v.app.instances * raw.scaleBy) };
+          for (const violation of validateApp(app, facts)) violations.push({ ...violation, message: `${app.id}: ${violation.message}` });
+          changes.set(v.app.id, nextVersion(v, app, 'scale', this.nowIso()));
         }
+        if (violations.length > 0) throw violationsError(violations);
       } else {
         settings = this.groupSettingsOf(raw, groupId);
         const apps = await this.appsOfGroupBody(raw, groupId);

@@ -51,6 +51,21 @@ function isCachedRead(method: string, url: string): boolean {
   return (method === 'GET' || method === 'HEAD') && path.startsWith('/v2/') && path !== '/v2/events';
 }
 
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Marathon's resources consume application/json only: a write that says its body is anything else
+ * (text/plain, a form, curl's default for -d) is 415 before it is read. No Content-Type at all is
+ * taken as JSON (the docs' restart and delete examples send none).
+ */
+export function unsupportedMediaType(method: string, url: string, contentType: string | undefined): boolean {
+  if (!WRITE_METHODS.has(method) || contentType === undefined || contentType.trim() === '') return false;
+  const path = url.split('?')[0] ?? '';
+  if (!path.startsWith('/v2/')) return false;
+  const mediaType = (contentType.split(';')[0] ?? '').trim().toLowerCase();
+  return mediaType !== 'application/json';
+}
+
 function toApiError(err: FastifyError | Error): ApiError {
   if (err instanceof ApiError) return err;
   const code = (err as FastifyError).code;
@@ -92,6 +107,10 @@ export async function buildApiServer(ctx: ApiContext, opts: ApiServerOptions = {
   });
   app.addHook('onResponse', async (req, reply) => {
     requests.inc({ method: req.method, status: String(reply.statusCode) });
+  });
+
+  app.addHook('onRequest', async (req: FastifyRequest) => {
+    if (unsupportedMediaType(req.method, req.url, req.headers['content-type'])) throw new UnsupportedMediaTypeError('Unsupported Media Type');
   });
 
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {

@@ -22,7 +22,11 @@ export interface NormalizeOptions {
   mesosBridgeName?: string;
 }
 
-export type NormalizeResult = { app: AppDefinition } | { violations: Violation[] };
+/**
+ * `partial`: with rule violations only (no JSON type errors), the app as far as it could be read,
+ * so that validation can report every other violation in the same answer.
+ */
+export type NormalizeResult = { app: AppDefinition } | { violations: Violation[]; partial?: AppDefinition };
 
 export const DEFAULT_MESOS_BRIDGE_NAME = 'mesos-bridge';
 
@@ -407,7 +411,11 @@ function readInterface(r: Reader, item: JsonObject, path: string, index: number)
   if (bootprotoText !== undefined) {
     const lower = bootprotoText.toLowerCase();
     if (lower === 'dhcp' || lower === 'static') bootproto = lower;
-    else r.rule(`${path}/bootproto`, 'must be dhcp or static');
+    else {
+      r.rule(`${path}/bootproto`, 'must be dhcp or static');
+      // Go on as the address fields suggest, so the other fields are still checked.
+      if (['ipAddress', 'ipAddresses', 'ipRange'].some((k) => item[k] !== undefined && item[k] !== null && item[k] !== '')) bootproto = 'static';
+    }
   }
   const iface: NetworkInterface = {
     networkName: r.optStr(item, 'networkName', path) ?? '',
@@ -499,7 +507,9 @@ function readContainer(
     // Interfaces without a container: run the command on the Mesos containerizer in its own netns.
     return { container: { type: 'MESOS', volumes: [], portMappings: legacy.discoveryPorts, networkInterfaces: topInterfaces }, legacy };
   }
-  const type: ContainerType = r.upperEnum(obj, 'type', '/container', ['DOCKER', 'MESOS'] as const) ?? 'DOCKER';
+  const typeGiven = obj.type !== undefined && obj.type !== null;
+  const type: ContainerType = r.upperEnum(obj, 'type', '/container', ['DOCKER', 'MESOS'] as const)
+    ?? (typeGiven && !isObject(obj.docker) ? 'MESOS' : 'DOCKER');
   const dockerObj = r.obj(obj, 'docker', '/container');
   const legacy = readLegacyNetworking(r, raw, dockerObj, bridgeName);
   const container: Container = {
@@ -687,7 +697,12 @@ export function normalizeApp(raw: unknown, opts: NormalizeOptions = {}): Normali
   const parent = id === '' ? '/' : parentGroupOf(id);
   app.dependencies = (r.strArray(raw, 'dependencies', '') ?? []).map((dep) => canonicalAppId(dep, parent));
 
-  return r.violations.length > 0 ? { violations: r.violations } : { app: inMarathonOrder(app) };
+  if (r.violations.length === 0) return { app: inMarathonOrder(app) };
+  // Rule violations use the canonical interface path (as validation does); type errors the user's.
+  for (const v of r.violations) {
+    if (v.kind !== 'type' && v.path.startsWith('/networkInterfaces(')) v.path = `/container${v.path}`;
+  }
+  return r.violations.some((v) => v.kind === 'type') ? { violations: r.violations } : { violations: r.violations, partial: inMarathonOrder(app) };
 }
 
 const FIELD_ORDER: readonly (keyof AppDefinition)[] = [

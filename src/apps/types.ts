@@ -216,7 +216,14 @@ export interface ValidationFacts {
   networks?: Map<string, { subnet: string }>;
   /** The agent-link network name (`serve --agent-link`), which apps may not use themselves. */
   agentLink?: string;
+  /** `serve --max_instances_per_app`; default DEFAULT_MAX_INSTANCES_PER_APP. */
+  maxInstancesPerApp?: number;
 }
+
+/** What one app may ask for unless `--max_instances_per_app` says otherwise. */
+export const DEFAULT_MAX_INSTANCES_PER_APP = 100_000;
+/** Marathon reads `instances` as a 32-bit int. */
+export const MAX_INT32 = 2_147_483_647;
 
 /** An address held in the cluster (state/ipam), as the API / scheduler pass it in. */
 export interface HeldAddress {

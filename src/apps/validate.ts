@@ -5,7 +5,7 @@ import { validateChecks } from './health-checks';
 import type {
   AddressConflict, AppDefinition, Constraint, HeldAddress, ValidationFacts, Violation,
 } from './types';
-import { CONSTRAINT_OPERATORS, HEALTH_CHECK_PROTOCOLS } from './types';
+import { CONSTRAINT_OPERATORS, DEFAULT_MAX_INSTANCES_PER_APP, HEALTH_CHECK_PROTOCOLS, MAX_INT32 } from './types';
 import { isHostNetworking } from './normalize';
 import { validateInterfaces } from './validate-interfaces';
 import { findHeldByOthers } from '../network/ipam-pool';
@@ -207,6 +207,11 @@ export function validateApp(app: AppDefinition, facts: ValidationFacts = {}): Vi
   }
 
   atLeast(out, '/instances', app.instances, 0, true);
+  const maxInstances = facts.maxInstancesPerApp ?? DEFAULT_MAX_INSTANCES_PER_APP;
+  if (app.instances > MAX_INT32) out.push({ path: '/instances', message: `got ${app.instances}, expected ${MAX_INT32} or less` });
+  else if (app.instances > maxInstances) {
+    out.push({ path: '/instances', message: `got ${app.instances}, expected ${maxInstances} or less (--max_instances_per_app)` });
+  }
   atLeast(out, '/cpus', app.cpus, 0.001);
   atLeast(out, '/mem', app.mem, 0);
   atLeast(out, '/disk', app.disk, 0);
@@ -244,6 +249,10 @@ export function validateApp(app: AppDefinition, facts: ValidationFacts = {}): Vi
   app.fetch.forEach((fetch, i) => {
     if (fetch.uri === '') out.push({ path: `/fetch(${i})/uri`, message: 'must not be empty' });
   });
+  // Marathon refuses an empty list: no offer could ever match it.
+  if (app.acceptedResourceRoles !== undefined && app.acceptedResourceRoles.length === 0) {
+    out.push({ path: '/acceptedResourceRoles', message: 'must not be empty' });
+  }
   app.acceptedResourceRoles?.forEach((role, i) => {
     if (role === '') out.push({ path: `/acceptedResourceRoles(${i})`, message: 'must not be empty' });
   });

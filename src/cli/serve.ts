@@ -4,14 +4,15 @@
 import { MarathonHealthChecker } from '../scheduler/marathon-health';
 import { DEFAULT_SERVICE_PORT_RANGE, type ServicePortRange } from '../apps/service-ports';
 import { randomUUID } from 'node:crypto';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import pino, { type Logger } from 'pino';
 import { Gauge, Registry } from 'prom-client';
-import type { ValidationFacts } from '../apps/types';
+import { DEFAULT_MAX_INSTANCES_PER_APP, type ValidationFacts } from '../apps/types';
 import { AppService, DEFAULT_MAX_RUNNING_DEPLOYMENTS } from '../api/app-service';
 import type { ApiContext, ForwardHook, InfoConfig, Leadership, NetworkDirectory, VnetNetwork } from '../api/context';
 import { UpstreamUnavailableError } from '../api/errors';
 import { buildApiServer } from '../api/server';
+import { OpenVnetAddressSpace } from '../network/address-space';
 import { DEFAULT_HTTPS_PORT, addSecurityFlags, marathonListenAliases, serveSecurityFromFlags } from '../api-security/cli-flags';
 import { exposureWarning, type ServeSecurity } from '../api-security/config';
 import { makeForwardHook, type ForwardOptions } from '../api-security/forward';
@@ -93,6 +94,10 @@ export interface ServeOptions {
   onFatal?: (err: ServeFatalError) => void;
   /** Basic auth, TLS, CORS, limits (src/api-security; `serveSecurityFromFlags` builds it from flags). */
   security?: ServeSecurity;
+  /** How often unchanged static-address reservations are re-applied in OpenVNet. Default 10000 ms. */
+  openvnetResyncMs?: number;
+  /** `--max_instances_per_app`: the most instances one app may ask for (422 above). Default 100000. */
+  maxInstancesPerApp?: number;
 }
 
 export interface ServeHandle {
@@ -183,7 +188,9 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   const queue = new LaunchQueue();
   const agentLink = opts.agentLink === undefined ? DEFAULT_AGENT_LINK : opts.agentLink;
   const role = opts.mesosRole ?? '*';
-  const networks = opts.openvnet !== undefined ? new CachedNetworks(new OpenVnetClient({ baseUrl: opts.openvnet })) : undefined;
+  const vnetClient = opts.openvnet !== undefined ? new OpenVnetClient({ baseUrl: opts.openvnet }) : undefined;
+  const networks = vnetClient !== undefined ? new CachedNetworks(vnetClient) : undefined;
+  const addressSpace = vnetClient !== undefined ? new OpenVnetAddressSpace(vnetClient, { warn: (o, m) => log.warn(o, m) }, opts.openvnetResyncMs) : undefined;
   const schedLog = log.child({ component: 'scheduler' });
   const logShim = {
     debug: (o: object, m?: string) => schedLog.debug(o, m),
@@ -211,7 +218,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   scheduler.setObserver(runner);
 
   const facts = async (): Promise<ValidationFacts> => {
-    const f: ValidationFacts = {};
+    const f: ValidationFacts = { maxInstancesPerApp: opts.maxInstancesPerApp ?? DEFAULT_MAX_INSTANCES_PER_APP };
     if (agentLink !== null) f.agentLink = agentLink;
     if (networks !== undefined) {
       const list = await networks.listNetworks();
@@ -220,8 +227,15 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     return f;
   };
   const servicePortRange = opts.servicePortRange ?? DEFAULT_SERVICE_PORT_RANGE;
-  const service = new AppService({ repo, runner, scheduler, bus, now: Date.now, newUuid: randomUUID, facts, servicePortRange,
-    maxRunningDeployments: opts.maxRunningDeployments ?? DEFAULT_MAX_RUNNING_DEPLOYMENTS });
+  const service = new AppService({
+    repo, runner, scheduler, bus, now: Date.now, newUuid: randomUUID, facts, ...(addressSpace !== undefined ? { addressSpace } : {}),
+    servicePortRange, maxRunningDeployments: opts.maxRunningDeployments ?? DEFAULT_MAX_RUNNING_DEPLOYMENTS,
+  });
+  // Claims end when slots go (scheduler/runner): keep OpenVNet's ranges in step while leading.
+  const reserveTimer = addressSpace === undefined ? undefined : setInterval(() => {
+    if (election?.isLeader === true) void addressSpace.sync(repo.heldAddresses());
+  }, 2000);
+  reserveTimer?.unref();
 
   const metrics = new Registry();
   new Gauge({ name: 'marathon_apps', help: 'Apps stored', registers: [metrics], collect() { this.set(repo.apps.size); } });
@@ -438,6 +452,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   const close = (): Promise<void> => {
     closing ??= (async () => {
       await leading;
+      if (reserveTimer !== undefined) clearInterval(reserveTimer);
       clearMesosGrace();
       marathonHealth.stop();
       await scheduler.stop();
@@ -450,6 +465,12 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     return closing;
   };
   return { url, port, repo, scheduler, runner, bus, close };
+}
+
+/** `--max_instances_per_app` (or `--max-instances-per-app`), default 100000. */
+export function maxInstancesFromFlags(values: Record<string, unknown>): number {
+  const v = values.max_instances_per_app ?? values.maxInstancesPerApp;
+  return typeof v === 'number' ? v : DEFAULT_MAX_INSTANCES_PER_APP;
 }
 
 function parseIntOption(v: string): number {
@@ -488,7 +509,9 @@ export function registerServe(program: Command): void {
     .option('--max_running_deployments <n>', 'running deployments allowed at once; more are refused with 403 unless forced', parseIntOption, DEFAULT_MAX_RUNNING_DEPLOYMENTS)
     .option('--local_port_min <port>', 'lowest service port given to port 0 (Marathon)', parseIntOption, DEFAULT_SERVICE_PORT_RANGE.min)
     .option('--local_port_max <port>', 'service ports stay below this port (Marathon)', parseIntOption, DEFAULT_SERVICE_PORT_RANGE.max)
-    .option('--log-level <level>', 'pino log level', 'info');
+    .option('--log-level <level>', 'pino log level', 'info')
+    .option('--max_instances_per_app <n>', `the most instances one app may ask for (default: ${DEFAULT_MAX_INSTANCES_PER_APP})`, parseIntOption)
+    .addOption(new Option('--max-instances-per-app <n>').argParser(parseIntOption).hideHelp());
   addZkFlags(cmd);
   addSecurityFlags(cmd)
     .action(async (o: {
@@ -518,6 +541,7 @@ export function registerServe(program: Command): void {
         reconciliationInitialDelayMs: o.reconciliationInitialDelay, reconciliationIntervalMs: o.reconciliationInterval,
         ui: o.ui, logger, zookeeper, mesosDisconnectGraceMs: o.mesosDisconnectGrace,
         servicePortRange: { min: o.local_port_min, max: o.local_port_max }, maxRunningDeployments: o.max_running_deployments,
+        maxInstancesPerApp: maxInstancesFromFlags(o),
         // Marathon's crash strategy: exit, and let the supervisor start a fresh instance.
         onFatal: () => {
           if (handle === undefined) process.exit(1);

@@ -227,23 +227,37 @@ export function findHeldByOthers(
   slots?: readonly number[],
 ): AddressConflict[] {
   const interfaces = app.container?.networkInterfaces ?? [];
-  const holders = indexHeld(held.filter((h) => h.holder.appId !== app.id));
-  const wanted = slots ?? Array.from({ length: app.instances }, (_, i) => i);
+  const others = held.filter((h) => h.holder.appId !== app.id);
+  const wanted = slots === undefined ? undefined : new Set(slots);
   const conflicts: AddressConflict[] = [];
+  if (others.length === 0) return conflicts;
+  // Cost: what the held addresses and the pool ranges cost, never what `instances` says.
   interfaces.forEach((iface, index) => {
     const pool = poolOf(iface);
     if (pool === undefined) return;
-    for (const slot of wanted) {
-      const address = addressAt(pool, slot);
+    for (const h of others) {
+      if (h.network !== iface.networkName) continue;
+      const address = parseIPv4(h.address);
       if (address === undefined) continue;
-      const text = formatIPv4(address);
-      for (const holder of holders.get(holderKey(iface.networkName, text)) ?? []) {
-        conflicts.push({
-          path: staticAddressPath(iface, index), network: iface.networkName, address: text, slot, holder,
-          message: conflictMessage(text, iface.networkName, holder),
-        });
-      }
+      const slot = indexIn(pool, address);
+      if (slot === undefined) continue;
+      if (wanted !== undefined ? !wanted.has(slot) : slot >= app.instances) continue;
+      conflicts.push({
+        path: staticAddressPath(iface, index), network: iface.networkName, address: h.address, slot, holder: h.holder,
+        message: conflictMessage(h.address, iface.networkName, h.holder),
+      });
     }
   });
+  conflicts.sort((a, b) => a.slot - b.slot);
   return conflicts;
+}
+
+/** The slot (first index) at which the pool hands out `address`, if it does. */
+export function indexIn(pool: AddressPool, address: number): number | undefined {
+  let offset = 0;
+  for (const [first, last] of pool.ranges) {
+    if (address >= first && address <= last) return offset + (address - first);
+    offset += last - first + 1;
+  }
+  return undefined;
 }

@@ -4,7 +4,8 @@ import type { Attribute, Offer, Resource } from '../mesos/types';
 
 export type RejectReason =
   | 'insufficient-cpus' | 'insufficient-mem' | 'insufficient-disk' | 'insufficient-gpus'
-  | 'insufficient-ports' | 'unfulfilled-role' | 'unfulfilled-constraint' | 'static-ip-held';
+  | 'insufficient-ports' | 'unfulfilled-role' | 'unfulfilled-constraint' | 'static-ip-held'
+  | 'static-pool-exhausted';
 
 /** Marathon's names for the reasons, as /v2/queue's rejectSummary shows them. */
 export const MARATHON_REASON: Record<RejectReason, string> = {
@@ -16,6 +17,7 @@ export const MARATHON_REASON: Record<RejectReason, string> = {
   'unfulfilled-role': 'UnfulfilledRole',
   'unfulfilled-constraint': 'UnfulfilledConstraint',
   'static-ip-held': 'StaticIpHeld',
+  'static-pool-exhausted': 'StaticPoolExhausted',
 };
 
 export interface ResourceNeeds {

@@ -9,7 +9,8 @@ import type { AppVersion } from '../deploy/app-version';
 import { freeSlots, selectInstancesToKill } from '../deploy/kill-selection';
 import type { SchedulerClientEvents, SubscribedInfo } from '../mesos/client';
 import type { Attribute, Filters, KillPolicy, NetworkInfo, Offer, OfferID, ReconcileTask, TaskInfo, TaskStatus } from '../mesos/types';
-import { assignAddresses, PoolExhaustedError, AddressHeldError as PoolAddressHeldError, poolOf } from '../network/ipam-pool';
+import { assignAddresses, poolOf } from '../network/ipam-pool';
+import { addressRejectReason } from './queue-reasons';
 import { toNetworkInfos } from '../network/network-info';
 import type { EventBus } from './event-bus';
 import {
@@ -533,7 +534,8 @@ export class Scheduler {
       try {
         assigned = assignAddresses(app, [inst.slot], this.deps.repo.heldAddresses()).get(inst.slot) ?? new Map();
       } catch (err) {
-        if (err instanceof PoolExhaustedError || err instanceof PoolAddressHeldError) return { ok: false, reason: 'static-ip-held' };
+        const reason = addressRejectReason(err);
+        if (reason !== undefined) return { ok: false, reason };
         throw err;
       }
     }
@@ -594,7 +596,8 @@ export class Scheduler {
     inst.condition = 'Provisioned';
     inst.state = null;
     inst.launchedAtMs = nowMs;
-    inst.stagedAt = null;
+    // Marathon stamps stagedAt at launch: a real agent sends no TASK_STAGING update.
+    inst.stagedAt = new Date(nowMs).toISOString();
     inst.startedAt = null;
     inst.ports = ports;
     inst.servicePorts = servicePortsOf(app);

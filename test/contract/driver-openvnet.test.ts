@@ -153,6 +153,21 @@ describe('driver: OpenVNet wire contract (contract, nock)', () => {
     assert.deepEqual(fs.readdirSync(path.join(stateDir, 'attachments')), []);
   });
 
+  it('a duplicate MAC held by a record of ours whose container is gone (slot reused): lists, DELETEs it, POSTs again', async () => {
+    const STALE = 'if-0123456789ab';
+    nock(API).get('/api/networks/nw-vnet3').reply(200, network('nw-vnet3', '192.168.0.0'))
+      .get('/api/datapaths/dp-node1').reply(200, datapath)
+      .post('/api/interfaces').reply(500, { error: 'Sequel::UniqueConstraintViolation', message: 'Mysql2::Error: Duplicate entry for key mac_address', code: '500' })
+      .get('/api/interfaces').query(true).reply(200, { total_count: 1, offset: 0, limit: 100, items: [
+        iface(STALE, { display_name: '/vnettest eth1 (vnet-driver:dp-node1)', mac_address: '02:00:c0:a8:00:64', network_uuid: 'nw-vnet3', ipv4_address: '192.168.0.100' }),
+      ] })
+      .delete(`/api/interfaces/${STALE}`).reply(200, iface(STALE))
+      .post('/api/interfaces').reply(200, iface(IF1, { mac_address: '02:00:c0:a8:00:64', network_uuid: 'nw-vnet3', ipv4_address: '192.168.0.100' }));
+    const out = await runCni(deps(), env('ADD', 'eth1'), () => stdin('nw-vnet3', 'eth1', STATIC, '192.168.0.100'));
+    assert.equal(out.exitCode, 0, out.stdout);
+    assert.ok(nock.isDone(), nock.pendingMocks().join(', '));
+  });
+
   it('an unknown network (404 on GET) is an invalid config; an unreachable API is try-again-later', async () => {
     nock(API).get('/api/networks/nw-vnet3').reply(404, notFound('Network#uuid: nw-vnet3'));
     let out = await runCni(deps(), env('ADD', 'eth1'), () => stdin('nw-vnet3', 'eth1', STATIC, '192.168.0.100'));

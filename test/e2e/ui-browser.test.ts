@@ -140,6 +140,7 @@ describe('UI in the browser (scripted API)', function () {
     await s.page.waitForURL(/#\/apps\/%2Fslow$/);
     await eventually(() => textOf(s.page.locator('.app-status')), /Waiting|Deploying/);
     await eventually(() => textOf(s.page.locator('.deployment')), /Step 2 of 2/);
+    assert.match(await textOf(s.page.locator('.deployment .waiting-for')), /Waiting for offers: InsufficientCpus \(3 declined\)/);
     await screenshot(s.page, 'app-deploying');
     fake.requests.length = 0;
     await s.page.getByRole('button', { name: 'Scale…' }).click();

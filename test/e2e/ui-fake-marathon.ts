@@ -232,7 +232,8 @@ export class FakeMarathon {
         version: a.version,
         affectedApps: [a.def.id],
         steps: [{ actions: [{ action: 'StartApplication', app: a.def.id }] }, { actions: [{ action: 'ScaleApplication', app: a.def.id }] }],
-        currentActions: [{ action: 'ScaleApplication', app: a.def.id }],
+        // [project] the launch queue's reasons while instances wait (serve: src/api/routes/deployments.ts)
+        currentActions: [{ action: 'ScaleApplication', app: a.def.id, waitingFor: [{ reason: 'InsufficientCpus', declined: 3 }] }],
         currentStep: 2,
         totalSteps: 2,
       })),

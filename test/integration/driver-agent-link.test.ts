@@ -11,6 +11,7 @@ import {
 
 const AGENT = '10.254.0.1';
 const OTHER = '10.254.0.2';
+const HOST_END = '169.254.0.1';
 const PORT = 20000 + Math.floor(Math.random() * 20000);
 
 const CONNECT = `const s=require('net').connect({host:process.argv[1],port:+process.argv[2],timeout:1500});
@@ -54,6 +55,27 @@ describe('driver: agent link (integration)', function () {
     return { ns, cid, link: ip4.ip.split('/')[0] };
   }
 
+  const routeDev = async (ns: string, dst: string): Promise<string> => {
+    const r = JSON.parse(await must('nsenter', [`--net=${ns}`, 'ip', '-j', '-4', 'route', 'get', dst])) as { dev: string }[];
+    return r[0]?.dev ?? '';
+  };
+
+  /** A listener in the container on its link address; the host namespace connects from the host end address. */
+  async function connectFromHostEnd(ns: string, link: string): Promise<string> {
+    const port = PORT + 1;
+    const server = spawn('nsenter', [`--net=${ns}`, process.execPath, '-e',
+      `const s=require('net').createServer(c=>c.end('ok\\n')).listen(${port},'${link}',()=>console.log('up'));setTimeout(()=>s.close(),5000).unref()`],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+    fx.trackPid(server.pid as number);
+    await new Promise<void>((resolve) => server.stdout.once('data', () => resolve()));
+    const r = await sh('nsenter', [`--net=${fx.hostNsPath}`, process.execPath, '-e',
+      `const s=require('net').connect({host:'${link}',port:${port},localAddress:'${HOST_END}',timeout:1500});
+s.on('data',d=>{process.stdout.write(d);process.exit(0)});s.on('error',e=>{console.log(e.code);process.exit(1)});
+s.on('timeout',()=>{console.log('TIMEOUT');process.exit(1)});`]);
+    server.kill('SIGTERM');
+    return r.stdout.trim();
+  }
+
   async function detachBoth(m: { ns: string; cid: string }): Promise<void> {
     for (const [conf, ifName] of [[linkConf, 'eth1'], [vnetConf, 'eth0']] as const) {
       const r = await runDriver(cniEnv('DEL', m.cid, m.ns, ifName), conf);
@@ -68,10 +90,12 @@ describe('driver: agent link (integration)', function () {
     assert.equal(await connect(a.ns, AGENT), '0 agent');
     assert.equal(await connect(b.ns, AGENT), '0 agent');
     assert.notEqual((await connect(a.ns, OTHER)).split(' ')[0], '0');
-    assert.notEqual((await connect(a.ns, '169.254.0.1')).split(' ')[0], '0');
     const routes = JSON.parse(await must('nsenter', [`--net=${a.ns}`, 'ip', '-j', '-4', 'route', 'show'])) as { dst: string; dev: string }[];
     assert.ok(!routes.some((r) => r.dst === 'default'), JSON.stringify(routes));
-    assert.deepEqual(routes.filter((r) => r.dev === 'eth1').map((r) => r.dst), [AGENT]);
+    assert.deepEqual(routes.filter((r) => r.dev === 'eth1').map((r) => r.dst).sort(), [AGENT, HOST_END].sort());
+    // The agent's own connections come from the host end (libprocess opens one per direction).
+    assert.equal(await routeDev(a.ns, HOST_END), 'eth1');
+    assert.equal(await connectFromHostEnd(a.ns, a.link), 'ok');
     // The isolated network still works between the two containers, and is not reachable via the link.
     await must('nsenter', [`--net=${a.ns}`, 'ping', '-c1', '-W2', '192.168.77.12']);
     const fromHost = await sh('nsenter', [`--net=${fx.hostNsPath}`, 'ping', '-c1', '-W1', '192.168.77.12']);
@@ -80,6 +104,24 @@ describe('driver: agent link (integration)', function () {
     await detachBoth(b);
     assert.deepEqual(stateLeftovers(fx.stateDir), []);
     assert.deepEqual(await driverLinks(fx), []);
+  });
+
+  it('both directions work whatever gateway another interface adds (route to the host end stays on the link)', async () => {
+    const ns = await fx.netns('w');
+    const cid = `gw-w-${fx.R}`;
+    const v = await runDriver(cniEnv('ADD', cid, ns, 'eth0'), mesosStdin(vnetConf, staticInfo('nw-iso', 'eth0', '192.168.77.21/24', { 'vnet.gateway': '192.168.77.1' })));
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+    const a = await runDriver(cniEnv('ADD', cid, ns, 'eth1'), mesosStdin(linkConf, { name: 'vnet-agent-link' }));
+    assert.equal(a.code, 0, a.stdout + a.stderr);
+    const link = (a.json as { ip4: { ip: string } }).ip4.ip.split('/')[0];
+    const routes = JSON.parse(await must('nsenter', [`--net=${ns}`, 'ip', '-j', '-4', 'route', 'show'])) as { dst: string; dev: string }[];
+    assert.deepEqual(routes.filter((r) => r.dst === 'default').map((r) => r.dev), ['eth0']);
+    assert.equal(await routeDev(ns, HOST_END), 'eth1');
+    assert.equal(await routeDev(ns, AGENT), 'eth1');
+    assert.equal(await connect(ns, AGENT), '0 agent');
+    assert.equal(await connectFromHostEnd(ns, link), 'ok');
+    await detachBoth({ ns, cid });
+    assert.deepEqual(stateLeftovers(fx.stateDir), []);
   });
 
   it('concurrent ADDs never hand out the same link address; DEL releases them', async () => {

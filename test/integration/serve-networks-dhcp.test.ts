@@ -53,8 +53,12 @@ describe('serve --openvnet: DHCP pools and prefix lengths', function () {
     const vnet1 = nets.find((n) => n.uuid === 'nw-vnet1');
     assert.deepEqual(vnet1?.pools, [{ label: 'DHCP lp-vnet1 10.0.0.100–10.0.0.200', used: 1, total: 101 }]);
     assert.deepEqual(vnet1?.tasks.map((t) => [t.taskId, t.bootproto, t.ipAddress, t.prefixLength]), [[task.id, 'dhcp', address, 24]]);
-    // the static address is the app's pool, not a DHCP lease
-    const vnet3 = nets.find((n) => n.uuid === 'nw-vnet3');
-    assert.deepEqual(vnet3?.pools.find((p) => p.label.startsWith('DHCP')), { label: 'DHCP lp-vnet3 192.168.0.100–192.168.0.200', used: 0, total: 101 });
+    // the static address is the app's, not a DHCP lease: while admitted it is carved out of the pool
+    const vnet3 = await eventually('192.168.0.100 reserved out of the DHCP pool', async () => {
+      const r = await http<{ networks: NetworkJson[] }>(c!.serve.url, 'GET', '/v2/networks');
+      const n = r.body.networks.find((x) => x.uuid === 'nw-vnet3');
+      return n?.pools[0]?.total === 100 ? n : undefined;
+    });
+    assert.deepEqual(vnet3.pools.find((p) => p.label.startsWith('DHCP')), { label: 'DHCP lp-vnet3 192.168.0.101–192.168.0.200', used: 0, total: 100 });
   });
 });

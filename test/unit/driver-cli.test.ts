@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { flagsToLabels, resolveTarget } from '../../driver/cli/attach';
 import { runCli } from '../../driver/cli/index';
+import { networkBridgeName } from '../../driver/cni/names';
 import { createBridgeArgs } from '../../driver/plumb/ovs';
 import { fakes } from './driver-fakes';
 
@@ -28,14 +29,26 @@ describe('driver: CLI (unit)', () => {
     const o = io();
     const code = await runCli([...SETUP, '--bridge-type', 'linux', '--config-dir', dir, '--agent-address', '192.0.2.10'], f.deps, o.io);
     assert.equal(code, 0, o.err.join(''));
+    // One bridge per network: a Linux bridge has no vna to keep networks apart.
     assert.deepEqual(f.calls.map((c) => [c.cmd, ...c.args].join(' ') + (c.input ?? '')), [
-      'ip -j -d link show dev br0',
-      'ip -batch -link add br0 type bridge\nlink set br0 up\n',
+      'ip -j -d link show dev br0-vnet1',
+      'ip -batch -link add br0-vnet1 type bridge\nlink set br0-vnet1 up\n',
+      'ip -j -d link show dev br0-vnet3',
+      'ip -batch -link add br0-vnet3 type bridge\nlink set br0-vnet3 up\n',
     ]);
     assert.ok(f.registryCalls.includes('ensureDatapath dp-node1'));
     assert.deepEqual(fs.readdirSync(dir).sort(), ['nw-vnet1.conf', 'nw-vnet3.conf', 'vnet-agent-link.conf']);
-    const c = JSON.parse(fs.readFileSync(path.join(dir, 'nw-vnet3.conf'), 'utf8')) as { openvnet: { dpid: string } };
+    const c = JSON.parse(fs.readFileSync(path.join(dir, 'nw-vnet3.conf'), 'utf8')) as { bridge: string; openvnet: { dpid: string } };
     assert.equal(c.openvnet.dpid, '0x000000000000aaaa');
+    assert.equal(c.bridge, 'br0-vnet3');
+    assert.equal((JSON.parse(o.out.join('')) as { bridges: Record<string, string> }).bridges['nw-vnet1'], 'br0-vnet1');
+  });
+
+  it('Linux bridge names per network: readable when they fit, else hashed and still distinct', () => {
+    assert.equal(networkBridgeName('br0', 'nw-vnet1'), 'br0-vnet1');
+    const long = ['nw-aaaaaaaaaaaaaaaa', 'nw-aaaaaaaaaaaaaaab'].map((n) => networkBridgeName('vnetbridge01', n));
+    assert.ok(long.every((n) => n.length <= 15 && n.startsWith('vnetbridge-')), long.join(' '));
+    assert.notEqual(long[0], long[1]);
   });
 
   it('setup with OVS: one transaction setting the datapath id, userspace datapath without the kernel module', () => {

@@ -142,6 +142,9 @@ describe('scheduler shell', () => {
     const [inst] = r.sched.scheduleInstances(v, 1);
     r.driver.emit('offers', [offer(1)]);
     const taskId = inst.taskId as string;
+    // Launched, no update yet (a real agent sends no TASK_STAGING): Marathon's stagedAt is set.
+    assert.equal(r.repo.instances.get(inst.instanceId)?.condition, 'Provisioned');
+    assert.notEqual(r.repo.instances.get(inst.instanceId)?.stagedAt, null);
     const events: string[] = [];
     r.bus.subscribe((e) => events.push(`${e.eventType}:${String(e.taskStatus ?? e.condition ?? '')}`));
     r.driver.emit('update', status(taskId, 'TASK_STAGING'));

@@ -88,6 +88,8 @@ export interface QueueItem {
 export interface DeploymentAction {
   action: string;
   app?: string;
+  /** [project] why the app's waiting instances have not launched (launch-queue reasons). */
+  waitingFor?: Array<{ reason: string; declined: number }>;
 }
 
 export interface Deployment {

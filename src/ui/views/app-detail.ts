@@ -167,12 +167,16 @@ export function appDetailView(ctx: ViewContext, appId: string): View {
         const step = Math.min(d.currentStep ?? 0, total);
         const actions = (d.currentActions ?? []).map((a) => `${a.action}${a.app ? ` ${a.app}` : ''}`).join(', ');
         const pid = uid('dep-progress');
+        const waiting = (d.currentActions ?? []).flatMap((a) => (a.app === appId ? a.waitingFor ?? [] : []));
         return h(
           'div',
           { class: 'deployment', 'data-deployment-id': d.id },
           h('p', {}, h('label', { for: pid }, `Step ${step} of ${total} in progress`), actions ? ` — ${actions}` : ''),
           // currentStep is the 1-based step being worked on: the bar shows the steps already done.
           h('progress', { id: pid, max: Math.max(total, 1), value: Math.max(0, step - 1) }, `${Math.max(0, step - 1)} of ${total} steps done`),
+          waiting.length > 0
+            ? h('p', { class: 'waiting-for', role: 'status' }, 'Waiting for offers: ', waiting.map((w) => `${w.reason} (${w.declined} declined)`).join(', '))
+            : '',
           h('p', { class: 'muted' }, 'Deployment ', h('code', {}, d.id), d.version ? ` for version ${formatTime(d.version)}` : ''),
         );
       }),

@@ -5,6 +5,8 @@ import pino from 'pino';
 import type { Agent } from '../local/agent';
 import { ExecAgent } from '../local/exec-agent';
 import { LocalMaster } from '../local/master';
+import { openVnetDhcpHooks } from '../local/openvnet-dhcp';
+import { OpenVnetClient } from '../openvnet/client';
 import { SIMULATED_HEALTH, SimulatedAgent, type SimulatedHealth } from '../local/simulated-agent';
 
 export interface MesosSimConfig {
@@ -23,6 +25,8 @@ export interface MesosSimConfig {
   workDir?: string;
   /** simulated agents: health check results of tasks with a health_check (default healthy) */
   health?: SimulatedHealth;
+  /** simulated agents: OpenVNet webapi whose lease policies address DHCP interfaces */
+  openvnet?: string;
 }
 
 export interface MesosSimRawOptions {
@@ -38,6 +42,7 @@ export interface MesosSimRawOptions {
   statusRetryMs?: string;
   workDir?: string;
   health?: string;
+  openvnet?: string;
 }
 
 export class MesosSimConfigError extends Error {
@@ -106,11 +111,16 @@ export function parseMesosSimOptions(raw: MesosSimRawOptions): MesosSimConfig {
     }
     config.health = raw.health as SimulatedHealth;
   }
+  if (raw.openvnet !== undefined) {
+    if (!/^https?:\/\/[^\s]+$/.test(raw.openvnet)) throw new MesosSimConfigError(`--openvnet ${raw.openvnet}: expected http(s)://host:port`);
+    config.openvnet = raw.openvnet;
+  }
   return config;
 }
 
 export function buildAgents(config: MesosSimConfig): Agent[] {
   const agents: Agent[] = [];
+  const vnet = config.openvnet === undefined ? undefined : new OpenVnetClient({ baseUrl: config.openvnet });
   for (let i = 0; i < config.agents; i++) {
     const resources = { cpus: config.cpus, mem: config.mem, disk: config.disk };
     const port = 5051 + i;
@@ -120,7 +130,10 @@ export function buildAgents(config: MesosSimConfig): Agent[] {
     const ip = `127.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
     agents.push(config.exec
       ? new ExecAgent({ resources, port, ip, hostname: ip, ...(config.workDir !== undefined ? { workDir: config.workDir } : {}) })
-      : new SimulatedAgent({ resources, port, ip, hostname: ip, taskDelayMs: config.taskDelayMs, ...(config.health !== undefined ? { health: config.health } : {}) }));
+      : new SimulatedAgent({
+        resources, port, ip, hostname: ip, taskDelayMs: config.taskDelayMs, ...(config.health !== undefined ? { health: config.health } : {}),
+        ...(vnet !== undefined ? { hooks: openVnetDhcpHooks(vnet, ip) } : {}),
+      }));
   }
   return agents;
 }
@@ -153,6 +166,7 @@ export function registerMesosSim(program: Command): void {
     .option('--status-retry-ms <ms>', 'first re-send of an unacknowledged status update (doubles each time)', '10000')
     .option('--leader <host:port|none>', 'act as a non-leading master: redirect (307) to this leader, or "none" for 503')
     .option('--work-dir <dir>', 'exec agents: where task sandboxes are created')
+    .option('--openvnet <url>', 'simulated agents: DHCP interfaces get their address from this OpenVNet\'s lease policies')
     .option('--health <mode>', 'simulated agents: health check results, healthy | unhealthy | flapping (task label mesos-sim.health overrides)')
     .action(async (raw: MesosSimRawOptions) => {
       const config = parseMesosSimOptions(raw);

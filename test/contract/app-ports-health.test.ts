@@ -148,6 +148,10 @@ describe('contract: service ports, host ports and health checks in the TaskInfo 
     const task = ((await app('/sp/required')).tasks as Obj[])[0] as Obj;
     assert.deepEqual(task.ports, [31500, 31501]);
     assert.deepEqual(task.servicePorts, [31500, 31501]);
+    // The ports resource of the TaskInfo, as mesos.v1.Resource bytes: name=1 "ports", type=2 RANGES(1),
+    // ranges=4 { range=1 { begin=1, end=2 } × 2 }.
+    const portsRes = (taskOf('/sp/required')[0] as TaskInfo).resources?.find((x) => x.name === 'ports');
+    assert.equal(Buffer.from(encodeMessage('mesos.v1.Resource', portsRes)).toString('hex'), '0a05706f727473100122140a08088cf601108cf6010a08088df601108df601');
   });
 
   // Expected bytes written from Mesos 1.11's mesos.v1.HealthCheck field numbers (http=1, delay=2,

@@ -691,7 +691,9 @@ export class Scheduler {
     const v = repo.apps.get(inst.appId);
     if (v !== undefined && inst.configVersion === v.versionInfo.lastConfigChangeAt) {
       if (condition === 'Staging' || condition === 'Starting' || condition === 'Running') this.deps.queue.onProgress(v, nowMs);
-      if (isFailureCondition(condition) && !inst.killRequested && !lostLaunch) this.deps.queue.onFailure(v, nowMs);
+      // A kill by the executor's health check (TASK_KILLED, healthy=false) is a failure too: relaunch with backoff.
+      const unhealthyKill = condition === 'Killed' && status.healthy === false;
+      if ((isFailureCondition(condition) || unhealthyKill) && !inst.killRequested && !lostLaunch) this.deps.queue.onFailure(v, nowMs);
     }
 
     this.deps.bus.publish('status_update_event', {

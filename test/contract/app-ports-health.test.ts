@@ -38,7 +38,13 @@ class RecordingMesos extends EventEmitter<SchedulerClientEvents> implements Meso
   async launch(_o: string[], tasks: TaskInfo[], _f?: Filters): Promise<void> {
     for (const t of tasks) {
       this.launched.push(t);
-      setImmediate(() => { this.update(t.task_id.value, 'TASK_STAGING'); this.update(t.task_id.value, 'TASK_RUNNING', t.health_check === undefined ? undefined : true); });
+      // A task labelled test.unhealthy fails its executor check and is killed by the executor, as Mesos does.
+      const sick = (t.labels?.labels ?? []).some((l) => l.key === 'test.unhealthy');
+      setImmediate(() => {
+        this.update(t.task_id.value, 'TASK_STAGING');
+        this.update(t.task_id.value, 'TASK_RUNNING', t.health_check === undefined ? undefined : !sick);
+        if (sick) this.update(t.task_id.value, 'TASK_KILLED', false);
+      });
     }
   }
   async decline(): Promise<void> {}
@@ -250,6 +256,21 @@ describe('contract: service ports, host ports and health checks in the TaskInfo 
     assert.equal((await call('GET', '/v2/apps/eg/x/only')).status, 404);
     assert.equal((await call('DELETE', '/v2/groups/eg/x?force=true')).status, 200);
     await until('group gone', async () => (await call('GET', '/v2/groups/eg/x')).status === 404);
+  });
+
+  it('a task the executor killed for failing its check is relaunched with backoff (lastTaskFailure, queue delay)', async () => {
+    const r = await call('POST', '/v2/apps', { id: '/hc/sick', cmd: 'sleep 100', cpus: 0.01, mem: 1, backoffSeconds: 60, labels: { 'test.unhealthy': '1' },
+      healthChecks: [{ protocol: 'MESOS_TCP', port: 9 }] });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    type Q = { app: { id: string }; delay: { timeLeftSeconds: number } };
+    await until('backoff delay in the queue', async () => {
+      const q = (await call('GET', '/v2/queue')).body.queue as Q[];
+      return (q.find((e) => e.app.id === '/hc/sick')?.delay.timeLeftSeconds ?? 0) > 30;
+    });
+    const failure = ((await call('GET', '/v2/apps/hc/sick?embed=apps.lastTaskFailure')).body.app as Obj).lastTaskFailure as Obj;
+    assert.equal(failure.state, 'TASK_KILLED');
+    assert.equal(taskOf('/hc/sick').length, 1, 'no relaunch before the delay is over');
+    assert.equal((await call('DELETE', '/v2/apps/hc/sick?force=true')).status, 200);
   });
 
   it('GET /v2/queue?embed=lastUnusedOffers shows the offers not used and why', async () => {

@@ -6,7 +6,8 @@
 // than wall time. Variants: Linux bridge with OpenVNet registration (embedded webapi on
 // loopback), Linux bridge without OpenVNet, and Open vSwitch (userspace datapath) with OpenVNet;
 // Debian ships no OVS plugin, so the OVS row is compared with the same reference bridge plugin.
-// Env: MVN_BENCH_DRIVER_ITER (default 30); MVN_BENCH_DRIVER_ENTRY=bundle (default: the one-file
+// The floor (two bare `node -e 0` starts, interleaved in the same run) shows what start-up alone
+// costs against the reference. Env: MVN_BENCH_DRIVER_ITER (default 30); MVN_BENCH_DRIVER_ENTRY=bundle (default: the one-file
 // bundle with its code cache, rebuilt first when stale) or tsc (dist/driver/main.js, as before
 // the bundle existed).
 import { spawnSync } from 'node:child_process';
@@ -81,26 +82,42 @@ async function sample(op: Op, into: Sample): Promise<void> {
   into.total.push(r.add + r.del);
 }
 
+/** The floor: what two bare node starts cost (an ADD and a DEL are a node start each), run the same way. */
+const floorOp: Op = async () => {
+  const start = async (): Promise<void> => {
+    const r = await sh(process.execPath, ['-e', '0'], { env: { PATH: PATH_ENV } });
+    if (r.code !== 0) throw new Error(`node -e 0: ${r.stderr}`);
+  };
+  return { add: await half(start), del: await half(start) };
+};
+
 async function compare(label: string, ours: Op, reference: Op): Promise<string[]> {
   for (let i = 0; i < WARMUP; i++) {
     await ours();
     await reference();
+    await floorOp();
   }
   const a: Sample = { add: [], del: [], total: [], cpuMs: 0 };
   const b: Sample = { add: [], del: [], total: [], cpuMs: 0 };
+  const f: Sample = { add: [], del: [], total: [], cpuMs: 0 };
   for (let i = 0; i < ITER; i++) {
     await sample(ours, a);
     await sample(reference, b);
+    await sample(floorOp, f);
   }
   const o = stats(a.total);
   const r = stats(b.total);
+  const fl = stats(f.total);
   const line = (name: string, x: Sample, s: Stats): string =>
     `  ${name.padEnd(22)}  median ${s.median.toFixed(1)} ms, p95 ${s.p95.toFixed(1)} ms (ADD ${stats(x.add).median.toFixed(1)}, DEL ${stats(x.del).median.toFixed(1)}), CPU ${(x.cpuMs / ITER).toFixed(0)} ms`;
+  const cpuRatio = (x: Sample): string => (x.cpuMs / Math.max(1, b.cpuMs)).toFixed(2);
   return [
     `${label}`,
     line('vnet-driver ADD+DEL', a, o),
     line('bridge+host-local', b, r),
-    `  ratio                   median ${(o.median / r.median).toFixed(2)}x, p95 ${(o.p95 / r.p95).toFixed(2)}x, CPU ${(a.cpuMs / Math.max(1, b.cpuMs)).toFixed(2)}x of the reference`,
+    line('floor: 2 bare node', f, fl),
+    `  ratio                   median ${(o.median / r.median).toFixed(2)}x, p95 ${(o.p95 / r.p95).toFixed(2)}x, CPU ${cpuRatio(a)}x of the reference (goal <= 3x wall, <= 4x CPU)`,
+    `  floor ratio             median ${(fl.median / r.median).toFixed(2)}x, CPU ${cpuRatio(f)}x of the reference; above the floor: ${(o.median - fl.median).toFixed(1)} ms, CPU ${((a.cpuMs - f.cpuMs) / ITER).toFixed(0)} ms`,
   ];
 }
 

@@ -16,7 +16,9 @@ export function discoverBenches(dir: string = __dirname): string[] {
 
 export async function main(argv: string[]): Promise<number> {
   const available = discoverBenches();
-  const names = argv.length > 0 ? argv : available;
+  // `--flag value` pairs are for the benches themselves (they read process.argv).
+  const positional = argv.filter((a, i) => !a.startsWith('--') && !(i > 0 && (argv[i - 1] ?? '').startsWith('--')));
+  const names = positional.length > 0 ? positional : available;
   const unknown = names.filter((n) => !available.includes(n));
   if (unknown.length > 0) {
     process.stderr.write(`unknown bench: ${unknown.join(', ')} (available: ${available.join(', ') || 'none'})\n`);

@@ -3,13 +3,15 @@
 // GET /v2/apps (p50/p99) polled during the storm, and the process's peak RSS (serve and the
 // simulated master runs as a separate `marathon-vnet mesos-sim` process, so the latency and RSS
 // are serve's own). Env: MVN_BENCH_APPS, MVN_BENCH_INSTANCES, MVN_BENCH_AGENTS,
-// MVN_BENCH_STATE (memory | file).
+// MVN_BENCH_STATE (memory | file). `--state zk` also runs the storm on a 3-node ZooKeeper ensemble
+// and reports its figures as ratios to the memory store measured in the same run.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startServe } from '../src/cli/serve';
+import { startEnsemble } from '../test/helpers/zookeeper';
 
 const APPS = Number(process.env.MVN_BENCH_APPS ?? 100);
 const INSTANCES = Number(process.env.MVN_BENCH_INSTANCES ?? 100);
@@ -50,14 +52,33 @@ async function startSimulator(agents: number, cpus: number, mem: number): Promis
   throw new Error('mesos-sim did not come up');
 }
 
+interface StormResult { seconds: number; tasksPerSecond: number; p50: number; p99: number; peakRssMiB: number }
+
 export async function run(): Promise<void> {
+  const i = process.argv.indexOf('--state');
+  const variant = i >= 0 ? process.argv[i + 1] : undefined;
+  const base = await storm(STATE, undefined);
+  if (variant !== 'zk') return;
+  const zk = await startEnsemble(3);
+  try {
+    const z = await storm('zk', zk.url('/mvn-bench'));
+    process.stdout.write([
+      `zk / memory: time ${(z.seconds / base.seconds).toFixed(2)}×, tasks/s ${(z.tasksPerSecond / base.tasksPerSecond).toFixed(2)}×, `
+      + `GET /v2/apps p99 ${(z.p99 / base.p99).toFixed(2)}×, peak RSS ${(z.peakRssMiB / base.peakRssMiB).toFixed(2)}×`,
+    ].join('\n') + '\n');
+  } finally {
+    await zk.stop();
+  }
+}
+
+async function storm(stateName: string, zkUrl: string | undefined): Promise<StormResult> {
   const total = APPS * INSTANCES;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mvn-bench-sched-'));
   const perAgent = Math.ceil((total * 1.2) / AGENTS);
   const sim = await startSimulator(AGENTS, perAgent * 0.01 + 0.001, perAgent * 8);
   const serve = await startServe({
     master: sim.url, httpPort: 0, listenHost: '127.0.0.1', logger: false, ui: false,
-    state: STATE === 'file' ? `file:${path.join(dir, 'state')}` : 'memory:',
+    state: zkUrl ?? (stateName === 'file' ? `file:${path.join(dir, 'state')}` : 'memory:'),
     reconciliationInitialDelayMs: 600_000, scheduler: { declineWaitingSeconds: 0.05, declineIdleSeconds: 5 },
   });
 
@@ -102,7 +123,7 @@ export async function run(): Promise<void> {
 
   latencies.sort((a, b) => a - b);
   const lines = [
-    `apps × instances     ${APPS} × ${INSTANCES} = ${total} on ${AGENTS} agents (state ${STATE})`,
+    `apps × instances     ${APPS} × ${INSTANCES} = ${total} on ${AGENTS} agents (state ${stateName}${zkUrl !== undefined ? ', 3-node ensemble' : ''})`,
     `POSTs done after     ${(posted - start).toFixed(0)} ms`,
     `all TASK_RUNNING     ${running >= total ? '' : `(only ${running}) `}${(elapsedMs / 1000).toFixed(2)} s`,
     `tasks/s              ${(running / (elapsedMs / 1000)).toFixed(0)}`,
@@ -117,4 +138,8 @@ export async function run(): Promise<void> {
   await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
   if (sim.child.exitCode === null) sim.child.kill('SIGKILL');
   fs.rmSync(dir, { recursive: true, force: true });
+  return {
+    seconds: elapsedMs / 1000, tasksPerSecond: running / (elapsedMs / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99),
+    peakRssMiB: peakRss / 1024 / 1024,
+  };
 }

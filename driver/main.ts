@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runCni, type CniOutput } from './cni/skel';
 import { realDeps, type DriverDeps } from './deps';
+import { killChildren } from './plumb/exec';
 import { trace } from './trace';
 
 function readStdin(): string {
@@ -11,6 +12,8 @@ function readStdin(): string {
 
 function finish(stdout: string, exitCode: number): void {
   trace(`exit ${exitCode}`);
+  // Programs still running (a command cut short by its deadline) go with us.
+  killChildren();
   // Exit explicitly once the output is flushed: keep-alive HTTP sockets must not hold us.
   if (stdout === '') process.exit(exitCode);
   process.stdout.write(stdout, () => process.exit(exitCode));
@@ -20,14 +23,14 @@ function finish(stdout: string, exitCode: number): void {
  * Build-time warm-up for the bundle's V8 code cache (src/bootstrap/bundle-driver.js): one ADD
  * and one DEL through the whole CNI path, OpenVNet client included, against a stand-in webapi
  * at `url`, with nothing to plumb. The ADD stops at the missing namespace (code 3) before its
- * first step; the DEL finds no log, no namespace and no record (404); the runner refuses to
- * start any program. Returns both outputs.
+ * first step; the DEL finds no log, no link and no record (404); the runner starts no program
+ * (it answers that no such device exists). Returns both outputs.
  */
 export async function warmUp(url: string, scratchDir: string): Promise<CniOutput[]> {
-  const deps: DriverDeps = { ...realDeps({}), run: () => Promise.reject(new Error('the warm-up runs no programs')) };
+  const deps: DriverDeps = { ...realDeps({}), run: () => Promise.resolve({ code: 1, stdout: '', stderr: 'Device "warm-up" does not exist.' }) };
   const netns = path.join(scratchDir, 'no-such-netns');
   const stdin = JSON.stringify({
-    cniVersion: '0.2.0', name: 'nw-warmup', type: 'vnet-driver', bridge: 'br-warmup', bridgeType: 'linux', hostNetns: netns,
+    cniVersion: '0.2.0', name: 'nw-warmup', type: 'vnet-driver', bridge: 'br-warmup', bridgeType: 'linux',
     stateDir: path.join(scratchDir, 'state'), openvnet: { url, datapath: 'dp-warmup', dpid: '0x1', nodeId: 'vna', retries: 0 },
     args: { 'org.apache.mesos': { network_info: { name: 'nw-warmup', ip_addresses: [{ protocol: 'IPv4', ip_address: '10.0.0.10' }], labels: { labels: [{ key: 'vnet.interface', value: 'eth0' }] } } } },
   });

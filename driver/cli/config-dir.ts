@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodeJson, parseNetConf, type NetConf } from '../cni/config';
 
-export const DEFAULT_CONFIG_DIR = '/etc/cni/net.d';
+/** setup, gc and status default to the same directory: the Mesos agent's --network_cni_config_dir of the guide. */
+export const DEFAULT_CONFIG_DIR = '/etc/mesos/cni/net.d';
 
 export interface LoadedConf { file: string; conf: NetConf; problems: string[] }
 

@@ -13,7 +13,7 @@ const stdio: CliIo = { out: (s) => process.stdout.write(s), err: (s) => process.
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
-function program(deps: DriverDeps, io: CliIo, setCode: (c: number) => void): Command {
+export function program(deps: DriverDeps, io: CliIo, setCode: (c: number) => void): Command {
   const p = new Command('vnet-driver')
     .description('CNI plugin (when CNI_COMMAND is set) and operator CLI for marathon-vnet interfaces')
     .exitOverride()
@@ -77,7 +77,7 @@ function program(deps: DriverDeps, io: CliIo, setCode: (c: number) => void): Com
     .requiredOption('--datapath <uuid>', 'datapath uuid dp-…')
     .requiredOption('--dpid <hex>', 'datapath id 0x… (also set on the OVS bridge)')
     .option('--node-id <id>', 'vna node id', 'vna')
-    .requiredOption('--config-dir <dir>', 'where to write the CNI configs')
+    .option('--config-dir <dir>', 'where to write the CNI configs (the agent\'s --network_cni_config_dir)', DEFAULT_CONFIG_DIR)
     .option('--agent-address <ip>', 'also write vnet-agent-link.conf for this agent address')
     .option('--host-netns <path>', 'namespace holding the bridge (default: this one)')
     .option('--ovs-db <target>', 'ovsdb target, e.g. unix:/run/openvswitch/db.sock')

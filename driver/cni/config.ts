@@ -2,7 +2,7 @@
 // ADD/CHECK/STATUS are strict (every problem reported at once, code 7); DEL and GC are lenient:
 // an ADD that failed on a bad config is still followed by a DEL, which must succeed.
 import { CniError, CNI_CODES, invalidConfig } from './errors';
-import { parseCidr, parseIpv4, type Cidr } from './ipv4';
+import { inSubnet, isReservedInSubnet, parseCidr, parseIpv4, type Cidr } from './ipv4';
 import { deriveDatapath, isInterfaceName, isOpenVnetUuid, isSafePath, isToken, parseDpid } from './names';
 import { requireVersion, type CniVersion } from './version';
 
@@ -56,6 +56,12 @@ export interface NetConf {
   stateDir: string;
   agentLink: AgentLinkConf | null;
   dns: Record<string, unknown>;
+  /** Deadline of each program the driver runs (ip, ovs-vsctl, nsenter; DHCP has its own). */
+  commandTimeoutMs: number;
+  /** Deadline of the whole command: the answer (an error at worst) comes within it. */
+  deadlineMs: number;
+  /** Top-level keys that failed validation (lenient parses only): DEL and gc must not use them. */
+  invalid: readonly string[];
   /** `args`, `runtimeConfig`, `prevResult`, `cni.dev/valid-attachments`: read by their owners. */
   raw: Record<string, unknown>;
 }
@@ -63,6 +69,15 @@ export interface NetConf {
 export const DEFAULT_STATE_DIR = '/var/lib/vnet-driver';
 export const DEFAULT_LINK_RANGE = '169.254.128.0/17';
 export const DEFAULT_LINK_HOST_ADDRESS = '169.254.0.1';
+export const DEFAULT_COMMAND_TIMEOUT_MS = 10000;
+export const DEFAULT_DEADLINE_MS = 60000;
+const LINK_LOCAL: Cidr = { ip: '169.254.0.0', prefix: 16 };
+
+/** A unicast address a host can be given or routed to: not 0/8, loopback, multicast or class E. */
+function isUsableUnicast(ip: string): boolean {
+  const first = Number(ip.split('.')[0]);
+  return first !== 0 && first !== 127 && first < 224;
+}
 
 export interface ParseOptions {
   /** Collect problems instead of failing (DEL, GC). */
@@ -112,8 +127,10 @@ function isHttpUrl(s: unknown): s is string {
 
 export function parseNetConf(raw: Record<string, unknown>, opts: ParseOptions): ParsedConf {
   const problems: string[] = [];
+  const invalid = new Set<string>();
   const bad = (msg: string): void => {
     problems.push(msg);
+    invalid.add(msg.split(/[.:\s]/)[0]);
   };
   const cniVersion = requireVersion(raw.cniVersion);
 
@@ -155,11 +172,19 @@ export function parseNetConf(raw: Record<string, unknown>, opts: ParseOptions): 
   if (raw.subnet !== undefined && raw.subnet !== null) {
     subnet = parseCidr(raw.subnet);
     if (subnet === null) bad('subnet: a.b.c.d/len');
+    else if (subnet.prefix < 8 || subnet.prefix > 30 || !isUsableUnicast(subnet.ip)) {
+      bad(`subnet: ${raw.subnet as string} is not a usable IPv4 subnet (prefix 8..30, unicast)`);
+      subnet = null;
+    }
   }
   let gateway: string | null = null;
   if (raw.gateway !== undefined && raw.gateway !== null) {
     gateway = parseIpv4(raw.gateway) === null ? null : (raw.gateway as string);
     if (gateway === null) bad('gateway: IPv4 address');
+    else if (subnet !== null && (!inSubnet(gateway, subnet) || isReservedInSubnet(gateway, subnet))) {
+      bad(`gateway: ${gateway} is not a host address of subnet ${subnet.ip}/${subnet.prefix}`);
+      gateway = null;
+    }
   }
 
   let stateDir = DEFAULT_STATE_DIR;
@@ -180,6 +205,12 @@ export function parseNetConf(raw: Record<string, unknown>, opts: ParseOptions): 
     else dhcpTimeout = t;
   }
 
+  const commandTimeoutMs = raw.commandTimeoutMs === undefined ? DEFAULT_COMMAND_TIMEOUT_MS : intIn(raw.commandTimeoutMs, 100, 120000);
+  if (commandTimeoutMs === null) bad('commandTimeoutMs: integer 100..120000');
+  const deadlineMs = raw.deadlineMs === undefined ? Math.max(DEFAULT_DEADLINE_MS, dhcpTimeout + 10000) : intIn(raw.deadlineMs, 1000, 600000);
+  if (deadlineMs === null) bad('deadlineMs: integer 1000..600000');
+  else if (deadlineMs <= dhcpTimeout) bad('deadlineMs: must exceed dhcp.timeoutMs');
+
   let openvnet: OpenVnetConf | null = null;
   if (raw.openvnet !== undefined && raw.openvnet !== null) {
     if (!isObj(raw.openvnet)) bad('openvnet: must be an object');
@@ -193,12 +224,23 @@ export function parseNetConf(raw: Record<string, unknown>, opts: ParseOptions): 
   if (mode === 'agent-link') {
     const agentAddress = parseIpv4(raw.agentAddress) === null ? null : (raw.agentAddress as string);
     if (agentAddress === null) bad('agentAddress: required IPv4 address for mode agent-link');
-    const range = raw.linkRange === undefined ? parseCidr(DEFAULT_LINK_RANGE) : parseCidr(raw.linkRange);
-    if (range === null || range.prefix > 30) bad('linkRange: a.b.c.d/len, len <= 30');
+    if (agentAddress !== null && (!isUsableUnicast(agentAddress) || inSubnet(agentAddress, LINK_LOCAL))) {
+      bad(`agentAddress: ${agentAddress} is not a routable unicast address`);
+    }
+    let range = raw.linkRange === undefined ? parseCidr(DEFAULT_LINK_RANGE) : parseCidr(raw.linkRange);
+    if (range === null) bad('linkRange: a.b.c.d/len');
+    else if (range.prefix < 16 || range.prefix > 30 || !inSubnet(range.ip, LINK_LOCAL)) {
+      bad(`linkRange: ${range.ip}/${range.prefix} must lie in link-local 169.254.0.0/16 with a prefix of 16..30`);
+      range = null;
+    }
     const hostAddressRaw = raw.linkHostAddress ?? DEFAULT_LINK_HOST_ADDRESS;
-    const hostAddress = parseIpv4(hostAddressRaw) === null ? null : (hostAddressRaw as string);
+    let hostAddress = parseIpv4(hostAddressRaw) === null ? null : (hostAddressRaw as string);
     if (hostAddress === null) bad('linkHostAddress: IPv4 address');
-    if (agentAddress !== null && range !== null && hostAddress !== null) {
+    else if (!inSubnet(hostAddress, LINK_LOCAL) || isReservedInSubnet(hostAddress, LINK_LOCAL)) {
+      bad(`linkHostAddress: ${hostAddress} must be a host address in link-local 169.254.0.0/16`);
+      hostAddress = null;
+    }
+    if (agentAddress !== null && range !== null && hostAddress !== null && !problems.some((p) => p.startsWith('agentAddress'))) {
       agentLink = { agentAddress, range, hostAddress };
     }
   }
@@ -208,7 +250,9 @@ export function parseNetConf(raw: Record<string, unknown>, opts: ParseOptions): 
   return {
     conf: {
       cniVersion, name, type, mode, bridge, bridgeType, hostNetns, ovsDb, mtu, subnet, gateway, openvnet,
-      dhcp: { client, timeoutMs: dhcpTimeout }, stateDir, agentLink, dns, raw,
+      dhcp: { client, timeoutMs: dhcpTimeout }, stateDir, agentLink, dns,
+      commandTimeoutMs: commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS, deadlineMs: deadlineMs ?? DEFAULT_DEADLINE_MS,
+      invalid: [...invalid], raw,
     },
     problems,
   };

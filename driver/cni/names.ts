@@ -1,6 +1,6 @@
 // Names the driver derives or accepts. Everything that reaches a command line or a file name is
 // checked here first, with patterns that leave no room for separators, spaces or newlines.
-import { createHash } from 'node:crypto';
+import { sha256Hex } from './sha256';
 
 /** Linux interface names: 1-15 of [A-Za-z0-9_.-]; `lo`, `.` and `..` are refused. */
 export function isInterfaceName(s: unknown): s is string {
@@ -37,7 +37,7 @@ export function parseMac(s: unknown): string | null {
 }
 
 function digest(...parts: string[]): string {
-  return createHash('sha256').update(parts.join('\0')).digest('hex');
+  return sha256Hex(parts.join('\0'));
 }
 
 export type AttachmentKind = 'vif' | 'agent-link';

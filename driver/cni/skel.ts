@@ -8,6 +8,7 @@ import { cmdDel } from './del';
 import { CniError, CNI_CODES, invalidConfig, toCniError } from './errors';
 import { cmdGc } from './gc';
 import { isContainerId, isInterfaceName, isSafePath } from './names';
+import { boundedRunner } from '../plumb/exec';
 import { fromCniResult } from './result';
 import { cmdStatus } from './status';
 import { DEFAULT_VERSION, isSupportedVersion, supportsCheck, versionAnswer } from './version';
@@ -74,6 +75,26 @@ async function dispatch(deps: DriverDeps, env: CniEnv, stdin: string): Promise<s
     const withVersion = isSupportedVersion(raw.cniVersion) || raw.cniVersion === undefined ? raw : { ...raw, cniVersion: undefined };
     conf = parseNetConf(withVersion, { lenient: true, hostName: deps.hostName }).conf;
   } else conf = parseNetConf(raw, { hostName: deps.hostName }).conf;
+  // Every program gets a deadline, none past the command's own: the answer comes within
+  // deadlineMs whatever hangs (what an ADD cut short leaves, its step log lets DEL remove).
+  const deadlineAt = Date.now() + conf.deadlineMs;
+  const bounded: DriverDeps = { ...deps, run: boundedRunner(deps.run, conf.commandTimeoutMs, deadlineAt) };
+  return withDeadline(conf.deadlineMs, env.command, () => handle(bounded, env, conf, raw));
+}
+
+async function withDeadline<T>(ms: number, what: string, fn: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new CniError(CNI_CODES.TRY_AGAIN_LATER, 'deadline exceeded', `${what} did not finish within ${ms} ms (deadlineMs); DEL or gc removes what it left`)), ms);
+  });
+  try {
+    return await Promise.race([fn(), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function handle(deps: DriverDeps, env: CniEnv, conf: NetConf, raw: Record<string, unknown>): Promise<string> {
   switch (env.command) {
     case 'ADD':
       return JSON.stringify(await cmdAdd(deps, env, conf));
@@ -95,6 +116,8 @@ async function dispatch(deps: DriverDeps, env: CniEnv, stdin: string): Promise<s
     case 'STATUS':
       await cmdStatus(deps, conf);
       return '';
+    case 'VERSION':
+      return JSON.stringify(versionAnswer(raw.cniVersion));
   }
 }
 

@@ -13,9 +13,11 @@ import { isUnknownDatapathError, recordDisplayName, type VnetRegistry } from '..
 import { dhcpPaths, ensureHook, startClient } from '../plumb/dhcp';
 import { ipBatch, ipv4Addresses } from '../plumb/ip';
 import { addressLines, containerEndLines, hostEndLines, ownerAlias } from '../plumb/link';
-import { netnsInode } from '../plumb/netns';
-import { addPort } from '../plumb/ovs';
+import { netnsInode, netnsKind } from '../plumb/netns';
+import { linuxBridgeExists } from '../plumb/bridge-linux';
+import { addPort, bridgeExists } from '../plumb/ovs';
 import { datapathKnown, forgetDatapath, rememberDatapath } from '../state/datapath-cache';
+import { stateDirProblem } from '../state/dirs';
 import { allocateLinkAddress } from '../state/link-alloc';
 import { logPath, readLog, StepLog, type LogHeader } from '../state/step-log';
 import { trace } from '../trace';
@@ -34,7 +36,21 @@ export interface AttachRequest {
   spec: InterfaceSpec | null;
 }
 
-/** The namespace must exist: no container, nothing to attach (code 3). */
+/**
+ * The environment, checked before anything else (reads only): the host namespace and the
+ * container's path are network-namespace files, the state dir can be created and written.
+ */
+function preflight(conf: NetConf, netns: string): void {
+  if (conf.hostNetns !== null) {
+    const kind = netnsKind(conf.hostNetns);
+    if (kind !== 'netns') throw invalidConfig(`hostNetns: ${conf.hostNetns} ${kind === 'missing' ? 'does not exist' : 'is not a network namespace'}`);
+  }
+  const problem = stateDirProblem(conf.stateDir);
+  if (problem !== null) throw invalidConfig(`stateDir: ${problem}`);
+  if (netnsKind(netns) === 'other') throw new CniError(CNI_CODES.INVALID_ENV, 'CNI_NETNS is not a network namespace', netns);
+}
+
+/** The namespace must exist: no container, nothing to attach (code 3). Returns its inode. */
 function requireNetns(netns: string): number {
   const ino = netnsInode(netns);
   if (ino === null) throw new CniError(CNI_CODES.UNKNOWN_CONTAINER, 'container network namespace does not exist', netns);
@@ -88,6 +104,25 @@ async function rollback(deps: DriverDeps, log: StepLog, err: unknown): Promise<C
   return new CniError(failure.code, failure.msg, `${failure.details ?? ''}; rollback incomplete: ${errors.map((e) => e.message).join('; ')}`);
 }
 
+/**
+ * A plumbing failure that names the bridge, with the bridge indeed absent, becomes an error that
+ * says so and how to fix it (instead of iproute2's or ovs-vsctl's wording). Checked only after a
+ * failure: a healthy ADD pays nothing for it.
+ */
+async function explainMissingBridge(deps: DriverDeps, conf: NetConf, err: unknown): Promise<unknown> {
+  const bridge = conf.bridge;
+  if (bridge === null || !(err instanceof CniError) || err.code !== CNI_CODES.PLUMBING_FAILED || !(err.details ?? '').includes(bridge)) return err;
+  try {
+    const exists = conf.bridgeType === 'ovs' ? await bridgeExists(deps.run, conf.ovsDb, bridge) : await linuxBridgeExists(deps.run, conf.hostNetns, bridge);
+    if (exists) return err;
+  } catch {
+    return err;
+  }
+  const where = conf.hostNetns === null ? '' : ` in namespace ${conf.hostNetns}`;
+  return new CniError(CNI_CODES.PLUMBING_FAILED, `bridge ${bridge} does not exist`,
+    `no ${conf.bridgeType === 'ovs' ? 'Open vSwitch' : 'Linux'} bridge ${bridge}${where}: create it with \`vnet-driver setup --bridge ${bridge} --bridge-type ${conf.bridgeType} …\` on this host`);
+}
+
 export async function attach(deps: DriverDeps, req: AttachRequest): Promise<CurrentResult> {
   return req.conf.mode === 'agent-link' ? attachAgentLink(deps, req) : attachVif(deps, req);
 }
@@ -97,6 +132,7 @@ async function attachVif(deps: DriverDeps, req: AttachRequest): Promise<CurrentR
   if (req.spec === null || conf.bridge === null) throw invalidConfig('vif mode needs an interface spec and a bridge');
   let spec = req.spec;
   const hostIf = hostIfName('vif', req.containerId, req.ifName);
+  preflight(conf, req.netns);
   let registry: VnetRegistry | null = null;
   let subnet: Cidr | null = conf.subnet;
   const ov = conf.openvnet;
@@ -108,7 +144,10 @@ async function attachVif(deps: DriverDeps, req: AttachRequest): Promise<CurrentR
     if (spec.bootproto === 'dhcp' && ov.leasePolicy === null) throw invalidConfig('bootproto dhcp needs openvnet.leasePolicy');
   }
   spec = subnet === null ? requirePrefix(spec) : checkAgainstSubnet(spec, subnet);
-  const gateway = spec.gateway ?? (conf.gateway !== null && (subnet === null || inSubnet(conf.gateway, subnet)) ? conf.gateway : null);
+  if (conf.gateway !== null && subnet !== null && !inSubnet(conf.gateway, subnet)) {
+    throw invalidConfig(`gateway: ${conf.gateway} is outside network ${conf.name}'s subnet ${formatCidr(subnet)}`);
+  }
+  const gateway = spec.gateway ?? conf.gateway;
   const mtu = spec.mtu ?? conf.mtu;
   const netnsIno = requireNetns(req.netns);
   if (registry !== null && ov !== null) await ensureDatapath(deps, registry, conf.stateDir, ov);
@@ -118,7 +157,7 @@ async function attachVif(deps: DriverDeps, req: AttachRequest): Promise<CurrentR
   try {
     const routes = spec.routes.map((r) => ({ dst: formatCidr(r.dst), gw: r.gw }));
     await log.step('veth', { kind: 'veth', hostIf, hostNetns: conf.hostNetns }, () => ipBatch(deps.run, conf.hostNetns, hostEndLines({
-      hostIf, containerNetns: req.netns, containerIf: spec.ifName, alias: ownerAlias(req.containerId, req.ifName), mtu,
+      hostIf, containerNetns: req.netns, containerIf: spec.ifName, alias: ownerAlias(req.containerId, req.ifName, req.netns), mtu,
       master: conf.bridgeType === 'linux' ? conf.bridge : null, address: null, routeTo: null,
     })));
     const staticAddr = spec.address === null ? null : `${spec.address.ip}/${spec.address.prefix}`;
@@ -167,7 +206,7 @@ async function attachVif(deps: DriverDeps, req: AttachRequest): Promise<CurrentR
     log.commit(result);
     return result;
   } catch (err) {
-    throw await rollback(deps, log, err);
+    throw await rollback(deps, log, await explainMissingBridge(deps, conf, err));
   }
 }
 
@@ -206,13 +245,14 @@ async function attachAgentLink(deps: DriverDeps, req: AttachRequest): Promise<Cu
   const hostIf = hostIfName('agent-link', req.containerId, req.ifName);
   const containerIf = req.spec?.ifName ?? req.ifName;
   const mac = deriveMac('agent-link', req.containerId, req.ifName);
+  preflight(conf, req.netns);
   const netnsIno = requireNetns(req.netns);
   const dir = path.join(conf.stateDir, 'agent-link');
   const log = await openLog(deps, header(req, containerIf, hostIf, netnsIno));
   try {
     const link = await log.step('link-address', { kind: 'link-address', dir, owner: hostIf }, () => allocateLinkAddress(dir, al.range, al.hostAddress, hostIf));
     await log.step('veth', { kind: 'veth', hostIf, hostNetns: conf.hostNetns }, () => ipBatch(deps.run, conf.hostNetns, hostEndLines({
-      hostIf, containerNetns: req.netns, containerIf, alias: ownerAlias(req.containerId, req.ifName), mtu: conf.mtu,
+      hostIf, containerNetns: req.netns, containerIf, alias: ownerAlias(req.containerId, req.ifName, req.netns), mtu: conf.mtu,
       master: null, address: al.hostAddress, routeTo: link,
     })));
     // The host end is on-link (the agent's own connections to the executor come from it, so

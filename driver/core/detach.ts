@@ -9,7 +9,8 @@ import type { DriverDeps } from '../deps';
 import { stopClient } from '../plumb/dhcp';
 import { deleteLink, showLink } from '../plumb/ip';
 import { ALIAS_PREFIX } from '../plumb/link';
-import { netnsInode } from '../plumb/netns';
+import { netnsKind } from '../plumb/netns';
+import { stateDirProblem } from '../state/dirs';
 import { deletePort, findOurInterfaces } from '../plumb/ovs';
 import { releaseLinkAddresses } from '../state/link-alloc';
 import { logPath, readLog, StepLog, type LogContents } from '../state/step-log';
@@ -42,8 +43,9 @@ export async function teardownLog(deps: DriverDeps, log: LogContents): Promise<C
  * No state: look for our leftovers under the names this (container, ifname) would have. The
  * OpenVNet record goes alongside the local sweep (see undoAll).
  */
-async function sweepLeftovers(deps: DriverDeps, conf: NetConf, containerId: string, ifName: string, hostIf: string): Promise<CniError[]> {
+async function sweepLeftovers(deps: DriverDeps, conf: NetConf, containerId: string, ifName: string, hostIf: string, stateOk: boolean): Promise<CniError[]> {
   const errors: CniError[] = [];
+  const invalid = new Set(conf.invalid);
   const remote = async (): Promise<void> => {
     if (conf.mode === 'vif' && conf.openvnet !== null) {
       const ov = conf.openvnet;
@@ -51,18 +53,19 @@ async function sweepLeftovers(deps: DriverDeps, conf: NetConf, containerId: stri
     }
   };
   const local = async (): Promise<void> => {
-    await attempt(errors, () => stopClient(dhcpPaths(conf.stateDir, 'udhcpc', hostIf).pidFile));
-    if (conf.mode === 'agent-link') {
+    if (stateOk) await attempt(errors, () => stopClient(dhcpPaths(conf.stateDir, 'udhcpc', hostIf).pidFile));
+    if (stateOk && conf.mode === 'agent-link') {
       await attempt(errors, () => releaseLinkAddresses(path.join(conf.stateDir, 'agent-link'), hostIf));
     }
-    if (conf.mode === 'vif' && conf.bridgeType === 'ovs') {
+    if (conf.mode === 'vif' && conf.bridgeType === 'ovs' && !invalid.has('ovsDb') && !invalid.has('bridgeType')) {
       await attempt(errors, async () => {
         for (const row of await findOurInterfaces(deps.run, conf.ovsDb, { container_id: containerId, iface: ifName })) {
           await deletePort(deps.run, conf.ovsDb, null, row.name);
         }
       });
     }
-    if (conf.hostNetns === null || netnsInode(conf.hostNetns) !== null) {
+    // Only a namespace that is one: an invalid hostNetns is not "the driver's own" (null).
+    if (conf.hostNetns === null ? !invalid.has('hostNetns') : netnsKind(conf.hostNetns) === 'netns') {
       await attempt(errors, async () => {
         const link = await showLink(deps.run, conf.hostNetns, hostIf);
         if (link !== null && (link.alias ?? '').startsWith(ALIAS_PREFIX)) await deleteLink(deps.run, conf.hostNetns, hostIf);
@@ -75,9 +78,11 @@ async function sweepLeftovers(deps: DriverDeps, conf: NetConf, containerId: stri
 
 export async function detach(deps: DriverDeps, req: DetachRequest): Promise<void> {
   const hostIf = hostIfName(req.conf.mode, req.containerId, req.ifName);
+  // A state dir that failed validation (or is no place for files, e.g. /proc/1) holds nothing of ours.
+  const stateOk = !req.conf.invalid.includes('stateDir') && stateDirProblem(req.conf.stateDir) === null;
   const file = logPath(req.conf.stateDir, hostIf);
-  const log = readLog(file);
-  const errors = log !== null ? await teardownLog(deps, log) : await sweepLeftovers(deps, req.conf, req.containerId, req.ifName, hostIf);
-  if (log === null && errors.length === 0) StepLog.remove(file);
+  const log = stateOk ? readLog(file) : null;
+  const errors = log !== null ? await teardownLog(deps, log) : await sweepLeftovers(deps, req.conf, req.containerId, req.ifName, hostIf, stateOk);
+  if (stateOk && log === null && errors.length === 0) StepLog.remove(file);
   if (errors.length > 0) throw combineErrors('could not remove everything', errors);
 }

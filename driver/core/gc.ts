@@ -10,11 +10,12 @@ import { isHostIfName } from '../cni/names';
 import type { DriverDeps } from '../deps';
 import { ownerTag } from '../openvnet/registry';
 import { clientPidFilesUnder, stopClient } from '../plumb/dhcp';
-import { deleteLink, listLinks } from '../plumb/ip';
-import { ALIAS_PREFIX } from '../plumb/link';
+import { deleteLink, listLinks, type LinkInfo } from '../plumb/ip';
+import { parseOwnerAlias } from '../plumb/link';
 import { netnsAlive, netnsInode } from '../plumb/netns';
-import { deletePort, findOurInterfaces } from '../plumb/ovs';
+import { deletePort, findOurInterfaces, type OvsInterfaceRow } from '../plumb/ovs';
 import { listReservations, releaseLinkAddresses } from '../state/link-alloc';
+import { stateDirProblem } from '../state/dirs';
 import { listLogs, type LogContents, type LogHeader } from '../state/step-log';
 import { teardownLog } from './detach';
 
@@ -59,7 +60,10 @@ export async function collectGarbage(deps: DriverDeps, opts: GcOptions): Promise
       report.errors.push(toCniError(err).message);
     }
   };
-  const stateDirs = [...new Set(opts.confs.map((c) => c.stateDir))];
+  // Values that failed validation are never used: such a state dir, namespace or OVS target
+  // is skipped (it holds nothing of ours, or is not what it claims to be).
+  const usable = (c: NetConf, key: string): boolean => !c.invalid.includes(key);
+  const stateDirs = [...new Set(opts.confs.filter((c) => usable(c, 'stateDir') && stateDirProblem(c.stateDir) === null).map((c) => c.stateDir))];
   const logs: LogContents[] = stateDirs.flatMap((d) => listLogs(d)).filter((l) => opts.network === null || l.header.network === opts.network);
   // Host ifnames whose resources are accounted for: kept, or removed through their log.
   const accounted = new Set<string>();
@@ -72,7 +76,13 @@ export async function collectGarbage(deps: DriverDeps, opts: GcOptions): Promise
       if (errors.length > 0) throw errors[0];
     });
   }
-  const ovsConfs = uniqueBy(opts.confs.filter((c) => c.mode === 'vif' && c.bridgeType === 'ovs'), (c) => String(c.ovsDb));
+  // One ownership rule for what has no log (state dir lost): veth, OVS port and OpenVNet record
+  // of one attachment share its host ifname, and the attachment lives while the owner its veth
+  // alias or its port's external_ids name is still wanted (CLI: that namespace still exists).
+  // So all three are kept together, or go together.
+  const ovsConfs = uniqueBy(opts.confs.filter((c) => c.mode === 'vif' && c.bridgeType === 'ovs' && usable(c, 'ovsDb') && usable(c, 'bridgeType')), (c) => String(c.ovsDb));
+  const live = new Set<string>();
+  const ports: { conf: NetConf; row: OvsInterfaceRow; inError: boolean }[] = [];
   for (const c of ovsConfs) {
     let rows;
     try {
@@ -84,30 +94,42 @@ export async function collectGarbage(deps: DriverDeps, opts: GcOptions): Promise
     for (const row of rows) {
       const ids = row.externalIds;
       const inError = row.error !== null || row.ofport === -1;
-      if (accounted.has(row.name) && !inError) continue;
-      if (!inError && opts.keepOwner(ids.container_id ?? '', ids.iface ?? '', ids.netns ?? null)) continue;
-      found({ kind: 'ovs-port', name: row.name, detail: inError ? `in error: ${row.error ?? 'no ofport'}` : `container ${ids.container_id ?? '?'}` });
-      await act(() => deletePort(deps.run, c.ovsDb, null, row.name));
+      ports.push({ conf: c, row, inError });
+      if (!inError && opts.keepOwner(ids.container_id ?? '', ids.iface ?? '', ids.netns ?? null)) live.add(row.name);
     }
+  }
+  const veths: { conf: NetConf; link: LinkInfo }[] = [];
+  if (opts.deep) {
+    for (const c of uniqueBy(opts.confs.filter((x) => usable(x, 'hostNetns')), (x) => String(x.hostNetns))) {
+      if (c.hostNetns !== null && netnsInode(c.hostNetns) === null) continue;
+      let links;
+      try {
+        links = await listLinks(deps.run, c.hostNetns, 'veth');
+      } catch (err) {
+        report.errors.push(toCniError(err).message);
+        continue;
+      }
+      for (const l of links) {
+        const owner = parseOwnerAlias(l.alias);
+        if (!isHostIfName(l.name) || owner === null) continue;
+        veths.push({ conf: c, link: l });
+        if (opts.keepOwner(owner.containerId, owner.ifName, owner.netns)) live.add(l.name);
+      }
+    }
+  }
+  for (const { conf: c, row, inError } of ports) {
+    if (!inError && (accounted.has(row.name) || live.has(row.name))) continue;
+    found({ kind: 'ovs-port', name: row.name, detail: inError ? `in error: ${row.error ?? 'no ofport'}` : `container ${row.externalIds.container_id ?? '?'}` });
+    await act(() => deletePort(deps.run, c.ovsDb, null, row.name));
   }
   if (!opts.deep) {
     report.count = report.items.length;
     return report;
   }
-  for (const c of uniqueBy(opts.confs, (x) => String(x.hostNetns))) {
-    if (c.hostNetns !== null && netnsInode(c.hostNetns) === null) continue;
-    let links;
-    try {
-      links = await listLinks(deps.run, c.hostNetns, 'veth');
-    } catch (err) {
-      report.errors.push(toCniError(err).message);
-      continue;
-    }
-    for (const l of links) {
-      if (!isHostIfName(l.name) || !(l.alias ?? '').startsWith(ALIAS_PREFIX) || accounted.has(l.name)) continue;
-      found({ kind: 'veth', name: l.name, detail: l.alias ?? '' });
-      await act(() => deleteLink(deps.run, c.hostNetns, l.name));
-    }
+  for (const { conf: c, link: l } of veths) {
+    if (accounted.has(l.name) || live.has(l.name)) continue;
+    found({ kind: 'veth', name: l.name, detail: l.alias ?? '' });
+    await act(() => deleteLink(deps.run, c.hostNetns, l.name));
   }
   for (const c of uniqueBy(opts.confs.filter((x) => x.openvnet !== null), (x) => `${x.openvnet?.url} ${x.openvnet?.datapath}`)) {
     const ov = c.openvnet;
@@ -121,7 +143,7 @@ export async function collectGarbage(deps: DriverDeps, opts: GcOptions): Promise
       continue;
     }
     for (const r of records) {
-      if (!(r.displayName ?? '').endsWith(tag) || accounted.has(r.uuid)) continue;
+      if (!(r.displayName ?? '').endsWith(tag) || accounted.has(r.uuid) || live.has(r.uuid)) continue;
       found({ kind: 'openvnet-interface', name: r.uuid, detail: r.displayName ?? '' });
       await act(() => deps.registry(ov).deleteInterface(r.uuid));
     }

@@ -5,6 +5,7 @@ import type { OpenVnetConf } from '../cni/config';
 import { CniError, CNI_CODES } from '../cni/errors';
 import { parseIpv4, type Cidr } from '../cni/ipv4';
 import { trace, traced } from '../trace';
+import { nodeHttpTransport } from './http-transport';
 import { loadClientModule } from './load-client';
 import { clientAuthFrom } from '../../src/api-security/password-file';
 import type { OpenVnetClient, OpenVnetError as OpenVnetErrorType } from '../../src/openvnet/client';
@@ -101,7 +102,7 @@ export const clientRegistry: RegistryFactory = (c) => {
   // without OpenVNet should not pay.
   const mod = loadClientModule();
   trace('openvnet client loaded');
-  const client: OpenVnetClient = new mod.OpenVnetClient({ baseUrl: c.url, timeoutMs: c.timeoutMs, retries: c.retries, backoffMs: c.backoffMs, ...clientAuthFrom(c) });
+  const client: OpenVnetClient = new mod.OpenVnetClient({ baseUrl: c.url, timeoutMs: c.timeoutMs, retries: c.retries, backoffMs: c.backoffMs, transport: nodeHttpTransport, ...clientAuthFrom(c) });
   return {
     network: (uuid) => wrap('network', async () => {
       const n = await client.getNetwork(uuid);

@@ -3,6 +3,7 @@
 // is the host's file (test-infra §6). Our hooks change nothing but the interface's address.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { makeDirs } from '../state/dirs';
 import type { DhcpClientKind } from '../cni/config';
 import { CniError, CNI_CODES } from '../cni/errors';
 import type { Runner } from './exec';
@@ -52,7 +53,7 @@ export function ensureHook(file: string, kind: DhcpClientKind): void {
   } catch {
     // absent: write it
   }
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  makeDirs(path.dirname(file), 0o755);
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, text, { mode: 0o755 });
   fs.renameSync(tmp, file);
@@ -69,7 +70,7 @@ export function clientArgs(kind: DhcpClientKind, ifName: string, p: DhcpPaths, t
 
 /** Runs the client in the namespace until it holds a lease (it then stays as a daemon). */
 export async function startClient(run: Runner, kind: DhcpClientKind, netns: string, ifName: string, p: DhcpPaths, timeoutMs: number, requestIp: string | null): Promise<void> {
-  fs.mkdirSync(path.dirname(p.pidFile), { recursive: true });
+  makeDirs(path.dirname(p.pidFile));
   if (kind === 'dhclient') {
     // Our own dhclient.conf: the packaged one may ask for options whose hooks we do not run;
     // ask for the address OpenVNet leased (requestIp is a validated dotted quad).

@@ -5,8 +5,26 @@ import type { IpLine } from './ip';
 
 export const ALIAS_PREFIX = 'vnet-driver:';
 
-export function ownerAlias(containerId: string, ifName: string): string {
-  return `${ALIAS_PREFIX}${containerId}:${ifName}`.slice(0, 255);
+/**
+ * The host end's ifalias: ours, whose (container id, CNI ifname) and the container's namespace
+ * path, so gc applies one ownership rule to veth, OVS port (external_ids) and OpenVNet record
+ * even without the state dir. Ids and ifnames hold no colon; the path comes last (IFALIASZ 256:
+ * a longer one is left out, and such a veth then counts as owned by no live namespace).
+ */
+export function ownerAlias(containerId: string, ifName: string, netns: string | null = null): string {
+  const base = `${ALIAS_PREFIX}${containerId}:${ifName}`;
+  const full = netns === null ? base : `${base}:${netns}`;
+  return full.length <= 255 ? full : base.slice(0, 255);
+}
+
+export interface AliasOwner { containerId: string; ifName: string; netns: string | null }
+
+/** The owner an alias of ours names, or null for anyone else's alias. */
+export function parseOwnerAlias(alias: string | null): AliasOwner | null {
+  if (alias === null || !alias.startsWith(ALIAS_PREFIX)) return null;
+  const [containerId = '', ifName = '', ...rest] = alias.slice(ALIAS_PREFIX.length).split(':');
+  const netns = rest.join(':');
+  return { containerId, ifName, netns: netns.startsWith('/') ? netns : null };
 }
 
 export interface HostEnd {

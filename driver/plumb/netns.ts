@@ -17,9 +17,25 @@ export function cmdIn(ns: string | null, cmd: string, args: readonly string[]): 
   return ns === null ? [cmd, [...args]] : ['nsenter', [`--net=${ns}`, cmd, ...args]];
 }
 
-/** The namespace's inode, or null when the path is gone (NetnsGone). */
+const NSFS_MAGIC = 0x6e736673;
+
+/**
+ * What a path claimed to be a network namespace is: `netns` (a namespace file: on nsfs, as
+ * /proc/<pid>/ns/net and bind mounts of it under /run/netns are), `missing`, or `other` (any
+ * other file, e.g. /etc/shadow: nothing can be plumbed "in" it and nothing of ours lives there).
+ */
+export function netnsKind(path: string): 'netns' | 'missing' | 'other' {
+  try {
+    return Number(fs.statfsSync(path).type) === NSFS_MAGIC ? 'netns' : 'other';
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'missing' : 'other';
+  }
+}
+
+/** The namespace's inode, or null when the path is gone or is no namespace (NetnsGone). */
 export function netnsInode(path: string): number | null {
   try {
+    if (Number(fs.statfsSync(path).type) !== NSFS_MAGIC) return null;
     return fs.statSync(path).ino;
   } catch {
     return null;

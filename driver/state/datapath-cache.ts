@@ -2,6 +2,7 @@
 // later ADDs skip the GET. Keyed by everything that would change the record.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { makeDirs } from './dirs';
 import type { OpenVnetConf } from '../cni/config';
 
 function file(stateDir: string, datapath: string): string {
@@ -22,7 +23,7 @@ export function datapathKnown(stateDir: string, c: OpenVnetConf): boolean {
 
 export function rememberDatapath(stateDir: string, c: OpenVnetConf): void {
   const f = file(stateDir, c.datapath);
-  fs.mkdirSync(path.dirname(f), { recursive: true, mode: 0o700 });
+  makeDirs(path.dirname(f));
   const tmp = `${f}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, fingerprint(c));
   fs.renameSync(tmp, f);

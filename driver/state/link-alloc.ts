@@ -3,6 +3,7 @@
 // concurrent ADDs never pick the same address (the exclusive create is a second guard).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { makeDirs } from './dirs';
 import { CniError, CNI_CODES } from '../cni/errors';
 import { hostsOf, parseIpv4, type Cidr } from '../cni/ipv4';
 
@@ -20,7 +21,7 @@ function pidAlive(pid: number): boolean {
 
 /** Runs fn holding <dir>/.lock (exclusive create; a dead holder's lock is broken). */
 export async function withDirLock<T>(dir: string, fn: () => T, timeoutMs = 10000): Promise<T> {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  makeDirs(dir);
   const lock = path.join(dir, LOCK);
   const deadline = Date.now() + timeoutMs;
   for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {

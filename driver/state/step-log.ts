@@ -1,9 +1,10 @@
 // The durable undo list of one attachment (container id + CNI_IFNAME): a JSON-lines file under
-// <stateDir>/attachments/<host ifname>.json. Intent is appended (and fsynced) BEFORE each step
-// is taken, so after a crash or kill the file lists everything that may exist; DEL and gc undo
+// <stateDir>/attachments/<host ifname>.json. Intent is appended BEFORE each step
+// is taken, so after a kill the file lists everything that may exist; DEL and gc undo
 // it in reverse. The last line `{"committed":…}` marks a finished ADD.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { makeDirs } from './dirs';
 import type { OpenVnetConf } from '../cni/config';
 import type { CurrentResult } from '../cni/result';
 import { trace } from '../trace';
@@ -48,14 +49,14 @@ export function logPath(stateDir: string, hostIf: string): string {
   return path.join(attachmentsDir(stateDir), `${hostIf}.json`);
 }
 
-function append(file: string, line: object, flag: 'a' | 'wx', durable: boolean): void {
-  const fd = fs.openSync(file, flag, 0o600);
-  try {
-    fs.writeSync(fd, `${JSON.stringify(line)}\n`);
-    if (durable) fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
+/**
+ * One line, written before the step it records (write order is what a killed driver needs: the
+ * page cache survives the process). Not fsynced: a machine crash takes the namespaces, veths and
+ * DHCP clients with it, and what outlives a reboot (OVS rows, OpenVNet records) carries our owner
+ * marks, which gc sweeps without a log. An fsync per step cost ADD more than any other step.
+ */
+function append(file: string, line: object, flag: 'a' | 'wx'): void {
+  fs.writeFileSync(file, `${JSON.stringify(line)}\n`, { flag, mode: 0o600 });
 }
 
 /** Reads a log; null when absent. A torn last line (killed mid-write) is ignored. */
@@ -113,17 +114,16 @@ export class StepLog {
   /** Creates the log; fails (EEXIST) when one exists: the caller decides what that means. */
   static create(header: LogHeader, fault: FaultHook): StepLog {
     const file = logPath(header.stateDir, header.hostIf);
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    // Not synced: it records no action. The first step's record syncs it along; lost in a
-    // crash before that, there is nothing to undo (an empty or torn file reads as no log).
-    append(file, header, 'wx', false);
+    makeDirs(path.dirname(file));
+    // An empty or torn file reads as no log.
+    append(file, header, 'wx');
     return new StepLog(file, header, fault);
   }
 
   /** Records intent, takes the step, then passes the fault point named after it. */
   async step<T>(name: string, record: StepRecord | null, act: () => Promise<T>): Promise<T> {
     if (record !== null) {
-      append(this.file, { step: record }, 'a', true);
+      append(this.file, { step: record }, 'a');
       this.records.push(record);
     }
     this.fault(`${name}:before`);
@@ -134,7 +134,7 @@ export class StepLog {
   }
 
   commit(result: CurrentResult): void {
-    append(this.file, { committed: true, result }, 'a', true);
+    append(this.file, { committed: true, result }, 'a');
   }
 
   static remove(file: string): void {

@@ -2,48 +2,21 @@
 'use strict';
 // Makes a fresh clone runnable: installs npm packages when node_modules is missing or stale,
 // installs the Debian packages a purpose needs when they are absent (root only), then builds.
+// Purposes: build, unit (no Debian packages), test (also builds test/tools/cni-harness), bench,
+// start (then runs `marathon-vnet local` with the remaining arguments: `npm start -- --ovs`
+// installs Open vSwitch as MVN_OVS=1 does).
 // Plain CommonJS with no dependencies: it runs before anything else exists.
-const { spawnSync } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { aptGet } = require('./apt');
+const { wantedPackages } = require('./packages');
 
 const root = path.resolve(__dirname, '..', '..');
 const purpose = process.argv[2] || 'build';
-
-// Debian package → a file it installs; checked before calling apt-get.
-const DEBIAN = {
-  test: {
-    zookeeper: '/usr/share/java/zookeeper.jar',
-    'netcat-openbsd': '/bin/nc.openbsd',
-    iproute2: '/sbin/ip',
-    'openvswitch-switch': '/usr/sbin/ovs-vswitchd',
-    'dnsmasq-base': '/usr/sbin/dnsmasq',
-    udhcpc: '/usr/sbin/udhcpc',
-    'isc-dhcp-client': '/sbin/dhclient',
-    busybox: '/bin/busybox',
-    'containernetworking-plugins': '/usr/lib/cni/bridge',
-    'iputils-ping': '/bin/ping',
-    ethtool: '/sbin/ethtool',
-    'golang-go': '/usr/bin/go',
-    'golang-github-appc-cni-dev': '/usr/share/gocode/src/github.com/containernetworking/cni',
-    'docker.io': '/usr/sbin/dockerd',
-    chromium: '/usr/bin/chromium',
-    curl: '/usr/bin/curl',
-  },
-  start: {
-    iproute2: '/sbin/ip',
-    'dnsmasq-base': '/usr/sbin/dnsmasq',
-    udhcpc: '/usr/sbin/udhcpc',
-    busybox: '/bin/busybox',
-  },
-  bench: {
-    iproute2: '/sbin/ip',
-    'openvswitch-switch': '/usr/sbin/ovs-vswitchd',
-    'containernetworking-plugins': '/usr/lib/cni/bridge',
-    zookeeper: '/usr/share/java/zookeeper.jar',
-    'netcat-openbsd': '/bin/nc.openbsd',
-  },
-};
+const rest = process.argv.slice(3);
+/** How long apt-get waits for another apt-get/dpkg to release its locks (seconds). */
+const APT_LOCK_TIMEOUT_S = Number(process.env.MVN_APT_LOCK_TIMEOUT || 300);
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
@@ -65,8 +38,7 @@ function ensureNpm() {
 }
 
 function ensureDebian() {
-  const wanted = DEBIAN[purpose] || {};
-  if (process.env.MVN_OVS === '1' && purpose === 'start') wanted['openvswitch-switch'] = '/usr/sbin/ovs-vswitchd';
+  const wanted = wantedPackages(purpose, rest, process.env);
   const missing = Object.entries(wanted).filter(([, file]) => !fs.existsSync(file)).map(([pkg]) => pkg);
   if (missing.length === 0) return;
   if (process.getuid && process.getuid() !== 0) {
@@ -79,8 +51,24 @@ function ensureDebian() {
   }
   console.error(`ensure: installing Debian packages: ${missing.join(' ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  run('apt-get', ['update', '-qq'], { env });
-  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env });
+  const deps = {
+    spawn: (cmd, args) => {
+      const r = spawnSync(cmd, args, { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'inherit', 'pipe'], timeout: 30 * 60 * 1000 });
+      if (r.error) throw r.error;
+      return r;
+    },
+    now: () => Date.now(),
+    sleep: (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms),
+    say: (line) => console.error(line),
+  };
+  for (const args of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', ...missing]]) {
+    const r = aptGet(args, APT_LOCK_TIMEOUT_S, deps);
+    if (r.status !== 0) {
+      process.stderr.write(r.stderr || '');
+      console.error(`ensure: apt-get ${args[0]} exited with ${r.status}`);
+      process.exit(r.status || 1);
+    }
+  }
 }
 
 function build() {
@@ -89,6 +77,34 @@ function build() {
   run(process.execPath, [path.join(root, 'src', 'ui', 'build.js')]);
 }
 
+function buildCniHarness() {
+  const harness = require(path.join(root, 'test', 'tools', 'cni-harness', 'build.js'));
+  const missing = harness.missingToolchain();
+  if (missing) {
+    console.error(`ensure: not building test/tools/cni-harness: Debian packages missing (${missing}); the libcni tests will skip`);
+    return;
+  }
+  try {
+    harness.build();
+  } catch (e) {
+    console.error(`ensure: ${e.message}`);
+    process.exit(1);
+  }
+}
+
+/** `npm start`: runs the CLI; Ctrl-C reaches it through the terminal, and we wait for its cleanup. */
+function startLocal() {
+  const child = spawn(process.execPath, [path.join(root, 'src', 'bin', 'marathon-vnet.js'), 'local', ...rest], { stdio: 'inherit' });
+  // A Ctrl-C on a terminal reaches the whole process group (the CLI too): pass it on only when
+  // it came from elsewhere, or the CLI would hear it twice.
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(sig, () => { if (sig !== 'SIGINT' || !process.stdin.isTTY) child.kill(sig); });
+  }
+  child.on('exit', (code, signal) => { process.exitCode = code === null ? 128 + (require('node:os').constants.signals[signal] || 1) : code; });
+}
+
 ensureNpm();
-ensureDebian();
+if (purpose !== 'build' && purpose !== 'unit') ensureDebian();
 build();
+if (purpose === 'test') buildCniHarness();
+if (purpose === 'start') startLocal();

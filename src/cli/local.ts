@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import pino from 'pino';
+import { isLoopbackAddress } from '../api-security/config';
 import { spawnRun } from '../local-mode/exec';
 import { fabricNetns, instanceTag } from '../local-mode/names';
 import { preflight } from '../local-mode/preflight';
@@ -61,6 +62,7 @@ export function banner(h: LocalHandle, repoRelSample: string): string {
     `  Mesos master       ${h.mesosUrl}   (one exec agent on this machine)`,
     `  data dir           ${h.dataDir}   (state, CNI configs in cni/, checkpoints)`,
     `  namespaces         ip netns list | grep mvn-${h.tag}-   (fabric: ${h.fabricNetns})`,
+    `  bridge type        ${h.bridgeType === 'ovs' ? 'Open vSwitch (private ovsdb + ovs-vswitchd, userspace datapath)' : 'Linux bridge (add --ovs for Open vSwitch)'}`,
     ...h.bridges.map((b) => `  network ${b.network.padEnd(10)} bridge ${b.bridge}${b.dhcp === null ? '' : `, DHCP server ${b.dhcp}`}`),
     `  Docker             ${'endpoint' in h.docker ? `image tasks run as containers (${h.docker.endpoint})` : `${h.docker.reason}: image tasks run as processes in their namespace`}`,
     '',
@@ -127,6 +129,11 @@ export function registerLocal(program: Command): void {
         const dataDir = path.resolve(flags.dataDir);
         ports = { '--http-port': port('--http-port', flags.httpPort), '--vnet-port': port('--vnet-port', flags.vnetPort), '--mesos-port': port('--mesos-port', flags.mesosPort) };
         const ovs = flags.ovs === true || process.env.MVN_OVS === '1';
+        // local has no authentication: off loopback, anyone who reaches these ports can use them.
+        for (const [flag, value, what] of [['--http-host', flags.httpHost, 'launch tasks as root'], ['--vnet-host', flags.vnetHost, 'create and delete OpenVNet networks and interfaces']] as const) {
+          const h = host(flag, value);
+          if (!isLoopbackAddress(h)) process.stderr.write(`marathon-vnet local: warning: ${flag} ${h} has no authentication: anyone who can reach it can ${what}\n`);
+        }
         await preflight({
           uid: process.getuid?.() ?? -1, platform: process.platform, pathEnv: process.env.PATH ?? '', ovs,
           probeNetns: `${fabricNetns(instanceTag(dataDir))}-probe`, run: spawnRun,

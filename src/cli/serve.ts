@@ -529,9 +529,10 @@ export function registerServe(program: Command): void {
       const zookeeper = zkTuningFromFlags(o);
       const aliases = marathonListenAliases(o);
       const listen = aliases.listen ?? o.listen;
-      for (const w of [...warnings, exposureWarning('serve', listen, security.options.credentials !== undefined, 'launch containers and plumb networks')]) {
-        if (w !== undefined) logger.warn(w);
-      }
+      for (const w of warnings) logger.warn(w);
+      // Printed as a plain line whatever the log level: an API open to the network is never routine.
+      const exposed = exposureWarning('serve', listen, security.options.credentials !== undefined, 'launch containers and plumb networks');
+      if (exposed !== undefined) process.stderr.write(`${exposed}\n`);
       let handle: ServeHandle | undefined;
       handle = await startServe({
         security, forward: makeForwardHook(security.forward),

@@ -56,6 +56,11 @@ export function decideRestart(input: RestartInput): RestartDecision {
   // Keep just enough old instances to stay at minHealthy together with the ready new ones.
   const keepOld = Math.max(0, Math.min(liveOld.length, minHealthy - readyNew));
   const toKill = orderForKill(liveOld, input.killSelection).slice(0, liveOld.length - keepOld).map((i) => i.instanceId);
+  // More new instances than wanted (a replacement started while an earlier deployment was
+  // superseded, or the target dropped): the surplus goes, not-ready ones first. Without this the
+  // step could never finish (it waits for exactly `target`).
+  const surplusNew = liveNew.length - input.target;
+  if (surplusNew > 0) toKill.push(...orderForKill(liveNew, input.killSelection).slice(0, surplusNew).map((i) => i.instanceId));
 
   // Everything still alive (killing ones included: they hold their slots) counts against capacity.
   const alive = input.instances.length;

@@ -15,6 +15,7 @@ import type { Run } from './exec';
 import type { BridgeType } from './fabric';
 import { AGENT_LINK_NETWORK, Cleanups, startNetworkNode, type DockerStatus } from './network-node';
 import { NotingAgent } from './noting-agent';
+import { assertPortsFree } from './port-check';
 
 export { DEFAULT_NETWORKS_FILE } from './network-node';
 
@@ -48,6 +49,7 @@ export interface LocalHandle {
   vnetUrl: string;
   mesosUrl: string;
   fabricNetns: string;
+  bridgeType: BridgeType;
   bridges: { network: string; bridge: string; dhcp: string | null }[];
   cniConfigDir: string;
   pluginDir: string;
@@ -71,6 +73,10 @@ export async function startLocal(o: LocalOptions): Promise<LocalHandle> {
   } catch (err) {
     throw new Error(`cannot read the networks file ${o.networksFile}: ${err instanceof Error ? err.message : String(err)}`);
   }
+  // Before anything is created: a taken port refuses the start with nothing left behind.
+  await assertPortsFree([
+    { host: o.httpHost, port: o.httpPort }, { host: o.vnetHost, port: o.vnetPort }, { host: '127.0.0.1', port: o.mesosPort },
+  ]);
   const node = await startNetworkNode({
     dataDir: o.dataDir, vnetHost: o.vnetHost, vnetPort: o.vnetPort, bridgeType: o.bridgeType, docker: o.docker,
     networks, say: o.say, env: o.env, run: o.run, driverBin: o.driverBin,
@@ -109,6 +115,7 @@ export async function startLocal(o: LocalOptions): Promise<LocalHandle> {
     return {
       tag: node.tag, dataDir: node.dataDir, apiUrl: serve.url, vnetUrl: node.vnetUrl, mesosUrl: master.url,
       fabricNetns: node.fabric.netns,
+      bridgeType: o.bridgeType,
       bridges: node.fabric.networks.map((n) => ({ network: n.networkUuid, bridge: n.bridge, dhcp: n.dhcp === null ? null : `${n.dhcp.ip}/${n.dhcp.prefix}` })),
       cniConfigDir: node.cniConfigDir, pluginDir: node.pluginDir, docker: node.docker,
       close: () => cleanups.run(),

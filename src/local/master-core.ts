@@ -81,6 +81,7 @@ interface TaskRecord {
 
 interface OfferRecord {
   id: string;
+  offeredAtMs: number;
   frameworkId: string;
   agentId: string;
   resources: ResourceBag;
@@ -558,7 +559,7 @@ export class MasterCore {
     const id = `${this.opts.masterId}-O${this.offerCounter++}`;
     const role = this.role(fw);
     const multiRole = this.multiRole(fw);
-    const rec: OfferRecord = { id, frameworkId: fw.id, agentId: agent.id, resources, role };
+    const rec: OfferRecord = { id, frameworkId: fw.id, agentId: agent.id, resources, role, offeredAtMs: this.opts.clock.now() };
     if (this.opts.offerTimeoutMs !== undefined) {
       rec.timer = this.opts.clock.setTimer(() => this.rescind(rec), this.opts.offerTimeoutMs);
     }
@@ -882,6 +883,21 @@ export class MasterCore {
     if (rec.info.container !== undefined) view.container = rec.info.container;
     if (rec.info.labels !== undefined) view.labels = rec.info.labels;
     return view;
+  }
+
+  /** Cheap view for checkers (the simulation reads it after every step): task id, state, framework, agent. */
+  taskStates(): Array<{ frameworkId: string; taskId: string; agentId: string; state: TaskState }> {
+    return [...this.tasks.values()].map((t) => ({ frameworkId: t.frameworkId, taskId: t.info.task_id.value, agentId: t.agentId, state: t.state }));
+  }
+
+  /** Offers outstanding (made, not yet accepted, declined or rescinded), with when they were made. */
+  outstandingOffers(): Array<{ id: string; frameworkId: string; offeredAtMs: number }> {
+    return [...this.offers.values()].map((o) => ({ id: o.id, frameworkId: o.frameworkId, offeredAtMs: o.offeredAtMs }));
+  }
+
+  /** Ids of the frameworks the master knows (not removed), and of the agents registered. */
+  ids(): { frameworks: string[]; agents: string[] } {
+    return { frameworks: [...this.frameworks.keys()], agents: [...this.agents.keys()] };
   }
 
   snapshot(): MasterSnapshot {

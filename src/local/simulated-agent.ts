@@ -112,13 +112,15 @@ export class SimulatedAgent implements Agent {
   kill(taskId: string, framework: AgentFramework, _options?: KillOptions): void {
     const c = this.containers.get(taskKey(framework.id, taskId));
     if (c === undefined || TERMINAL.has(c.state)) return;
+    // A repeated KILL changes nothing: its TASK_KILLED is already scheduled (cancelling the timers
+    // first would strand the task in TASK_KILLING, holding its resources forever).
+    if (c.state === 'TASK_KILLING') return;
     this.cancelTimers(c);
     if (!c.delivered) {
       this.report(c, 'TASK_KILLED', 'SOURCE_AGENT', 'Killed before delivery to the executor', 'REASON_TASK_KILLED_DURING_LAUNCH', false);
       void this.stop(c);
       return;
     }
-    if (c.state === 'TASK_KILLING') return;
     if (hasCapability(framework, 'TASK_KILLING_STATE')) this.report(c, 'TASK_KILLING', 'SOURCE_EXECUTOR');
     else c.state = 'TASK_KILLING';
     const b = this.behaviour(c.ctx.task);

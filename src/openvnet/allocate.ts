@@ -14,6 +14,11 @@ export interface AllocationRequest {
   /** The most recently leased address anywhere: incremental search starts after it. */
   after: number | null;
   allocationType: 'incremental' | 'decremental';
+  /**
+   * Sticky leases: the address last leased to the requesting MAC in this network. Chosen when it
+   * is still in the pool and free, so a restarted task with the same MAC keeps its address.
+   */
+  preferred?: number | null;
 }
 
 /**
@@ -46,12 +51,14 @@ export function poolSize(ranges: AddressRange[], network: number, prefix: number
 }
 
 /**
- * The next free address: incremental goes up from just after `after`, wrapping to the lowest;
+ * `preferred` when it is usable (sticky lease), else the next free address: incremental goes up from just after `after`, wrapping to the lowest;
  * decremental goes down from just before it, wrapping to the highest. null when exhausted.
  */
 export function allocateAddress(req: AllocationRequest): number | null {
   const pool = candidateRanges(req.ranges, req.network, req.prefix);
   if (pool.length === 0) return null;
+  const p = req.preferred;
+  if (p !== undefined && p !== null && !req.taken.has(p) && pool.some((r) => p >= r.begin && p <= r.end)) return p;
   const up = req.allocationType === 'incremental';
   const ordered = up ? pool : [...pool].reverse();
   const start = req.after === null ? null : up ? req.after + 1 : req.after - 1;

@@ -1,7 +1,7 @@
 // REST client for the OpenVNet webapi (spec cni-openvnet.md B2-B6), real or embedded.
 // Form-encoded bodies, `/api` prefix, bounded retries with exponential backoff on 5xx and
 // transport failures, and every wire error translated once here into an OpenVnetError.
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import type { AxiosInstance } from 'axios';
 import { normaliseDpid } from './address';
 import {
   decodeDatapath, decodeDeleted, decodeDnsService, decodeInterface, decodeInterfacePort, decodeIpLease,
@@ -36,6 +36,33 @@ export interface OpenVnetClientOptions {
   logger?: OpenVnetClientLogger;
   /** Injected for tests. */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * How requests travel; default axios (loaded only then). The CNI plugin, a fresh process per
+   * call, passes a node:http one: loading axios cost more than its HTTP calls.
+   */
+  transport?: HttpTransport;
+}
+
+/** One HTTP exchange: the answer's status and raw text; transport failures throw (with `code`). */
+export interface HttpRequest {
+  method: Method;
+  /** Absolute URL. */
+  url: string;
+  body?: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  auth?: { username: string; password: string };
+}
+export type HttpTransport = (req: HttpRequest) => Promise<{ status: number; text: string }>;
+
+/** The default transport: axios, without redirects, keeping the raw text. */
+function axiosTransport(): HttpTransport {
+  const axios = (require('axios') as { default: { create: (c: object) => AxiosInstance } }).default;
+  const http = axios.create({ validateStatus: () => true, responseType: 'text', transformResponse: [(data: unknown) => data], maxRedirects: 0 });
+  return async (req) => {
+    const res = await http.request<string>({ method: req.method, url: req.url, data: req.body, headers: req.headers, timeout: req.timeoutMs, auth: req.auth });
+    return { status: res.status, text: typeof res.data === 'string' ? res.data : '' };
+  };
 }
 
 export type DeleteOutcome = 'deleted' | 'absent';
@@ -89,7 +116,7 @@ export interface CreateLeasePolicyParams { uuid?: string; mode?: 'simple'; timin
 export interface CreateMacRangeGroupParams { uuid?: string; allocationType?: AllocationType }
 export interface AddMacRangeParams { macRangeGroupUuid: string; uuid?: string; beginMacAddress: string; endMacAddress: string }
 
-type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 /** Page size asked for; real OpenVNet ignores paging (30 per answer), see listAll. */
 const PAGE_SIZE = 100;
@@ -98,7 +125,9 @@ const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTU
 const MAX_PAGES = 1000;
 
 export class OpenVnetClient {
-  private readonly http: AxiosInstance;
+  private readonly http: HttpTransport;
+  private readonly timeoutMs: number;
+  private readonly auth?: { username: string; password: string };
   private readonly retries: number;
   private readonly backoffMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -121,17 +150,9 @@ export class OpenVnetClient {
     this.backoffMs = Math.max(0, opts.backoffMs ?? 100);
     this.sleep = opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.logger = opts.logger;
-    this.http = axios.create({
-      baseURL: root,
-      timeout: opts.timeoutMs ?? 5000,
-      auth,
-      validateStatus: () => true,
-      // Keep the raw text: unknown routes answer with an HTML page, not JSON.
-      responseType: 'text',
-      transformResponse: [(data: unknown) => data],
-      maxRedirects: 0,
-      headers: { Accept: 'application/json' },
-    });
+    this.timeoutMs = opts.timeoutMs ?? 5000;
+    this.auth = auth;
+    this.http = opts.transport ?? axiosTransport();
   }
 
   // ---- transport -------------------------------------------------------------------------
@@ -147,11 +168,14 @@ export class OpenVnetClient {
       let error: OpenVnetError;
       let neverSent = false;
       try {
-        const res = await this.http.request<string>({
+        const withBody = method === 'POST' || method === 'PUT';
+        const res = await this.http({
           method,
-          url: path,
-          data: method === 'POST' || method === 'PUT' ? encodeForm(form ?? {}) : undefined,
-          headers: method === 'POST' || method === 'PUT' ? { 'Content-Type': 'application/x-www-form-urlencoded' } : undefined,
+          url: this.apiUrl + path,
+          ...(withBody ? { body: encodeForm(form ?? {}) } : {}),
+          headers: { Accept: 'application/json', ...(withBody ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}) },
+          timeoutMs: this.timeoutMs,
+          ...(this.auth === undefined ? {} : { auth: this.auth }),
         });
         const parsed = this.interpret(method, path, res, attempt);
         if (!(parsed instanceof OpenVnetError)) return parsed;
@@ -167,8 +191,8 @@ export class OpenVnetClient {
     }
   }
 
-  private interpret(method: Method, path: string, res: AxiosResponse<string>, attempt: number): unknown {
-    const text = typeof res.data === 'string' ? res.data : '';
+  private interpret(method: Method, path: string, res: { status: number; text: string }, attempt: number): unknown {
+    const text = res.text;
     let body: unknown;
     let parsed = false;
     try {

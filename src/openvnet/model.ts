@@ -60,6 +60,11 @@ export interface VnetState {
   nextId: { [table: string]: number };
   /** The most recently leased IPv4 anywhere: incremental allocation starts after it. */
   lastLeasedAddress: number | null;
+  /**
+   * Sticky leases: `<network uuid> <mac as number>` → the address last leased to that MAC there
+   * (oldest dropped beyond STICKY_KEPT). A lease-policy allocation for the MAC prefers it.
+   */
+  leasedByMac: { [networkAndMac: string]: number };
   datapaths: DatapathRow[];
   networks: NetworkRow[];
   interfaces: InterfaceRow[];
@@ -79,7 +84,7 @@ export interface VnetState {
   datapathNetworks: DatapathNetworkRow[];
 }
 
-type TableName = Exclude<keyof VnetState, 'version' | 'nextId' | 'lastLeasedAddress'>;
+type TableName = Exclude<keyof VnetState, 'version' | 'nextId' | 'lastLeasedAddress' | 'leasedByMac'>;
 type RowOf<T extends TableName> = VnetState[T][number];
 
 const TABLES: readonly TableName[] = [
@@ -90,9 +95,11 @@ const TABLES: readonly TableName[] = [
 
 /** Deleted rows kept per table (they only matter for ids and history). */
 const DELETED_KEPT = 200;
+/** MACs whose last address is remembered, per state (the oldest are forgotten first). */
+const STICKY_KEPT = 4096;
 
 export function emptyState(): VnetState {
-  const s = { version: 1, nextId: {}, lastLeasedAddress: null } as unknown as VnetState;
+  const s = { version: 1, nextId: {}, lastLeasedAddress: null, leasedByMac: {} } as unknown as VnetState;
   for (const t of TABLES) (s as unknown as { [k: string]: unknown[] })[t] = [];
   return s;
 }
@@ -105,10 +112,12 @@ export function restoreState(value: unknown): VnetState {
   const s = { ...emptyState(), ...(value as Partial<VnetState>) };
   for (const t of TABLES) if (!Array.isArray(s[t])) (s as unknown as { [k: string]: unknown[] })[t] = [];
   if (typeof s.nextId !== 'object' || s.nextId === null) s.nextId = {};
+  if (typeof s.leasedByMac !== 'object' || s.leasedByMac === null || Array.isArray(s.leasedByMac)) s.leasedByMac = {};
   return s;
 }
 
 const isLive = (r: RowBase): boolean => r.isDeleted === 0;
+const stickyKey = (networkUuid: string, mac: number): string => `${networkUuid} ${mac}`;
 
 export const NETWORK_MODES = ['virtual', 'physical', 'internal'] as const;
 export const INTERFACE_MODES = ['vif', 'simulated', 'host', 'internal', 'patch', 'promiscuous', 'remote'] as const;
@@ -432,7 +441,19 @@ export class VnetModel {
       enableRouting, leasePolicyUuid, label,
     });
     this.state.lastLeasedAddress = address;
+    const mac = macLeaseUuid === null ? undefined : this.state.macLeases.find((m) => m.uuid === macLeaseUuid && isLive(m))?.macAddress;
+    if (mac !== undefined) this.rememberLease(networkUuid, mac, address);
     return row;
+  }
+
+  /** Sticky leases: remembers `address` as the last one of `mac` in the network (bounded, oldest out). */
+  private rememberLease(networkUuid: string, mac: number, address: number): void {
+    const sticky = this.state.leasedByMac;
+    const key = stickyKey(networkUuid, mac);
+    delete sticky[key];
+    sticky[key] = address;
+    const keys = Object.keys(sticky);
+    for (const k of keys.slice(0, Math.max(0, keys.length - STICKY_KEPT))) delete sticky[k];
   }
 
   createIpLease(p: {
@@ -628,17 +649,17 @@ export class VnetModel {
     return lpUuid;
   }
 
-  /** Picks a free address from the policy's first network and range group (500 when none). */
-  private allocateFromPolicy(lp: LeasePolicyRow): { network: NetworkRow; address: number } {
+  /** Picks a free address from the policy's first network and range group (500 when none left; 400 when the policy cannot allocate: a client-caused state). */
+  private allocateFromPolicy(lp: LeasePolicyRow, mac?: number): { network: NetworkRow; address: number } {
     if (lp.timing !== 'immediate') {
-      throw VnetApiError.internal('NotImplementedError', `lease policy ${lp.uuid}: timing '${lp.timing}' does not allocate`);
+      throw argumentError(`lease policy ${lp.uuid}: timing '${lp.timing}' does not allocate`);
     }
     const link = this.live('leasePolicyNetworks').find((l) => l.leasePolicyUuid === lp.uuid);
-    if (link === undefined) throw VnetApiError.internal('RuntimeError', `lease policy ${lp.uuid} has no network`);
+    if (link === undefined) throw argumentError(`lease policy ${lp.uuid} has no network`);
     const network = this.find('networks', 'nw', link.networkUuid, 'network_uuid');
     const group = this.find('ipRangeGroups', 'iprg', link.ipRangeGroupUuid, 'ip_range_group_uuid');
     if (group.allocationType === 'random') {
-      throw VnetApiError.internal('NotImplementedError', `ip range group ${group.uuid}: allocation type 'random' is not implemented`);
+      throw argumentError(`ip range group ${group.uuid}: allocation type 'random' is not implemented`);
     }
     const taken = new Set(this.live('ipLeases').filter((l) => l.networkUuid === network.uuid).map((l) => l.ipv4Address));
     const address = allocateAddress({
@@ -648,6 +669,7 @@ export class VnetModel {
       taken,
       after: this.state.lastLeasedAddress,
       allocationType: group.allocationType === 'decremental' ? 'decremental' : 'incremental',
+      preferred: mac === undefined ? null : this.state.leasedByMac[stickyKey(network.uuid, mac)] ?? null,
     });
     if (address === null) {
       throw VnetApiError.internal('RuntimeError', `Run out of dynamic IP addresses in ${group.uuid} for network ${network.uuid}`);
@@ -661,9 +683,9 @@ export class VnetModel {
     this.find('interfaces', 'if', interfaceUuid, 'interface_uuid');
     const macLease = this.macLeasesOf(interfaceUuid)[0];
     if (macLease === undefined) {
-      throw VnetApiError.internal('RuntimeError', `interface ${interfaceUuid} has no mac lease to attach a lease policy address to`);
+      throw argumentError(`interface ${interfaceUuid} has no mac lease to attach a lease policy address to`);
     }
-    const { network, address } = this.allocateFromPolicy(lp);
+    const { network, address } = this.allocateFromPolicy(lp, macLease.macAddress);
     this.insert('leasePolicyInterfaces', { leasePolicyUuid: lpUuid, interfaceUuid, label: p.label ?? null });
     return this.insertIpLease(network.uuid, address, interfaceUuid, macLease.uuid, false, lpUuid, p.label ?? null, undefined);
   }

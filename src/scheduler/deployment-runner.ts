@@ -1,14 +1,14 @@
 // Executes deployment plans (src/deploy/plan.ts) step by step over the scheduler's instance
 // operations. Every evaluation is idempotent and looks only at the current instances, so it is
 // simply re-run (coalesced) whenever an instance of an affected app changes.
-import { isReady } from './health';
+import { hasReportedHealth } from './health';
 import type { AppVersion } from '../deploy/app-version';
-import { selectInstancesToKill } from '../deploy/kill-selection';
 import type { DeploymentAction, DeploymentPlan, DeploymentRecord } from '../deploy/plan';
-import { decideRestart, type RestartInstance } from '../deploy/restart';
 import type { EventBus } from './event-bus';
 import type { LaunchQueue } from './launch-queue';
+import { reconcile } from './reconcile';
 import type { Repository } from './repository';
+import { realTimers, type SchedulerTimers } from './timers';
 import { staticCapacity, type InstanceObserver, type Scheduler, type SchedulerLogger } from './scheduler';
 
 export interface DeploymentRunnerDeps {
@@ -17,6 +17,7 @@ export interface DeploymentRunnerDeps {
   scheduler: Scheduler;
   queue: LaunchQueue;
   log: SchedulerLogger;
+  timers?: SchedulerTimers;
 }
 
 /** The plan as events and GET /v2/deployments show it ("light" plan format: no app definitions). */
@@ -61,9 +62,32 @@ export class DeploymentRunner implements InstanceObserver {
   /** After a restart of serve (or of leadership): run the stored deployments again from their first step. */
   resume(): void {
     for (const d of this.active()) {
+      if (this.dropIfSuperseded(d)) continue;
       d.currentStep = 0;
       this.enterStep(d);
     }
+  }
+
+  /**
+   * A deployment whose target is no longer what is declared (a later forced deployment replaced
+   * it, and the store still had the record because its delete failed, or a leader reloaded an
+   * older copy) must not run: its actions carry stale instance counts. It is removed.
+   */
+  private dropIfSuperseded(d: DeploymentRecord): boolean {
+    const { repo } = this.deps;
+    const stale = d.plan.affectedApps.some((appId) => {
+      const target = d.plan.target[appId];
+      const current = repo.apps.get(appId);
+      if (target === undefined) return false;
+      if (target === null) return current !== undefined && current.version > d.plan.version;
+      return current === undefined || current.version !== target.version;
+    });
+    if (!stale) return false;
+    this.deps.log.warn({ deploymentId: d.plan.id }, 'deployment superseded by a newer app version; dropped');
+    repo.deployments.delete(d.plan.id);
+    this.write(() => repo.store.deleteDeployment(d.plan.id), d.plan.id);
+    this.deps.bus.publish('deployment_failed', { id: d.plan.id, plan: planJson(d.plan) });
+    return true;
   }
 
   /** Cancels without rollback (force); the instances stay as they are. */
@@ -88,7 +112,7 @@ export class DeploymentRunner implements InstanceObserver {
     this.dirty.add(appId);
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => this.processDirty());
+    (this.deps.timers ?? realTimers).soon(() => this.processDirty());
   }
 
   private processDirty(): void {
@@ -137,6 +161,7 @@ export class DeploymentRunner implements InstanceObserver {
 
   private evaluate(d: DeploymentRecord): void {
     if (!this.deps.repo.deployments.has(d.plan.id)) return;
+    if (this.dropIfSuperseded(d)) return;
     const step = d.plan.steps[d.currentStep - 1];
     if (step === undefined) { this.finish(d); return; }
     let allDone = true;
@@ -150,7 +175,7 @@ export class DeploymentRunner implements InstanceObserver {
 
   /** Acts on one action and tells whether it is complete. */
   private evaluateAction(action: DeploymentAction): boolean {
-    const { repo, scheduler } = this.deps;
+    const { repo } = this.deps;
     const v = repo.apps.get(action.app);
     switch (action.action) {
       case 'StartApplication':
@@ -158,41 +183,27 @@ export class DeploymentRunner implements InstanceObserver {
       case 'StopApplication':
         if (v !== undefined) return true; // re-created meanwhile: nothing to stop any more
         return repo.instancesOf(action.app).length === 0;
-      case 'ScaleApplication': {
-        if (v === undefined) return true;
-        const target = action.instances ?? v.app.instances;
-        const active = scheduler.activeInstances(action.app);
-        if (active.length > target) {
-          for (const i of selectInstancesToKill(active, active.length - target, v.app.killSelection)) scheduler.killInstance(i, { decommission: true });
-        } else if (active.length < target) {
-          scheduler.scheduleInstances(v, target - active.length);
-        }
-        const all = repo.instancesOf(action.app);
-        return all.length === target && all.every((i) => isReady(i, v.app));
-      }
+      case 'ScaleApplication':
+        return v === undefined ? true : this.carryOut(v, 'scale', action.instances ?? v.app.instances);
       case 'RestartApplication':
-        return v === undefined ? true : this.evaluateRestart(v, action.instances ?? v.app.instances);
+        return v === undefined ? true : this.carryOut(v, 'restart', action.instances ?? v.app.instances);
       default:
         return true;
     }
   }
 
-  private evaluateRestart(v: AppVersion, target: number): boolean {
+  /** Asks the pure reconciler what to do for this step and does it; true when the step's goal holds. */
+  private carryOut(v: AppVersion, step: 'scale' | 'restart', target: number): boolean {
     const { repo, scheduler } = this.deps;
     const all = repo.instancesOf(v.app.id);
-    const view: RestartInstance[] = all.map((i) => ({
-      instanceId: i.instanceId, slot: i.slot, condition: i.condition, createdAt: i.createdAt, stagedAt: i.stagedAt, startedAt: i.startedAt,
-      isNew: i.configVersion === v.versionInfo.lastConfigChangeAt,
-      ready: isReady(i, v.app),
-      killing: i.killRequested || i.decommissioned || i.condition === 'UnreachableInactive',
-    }));
-    const decision = decideRestart({
-      instances: view, target, strategy: v.app.upgradeStrategy, killSelection: v.app.killSelection, capacityLimit: staticCapacity(v.app),
+    const decision = reconcile({
+      target, step, configVersion: v.versionInfo.lastConfigChangeAt, strategy: v.app.upgradeStrategy, killSelection: v.app.killSelection,
+      capacityLimit: staticCapacity(v.app), instances: all, healthChecked: hasReportedHealth(v.app),
     });
     const kill = new Set(decision.kill);
     for (const i of all) if (kill.has(i.instanceId)) scheduler.killInstance(i, { decommission: true });
     if (decision.launch > 0) scheduler.scheduleInstances(v, decision.launch);
-    return decision.done && decision.kill.length === 0 && decision.launch === 0 && all.every((i) => !i.killRequested);
+    return decision.done;
   }
 
   private finish(d: DeploymentRecord): void {
@@ -208,10 +219,22 @@ export class DeploymentRunner implements InstanceObserver {
     bus.publish('deployment_success', { id: d.plan.id, plan: planJson(d.plan) });
   }
 
+  /** Deployment record writes, in order; a failed one is retried (with a growing pause) while this instance leads. */
   private write(op: () => Promise<void>, deploymentId: string): void {
-    this.writes = this.writes.then(op).catch((err: unknown) => {
-      this.deps.log.warn({ err, deploymentId }, 'could not store deployment progress');
-    });
+    const attempt = async (): Promise<void> => {
+      for (let n = 0; ; n++) {
+        try {
+          await op();
+          return;
+        } catch (err) {
+          if (this.deps.repo.writesSuspended) return;
+          this.deps.log.warn({ err, deploymentId }, 'could not store deployment progress; retrying');
+          await new Promise<void>((resolve) => { (this.deps.timers ?? realTimers).after(Math.min(10_000, 500 * 2 ** n), resolve); });
+          if (this.deps.repo.writesSuspended) return;
+        }
+      }
+    };
+    this.writes = this.writes.then(attempt);
   }
 
   /** Resolves when queued deployment writes have landed. */

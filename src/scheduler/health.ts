@@ -1,8 +1,8 @@
 // Task health as Marathon reports it (pure): Mesos says `healthy` on status updates of tasks
 // with an executor-run check (TaskInfo.health_check); we keep Marathon's Health record per task
-// (first/last success, last failure and its cause, consecutive failures) for `healthCheckResults`,
-// and decide when an instance counts as ready: Running, not being killed, and — for an app with
-// health checks — healthy.
+// (first/last success, last failure and its cause, consecutive failures) for `healthCheckResults`.
+// Whether an app's instances must be healthy to count as up is `hasReportedHealth`; the reconciler
+// (reconcile.ts, isUp) applies it.
 import type { AppDefinition } from '../apps/types';
 
 export interface HealthRecord {
@@ -32,10 +32,4 @@ export function healthCheckResultJson(instanceId: string, healthy: boolean | nul
 /** The app has health checks: Mesos runs COMMAND/MESOS_*, serve runs HTTP/HTTPS/TCP (marathon-health.ts). */
 export function hasReportedHealth(app: AppDefinition): boolean {
   return app.healthChecks.length > 0;
-}
-
-/** Counts as up for deployments: Running, no kill sent, and healthy when the app is checked. */
-export function isReady(i: { condition: string; killRequested: boolean; healthy: boolean | null }, app: AppDefinition): boolean {
-  if (i.condition !== 'Running' || i.killRequested) return false;
-  return !hasReportedHealth(app) || i.healthy === true;
 }

@@ -6,6 +6,7 @@ import type { AppVersion } from '../deploy/app-version';
 import type { DeploymentRecord } from '../deploy/plan';
 import type { Json, StateStore, StoreOp } from '../state/store';
 import type { Instance } from './instance';
+import { realTimers, type SchedulerTimers, type TimerHandle } from './timers';
 
 export interface RepositoryLogger {
   error(obj: object, msg: string): void;
@@ -64,6 +65,9 @@ export class Repository {
   frameworkId: string | undefined;
 
   private readonly byApp = new Map<string, Set<string>>();
+  /** Scheduled (waiting to launch) instance ids per app, kept by index()/removeInstance(). */
+  private readonly scheduled = new Map<string, Set<string>>();
+  private scheduledCount = 0;
   /** Bumped whenever an app or one of its instances changes (render caches key on it). */
   private readonly stamps = new Map<string, number>();
   private stampSeq = 0;
@@ -76,9 +80,9 @@ export class Repository {
   private writeSeq = 0;
   /** While suspended (not the leader) changes stay in memory: a deposed leader must not overwrite its successor. */
   private suspended = false;
-  private retryTimer: NodeJS.Timeout | undefined;
+  private retryTimer: TimerHandle | undefined;
 
-  constructor(readonly store: StateStore, private readonly log?: RepositoryLogger) {}
+  constructor(readonly store: StateStore, private readonly log?: RepositoryLogger, private readonly timers: SchedulerTimers = realTimers) {}
 
   /** (Re)reads everything from the store, replacing what is in memory. */
   async load(): Promise<void> {
@@ -89,6 +93,7 @@ export class Repository {
     this.deployments.clear();
     this.claims.clear();
     this.byApp.clear();
+    this.scheduled.clear();
     this.byTask.clear();
     this.frameworkId = await this.store.getFrameworkId();
     for (const stored of await this.store.listApps()) {
@@ -134,6 +139,30 @@ export class Repository {
 
   private touch(appId: string): void {
     this.stamps.set(appId, ++this.stampSeq);
+  }
+
+  private unmarkScheduled(i: Instance): void {
+    const set = this.scheduled.get(i.appId);
+    if (set === undefined || !set.delete(i.instanceId)) return;
+    this.scheduledCount--;
+    if (set.size === 0) this.scheduled.delete(i.appId);
+  }
+
+  /** Scheduled instances per app (cost: the number waiting, not the number stored). */
+  *scheduledByApp(): Iterable<[string, Instance[]]> {
+    for (const [appId, ids] of this.scheduled) {
+      const list: Instance[] = [];
+      for (const id of ids) {
+        const i = this.instances.get(id);
+        if (i !== undefined && i.condition === 'Scheduled') list.push(i);
+      }
+      if (list.length > 0) yield [appId, list];
+    }
+  }
+
+  /** True when any instance waits to launch. */
+  hasScheduled(): boolean {
+    return this.scheduledCount > 0;
   }
 
   instanceByTaskId(taskId: string): Instance | undefined {
@@ -207,6 +236,7 @@ export class Repository {
 
   removeInstance(i: Instance): void {
     this.touch(i.appId);
+    this.unmarkScheduled(i);
     this.instances.delete(i.instanceId);
     this.byApp.get(i.appId)?.delete(i.instanceId);
     if (this.byApp.get(i.appId)?.size === 0) this.byApp.delete(i.appId);
@@ -236,7 +266,7 @@ export class Repository {
    */
   suspendWrites(): void {
     this.suspended = true;
-    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.retryTimer?.cancel();
     this.retryTimer = undefined;
     this.pendingInstanceWrites.clear();
     this.appOfPending.clear();
@@ -270,6 +300,13 @@ export class Repository {
 
   private index(i: Instance): void {
     this.touch(i.appId);
+    if (i.condition === 'Scheduled') {
+      let set = this.scheduled.get(i.appId);
+      if (set === undefined) { set = new Set(); this.scheduled.set(i.appId, set); }
+      if (!set.has(i.instanceId)) { set.add(i.instanceId); this.scheduledCount++; }
+    } else {
+      this.unmarkScheduled(i);
+    }
     this.instances.set(i.instanceId, i);
     let set = this.byApp.get(i.appId);
     if (set === undefined) { set = new Set(); this.byApp.set(i.appId, set); }
@@ -336,11 +373,10 @@ export class Repository {
       for (const id of [...this.appOfPending.keys()]) if (!this.pendingInstanceWrites.has(id)) this.appOfPending.delete(id);
       if (failed && this.pendingInstanceWrites.size > 0 && !this.suspended) {
         // The store is unavailable (quorum lost): try again later (flush() does not wait for that).
-        this.retryTimer = setTimeout(() => {
+        this.retryTimer = this.timers.after(Repository.RETRY_MS, () => {
           this.retryTimer = undefined;
           if (!this.draining) void this.drain();
-        }, Repository.RETRY_MS);
-        this.retryTimer.unref?.();
+        });
       }
       for (const resolve of this.idle.splice(0)) resolve();
     }

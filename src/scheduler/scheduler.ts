@@ -3,23 +3,24 @@
 // timers (reconciliation, launch timeouts, unreachable handling, backoff wake-ups) and publishes
 // Marathon events. Deployment logic lives in DeploymentRunner, which this class notifies.
 import { servicePortsOf } from '../apps/service-ports';
-import { nextHealth } from './health';
+import { hasReportedHealth, nextHealth } from './health';
 import type { AppDefinition, HeldAddress, NetworkInterface } from '../apps/types';
 import type { AppVersion } from '../deploy/app-version';
-import { freeSlots, selectInstancesToKill } from '../deploy/kill-selection';
+import { freeSlots } from '../deploy/kill-selection';
 import type { SchedulerClientEvents, SubscribedInfo } from '../mesos/client';
-import type { Attribute, Filters, KillPolicy, NetworkInfo, Offer, OfferID, ReconcileTask, TaskInfo, TaskStatus } from '../mesos/types';
+import type { Attribute, Filters, KillPolicy, Offer, OfferID, ReconcileTask, TaskInfo, TaskStatus } from '../mesos/types';
 import { assignAddresses, poolOf } from '../network/ipam-pool';
 import { addressRejectReason } from './queue-reasons';
 import { toNetworkInfos } from '../network/network-info';
 import type { EventBus } from './event-bus';
-import {
-  conditionOf, isFailureCondition, isLaunched, isTerminalCondition, type Instance, type InstanceCondition,
-  type TaskIpAddress,
-} from './instance';
+import { conditionOf, isLaunched, isTerminalCondition, type Instance, type InstanceCondition } from './instance';
 import type { LaunchQueue } from './launch-queue';
 import { OfferMatcher, type MatchContext, type Placement, type PlacementRequest, type RejectReason } from './match-offer';
 import type { Repository } from './repository';
+import { realTimers, type SchedulerTimers, type TimerHandle } from './timers';
+import { UnknownTaskKiller } from './unknown-task-killer';
+import { applyUpdate } from './instance-update';
+import { reconcile } from './reconcile';
 import { buildTaskInfo, usesHostNetwork } from './task-builder';
 import { instanceIdFor, parseTaskId, taskIdFor } from './task-ids';
 import { DEFAULT_OFFER_LEDGER, OfferLedger, type OfferHoldStats } from './offer-ledger';
@@ -97,6 +98,8 @@ export interface SchedulerDeps {
   newUuid: () => string;
   /** Known OpenVNet networks (uuid → subnet), for default prefix lengths; undefined without OpenVNet. */
   networks?: () => Map<string, { subnet: string }> | undefined;
+  /** Timers and deferral; the real event loop when absent (the simulation passes virtual time). */
+  timers?: SchedulerTimers;
 }
 
 /** What the deployment runner needs to hear and to be asked. */
@@ -158,9 +161,10 @@ export class Scheduler {
   private generation = 0;
   private offerCalls: Promise<void> = Promise.resolve();
   private readonly agentAttributes = new Map<string, Attribute[]>();
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly timers: TimerHandle[] = [];
   private started = false;
   readonly lastTaskFailure = new Map<string, TaskFailure>();
+  private readonly unknownKills = new UnknownTaskKiller();
   private observer: InstanceObserver | undefined;
   readonly options: SchedulerOptions;
   /** Offers seen / launches done, for metrics. */
@@ -175,6 +179,7 @@ export class Scheduler {
 
   constructor(private readonly deps: SchedulerDeps, options: Partial<SchedulerOptions> = {}) {
     this.options = { ...DEFAULT_SCHEDULER_OPTIONS, ...options };
+    this.clock = deps.timers ?? { ...realTimers, now: deps.now };
     this.offerLedger = new OfferLedger({ reanswerAfterMs: this.options.offerReanswerMs });
   }
 
@@ -182,6 +187,8 @@ export class Scheduler {
   offerStats(): OfferHoldStats {
     return this.offerLedger.stats(this.deps.now());
   }
+
+  private readonly clock: SchedulerTimers;
 
   setObserver(o: InstanceObserver): void {
     this.observer = o;
@@ -206,17 +213,18 @@ export class Scheduler {
     });
     d.on('error-event', (message) => { this.deps.log.error({ message }, 'Mesos ERROR event'); });
     d.on('removed', (message) => { this.deps.log.error({ message }, 'framework removed by Mesos'); this.ready = false; });
-    this.timers.push(setInterval(() => this.housekeeping(), this.options.housekeepingIntervalMs));
-    const reconcileLater = setTimeout(() => {
+    const t = this.clock;
+    this.timers.push(t.every(this.options.housekeepingIntervalMs, () => this.housekeeping()));
+    const reconcileLater = t.after(this.options.reconciliationInitialDelayMs, () => {
       if (this.ready) this.reconcile();
-      this.timers.push(setInterval(() => { if (this.ready) this.reconcile(); }, this.options.reconciliationIntervalMs));
-    }, this.options.reconciliationInitialDelayMs);
+      this.timers.push(t.every(this.options.reconciliationIntervalMs, () => { if (this.ready) this.reconcile(); }));
+    });
     this.timers.push(reconcileLater);
     d.start();
   }
 
   async stop(): Promise<void> {
-    for (const t of this.timers.splice(0)) { clearInterval(t); clearTimeout(t); }
+    for (const t of this.timers.splice(0)) t.cancel();
     this.ready = false;
     this.generation++;
     this.pendingOffers = [];
@@ -258,10 +266,24 @@ export class Scheduler {
     // SUBSCRIBED no ACCEPT of an earlier stream can land any more, so launched-but-unconfirmed
     // (Provisioned) tasks are asked about too: a task the master does not know comes back as
     // gone and its instance is replaced; one it knows keeps its instance (no second launch).
+    await this.reconcileThenLaunch(generation, 0);
+  }
+
+  /**
+   * The step between SUBSCRIBED and launching: reconciliation. A failed RECONCILE call (reset,
+   * timeout) does not end the subscription, so it is retried with a growing pause for as long as
+   * this subscription lasts; without that the scheduler would wait forever.
+   */
+  private async reconcileThenLaunch(generation: number, attempt: number): Promise<void> {
     try {
       await this.sendReconcile(true);
     } catch (err) {
-      if (this.started) log.warn({ err }, 'reconciliation after SUBSCRIBED failed; waiting for the next subscription');
+      if (!this.started || generation !== this.generation) return;
+      const pauseMs = Math.min(30_000, 1000 * 2 ** attempt);
+      this.deps.log.warn({ err, pauseMs }, 'reconciliation after SUBSCRIBED failed; retrying');
+      this.timers.push(this.clock.after(pauseMs, () => {
+        if (this.started && generation === this.generation) void this.reconcileThenLaunch(generation, attempt + 1);
+      }));
       return;
     }
     if (generation !== this.generation || !this.started) return;
@@ -326,7 +348,7 @@ export class Scheduler {
       this.declineOffers(ids, this.options.declineWaitingSeconds);
       return;
     }
-    const sliceStart = performance.now();
+    const sliceStart = this.clock.sliceNow();
     const nowMs = this.deps.now();
     const round: OfferRound = {
       nowMs, nowIso: new Date(nowMs).toISOString(), waiting: this.launchableByApp(nowMs), unused: [],
@@ -338,18 +360,21 @@ export class Scheduler {
     if (this.pendingOffers.length > 0) do {
       const offer = this.pendingOffers.shift() as Offer;
       if (!this.processOffer(offer, round)) round.unused.push(offer.id.value);
-    } while (this.pendingOffers.length > 0 && performance.now() - sliceStart <= 10);
+    } while (this.pendingOffers.length > 0 && this.clock.sliceNow() - sliceStart <= 10);
     const moreWork = this.hasWaitingWork();
     if (round.unused.length > 0) this.declineOffers(round.unused, moreWork ? this.options.declineWaitingSeconds : this.options.declineIdleSeconds);
     if (this.pendingOffers.length > 0) {
-      setImmediate(() => this.drainOffers());
+      this.clock.soon(() => this.drainOffers());
       return;
     }
     this.draining = false;
     if (!moreWork && !this.suppressed) {
       this.suppressed = true;
       const d = this.deps.driver;
-      this.inOrder(() => d.suppress([this.options.role])).catch((err: unknown) => this.deps.log.warn({ err }, 'suppress failed'));
+      this.inOrder(() => d.suppress([this.options.role])).catch((err: unknown) => {
+        this.suppressed = false;
+        this.deps.log.warn({ err }, 'suppress failed');
+      });
     }
   }
 
@@ -422,6 +447,14 @@ export class Scheduler {
           revert('subscription changed before the launch was sent');
           return;
         }
+        // The write may have waited long (store unavailable): only instances still waiting for
+        // exactly this task are launched; one killed or expunged meanwhile must not start.
+        const still = new Set(launched.filter((i) => repo.instances.get(i.instanceId) === i && i.condition === 'Provisioned' && !i.killRequested).map((i) => i.taskId));
+        if (still.size < tasks.length) {
+          tasks = tasks.filter((t) => still.has(t.task_id.value));
+          launched = launched.filter((i) => still.has(i.taskId));
+          if (tasks.length === 0) { this.declineOffers([offerId], this.options.declineWaitingSeconds); return; }
+        }
         if (!this.offerLedger.isAccepting(offerId)) {
           // Rescinded, or held so long that it was declined again while the instances were stored.
           revert('offer gone before the launch was sent');
@@ -489,15 +522,14 @@ export class Scheduler {
 
   /** Scheduled instances whose app is not backed off, grouped per app in app order. */
   private launchableByApp(nowMs: number): Map<string, Instance[]> {
+    // From the repository's index of waiting instances: the cost does not grow with the number of
+    // instances stored (issue 20).
     const out = new Map<string, Instance[]>();
-    for (const i of this.deps.repo.instances.values()) {
-      if (i.condition !== 'Scheduled') continue;
-      const v = this.deps.repo.apps.get(i.appId);
+    for (const [appId, list] of this.deps.repo.scheduledByApp()) {
+      const v = this.deps.repo.apps.get(appId);
       if (v === undefined) continue;
       if (this.deps.queue.timeLeftMs(v, nowMs) > 0) continue;
-      let list = out.get(i.appId);
-      if (list === undefined) { list = []; out.set(i.appId, list); }
-      list.push(i);
+      out.set(appId, list);
     }
     for (const list of out.values()) list.sort((a, b) => a.slot - b.slot);
     return out;
@@ -657,67 +689,35 @@ export class Scheduler {
       return;
     }
     const nowMs = this.deps.now();
-    const nowIso = new Date(nowMs).toISOString();
-    const previous = inst.condition;
-    inst.state = status.state;
-    inst.condition = condition;
-    if (status.agent_id !== undefined) inst.agentId = status.agent_id.value;
-    // Reconciliation answers say only "Latest task state": keep the agent's own last words.
-    if (status.message !== undefined && status.reason !== 'REASON_RECONCILIATION') inst.message = status.message;
-    if (typeof status.healthy === 'boolean') {
-      // Reconciliation answers repeat the latest verdict: they do not count as another check.
-      if (status.reason !== 'REASON_RECONCILIATION' || inst.healthy !== status.healthy) {
-        inst.health = nextHealth(inst.health, status.healthy, nowIso, status.healthy ? undefined : status.message);
-      }
-      inst.healthy = status.healthy;
-    }
-    if ((condition === 'Staging' || condition === 'Starting' || condition === 'Running') && inst.stagedAt === null) inst.stagedAt = nowIso;
-    if (condition === 'Running' && inst.startedAt === null) inst.startedAt = nowIso;
-    const infos = status.container_status?.network_infos;
-    if (infos !== undefined && infos.length > 0) {
-      const agentLink = this.options.agentLink;
-      inst.statusNetworkInfos = infos.filter((n) => agentLink === null || n.name !== agentLink);
-      inst.ipAddresses = ipAddressesOf(inst.statusNetworkInfos);
-    }
-    if (condition === 'Unreachable') {
-      if (inst.unreachableSince === null) inst.unreachableSince = nowIso;
-    } else {
-      inst.unreachableSince = null;
-    }
-
-    // A launch that never reached the master (its leader died before the ACCEPT) comes back from
-    // reconciliation as unknown: the instance is replaced, but nothing failed, so no backoff.
-    const lostLaunch = previous === 'Provisioned' && status.reason === 'REASON_RECONCILIATION' && isTerminalCondition(condition);
     const v = repo.apps.get(inst.appId);
-    if (v !== undefined && inst.configVersion === v.versionInfo.lastConfigChangeAt) {
-      if (condition === 'Staging' || condition === 'Starting' || condition === 'Running') this.deps.queue.onProgress(v, nowMs);
-      // A kill by the executor's health check (TASK_KILLED, healthy=false) is a failure too: relaunch with backoff.
-      const unhealthyKill = condition === 'Killed' && status.healthy === false;
-      if ((isFailureCondition(condition) || unhealthyKill) && !inst.killRequested && !lostLaunch) this.deps.queue.onFailure(v, nowMs);
+    const effect = applyUpdate(inst, status, {
+      nowMs, agentLink: this.options.agentLink, currentConfigVersion: v?.versionInfo.lastConfigChangeAt,
+      unreachableStrategy: v?.app.unreachableStrategy ?? 'disabled',
+    });
+    if (effect.kind === 'ignore') {
+      log.debug({ taskId, state: status.state, known: inst.condition }, 'late duplicate status ignored');
+      ack();
+      return;
     }
+    // The effect is applied to the one instance object the repository holds (identity is kept).
+    Object.assign(inst, effect.instance);
+    if (v !== undefined && effect.backoff === 'progress') this.deps.queue.onProgress(v, nowMs);
+    if (v !== undefined && effect.backoff === 'failure') this.deps.queue.onFailure(v, nowMs);
 
     this.deps.bus.publish('status_update_event', {
       slaveId: inst.agentId ?? '', taskId, taskStatus: status.state, message: status.message ?? '', appId: inst.appId,
       host: inst.host ?? '', ipAddresses: inst.ipAddresses, ports: inst.ports, version: inst.runSpecVersion,
     });
-    if (previous !== condition) this.publishInstanceChanged(inst);
+    if (effect.previous !== inst.condition) this.publishInstanceChanged(inst);
 
-    if (isTerminalCondition(condition)) {
-      if (!lostLaunch && (isFailureCondition(condition) || (condition === 'Killed' && !inst.killRequested))) this.recordFailure(inst, status, nowIso);
+    if (effect.kind === 'expunge') {
+      if (effect.failure) this.recordFailure(inst, status, new Date(nowMs).toISOString());
       this.expunge(inst);
     } else {
-      if (condition === 'Unreachable') this.applyUnreachable(inst, nowMs);
-      // A reconciliation answer that confirms what we know changes nothing durable: keep the
-      // store (and ZooKeeper) quiet instead of rewriting every instance on each round.
-      const confirmsKnownState = status.reason === 'REASON_RECONCILIATION' && previous === condition;
-      if (((condition === 'Staging' || condition === 'Starting') && !inst.killRequested) || confirmsKnownState) repo.updateInstanceInMemory(inst);
-      else repo.saveInstance(inst);
-      if (inst.condition === 'UnreachableInactive' && previous !== 'UnreachableInactive' && !inst.killRequested) {
-        if (!(this.observer?.manages(inst.appId) ?? false)) this.ensureInstances(inst.appId);
-      }
-      if (inst.killRequested && (condition === 'Running' || condition === 'Staging' || condition === 'Starting') && previous === 'Unreachable') {
-        this.sendKill(inst);
-      }
+      if (effect.durable) repo.saveInstance(inst);
+      else repo.updateInstanceInMemory(inst);
+      if (effect.becameInactive && !(this.observer?.manages(inst.appId) ?? false)) this.ensureInstances(inst.appId);
+      if (effect.resendKill) this.sendKill(inst);
     }
     ack();
     this.afterChange(inst.appId);
@@ -727,12 +727,15 @@ export class Scheduler {
     const parsed = parseTaskId(status.task_id.value);
     if (parsed === null) return;
     if (isTerminalCondition(condition)) {
+      this.unknownKills.gone(status.task_id.value);
       this.deps.bus.publish('unknown_instance_terminated_event', {
         instanceId: parsed.instanceId, runSpecId: `/${parsed.safePath.replace(/_/g, '/')}`, condition,
       });
       return;
     }
-    // A task we do not track (an expunged instance came back, or an older incarnation): kill it.
+    // A task we do not track (an expunged instance came back, or an older incarnation): kill it,
+    // with a pause per task and a rate cap, not once per status update.
+    if (!this.unknownKills.shouldKill(status.task_id.value, this.clock.now())) return;
     this.deps.log.info({ taskId: status.task_id.value }, 'killing unknown task');
     this.deps.driver.kill(status.task_id.value, status.agent_id?.value)
       .catch((err: unknown) => this.deps.log.warn({ err }, 'kill of unknown task failed'));
@@ -743,17 +746,6 @@ export class Scheduler {
       appId: inst.appId, host: inst.host ?? '', message: status.message ?? '', state: status.state,
       taskId: inst.taskId ?? '', timestamp: nowIso, version: inst.runSpecVersion, slaveId: inst.agentId ?? '',
     });
-  }
-
-  private applyUnreachable(inst: Instance, nowMs: number): void {
-    const v = this.deps.repo.apps.get(inst.appId);
-    const strategy = v?.app.unreachableStrategy ?? 'disabled';
-    if (strategy === 'disabled' || inst.unreachableSince === null) return;
-    const since = Date.parse(inst.unreachableSince);
-    if (nowMs - since >= strategy.inactiveAfterSeconds * 1000 && inst.condition === 'Unreachable') {
-      inst.condition = 'UnreachableInactive';
-      this.publishInstanceChanged(inst);
-    }
   }
 
   private publishInstanceChanged(inst: Instance): void {
@@ -773,7 +765,10 @@ export class Scheduler {
       const stillUsed = repo.instancesOf(inst.appId).some((i) => i.slot === inst.slot);
       if (!stillUsed) this.releaseSlot(inst.appId, inst.slot);
     }
-    if (!inst.decommissioned && v !== undefined && !(this.observer?.manages(inst.appId) ?? false)) this.ensureInstances(inst.appId);
+    // Outside deployments every expunge re-asserts the declared count, a decommissioned instance's
+    // too: its deployment may have been superseded or rolled back meanwhile (the reconciler
+    // counts only active instances, so an intended scale-down launches nothing).
+    if (v !== undefined && !(this.observer?.manages(inst.appId) ?? false)) this.ensureInstances(inst.appId);
   }
 
   releaseSlot(appId: string, slot: number): void {
@@ -871,13 +866,15 @@ export class Scheduler {
   ensureInstances(appId: string): void {
     const v = this.deps.repo.apps.get(appId);
     if (v === undefined) return;
-    const active = this.activeInstances(appId);
-    const missing = v.app.instances - active.length;
-    if (missing > 0) this.scheduleInstances(v, missing);
-    if (missing < 0) {
-      // e.g. an unreachable task came back after its replacement started
-      for (const i of selectInstancesToKill(active, -missing, v.app.killSelection)) this.killInstance(i, { decommission: true });
-    }
+    const all = this.deps.repo.instancesOf(appId);
+    const decision = reconcile({
+      target: v.app.instances, step: 'none', configVersion: v.versionInfo.lastConfigChangeAt, strategy: v.app.upgradeStrategy,
+      killSelection: v.app.killSelection, capacityLimit: staticCapacity(v.app), instances: all, healthChecked: hasReportedHealth(v.app),
+    });
+    if (decision.launch > 0) this.scheduleInstances(v, decision.launch);
+    // e.g. an unreachable task came back after its replacement started
+    const kill = new Set(decision.kill);
+    for (const i of all) if (kill.has(i.instanceId)) this.killInstance(i, { decommission: true });
   }
 
   resetDelay(appId: string): void {
@@ -886,8 +883,7 @@ export class Scheduler {
   }
 
   hasWaitingWork(): boolean {
-    for (const i of this.deps.repo.instances.values()) if (i.condition === 'Scheduled') return true;
-    return false;
+    return this.deps.repo.hasScheduled();
   }
 
   /**
@@ -905,12 +901,16 @@ export class Scheduler {
   requestRevive(): void {
     if (this.reviveQueued) return;
     this.reviveQueued = true;
-    setImmediate(() => {
+    this.clock.soon(() => {
       this.reviveQueued = false;
       if (!this.ready) return;
       this.suppressed = false;
       const d = this.deps.driver;
-      this.inOrder(() => d.revive([this.options.role])).catch((err: unknown) => this.deps.log.warn({ err }, 'revive failed'));
+      this.inOrder(() => d.revive([this.options.role])).catch((err: unknown) => {
+        // Counted as still suppressed: housekeeping asks again while work waits.
+        this.suppressed = true;
+        this.deps.log.warn({ err }, 'revive failed');
+      });
     });
   }
 
@@ -918,6 +918,7 @@ export class Scheduler {
 
   private housekeeping(): void {
     const nowMs = this.deps.now();
+    this.unknownKills.prune(nowMs);
     let delayedWork = false;
     for (const inst of [...this.deps.repo.instances.values()]) {
       if (inst.condition === 'Scheduled') {
@@ -926,13 +927,17 @@ export class Scheduler {
         continue;
       }
       if (inst.killRequested) {
-        if (inst.killSentAtMs !== null && nowMs - inst.killSentAtMs >= this.options.killRetryMs) this.sendKill(inst);
+        // killSentAtMs is null after a reload (the kill was requested by an earlier leader).
+        if (inst.killSentAtMs === null || nowMs - inst.killSentAtMs >= this.options.killRetryMs) this.sendKill(inst);
         continue;
       }
       if (inst.condition === 'Provisioned' && inst.launchedAtMs !== null && nowMs - inst.launchedAtMs >= this.options.launchConfirmTimeoutMs) {
-        this.deps.log.warn({ taskId: inst.taskId }, 'no status within the launch confirm timeout; killing and relaunching');
+        // Killed, and replaced by a new instance once the kill (or the master's "unknown") is
+        // confirmed: relaunching the same instance while the old task may live could run it twice.
+        this.deps.log.warn({ taskId: inst.taskId }, 'no status within the launch confirm timeout; killing (replaced once gone)');
+        inst.killRequested = true;
+        this.deps.repo.saveInstance(inst);
         this.sendKill(inst);
-        this.relaunch(inst);
         continue;
       }
       if ((inst.condition === 'Staging' || inst.condition === 'Starting') && inst.launchedAtMs !== null
@@ -957,17 +962,6 @@ export class Scheduler {
     this.counters.redeclined += overdue.length;
     this.deps.log.warn({ offers: overdue }, 'offers held too long; declining them again');
     this.declineOffers(overdue, this.options.declineWaitingSeconds);
-  }
-
-  /** Launch confirm timeout: the same instance goes back to the queue with a new incarnation. */
-  private relaunch(inst: Instance): void {
-    inst.condition = 'Scheduled';
-    inst.taskId = null;
-    inst.agentId = null;
-    inst.host = null;
-    inst.launchedAtMs = null;
-    this.deps.repo.saveInstance(inst);
-    this.requestRevive();
   }
 
   private unreachableTick(inst: Instance, nowMs: number): void {
@@ -995,12 +989,4 @@ export class Scheduler {
   }
 }
 
-export function ipAddressesOf(infos: readonly NetworkInfo[]): TaskIpAddress[] {
-  const out: TaskIpAddress[] = [];
-  for (const n of infos) {
-    for (const a of n.ip_addresses ?? []) {
-      if (a.ip_address !== undefined && a.ip_address !== '') out.push({ ipAddress: a.ip_address, protocol: a.protocol ?? 'IPv4' });
-    }
-  }
-  return out;
-}
+export { ipAddressesOf } from './instance-update';

@@ -4,6 +4,9 @@
 import assert from 'node:assert/strict';
 import { startServe, type ServeHandle } from '../../src/cli/serve';
 import { apiHelpers, ScriptedMesos, type Obj } from '../helpers/scripted-mesos';
+import { poller } from '../helpers/poll';
+
+const waitFor = poller({ timeoutMs: 10_000, everyMs: 50 });
 
 describe('contract: Marathon v2 API (spec §2–§4)', function () {
   this.timeout(20_000);
@@ -120,13 +123,23 @@ describe('contract: Marathon v2 API (spec §2–§4)', function () {
 
   it('GET /v2/deployments is an array of §6.4 deployments; DELETE: 404 unknown, force → 202 empty', async () => {
     await call('PUT', '/v2/apps/c/huge', { instances: 1 });
-    const list = (await call('GET', '/v2/deployments')).body as Obj[];
-    assert.ok(Array.isArray(list));
-    const d = list.find((x) => (x.affectedApps as string[]).includes('/c/huge'));
-    assert.ok(d);
+    // The reasons come from declined offers, which arrive asynchronously: wait until one was seen.
+    const d = await waitFor('a deployment of /c/huge saying why it waits', async () => {
+      const list = (await call('GET', '/v2/deployments')).body as Obj[];
+      assert.ok(Array.isArray(list));
+      const found = list.find((x) => (x.affectedApps as string[]).includes('/c/huge'));
+      const first = found === undefined ? undefined : (found.currentActions as Obj[])[0];
+      return first !== undefined && first.waitingFor !== undefined ? found : undefined;
+    });
     assert.deepEqual(Object.keys(d).sort(), ['affectedApps', 'affectedPods', 'currentActions', 'currentStep', 'id', 'steps', 'totalSteps', 'version']);
     assert.deepEqual(d.steps, [{ actions: [{ action: 'ScaleApplication', app: '/c/huge' }] }]);
-    assert.deepEqual(d.currentActions, [{ action: 'ScaleApplication', app: '/c/huge', readinessCheckResults: [] }]);
+    // Marathon's fields, plus our documented extension `waitingFor` (the launch queue's reasons: /c/huge fits no agent).
+    const [action, ...more] = d.currentActions as Obj[];
+    assert.deepEqual(more, []);
+    const { waitingFor, ...marathonFields } = action;
+    assert.deepEqual(marathonFields, { action: 'ScaleApplication', app: '/c/huge', readinessCheckResults: [] });
+    assert.ok(Array.isArray(waitingFor) && waitingFor.length > 0, 'an app no agent can fit says why it waits');
+    for (const w of waitingFor as Obj[]) assert.equal(typeof w.reason, 'string');
     assert.deepEqual([d.currentStep, d.totalSteps], [1, 1]);
     const unknown = await call('DELETE', '/v2/deployments/nope');
     assert.equal(unknown.status, 404);

@@ -1,4 +1,4 @@
-// Access to the Mesos 1.11 recordings (shared spec fixtures) for the mesos-* contract tests.
+// Access to the Mesos 1.11 recordings (test/fixtures/mesos-1.11) for the mesos-* contract tests.
 import fs from 'node:fs';
 import path from 'node:path';
 import { mesosFixturesDir } from '../helpers/fixtures';

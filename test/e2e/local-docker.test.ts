@@ -11,12 +11,13 @@ import { PrivateDockerd } from '../helpers/dockerd';
 import { LocalCli, namespacesMatching, REPO } from '../helpers/local-mode';
 import { poller } from '../helpers/poll';
 import { run } from '../helpers/processes';
+import { describeNeeding } from '../helpers/requires';
 
 const until = poller({ timeoutMs: 30_000, everyMs: 100 });
 
 interface TaskJson { id: string; state: string; networkInterfaces?: { interfaceName: string; macAddress?: string; ipAddress?: string }[] }
 
-describe('marathon-vnet local with a Docker engine (real CLI, private dockerd)', function () {
+describeNeeding(['root', 'netns', 'docker', 'dnsmasq', 'udhcpc'], 'marathon-vnet local with a Docker engine (real CLI, private dockerd)', function () {
   this.timeout(120_000);
   const R = randomBytes(3).toString('hex');
   let dockerd: PrivateDockerd | undefined;

@@ -2,7 +2,7 @@
 // free ports, no Docker), POST the sample apps over HTTP, look into the task namespaces with
 // `ip`, scale, kill a process, delete, Ctrl-C — and then nothing may be left.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -13,6 +13,7 @@ import { CLI, LocalCli, namespacesMatching, REPO } from '../helpers/local-mode';
 import { poller } from '../helpers/poll';
 import { freePort } from '../helpers/ports';
 import { run as sh, type CommandResult } from '../helpers/processes';
+import { describeNeeding } from '../helpers/requires';
 
 const until = poller({ timeoutMs: 30_000, everyMs: 100, retryErrors: true });
 
@@ -23,11 +24,50 @@ interface TaskJson {
 interface AppJson { app: { tasks: TaskJson[]; deployments: unknown[]; lastTaskFailure?: { state: string; taskId: string; message: string } } }
 interface VnetIf { uuid: string; mode: string; mac_address?: string; ipv4_address?: string; network_uuid?: string }
 
-describe('marathon-vnet local without root', () => {
+const NOBODY = 65534;
+
+/** Whether `nobody` can load the CLI from `repo` (a checkout under /root, or in a 0700 mktemp dir, cannot). */
+function nobodyCanRead(repo: string): boolean {
+  const r = spawnSync(process.execPath, ['-e', 'require("fs").accessSync(process.argv[1])', path.join(repo, 'dist', 'src', 'cli', 'main.js')],
+    { uid: NOBODY, gid: NOBODY, stdio: 'ignore', timeout: 10_000 });
+  return r.status === 0;
+}
+
+/**
+ * A copy of what the CLI loads (launcher, compiled code, samples, runtime packages) in a
+ * directory `nobody` may read; the build tools (typescript, esbuild, browsers) are left out.
+ */
+function copyForNobody(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mvn-e2e-nonroot-repo-'));
+  fs.chmodSync(dir, 0o755);
+  const skip = new Set(['typescript', 'playwright-core', '@esbuild', 'esbuild', '.cache']);
+  for (const rel of ['package.json', path.join('src', 'bin'), path.join('dist', 'src'), path.join('dist', 'driver'), 'samples', 'node_modules']) {
+    fs.cpSync(path.join(REPO, rel), path.join(dir, rel), {
+      recursive: true,
+      filter: (src) => !(path.dirname(src) === path.join(REPO, 'node_modules') && skip.has(path.basename(src))),
+    });
+  }
+  spawnSync('chmod', ['-R', 'a+rX', dir], { stdio: 'ignore' });
+  return dir;
+}
+
+describeNeeding(['root'], 'marathon-vnet local without root', function () {
+  this.timeout(60_000);
+  let repo = REPO;
+  let copy: string | undefined;
+  before(() => {
+    if (!nobodyCanRead(REPO)) {
+      copy = copyForNobody();
+      repo = copy;
+    }
+    assert.ok(nobodyCanRead(repo), `nobody cannot read ${repo}`);
+  });
+  after(() => { if (copy !== undefined) fs.rmSync(copy, { recursive: true, force: true }); });
+
   it('explains in one paragraph what it needs, exits 1 and prints no stack trace', async () => {
     const r = await new Promise<CommandResult & { signal: string | null }>((resolve) => {
-      const c = spawn(process.execPath, [CLI, 'local', '--data-dir', path.join(os.tmpdir(), 'mvn-e2e-nonroot-never-created')],
-        { cwd: REPO, uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'pipe'] });
+      const c = spawn(process.execPath, [path.join(repo, 'src', 'bin', 'marathon-vnet.js'), 'local', '--data-dir', path.join(os.tmpdir(), 'mvn-e2e-nonroot-never-created')],
+        { cwd: repo, uid: NOBODY, gid: NOBODY, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       c.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
@@ -38,34 +78,65 @@ describe('marathon-vnet local without root', () => {
     assert.equal(r.stdout, '');
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.length, 1, r.stderr);
-    assert.match(lines[0], /^marathon-vnet local: needs Linux network namespaces and root\. .*Missing here: root \(running as uid 65534\)\./);
+    assert.match(lines[0], /^marathon-vnet local: needs root \(running as uid 65534\)[:.]/);
+    assert.match(lines[0], /`sudo npm start`/);
     assert.doesNotMatch(r.stderr, /\bat .*\.js:\d+/);
     assert.equal(fs.existsSync(path.join(os.tmpdir(), 'mvn-e2e-nonroot-never-created')), false);
   });
 });
 
-describe('marathon-vnet local with its API port taken', function () {
+describeNeeding(['root', 'netns'], 'marathon-vnet local with a port taken', function () {
   this.timeout(60_000);
   let busy: net.Server | undefined;
   let dir = '';
-  after(async () => {
+  afterEach(async () => {
     await new Promise((resolve) => (busy === undefined ? resolve(undefined) : busy.close(resolve)));
+    busy = undefined;
     if (dir !== '') {
       for (const ns of await namespacesMatching(`mvn-${instanceTag(dir)}-`)) await sh('ip', ['netns', 'del', ns]);
       fs.rmSync(dir, { recursive: true, force: true });
+      dir = '';
     }
   });
 
-  it('names the port and the flag that moves it in one line, exits 1 and removes what it had built', async () => {
+  for (const flag of ['--http-port', '--vnet-port', '--mesos-port'] as const) {
+    it(`${flag} taken: names the port and the flag that moves it in one line, exits 1 and leaves nothing (data dir empty)`, async () => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mvn-e2e-busy-'));
+      const server = net.createServer();
+      busy = server;
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const taken = (server.address() as net.AddressInfo).port;
+      const ports: Record<string, number> = { '--http-port': await freePort(), '--vnet-port': await freePort(), '--mesos-port': await freePort() };
+      ports[flag] = taken;
+      const r = await new Promise<CommandResult>((resolve) => {
+        const c = spawn(process.execPath, [CLI, 'local', '--data-dir', dir, ...Object.entries(ports).flatMap(([f, p]) => [f, String(p)]),
+          '--no-docker', '--no-ui', '--log-level', 'warn'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        c.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+        c.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+        c.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+      });
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.stderr, `marathon-vnet local: port ${taken} on 127.0.0.1 is already in use (see \`ss -ltnp\`): stop what listens there, or choose another port with ${flag} <port>\n`);
+      assert.doesNotMatch(r.stdout, /marathon-vnet local is running/);
+      // Refused before anything is created: the data dir stays empty (no openvnet/state.json, no
+      // lock file), no namespace, no daemon.
+      assert.deepEqual(fs.readdirSync(dir), []);
+      assert.deepEqual(await namespacesMatching(`mvn-${instanceTag(dir)}-`), []);
+      assert.deepEqual((await sh('ps', ['-eo', 'args'])).stdout.split('\n').filter((l) => l.includes(dir)), []);
+    });
+  }
+
+  it('--vnet-host 0.0.0.0 (no authentication) warns in one line before anything else', async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mvn-e2e-busy-'));
     const server = net.createServer();
     busy = server;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const httpPort = (server.address() as net.AddressInfo).port;
-    const [vnetPort, mesosPort] = [await freePort(), await freePort()];
+    const taken = (server.address() as net.AddressInfo).port;
     const r = await new Promise<CommandResult>((resolve) => {
-      const c = spawn(process.execPath, [CLI, 'local', '--data-dir', dir, '--http-port', String(httpPort), '--vnet-port', String(vnetPort),
-        '--mesos-port', String(mesosPort), '--no-docker', '--no-ui', '--log-level', 'warn'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+      const c = spawn(process.execPath, [CLI, 'local', '--data-dir', dir, '--http-port', String(taken), '--vnet-host', '0.0.0.0', '--no-docker', '--no-ui'],
+        { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       c.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
@@ -73,15 +144,16 @@ describe('marathon-vnet local with its API port taken', function () {
       c.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
     });
     assert.equal(r.code, 1, r.stderr);
-    assert.equal(r.stderr, `marathon-vnet local: port ${httpPort} on 127.0.0.1 is already in use (see \`ss -ltnp\`): stop what listens there, or choose another port with --http-port <port>\n`);
-    assert.doesNotMatch(r.stdout, /marathon-vnet local is running/);
-    // The OpenVNet API, fabric and DHCP servers came up before the API failed: all gone again.
-    assert.deepEqual(await namespacesMatching(`mvn-${instanceTag(dir)}-`), []);
-    assert.deepEqual((await sh('ps', ['-eo', 'args'])).stdout.split('\n').filter((l) => l.includes(dir)), []);
+    const lines = r.stderr.trim().split('\n');
+    assert.deepEqual(lines.map((l) => l.replace(/port \d+/, 'port N')), [
+      'marathon-vnet local: warning: --vnet-host 0.0.0.0 has no authentication: anyone who can reach it can create and delete OpenVNet networks and interfaces',
+      'marathon-vnet local: port N on 127.0.0.1 is already in use (see `ss -ltnp`): stop what listens there, or choose another port with --http-port <port>',
+    ]);
+    assert.deepEqual(fs.readdirSync(dir), []);
   });
 });
 
-describe('marathon-vnet local end to end (real CLI, namespaces, bridges, dnsmasq, vnet-driver)', function () {
+describeNeeding(['root', 'netns', 'dnsmasq', 'udhcpc'], 'marathon-vnet local end to end (real CLI, namespaces, bridges, dnsmasq, vnet-driver)', function () {
   this.timeout(120_000);
   let dir: string;
   let tag: string;
@@ -133,6 +205,7 @@ describe('marathon-vnet local end to end (real CLI, namespaces, bridges, dnsmasq
     api = cli.api;
     vnet = cli.vnet;
     assert.ok(cli.stdout.includes(`curl -X POST -H 'Content-Type: application/json' localhost:${cli.httpPort}/v2/apps -d @samples/apps/vnettest.json`), cli.stdout);
+    assert.match(cli.stdout, /\n {2}bridge type {8}Linux bridge /);
   });
 
   after(async () => {
@@ -188,6 +261,43 @@ describe('marathon-vnet local end to end (real CLI, namespaces, bridges, dnsmasq
     // The lease really came from the network's dnsmasq.
     const dhcpLog = fs.readFileSync(path.join(dir, 'fabric', 'dhcp', 'nw-vnet1', 'dnsmasq.log'), 'utf8');
     assert.ok(dhcpLog.includes(`DHCPACK(eth0) ${lease} ${eth0.mac}`), dhcpLog);
+  });
+
+  it('a DHCP-only task restarted after kill -9 keeps its address while its MAC is unchanged (sticky lease), twice', async () => {
+    // Only DHCP on nw-vnet1: nothing else leases in between, so without sticky leases the
+    // incremental allocation would move on (.100 → .101 → .102).
+    const app = { id: '/sticky', cmd: 'sleep 3600', cpus: 0.1, mem: 32, instances: 1, container: { type: 'MESOS', networkInterfaces: [{ networkName: 'nw-vnet1', interfaceName: 'eth0' }] } };
+    const [nsBefore, portsBefore, recordsBefore] = [(await ourNamespaces()).length, (await fabricPorts()).length, (await vnetInterfaces()).length];
+    assert.equal((await http('POST', '/v2/apps', app)).status, 201);
+    const eth0 = (t: TaskJson): { ip?: string; mac?: string } => {
+      const i = (t.networkInterfaces ?? []).find((x) => x.interfaceName === 'eth0');
+      return { ip: i?.ipAddress, mac: i?.macAddress };
+    };
+    const [first] = await running('/sticky', 1);
+    const want = eth0(first);
+    assert.ok(want.ip !== undefined && want.mac !== undefined, JSON.stringify(first));
+    let previous = first.id;
+    for (let round = 1; round <= 2; round++) {
+      const ns = await nsWithAddress(want.ip);
+      const pids = (await sh('ip', ['netns', 'pids', ns])).stdout.split('\n').filter((p) => p !== '');
+      const shellPid = pids.find((p) => {
+        try { return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').join(' ').trim() === '/bin/sh -c sleep 3600'; } catch { return false; }
+      });
+      assert.ok(shellPid !== undefined, `task process among ${pids.join(',')}`);
+      process.kill(Number(shellPid), 'SIGKILL');
+      const next = await until(`the replacement (round ${round})`, async () => {
+        const a = await appTasks('/sticky');
+        const r = a.tasks.filter((t) => t.state === 'TASK_RUNNING');
+        return a.tasks.length === 1 && r.length === 1 && r[0].id !== previous ? r[0] : undefined;
+      });
+      assert.deepEqual(eth0(next), want, `round ${round}`);
+      assert.deepEqual(await link(await nsWithAddress(want.ip), 'eth0'), { mac: want.mac, cidr: `${want.ip}/24` });
+      previous = next.id;
+    }
+    assert.equal((await http('DELETE', '/v2/apps/sticky')).status, 200);
+    // Gone completely before the next test counts namespaces, ports and records.
+    await until('the sticky app gone', async () => ((await http('GET', '/v2/apps/sticky')).status === 404
+      && (await ourNamespaces()).length === nsBefore && (await fabricPorts()).length === portsBefore && (await vnetInterfaces()).length === recordsBefore ? true : undefined));
   });
 
   it('refuses a second instance on the same data dir, in one line, without touching the running one', async () => {
@@ -271,7 +381,8 @@ describe('marathon-vnet local end to end (real CLI, namespaces, bridges, dnsmasq
       await assert.rejects(nsWithAddress(ip));
       const mac = t.networkInterfaces?.[0]?.macAddress;
       assert.ok(mac !== undefined && recordsBefore.some((r) => r.mac_address === mac));
-      assert.equal((await vnetInterfaces()).some((r) => r.mac_address === mac || r.ipv4_address === ip && r.network_uuid === 'nw-vnet2'), false);
+      // The bridge port and the OpenVNet record go in separate steps of DEL: wait for the record too.
+      await until(`the OpenVNet interface of ${t.id} removed`, async () => ((await vnetInterfaces()).some((r) => r.mac_address === mac || r.ipv4_address === ip && r.network_uuid === 'nw-vnet2') ? undefined : true));
     }
   });
 

@@ -8,7 +8,8 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { CredentialStore } from '../../src/api-security/credentials';
 import { startCluster, type Cluster } from '../integration/serve-fixture';
 import { basic, capturingLogger, request } from '../integration/security-kit';
-import { CHROMIUM, chromiumAvailable, screenshot } from './ui-browser-kit';
+import { CHROMIUM, screenshot } from './ui-browser-kit';
+import { describeNeeding } from '../helpers/requires';
 
 const PASSWORD = 'ui-Pw-2b7c';
 
@@ -23,7 +24,7 @@ async function textUntil(page: Page, selector: string, want: RegExp, timeoutMs =
   }
 }
 
-describe('security: the UI with basic auth in a real browser', function () {
+describeNeeding(['chromium'], 'security: the UI with basic auth in a real browser', function () {
   this.timeout(90_000);
   let c: Cluster;
   let browser: Browser;
@@ -32,7 +33,6 @@ describe('security: the UI with basic auth in a real browser', function () {
   const log = capturingLogger();
 
   before(async function () {
-    if (!chromiumAvailable()) this.skip();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const ui = require(path.resolve(__dirname, '..', '..', '..', 'src', 'ui', 'build.js')) as { build(): Promise<unknown> };
     await ui.build();

@@ -7,10 +7,11 @@ import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { NO_DOCKER_NOTE as NOTE } from '../../src/local-mode/cni-isolator';
 import {
-  buildUi, chromiumAvailable, documentStillMarked, eventuallyMatches, focusedSummary, isFocused, markDocument, openBrowser, screenshot, selectedText, textOf,
+  buildUi, documentStillMarked, eventuallyMatches, focusedSummary, isFocused, markDocument, openBrowser, screenshot, selectedText, textOf,
   type BrowserSession,
 } from './ui-browser-kit';
 import { FakeMarathon } from './ui-fake-marathon';
+import { describeNeeding } from '../helpers/requires';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 
@@ -20,7 +21,7 @@ async function setEditor(page: Page, text: string): Promise<void> {
   await page.locator('textarea.editor-text').fill(text);
 }
 
-describe('UI in the browser (scripted API)', function () {
+describeNeeding(['chromium'], 'UI in the browser (scripted API)', function () {
   this.timeout(60000);
   let fake: FakeMarathon;
   let base: string;
@@ -28,7 +29,6 @@ describe('UI in the browser (scripted API)', function () {
   let cleanup: () => void = () => undefined;
 
   before(async function () {
-    if (!chromiumAvailable()) this.skip();
     const built = await buildUi();
     cleanup = built.cleanup;
     fake = new FakeMarathon(built.dir);

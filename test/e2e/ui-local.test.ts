@@ -5,20 +5,20 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { http, readSample, startCluster, type Cluster } from '../integration/serve-fixture';
-import { chromiumAvailable, documentStillMarked, eventuallyMatches, markDocument, openBrowser, screenshot, textOf, type BrowserSession } from './ui-browser-kit';
+import { documentStillMarked, eventuallyMatches, markDocument, openBrowser, screenshot, textOf, type BrowserSession } from './ui-browser-kit';
+import { describeNeeding } from '../helpers/requires';
 
 const STUCK = 'ui-stuck';
 
 const eventually = (read: () => Promise<string>, want: RegExp): Promise<string> => eventuallyMatches(read, want, 10000);
 
-describe('UI against the real server and local master', function () {
+describeNeeding(['chromium'], 'UI against the real server and local master', function () {
   this.timeout(60000);
   let c: Cluster;
   let s: BrowserSession;
   let base: string;
 
   before(async function () {
-    if (!chromiumAvailable()) this.skip();
     // The server serves dist/ui (its default); build it from the current sources first.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const ui = require(path.resolve(__dirname, '..', '..', '..', 'src', 'ui', 'build.js')) as { build(): Promise<unknown> };

@@ -4,15 +4,15 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { http, readSample, runningTasks } from '../integration/serve-fixture';
 import { startVnetCluster, type VnetCluster } from '../integration/serve-vnet-fixture';
-import { chromiumAvailable, eventuallyMatches, openBrowser, screenshot, textOf, type BrowserSession } from './ui-browser-kit';
+import { eventuallyMatches, openBrowser, screenshot, textOf, type BrowserSession } from './ui-browser-kit';
+import { describeNeeding } from '../helpers/requires';
 
-describe('UI Networks page with OpenVNet DHCP pools', function () {
+describeNeeding(['chromium'], 'UI Networks page with OpenVNet DHCP pools', function () {
   this.timeout(60000);
   let v: VnetCluster | undefined;
   let s: BrowserSession | undefined;
 
   before(async function () {
-    if (!chromiumAvailable()) this.skip();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const ui = require(path.resolve(__dirname, '..', '..', '..', 'src', 'ui', 'build.js')) as { build(): Promise<unknown> };
     await ui.build();

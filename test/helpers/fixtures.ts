@@ -1,5 +1,5 @@
-// Where the shared contract material lives: CI clones the repo with shared/ beside it, so the
-// recordings are at <repo>/../shared/fixtures/mesos-1.11 unless MVN_MESOS_FIXTURES says otherwise.
+// Where the test data lives: in the repository (test/fixtures/…), so a clone with nothing beside
+// it runs every test.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -13,12 +13,17 @@ export function repoRoot(): string {
   throw new Error('marathon-vnet repository root not found');
 }
 
-export function sharedDir(): string {
-  return process.env.MVN_SHARED_DIR ?? path.resolve(repoRoot(), '..', 'shared');
+/** The recorded traffic of a real Mesos 1.11 master and agent (test/fixtures/mesos-1.11/README.md). */
+export function mesosFixturesDir(): string {
+  return path.join(repoRoot(), 'test', 'fixtures', 'mesos-1.11');
 }
 
-export function mesosFixturesDir(): string {
-  const candidates = [process.env.MVN_MESOS_FIXTURES, path.join(sharedDir(), 'fixtures', 'mesos-1.11')];
-  for (const c of candidates) if (c && fs.existsSync(path.join(c, 'lifecycle-json.jsonl'))) return c;
-  throw new Error(`Mesos 1.11 recordings not found (set MVN_MESOS_FIXTURES); looked in ${candidates.filter(Boolean).join(', ')}`);
+/** What the Mesos network/cni isolator passed to the plugin (one JSON file per invocation). */
+export function cniPluginInputDir(): string {
+  return path.join(mesosFixturesDir(), 'cni-plugin-input');
+}
+
+/** The independent libcni client (test/tools/cni-harness), built into dist by `npm test`. */
+export function cniHarnessPath(): string {
+  return path.join(repoRoot(), 'dist', 'tools', 'cni-harness');
 }

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import {
   cniEnv, driverConf, driverLinks, mesosStdin, must, NetFixture, runDriver, sh, stateLeftovers, staticInfo, tearDown,
 } from './driver-fixture';
+import { describeNeeding } from '../helpers/requires';
 
 const AGENT = '10.254.0.1';
 const OTHER = '10.254.0.2';
@@ -18,7 +19,7 @@ const CONNECT = `const s=require('net').connect({host:process.argv[1],port:+proc
 s.on('data',d=>{process.stdout.write(d);process.exit(0)});s.on('error',e=>{console.log(e.code);process.exit(1)});
 s.on('timeout',()=>{console.log('TIMEOUT');process.exit(1)});`;
 
-describe('driver: agent link (integration)', function () {
+describeNeeding(['root', 'netns'], 'driver: agent link (integration)', function () {
   this.timeout(60000);
   let fx: NetFixture;
   let linkConf: Record<string, unknown>;

@@ -7,8 +7,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OpenVnetClient } from '../../src/openvnet/client';
 import { must, NetFixture, ovsPorts, runDriver, startVnet, tearDown, type Vnet } from './driver-fixture';
+import { describeNeeding } from '../helpers/requires';
 
-describe('driver: CLI (integration, OVS)', function () {
+describeNeeding(['root', 'netns', 'ovs'], 'driver: CLI (integration, OVS)', function () {
   this.timeout(60000);
   let fx: NetFixture;
   let vnet: Vnet;

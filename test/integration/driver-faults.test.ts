@@ -11,9 +11,10 @@ import * as path from 'node:path';
 import { hostIfName } from '../../driver/cni/names';
 import { OpenVnetClient } from '../../src/openvnet/client';
 import {
-  cniEnv, driverConf, driverLinks, labels, mesosStdin, must, NetFixture, ovsPorts, plugPeer, REPO, runDriver, sh, startDnsmasq,
+  cniEnv, driverConf, driverLinks, labels, mesosStdin, must, NetFixture, ovsPorts, PATH_ENV, plugPeer, REPO, runDriver, sh, startDnsmasq,
   startVnet, stateLeftovers, staticInfo, tearDown, type BridgeKind, type Vnet,
 } from './driver-fixture';
+import { describeNeeding } from '../helpers/requires';
 
 type Path = 'static' | 'dhcp' | 'lease-only' | 'agent-link';
 
@@ -51,7 +52,7 @@ describe('driver: every fault step is listed (unit over the source)', () => {
 });
 
 for (const kind of ['ovs', 'linux'] as const) {
-  describe(`driver: killed ADD then DEL and gc leave nothing (integration, ${kind} bridge, dnsmasq)`, function () {
+  describeNeeding(['root', 'netns', 'dnsmasq', 'udhcpc', ...(kind === 'ovs' ? ['ovs' as const] : [])], `driver: killed ADD then DEL and gc leave nothing (integration, ${kind} bridge, dnsmasq)`, function () {
     this.timeout(180000);
     let fx: NetFixture;
     let vnet: Vnet;
@@ -135,6 +136,96 @@ for (const kind of ['ovs', 'linux'] as const) {
         ? (await must('ovs-vsctl', [`--db=${fx.ovsDb}`, 'list-ports', fx.bridge], { env: fx.ovsEnv })).split('\n')
         : (JSON.parse(await must('ip', ['-n', fx.hostNs, '-j', 'link', 'show', 'master', fx.bridge])) as { ifname: string }[]).map((l) => l.ifname);
       assert.ok(onBridge.includes(`hd${fx.R}`) && onBridge.includes(decoy), `${where}: ${onBridge.join(',')}`);
+    }
+
+    /**
+     * Refused or cut-short ADDs (issue 13): bad config fields, a state dir that is no place for
+     * files, a missing bridge, hung programs (PATH-injected stubs whose child sleeps, with a short
+     * commandTimeoutMs). Each ADD answers with its error (a refusal leaves nothing), then DEL with
+     * the same config succeeds, a corrected ADD succeeds, and once the namespace is gone gc
+     * removes it: nothing left, nothing wedged.
+     */
+    interface BadCase { name: string; path: 'static' | 'agent-link'; bad: (good: Record<string, unknown>) => Record<string, unknown>; code: number; msg: RegExp; hung?: string[]; leavesLog?: boolean }
+    const BAD: BadCase[] = [
+      { name: 'hostNetns /etc/shadow', path: 'static', bad: (c) => ({ ...c, hostNetns: '/etc/shadow' }), code: 7, msg: /hostNetns: \/etc\/shadow is not a network namespace/ },
+      { name: 'config gateway outside the subnet', path: 'static', bad: (c) => ({ ...c, gateway: '1.1.1.1' }), code: 7, msg: /gateway: 1\.1\.1\.1 is outside/ },
+      { name: 'stateDir /proc/1', path: 'static', bad: (c) => ({ ...c, stateDir: '/proc/1' }), code: 7, msg: /stateDir: .*proc/ },
+      { name: 'stateDir /proc/self/nonexistent', path: 'static', bad: (c) => ({ ...c, stateDir: '/proc/self/nonexistent' }), code: 7, msg: /stateDir: .*proc/ },
+      { name: 'missing bridge', path: 'static', bad: (c) => ({ ...c, bridge: `vx${fx.R}` }), code: 100, msg: /bridge vx[0-9a-f]+ does not exist/ },
+      { name: 'agent-link linkRange 0.0.0.0/0', path: 'agent-link', bad: (c) => ({ ...c, linkRange: '0.0.0.0/0' }), code: 7, msg: /linkRange/ },
+      { name: 'hung ip', path: 'static', bad: (c) => ({ ...c, commandTimeoutMs: 300 }), code: 100, msg: /timed out/, hung: ['ip'], leavesLog: true },
+      ...(kind === 'ovs' ? [{ name: 'hung ovs-vsctl', path: 'static' as const, bad: (c: Record<string, unknown>) => ({ ...c, commandTimeoutMs: 300 }), code: 100, msg: /timed out/, hung: ['ovs-vsctl'], leavesLog: true }] : []),
+    ];
+
+    BAD.forEach((bc, i) => {
+      it(`refused ADD (${bc.name}): then DEL, a corrected ADD and gc — nothing left, nothing wedged`, async () => {
+        const ns = await fx.netns(`b${i}`);
+        const cid = `bad-${i}-${fx.R}`;
+        const hostIf = hostIfName(bc.path === 'agent-link' ? 'agent-link' : 'vif', cid, 'eth0');
+        const good = bc.path === 'agent-link'
+          ? mesosStdin(agentLinkConf(), { name: 'vnet-agent-link' })
+          : mesosStdin(driverConf(fx, vnet, 'nw-vnet3'), staticInfo('nw-vnet3', 'eth0', `192.168.0.${120 + i}/24`, { 'vnet.gateway': '192.168.0.1' }));
+        const badStdin = bc.bad(good);
+        let pathEnv: Record<string, string> = {};
+        if (bc.hung !== undefined) {
+          const dir = path.join(fx.W, `hung-${i}`);
+          fs.mkdirSync(dir, { recursive: true });
+          for (const cmd of bc.hung) fs.writeFileSync(path.join(dir, cmd), '#!/bin/sh\nsleep 120\n', { mode: 0o755 });
+          pathEnv = { PATH: `${dir}:${PATH_ENV}` };
+        }
+        const add = await runDriver({ ...cniEnv('ADD', cid, ns, 'eth0'), ...pathEnv }, badStdin);
+        assert.equal(add.code, 1, add.stdout + add.stderr);
+        const err = add.json as { code: number; msg: string; details?: string };
+        assert.equal(err.code, bc.code, add.stdout);
+        assert.match(`${err.msg}: ${err.details ?? ''}`, bc.msg);
+        if (bc.leavesLog !== true) assert.deepEqual(await tracesOf(hostIf), [], `a refusal changes nothing (${bc.name})`);
+        assert.ok(ps120().length === 0, 'no hung program outlives the driver');
+
+        const del = await runDriver(cniEnv('DEL', cid, ns, 'eth0'), bc.leavesLog === true ? good : badStdin);
+        assert.equal(del.code, 0, del.stdout + del.stderr);
+        assert.deepEqual(await tracesOf(hostIf), [], `DEL after ${bc.name}`);
+
+        const fixed = await runDriver(cniEnv('ADD', cid, ns, 'eth0'), good);
+        assert.equal(fixed.code, 0, `corrected ADD after ${bc.name}: ${fixed.stdout}${fixed.stderr}`);
+        await fx.delNetns(ns);
+        const gc = await runDriver({}, '', ['gc', '--config-dir', confDir]);
+        assert.equal(gc.code, 0, gc.stdout + gc.stderr);
+        assert.deepEqual(await tracesOf(hostIf), [], `gc after ${bc.name}`);
+        await assertClean(`after ${bc.name}`);
+      });
+    });
+
+    it('gc with the state dir lost: a live container keeps veth, port and record; once it is gone all three go', async () => {
+      const ns = await fx.netns('lost');
+      const cid = `lost-${fx.R}`;
+      const hostIf = hostIfName('vif', cid, 'eth0');
+      const stdin = mesosStdin(driverConf(fx, vnet, 'nw-vnet3'), staticInfo('nw-vnet3', 'eth0', '192.168.0.140/24'));
+      const add = await runDriver(cniEnv('ADD', cid, ns, 'eth0'), stdin);
+      assert.equal(add.code, 0, add.stdout + add.stderr);
+      fs.rmSync(path.join(fx.stateDir, 'attachments'), { recursive: true, force: true });
+      const all = ['veth', ...(kind === 'ovs' ? ['ovs port'] : []), 'OpenVNet interface'];
+      const keep = await runDriver({}, '', ['gc', '--config-dir', confDir]);
+      assert.equal(keep.code, 0, keep.stdout + keep.stderr);
+      assert.deepEqual(await tracesOf(hostIf), all, `gc while the container lives: ${keep.stdout}`);
+      await fx.delNetns(ns);
+      const gc = await runDriver({}, '', ['gc', '--config-dir', confDir]);
+      assert.equal(gc.code, 0, gc.stdout + gc.stderr);
+      assert.deepEqual(await tracesOf(hostIf), [], `gc after the container is gone: ${gc.stdout}`);
+      await assertClean('after gc with a lost state dir');
+    });
+
+    /** Our hung stubs' sleeps still running (none may outlive the driver that started them). */
+    function ps120(): string[] {
+      const out: string[] = [];
+      for (const pid of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+        try {
+          const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+          if (cmd[0] === 'sleep' && cmd[1] === '120' && fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z') out.push(pid);
+        } catch {
+          // gone
+        }
+      }
+      return out;
     }
 
     faultCases(kind).forEach(({ fault, path: p }, i) => {

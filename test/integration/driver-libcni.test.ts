@@ -1,5 +1,5 @@
 // An independent CNI client: the reference libcni (Debian's golang-github-appc-cni-dev) through
-// shared/tools/cni-harness, running vnet-driver as a plugin found on CNI_PATH. ADD, CHECK and DEL
+// the project's test/tools/cni-harness (built by `npm test`, or here when missing), running vnet-driver as a plugin found on CNI_PATH. ADD, CHECK and DEL
 // for cniVersion 0.2.0 (CHECK refused by libcni), 0.4.0 and 1.0.0; libcni passes prevResult.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -7,10 +7,13 @@ import * as path from 'node:path';
 import {
   DRIVER_BIN, driverConf, driverLinks, must, NetFixture, ovsPorts, PATH_ENV, REPO, sh, startVnet, stateLeftovers, tearDown, type Vnet,
 } from './driver-fixture';
+import { cniHarnessPath } from '../helpers/fixtures';
+import { describeNeeding } from '../helpers/requires';
 
-const HARNESS_DIR = path.join(REPO, '..', 'shared', 'tools', 'cni-harness');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const harnessTool = require(path.join(REPO, 'test', 'tools', 'cni-harness', 'build.js')) as { build(out?: string): string; missingToolchain(): string };
 
-for (const kind of ['linux', 'ovs'] as const) describe(`driver: through libcni (integration, cni-harness, ${kind} bridge)`, function () {
+for (const kind of ['linux', 'ovs'] as const) describeNeeding(['root', 'netns', 'cni-harness', ...(kind === 'ovs' ? ['ovs' as const] : [])], `driver: through libcni (integration, cni-harness, ${kind} bridge)`, function () {
   this.timeout(180000);
   let fx: NetFixture;
   let vnet: Vnet;
@@ -20,8 +23,7 @@ for (const kind of ['linux', 'ovs'] as const) describe(`driver: through libcni (
   before(async () => {
     fx = await NetFixture.create(kind);
     vnet = await startVnet();
-    const out = path.join(fx.W, 'harness');
-    harness = (await must('sh', [path.join(HARNESS_DIR, 'build.sh'), out])).trim().split('\n').pop() as string;
+    harness = harnessTool.build(cniHarnessPath());
     pluginDir = path.join(fx.W, 'bin');
     fs.mkdirSync(pluginDir);
     fs.symlinkSync(DRIVER_BIN, path.join(pluginDir, 'vnet-driver'));

@@ -6,12 +6,14 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OpenVnetClient } from '../../src/openvnet/client';
+import { cniPluginInputDir } from '../helpers/fixtures';
 import {
-  driverLinks, must, NetFixture, ovsPorts, plugPeer, readJson, REPO, runDriver, startDnsmasq, startVnet, stateLeftovers, tearDown,
+  driverLinks, must, NetFixture, ovsPorts, plugPeer, readJson, runDriver, startDnsmasq, startVnet, stateLeftovers, tearDown,
   type Vnet,
 } from './driver-fixture';
+import { describeNeeding } from '../helpers/requires';
 
-const FIXTURES = path.join(REPO, '..', 'shared', 'fixtures', 'mesos-1.11', 'cni-plugin-input');
+const FIXTURES = cniPluginInputDir();
 
 interface Recorded { env: Record<string, string>; stdin: Record<string, unknown> }
 
@@ -31,7 +33,7 @@ function hostFiles(): string[] {
 }
 const recorded = (name: string): Recorded => readJson(path.join(FIXTURES, name)) as unknown as Recorded;
 
-for (const kind of ['linux', 'ovs'] as const) describe(`driver: Mesos invocation (integration, ${kind} bridge, dnsmasq)`, function () {
+for (const kind of ['linux', 'ovs'] as const) describeNeeding(['root', 'netns', 'dnsmasq', 'udhcpc', ...(kind === 'ovs' ? ['ovs' as const] : [])], `driver: Mesos invocation (integration, ${kind} bridge, dnsmasq)`, function () {
   this.timeout(60000);
   let fx: NetFixture;
   let vnet: Vnet;
@@ -178,7 +180,7 @@ for (const kind of ['linux', 'ovs'] as const) describe(`driver: Mesos invocation
   });
 });
 
-describe('driver: Mesos invocation with dhclient (integration, Linux bridge, dnsmasq)', function () {
+describeNeeding(['root', 'netns', 'dnsmasq', 'dhclient'], 'driver: Mesos invocation with dhclient (integration, Linux bridge, dnsmasq)', function () {
   this.timeout(60000);
   let fx: NetFixture;
   let vnet: Vnet;

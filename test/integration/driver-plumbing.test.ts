@@ -6,9 +6,10 @@ import {
   cniEnv, driverConf, driverLinks, labels, mesosStdin, must, NetFixture, ovsPorts, runDriver, sh, startVnet, stateLeftovers,
   staticInfo, tearDown, type Vnet,
 } from './driver-fixture';
+import { describeNeeding } from '../helpers/requires';
 
 for (const kind of ['linux', 'ovs'] as const) {
-  describe(`driver: two containers on one network (integration, ${kind} bridge)`, function () {
+  describeNeeding(['root', 'netns', 'udhcpc', ...(kind === 'ovs' ? ['ovs' as const] : [])], `driver: two containers on one network (integration, ${kind} bridge)`, function () {
     this.timeout(60000);
     let fx: NetFixture;
     let vnet: Vnet;

@@ -8,7 +8,7 @@ import { openStore } from '../../src/state/open-store';
 import type { StateStore } from '../../src/state/store';
 import type { ZkStore } from '../../src/state/zk-store';
 import { httpJson, processesMentioning, startHaCluster, waitFor, type HaCluster, type ServeProcess } from '../helpers/ha-cluster';
-import { zooKeeperAvailable } from '../helpers/zookeeper';
+import { describeNeeding } from '../helpers/requires';
 
 const APP = '/ha/scale';
 const TASKS = 500;
@@ -22,7 +22,7 @@ function instanceOf(taskId: string): string {
   return i < 0 ? taskId : taskId.slice(0, i);
 }
 
-describe('HA: three serve processes on a 3-member ZooKeeper ensemble', function () {
+describeNeeding(['zookeeper'], 'HA: three serve processes on a 3-member ZooKeeper ensemble', function () {
   this.timeout(120_000);
   let c: HaCluster;
   let runId = '';
@@ -30,7 +30,6 @@ describe('HA: three serve processes on a 3-member ZooKeeper ensemble', function 
   let watcher: StateStore;
 
   before(async function () {
-    if (!zooKeeperAvailable()) this.skip();
     c = await startHaCluster({ serves: 3, zkMembers: 3, agents: 10, taskDelayMs: 300, zkTimeoutMs: ZK_TIMEOUT_MS, sessionTimeoutMs: 2000 });
     runId = c.runId;
     dir = c.dir;

@@ -14,8 +14,9 @@ import { openStore } from '../../src/state/open-store';
 import { StoreFencedError } from '../../src/state/store';
 import { ZkStore } from '../../src/state/zk-store';
 import { processesMentioning, waitFor } from '../helpers/ha-cluster';
-import { startZooKeeper, zooKeeperAvailable, type ZooKeeperCluster } from '../helpers/zookeeper';
+import { startZooKeeper, type ZooKeeperCluster } from '../helpers/zookeeper';
 import { http, readSample, runningTasks, startCluster, type Cluster } from './serve-fixture';
+import { describeNeeding } from '../helpers/requires';
 
 const FAST = { sessionTimeoutMs: 2000, timeoutMs: 4000 };
 
@@ -40,13 +41,12 @@ async function rawClient(connect: string): Promise<zookeeper.Client> {
   return client;
 }
 
-describe('HA: serve on ZooKeeper state', function () {
+describeNeeding(['zookeeper'], 'HA: serve on ZooKeeper state', function () {
   this.timeout(60_000);
   let zk: ZooKeeperCluster;
   const cleanups: Array<() => Promise<void>> = [];
 
   before(async function () {
-    if (!zooKeeperAvailable()) this.skip();
     zk = await startZooKeeper();
   });
   after(async () => {

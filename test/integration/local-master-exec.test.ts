@@ -123,14 +123,17 @@ describe('local master: exec agent', function () {
   });
 
   it('escalates to SIGKILL after the kill policy grace period when SIGTERM is ignored', async () => {
-    await launch({ id: 'stubborn', command: { value: "trap '' TERM; sleep 30" }, kill_policy: { grace_period: { nanoseconds: 200_000_000 } } });
+    const trapped = path.join(workDir, `trapped-${runId}`);
+    await launch({ id: 'stubborn', command: { value: `trap '' TERM; : > ${trapped}; sleep 30` }, kill_policy: { grace_period: { nanoseconds: 200_000_000 } } });
     await s.ack(port, await s.update('stubborn', 'TASK_STARTING'));
     const running = await s.update('stubborn', 'TASK_RUNNING');
     await s.ack(port, running);
     const pid = running.container_status?.executor_pid;
     assert.ok(pid !== undefined);
     pids.push(pid);
-    await sleep(50); // let the shell install its trap
+    // The shell must have installed its trap before the KILL (a fixed pause loses that race under load).
+    for (let i = 0; i < 400 && !fs.existsSync(trapped); i++) await sleep(25);
+    assert.ok(fs.existsSync(trapped), 'the task shell installed its TERM trap');
     await s.send(port, { type: 'KILL', kill: { task_id: { value: 'stubborn' } } });
     await s.ack(port, await s.update('stubborn', 'TASK_KILLING'));
     const killed = await s.update('stubborn', 'TASK_KILLED');

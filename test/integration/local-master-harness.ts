@@ -206,7 +206,7 @@ export function launchCall(offerId: string, agentId: string, tasks: Array<{ id: 
   return c;
 }
 
-/** The Mesos 1.11 recordings: $MVN_MESOS_FIXTURES, a copy in the repo, or the shared spec tree. */
+/** The Mesos 1.11 recordings (test/fixtures/mesos-1.11). */
 export function recordingsDir(): string {
   return mesosFixturesDir();
 }

@@ -22,9 +22,12 @@ import { containerNetns, dockerNames, fabricNetns, instanceTag, isOwnNetns, Loca
 import { DataDirLockedError, lockDataDir, LOCK_FILE } from '../../src/local-mode/data-dir-lock';
 import { NotingAgent } from '../../src/local-mode/noting-agent';
 import { preflight, PreflightError } from '../../src/local-mode/preflight';
+import type { LocalHandle } from '../../src/local-mode/run-local';
+import { banner } from '../../src/cli/local';
+import { cniPluginInputDir } from '../helpers/fixtures';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
-const FIXTURES = path.join(REPO, '..', 'shared', 'fixtures', 'mesos-1.11', 'cni-plugin-input');
+const FIXTURES = cniPluginInputDir();
 const NETWORKS = JSON.parse(fs.readFileSync(path.join(REPO, 'samples', 'openvnet', 'networks.json'), 'utf8')) as unknown;
 
 interface Recorded { env: Record<string, string>; stdin: Record<string, unknown> & { args: { 'org.apache.mesos': { network_info: NetworkInfo } } } }
@@ -224,27 +227,57 @@ describe('local mode: Docker endpoint, status notes, preflight (pure)', () => {
     assert.deepEqual(seen.map((s) => s.message), ['image not used', 'Command exited with status 1', 'own', undefined]);
   });
 
-  it('names everything missing in one paragraph, and probes namespaces only when the rest is there', async () => {
+  it('leads with the cause and gives the one remedy, naming the rest; probes namespaces only when the rest is there', async () => {
     const calls: string[][] = [];
     const run: Run = async (cmd, args) => { calls.push([cmd, ...args]); return { code: 1, stdout: '', stderr: 'Operation not permitted' }; };
-    await assert.rejects(preflight({ uid: 1000, platform: 'linux', pathEnv: '/nonexistent', ovs: false, probeNetns: 'p', run }), (e: unknown) => {
-      assert.ok(e instanceof PreflightError);
-      assert.match(e.message, /root \(running as uid 1000\)/);
-      assert.match(e.message, /dnsmasq \(not on PATH\)/);
-      assert.equal(e.message.includes('\n'), false);
-      return true;
-    });
+    const fails = async (input: Partial<Parameters<typeof preflight>[0]>): Promise<string> => {
+      let message = '';
+      await assert.rejects(preflight({ uid: 0, platform: 'linux', pathEnv: process.env.PATH ?? '', ovs: false, probeNetns: 'p', run, ...input }), (e: unknown) => {
+        assert.ok(e instanceof PreflightError);
+        message = e.message;
+        assert.equal(message.includes('\n'), false, message);
+        return true;
+      });
+      return message;
+    };
+    const nonRoot = await fails({ uid: 1000, pathEnv: '/nonexistent' });
+    assert.match(nonRoot, /^needs root \(running as uid 1000\): .* Run it as root: `sudo npm start`, which also installs the missing Debian packages\./);
+    assert.match(nonRoot, /Missing programs: ip, nsenter, dnsmasq, udhcpc\./);
+    assert.equal(nonRoot.includes('MVN_OVS'), false);
     assert.deepEqual(calls, []);
-    await assert.rejects(preflight({ uid: 0, platform: 'linux', pathEnv: process.env.PATH ?? '', ovs: false, probeNetns: 'mvn-probe', run }), /network namespaces \(ip netns add failed: Operation not permitted\)/);
-    await assert.rejects(preflight({ uid: 0, platform: 'darwin', pathEnv: '', ovs: false, probeNetns: 'p', run }), /Linux \(this is darwin\)/);
-    // --ovs without Open vSwitch: says how to have npm start install it (the flag never reaches the installer).
-    await assert.rejects(preflight({ uid: 0, platform: 'linux', pathEnv: '/nonexistent', ovs: true, probeNetns: 'p', run }), (e: unknown) => {
-      assert.match((e as Error).message, /ovs-vswitchd \(not on PATH\).*`sudo MVN_OVS=1 npm start`/);
-      return true;
-    });
-    await assert.rejects(preflight({ uid: 1000, platform: 'linux', pathEnv: '/nonexistent', ovs: false, probeNetns: 'p', run }), (e: unknown) => !(e as Error).message.includes('MVN_OVS'));
+    assert.match(await fails({ probeNetns: 'mvn-probe' }), /^cannot create network namespaces \(ip netns add failed: Operation not permitted\): .*--privileged/);
+    assert.match(await fails({ platform: 'darwin', pathEnv: '' }), /^needs Linux \(this is darwin\): .*Run it on a Linux machine or VM\.$/);
+    // --ovs as root without Open vSwitch: the cause first, then the one remedy (the flag installs it).
+    const pathDir = ovsFreePath();
+    const onlyOvs = await fails({ ovs: true, pathEnv: pathDir }).finally(() => fs.rmSync(pathDir, { recursive: true, force: true }));
+    assert.match(onlyOvs, /^--ovs needs Open vSwitch, which is not installed \(ovs-vsctl, ovsdb-server, ovs-vswitchd, ovsdb-tool not on PATH\)\. Install it: `sudo npm start -- --ovs` installs openvswitch-switch/);
+    assert.equal(/Also missing/.test(onlyOvs), false, onlyOvs);
+    const ovsAndRoot = await fails({ ovs: true, uid: 1000, pathEnv: '/nonexistent' });
+    assert.match(ovsAndRoot, /^needs root \(running as uid 1000\): .*`sudo npm start -- --ovs`/);
   });
 });
+
+describe('local mode: the start-up banner (pure)', () => {
+  it('names the bridge type that runs', () => {
+    const handle = (bridgeType: 'linux' | 'ovs'): LocalHandle => ({
+      tag: 't', dataDir: '/d', apiUrl: 'http://127.0.0.1:8080', vnetUrl: 'http://127.0.0.1:9090', mesosUrl: 'http://127.0.0.1:5050', fabricNetns: 'mvn-t-fabric',
+      bridgeType, bridges: [{ network: 'nw-vnet1', bridge: 'br1', dhcp: '10.0.0.2/24' }], cniConfigDir: '/d/cni', pluginDir: '/d/cni-bin',
+      docker: { reason: 'no Docker engine' }, close: async () => undefined,
+    });
+    assert.match(banner(handle('linux'), 's.json'), /\n {2}bridge type {8}Linux bridge \(add --ovs for Open vSwitch\)\n/);
+    assert.match(banner(handle('ovs'), 's.json'), /\n {2}bridge type {8}Open vSwitch \(private ovsdb \+ ovs-vswitchd, userspace datapath\)\n/);
+  });
+});
+
+/** The PATH with the tools local mode needs but without Open vSwitch (links in a temp dir). */
+function ovsFreePath(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mvn-lm-path-'));
+  for (const t of ['ip', 'nsenter', 'dnsmasq', 'udhcpc']) {
+    const found = (process.env.PATH ?? '').split(':').map((d) => path.join(d, t)).find((f) => fs.existsSync(f));
+    fs.symlinkSync(found ?? '/bin/true', path.join(dir, t));
+  }
+  return dir;
+}
 
 describe('local mode: one instance per data dir (temp files)', () => {
   let dir = '';

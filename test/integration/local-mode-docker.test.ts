@@ -16,11 +16,12 @@ import { startNetworkNode, type NetworkNode } from '../../src/local-mode/network
 import { PrivateDockerd } from '../helpers/dockerd';
 import { labels, namespacesMatching, sampleNetworks } from '../helpers/local-mode';
 import { poller } from '../helpers/poll';
+import { describeNeeding } from '../helpers/requires';
 
 const NETWORKS = sampleNetworks();
 const until = poller({ timeoutMs: 30_000, everyMs: 50 });
 
-describe('local mode: Docker tasks in a pause container (integration: private dockerd, vnet-driver)', function () {
+describeNeeding(['root', 'netns', 'docker', 'dnsmasq'], 'local mode: Docker tasks in a pause container (integration: private dockerd, vnet-driver)', function () {
   this.timeout(120_000);
   const R = randomBytes(3).toString('hex');
   let dockerd: PrivateDockerd | undefined;

@@ -17,6 +17,7 @@ import { NotingAgent } from '../../src/local-mode/noting-agent';
 import { labels, namespacesMatching, sampleNetworks } from '../helpers/local-mode';
 import { poller } from '../helpers/poll';
 import { run as sh } from '../helpers/processes';
+import { describeNeeding } from '../helpers/requires';
 
 const NETWORKS = sampleNetworks();
 const until = poller({ timeoutMs: 20_000, everyMs: 25 });
@@ -35,7 +36,7 @@ function staticInfo(network: string, ifName: string, cidr: string, mac: string, 
 
 const AGENT_LINK: NetworkInfo = { name: 'vnet-agent-link', labels: labels({ 'vnet.agent-link': 'true' }) };
 
-describe('local mode: network node + exec agent (integration: namespaces, bridges, dnsmasq, vnet-driver)', function () {
+describeNeeding(['root', 'netns', 'dnsmasq', 'udhcpc'], 'local mode: network node + exec agent (integration: namespaces, bridges, dnsmasq, vnet-driver)', function () {
   this.timeout(90_000);
   let dir: string;
   let node: NetworkNode;
@@ -189,7 +190,7 @@ describe('local mode: network node + exec agent (integration: namespaces, bridge
   });
 });
 
-describe('local mode: restart after a crash (integration)', function () {
+describeNeeding(['root', 'netns', 'dnsmasq', 'udhcpc'], 'local mode: restart after a crash (integration)', function () {
   this.timeout(60_000);
   it('DELs checkpointed containers, kills their orphaned processes and rebuilds the fabric from scratch', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mvn-lm-crash-'));

@@ -14,6 +14,7 @@ import { startNetworkNode, type NetworkNode } from '../../src/local-mode/network
 import { labels, namespacesMatching, sampleNetworks } from '../helpers/local-mode';
 import { poller } from '../helpers/poll';
 import { run as sh, type CommandResult } from '../helpers/processes';
+import { describeNeeding } from '../helpers/requires';
 
 const NETWORKS = sampleNetworks();
 const until = poller({ timeoutMs: 30_000, everyMs: 25 });
@@ -27,7 +28,7 @@ function pidAlive(file: string): number | null {
   }
 }
 
-describe('local mode with --ovs (integration: private OVS userspace datapath, dnsmasq, vnet-driver)', function () {
+describeNeeding(['root', 'netns', 'ovs', 'dnsmasq', 'udhcpc'], 'local mode with --ovs (integration: private OVS userspace datapath, dnsmasq, vnet-driver)', function () {
   this.timeout(90_000);
   let dir: string;
   let node: NetworkNode;

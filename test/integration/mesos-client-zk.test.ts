@@ -14,6 +14,7 @@ import { encodeEvent } from '../../src/mesos/codec';
 import { createMasterDetector, type MasterDetector } from '../../src/mesos/detector';
 import { encodeRecord } from '../../src/mesos/recordio';
 import { FakeMaster, nextEvent } from '../contract/mesos-fake-master';
+import { describeNeeding } from '../helpers/requires';
 
 const JARS = ['/usr/share/java/slf4j-simple.jar', '/usr/share/java/zookeeper.jar'];
 
@@ -71,7 +72,7 @@ function processesMentioning(text: string): number[] {
   return pids;
 }
 
-describe('mesos master detection with a real ZooKeeper', function () {
+describeNeeding(['zookeeper'], 'mesos master detection with a real ZooKeeper', function () {
   this.timeout(30_000);
   const runId = crypto.randomBytes(3).toString('hex');
   const zkPath = `/mesos-${runId}`;

@@ -185,7 +185,8 @@ describe('openvnet client ↔ embedded webapi (127.0.0.1)', function () {
     assert.equal((await c.getInterface('if-qqqqqqqqqqqq'))?.ipv4Address, '10.100.0.100');
     assert.equal(await c.unlinkLeasePolicyNetwork('lp-vnet1', 'nw-vnet1'), 'deleted');
     assert.deepEqual(await c.getLeasePolicyNetworks('lp-vnet1'), []);
-    await assert.rejects(c.allocateLease('lp-vnet1'), (e: unknown) => e instanceof OpenVnetError && e.code === '500');
+    // A client-caused state: 400 ArgumentError in OpenVNet's shape, not a 500 (issue 13).
+    await assert.rejects(c.allocateLease('lp-vnet1'), (e: unknown) => e instanceof OpenVnetError && e.code === '110' && e.status === 400 && !e.retryable);
     assert.deepEqual(await c.listDatapathNetworks('dp-node1'), []);
   });
 

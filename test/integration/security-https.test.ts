@@ -15,9 +15,10 @@ import { loadTlsMaterial, type TlsMaterial } from '../../src/api-security/tls';
 import { startServe, type ServeHandle } from '../../src/cli/serve';
 import { LocalMaster } from '../../src/local/master';
 import { simulatedAgent } from '../../src/local/simulated-agent';
-import { startZooKeeper, zooKeeperAvailable, type ZooKeeperCluster } from '../helpers/zookeeper';
+import { startZooKeeper, type ZooKeeperCluster } from '../helpers/zookeeper';
 import { basic, capturingLogger, makeCert, privateDir, request, type CertFiles } from './security-kit';
 import { startCluster, type Cluster } from './serve-fixture';
+import { describeNeeding } from '../helpers/requires';
 
 const PASSWORD = 'tls-Pw-a11ce';
 const AUTH = { Authorization: basic('ops', PASSWORD) };
@@ -179,13 +180,12 @@ describe('security: serve over HTTPS', function () {
     });
   });
 
-  describe('two serve instances in ZooKeeper: the follower forwards to the leader over HTTPS', () => {
+  describeNeeding(['zookeeper'], 'two serve instances in ZooKeeper: the follower forwards to the leader over HTTPS', () => {
     let zk: ZooKeeperCluster | undefined;
     let master: LocalMaster | undefined;
     const serves: ServeHandle[] = [];
 
     before(async function () {
-      if (!zooKeeperAvailable()) this.skip();
       zk = await startZooKeeper();
       master = new LocalMaster({ allocationIntervalMs: 20, heartbeatIntervalSeconds: 5 });
       master.addAgent(simulatedAgent({ resources: { cpus: 4, mem: 4096, disk: 10000 }, hostname: `agent-${zk.runId}`, taskDelayMs: 5 }));

@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { ChildProcess, spawn } from 'node:child_process';
 import { DefeatReason, LeaderElection, ZkLeaderElection } from '../../src/state/leader-election';
 import { eventually } from '../helpers/state-contract';
-import { ZooKeeperCluster, expireSession, startZooKeeper, zooKeeperAvailable } from '../helpers/zookeeper';
+import { ZooKeeperCluster, expireSession, startZooKeeper } from '../helpers/zookeeper';
+import { describeNeeding } from '../helpers/requires';
 
 const CHILD = `
 const { ZkLeaderElection } = require(process.argv[1]);
@@ -23,7 +24,7 @@ interface Observed {
   events: string[];
 }
 
-describe('state: leader election (ZooKeeper)', function () {
+describeNeeding(['zookeeper'], 'state: leader election (ZooKeeper)', function () {
   this.timeout(30_000);
   let zk: ZooKeeperCluster;
   let root: string;
@@ -31,7 +32,6 @@ describe('state: leader election (ZooKeeper)', function () {
   const elections: LeaderElection[] = [];
 
   before(async function () {
-    if (!zooKeeperAvailable()) this.skip();
     zk = await startZooKeeper();
     root = zk.url(`/mvn-le-${zk.runId}`);
   });

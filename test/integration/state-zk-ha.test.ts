@@ -8,14 +8,15 @@ import { openStore } from '../../src/state/open-store';
 import { StateStore, StoreUnavailableError } from '../../src/state/store';
 import { ZkStore, ZkStoreOptions } from '../../src/state/zk-store';
 import { eventually } from '../helpers/state-contract';
-import { ZooKeeperCluster, startEnsemble, zooKeeperAvailable } from '../helpers/zookeeper';
+import { ZooKeeperCluster, startEnsemble } from '../helpers/zookeeper';
+import { describeNeeding } from '../helpers/requires';
 
 // Generous against a loaded 2-core CI box: an ensemble election there can take seconds.
 const OP_TIMEOUT = 8000;
 const OPTIONS: ZkStoreOptions = { operationTimeoutMs: OP_TIMEOUT, failFastAfterMs: 5000, sessionTimeoutMs: 4000, connectTimeoutMs: 10_000 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('state: ZooKeeper store on a 3-member ensemble', function () {
+describeNeeding(['zookeeper'], 'state: ZooKeeper store on a 3-member ensemble', function () {
   this.timeout(40_000);
   let zk: ZooKeeperCluster;
   let url: string;
@@ -23,7 +24,6 @@ describe('state: ZooKeeper store on a 3-member ensemble', function () {
   const others: StateStore[] = [];
 
   before(async function () {
-    if (!zooKeeperAvailable()) this.skip();
     zk = await startEnsemble(3);
     url = zk.url(`/mvn-ha-${zk.runId}`);
     store = (await openStore(url, OPTIONS)) as ZkStore;

@@ -9,7 +9,8 @@ import { openStore } from '../../src/state/open-store';
 import { StateStore, StoreFencedError, StoreUnavailableError } from '../../src/state/store';
 import { ZkLeaderElection } from '../../src/state/leader-election';
 import { eventually, stateStoreContract } from '../helpers/state-contract';
-import { ZooKeeperCluster, expireSession, startZooKeeper, zooKeeperAvailable } from '../helpers/zookeeper';
+import { ZooKeeperCluster, expireSession, startZooKeeper } from '../helpers/zookeeper';
+import { describeNeeding } from '../helpers/requires';
 
 const FAST: ZkStoreOptions = { operationTimeoutMs: 2000, sessionTimeoutMs: 2000, connectTimeoutMs: 5000 };
 
@@ -26,7 +27,7 @@ function call<T>(fn: (cb: (err: unknown, value: T) => void) => void): Promise<T>
   return new Promise((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value))));
 }
 
-describe('state: ZooKeeper store (standalone)', function () {
+describeNeeding(['zookeeper'], 'state: ZooKeeper store (standalone)', function () {
   this.timeout(30_000);
   let zk: ZooKeeperCluster;
   let raw: zookeeper.Client;
@@ -45,7 +46,6 @@ describe('state: ZooKeeper store (standalone)', function () {
   });
 
   before(async function () {
-    if (!zooKeeperAvailable()) this.skip();
     zk = await startZooKeeper();
     raw = await rawClient(zk.connectString);
   });

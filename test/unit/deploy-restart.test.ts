@@ -52,4 +52,11 @@ describe('deploy/restart (rolling replace, spec §8.3)', () => {
     const d = decideRestart({ instances: [i(false, true), i(false, true)], target: 0, strategy: S(1, 1), killSelection: 'YOUNGEST_FIRST', capacityLimit: Infinity });
     assert.equal(d.kill.length, 2);
   });
+
+  it('kills surplus new instances (a superseded deployment left one too many), so the step can finish', () => {
+    const d = decideRestart({ instances: [i(true, true), i(true, true), i(true, true), i(true, true)], target: 3, strategy: S(1, 1), killSelection: 'YOUNGEST_FIRST', capacityLimit: Infinity });
+    assert.deepEqual([d.kill.length, d.launch, d.done], [1, 0, false]);
+    const after = decideRestart({ instances: [i(true, true), i(true, true), i(true, true)], target: 3, strategy: S(1, 1), killSelection: 'YOUNGEST_FIRST', capacityLimit: Infinity });
+    assert.equal(after.done, true);
+  });
 });

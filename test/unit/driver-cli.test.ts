@@ -5,8 +5,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { flagsToLabels, resolveTarget } from '../../driver/cli/attach';
-import { runCli } from '../../driver/cli/index';
+import { program, runCli } from '../../driver/cli/index';
 import { networkBridgeName } from '../../driver/cni/names';
+import { DEFAULT_CONFIG_DIR } from '../../driver/cli/config-dir';
 import { createBridgeArgs } from '../../driver/plumb/ovs';
 import { fakes } from './driver-fakes';
 
@@ -23,6 +24,13 @@ describe('driver: CLI (unit)', () => {
     return { out, err, io: { out: (s) => out.push(s), err: (s) => err.push(s) } };
   };
   const SETUP = ['node', 'vnet-driver', 'setup', '--bridge', 'br0', '--openvnet', 'http://vnmgr:9090', '--datapath', 'dp-node1', '--dpid', '0xaaaa', '--node-id', 'vna'];
+
+  it('setup, gc and status default to the same config dir (the guide\'s --network_cni_config_dir)', () => {
+    const p = program(fakes({}).deps, io().io, () => undefined);
+    const defaults = ['setup', 'gc', 'status'].map((name) => p.commands.find((c) => c.name() === name)?.options.find((o) => o.long === '--config-dir')?.defaultValue as unknown);
+    assert.deepEqual(defaults, [DEFAULT_CONFIG_DIR, DEFAULT_CONFIG_DIR, DEFAULT_CONFIG_DIR]);
+    assert.equal(DEFAULT_CONFIG_DIR, '/etc/mesos/cni/net.d');
+  });
 
   it('setup with a Linux bridge: creates it, registers the datapath, writes one config per network', async () => {
     const f = fakes({ answer: (c) => (c.args.includes('show') ? { code: 1, stdout: '', stderr: 'Device "br0" does not exist.' } : undefined) });

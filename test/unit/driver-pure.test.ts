@@ -1,10 +1,12 @@
 // Pure parts of the driver: result shapes per version, interface spec channels and precedence,
 // names, IPv4 maths, OVS rows, ip batch lines.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { parseNetConf } from '../../driver/cni/config';
 import { checkAgainstSubnet, parseCniArgs, readInterfaceSpec } from '../../driver/cni/interface-spec';
 import { formatCidr, hostsOf, inSubnet, isReservedInSubnet, networkOf, parseCidr, parseIpv4 } from '../../driver/cni/ipv4';
 import { deriveMac, hostIfName, isInterfaceName, parseDpid, parseMac } from '../../driver/cni/names';
+import { sha256Hex } from '../../driver/cni/sha256';
 import { fromCniResult, toCniResult, type CurrentResult } from '../../driver/cni/result';
 import { requireVersion, versionAnswer } from '../../driver/cni/version';
 import { batchText, deleteLink, showLink } from '../../driver/plumb/ip';
@@ -230,5 +232,22 @@ describe('driver: command lines (unit)', () => {
       { name: 'if-0123456789ab', externalIds: { container_id: 'c1', owner: 'vnet-driver' }, ofport: 1, error: null },
       { name: 'if-ba9876543210', externalIds: {}, ofport: -1, error: 'could not open network device if-ba9876543210 (No such device)' },
     ]);
+  });
+});
+
+describe('driver: sha256 without node:crypto (unit, property)', () => {
+  it('equals node:crypto on 2,000 seeded strings (empty, block edges, multi-byte)', () => {
+    let seed = 13;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const alphabet = 'ab\0:-_é€😀';
+    for (let i = 0; i < 2000; i++) {
+      const len = [0, 55, 56, 63, 64, 119, 120][i] ?? rnd(300);
+      let s = '';
+      while ([...s].length < len) s += [...alphabet][rnd([...alphabet].length)];
+      assert.equal(sha256Hex(s), createHash('sha256').update(s).digest('hex'), JSON.stringify(s));
+    }
   });
 });

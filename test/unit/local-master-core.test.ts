@@ -169,4 +169,25 @@ describe('local simulated agent failure injection', () => {
     assert.deepEqual(await outcomes(42), a);
     assert.ok(a.includes('TASK_FAILED') && a.includes('TASK_STARTING'), `a mix of outcomes: ${a.join(',')}`);
   });
+
+  it('a second KILL of a killing task still ends in TASK_KILLED and frees the agent', async () => {
+    const clock = new ManualClock();
+    const agent = new SimulatedAgent({ resources: { cpus: 8, mem: 8192, disk: 0 }, clock, ids, taskDelayMs: 10 });
+    const seen: string[] = [];
+    agent.register({ agentId: 'S0', report: (r) => { seen.push(r.state); } });
+    const fw = { id: 'f', info: { user: 'u', name: 'n', capabilities: [{ type: 'TASK_KILLING_STATE' as const }] } };
+    agent.launch({ name: 't', task_id: { value: 't' }, agent_id: { value: 'S0' }, command: { value: 'x' } }, fw);
+    for (let i = 0; i < 3; i++) { clock.advance(10); await flush(); }
+    assert.equal(seen.at(-1), 'TASK_RUNNING');
+    agent.kill('t', fw);
+    assert.equal(seen.at(-1), 'TASK_KILLING');
+    clock.advance(5);
+    agent.kill('t', fw); // repeated before the first one completed
+    agent.kill('t', fw);
+    clock.advance(10);
+    await flush();
+    assert.equal(seen.at(-1), 'TASK_KILLED');
+    assert.equal(seen.filter((s) => s === 'TASK_KILLED').length, 1);
+    assert.deepEqual(agent.tasks(), []);
+  });
 });

@@ -36,6 +36,10 @@ describe('openvnet lease-policy allocation', () => {
     ['decremental goes down from the last address', { allocationType: 'decremental', after: ip('10.0.0.103') }, '10.0.0.102'],
     ['decremental with nothing leased takes the highest', { allocationType: 'decremental' }, '10.0.0.104'],
     ['decremental wraps to the top', { allocationType: 'decremental', after: ip('10.0.0.100') }, '10.0.0.104'],
+    ['sticky: the MAC\'s last address when free and in the pool, whatever came after', { after: ip('10.0.0.103'), preferred: ip('10.0.0.101') }, '10.0.0.101'],
+    ['sticky: a taken last address falls back to the next free one', { after: ip('10.0.0.101'), preferred: ip('10.0.0.101'), taken: new Set([ip('10.0.0.101')]) }, '10.0.0.102'],
+    ['sticky: a last address outside the pool (ranges changed) falls back', { preferred: ip('10.0.0.50') }, '10.0.0.100'],
+    ['sticky: never the broadcast address', { ranges: [range('10.0.0.254', '10.0.0.255')], preferred: ip('10.0.0.255') }, '10.0.0.254'],
     ['reversed range bounds are tolerated', { ranges: [{ begin: ip('10.0.0.9'), end: ip('10.0.0.5') }] }, '10.0.0.5'],
   ];
   for (const [why, over, want] of rows) {

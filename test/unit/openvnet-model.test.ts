@@ -146,16 +146,16 @@ describe('openvnet model', () => {
     assert.equal(m.allocateForInterface('lp-a', 'if-1', {}).ipv4Address, ip('10.0.0.101'));
   });
 
-  it('exhaustion, a missing MAC lease and dhcp timing are 500s', () => {
+  it('exhaustion is a 500 (as OpenVNet answers it); a missing MAC lease and dhcp timing are client-caused: 400/110', () => {
     const m = seeded();
     for (let i = 1; i <= 4; i++) m.createInterface({ uuid: `if-${i}`, mode: 'vif', mac_address: mac(`02:00:00:00:00:0${i}`) });
     for (let i = 1; i <= 3; i++) m.allocateForInterface('lp-a', `if-${i}`, {});
     assert.throws(() => m.allocateForInterface('lp-a', 'if-4', {}), (e: unknown) => e instanceof VnetApiError && e.status === 500 && /Run out of dynamic IP addresses/.test(e.message));
     m.createInterface({ uuid: 'if-nomac', mode: 'vif' });
-    assert.equal(failure(() => m.allocateForInterface('lp-a', 'if-nomac', {})), '500/500');
+    assert.equal(failure(() => m.allocateForInterface('lp-a', 'if-nomac', {})), '400/110');
     m.createLeasePolicy({ uuid: 'lp-d', timing: 'dhcp' });
     m.linkLeasePolicyNetwork('lp-d', 'nw-a', { ip_range_group_uuid: 'iprg-a' });
-    assert.equal(failure(() => m.allocateForInterface('lp-d', 'if-4', {})), '500/500');
+    assert.equal(failure(() => m.allocateForInterface('lp-d', 'if-4', {})), '400/110');
     m.deleteInterface('if-2');
     assert.equal(m.allocateForInterface('lp-a', 'if-4', {}).ipv4Address, ip('10.0.0.101'), 'a freed address is reused');
   });
@@ -190,5 +190,99 @@ describe('openvnet model', () => {
     const again = new VnetModel(restoreState(JSON.parse(JSON.stringify(m.state))), { now: () => new Date(), randomSuffix: () => 'zzzzzzzz', randomInt: () => 0 });
     assert.equal(again.allocateForInterface('lp-a', 'if-1', {}).ipv4Address, ip('10.0.0.100'));
     assert.throws(() => restoreState({ version: 2 }));
+  });
+});
+
+describe('openvnet model: sticky leases (a MAC gets back the address it last had)', () => {
+  const vif = (m: VnetModel, uuid: string, macText: string): void => {
+    m.createInterface({ uuid, mode: 'vif', owner_datapath_uuid: 'dp-h', network_uuid: 'nw-a', mac_address: mac(macText), port_name: uuid });
+  };
+  const leased = (m: VnetModel, itf: string): string => {
+    const a = m.allocateForInterface('lp-a', itf, {}).ipv4Address;
+    return [a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255].join('.');
+  };
+
+  it('a restarted task (same MAC, new interface) keeps its address; a new MAC gets the next one', () => {
+    const m = seeded();
+    vif(m, 'if-1', '02:00:00:00:00:01');
+    vif(m, 'if-2', '02:00:00:00:00:02');
+    assert.equal(leased(m, 'if-1'), '10.0.0.100');
+    assert.equal(leased(m, 'if-2'), '10.0.0.101');
+    for (let restart = 0; restart < 3; restart++) {
+      m.deleteInterface(restart === 0 ? 'if-1' : `if-1-${restart}`);
+      vif(m, `if-1-${restart + 1}`, '02:00:00:00:00:01');
+      assert.equal(leased(m, `if-1-${restart + 1}`), '10.0.0.100', `restart ${restart + 1}`);
+    }
+    vif(m, 'if-3', '02:00:00:00:00:03');
+    assert.equal(leased(m, 'if-3'), '10.0.0.102');
+  });
+
+  it('survives a restart of the OpenVNet API (state written and read back)', () => {
+    const m = seeded();
+    vif(m, 'if-1', '02:00:00:00:00:01');
+    vif(m, 'if-2', '02:00:00:00:00:02');
+    leased(m, 'if-1');
+    leased(m, 'if-2');
+    m.deleteInterface('if-1');
+    const back = new VnetModel(restoreState(JSON.parse(JSON.stringify(m.state))), { now: () => new Date(), randomSuffix: () => 'x0000001', randomInt: () => 0 });
+    vif(back, 'if-1b', '02:00:00:00:00:01');
+    assert.equal(leased(back, 'if-1b'), '10.0.0.100');
+    // A state written before sticky leases existed still loads (nothing remembered yet).
+    const old = JSON.parse(JSON.stringify(m.state)) as Record<string, unknown>;
+    delete old.leasedByMac;
+    assert.deepEqual(restoreState(old).leasedByMac, {});
+  });
+
+  it('does not take an address another MAC holds now: the next free one instead', () => {
+    const m = seeded();
+    vif(m, 'if-1', '02:00:00:00:00:01');
+    assert.equal(leased(m, 'if-1'), '10.0.0.100');
+    m.deleteInterface('if-1');
+    vif(m, 'if-2', '02:00:00:00:00:02');
+    // .101 is next after the last leased address; then a static lease takes .100 for another MAC.
+    assert.equal(leased(m, 'if-2'), '10.0.0.101');
+    m.createInterface({ uuid: 'if-s', mode: 'vif', network_uuid: 'nw-a', mac_address: mac('02:00:00:00:00:09'), ipv4_address: ip('10.0.0.100'), port_name: 'if-s' });
+    vif(m, 'if-1b', '02:00:00:00:00:01');
+    assert.equal(leased(m, 'if-1b'), '10.0.0.102');
+  });
+
+  it('seeded simulation: live addresses stay unique, and a returning MAC whose address is free always gets it back', () => {
+    let seed = 20261207;
+    const rnd = (k: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % k; };
+    const m = newModel();
+    m.createDatapath({ uuid: 'dp-h', display_name: 'h', dpid: '0x0000000000000001', node_id: 'vna' });
+    m.createNetwork({ uuid: 'nw-a', display_name: 'a', ipv4_network: ip('10.0.0.0'), ipv4_prefix: 24 });
+    m.createIpRangeGroup({ uuid: 'iprg-a' });
+    m.addIpRange('iprg-a', { begin_ipv4_address: ip('10.0.0.100'), end_ipv4_address: ip('10.0.0.119') });
+    m.createLeasePolicy({ uuid: 'lp-a', timing: 'immediate' });
+    m.linkLeasePolicyNetwork('lp-a', 'nw-a', { ip_range_group_uuid: 'iprg-a' });
+    const macs = Array.from({ length: 12 }, (_, i) => `02:00:00:00:01:${i.toString(16).padStart(2, '0')}`);
+    const live = new Map<string, string>(); // mac → interface uuid
+    const last = new Map<string, number>(); // mac → last address
+    let n = 0;
+    let kept = 0;
+    for (let step = 0; step < 600; step++) {
+      const macText = macs[rnd(macs.length)];
+      const itf = live.get(macText);
+      if (itf !== undefined) {
+        m.deleteInterface(itf);
+        live.delete(macText);
+        continue;
+      }
+      const uuid = `if-${++n}`;
+      vif(m, uuid, macText);
+      const held = new Set(m.live('ipLeases').map((l) => l.ipv4Address));
+      const before = last.get(macText);
+      const got = m.allocateForInterface('lp-a', uuid, {}).ipv4Address;
+      if (before !== undefined && !held.has(before)) {
+        assert.equal(got, before, `step ${step}: ${macText} came back to a new address`);
+        kept++;
+      }
+      last.set(macText, got);
+      live.set(macText, uuid);
+      const addresses = m.live('ipLeases').map((l) => l.ipv4Address);
+      assert.equal(new Set(addresses).size, addresses.length, `step ${step}: an address is leased twice`);
+    }
+    assert.ok(kept > 100, `only ${kept} returns checked`);
   });
 });

@@ -180,7 +180,7 @@ describe('scheduler shell', () => {
     assert.equal(r.driver.of('launch').length, 2);
   });
 
-  it('a task killed without scale is replaced; a decommissioned one is not', async () => {
+  it('a task killed without scale is replaced; a decommissioned one only while the declared count still wants it', async () => {
     await subscribe(r);
     const v = await withApp(r, { id: '/a', instances: 2 });
     const [a, b] = r.sched.scheduleInstances(v, 2);
@@ -189,9 +189,20 @@ describe('scheduler shell', () => {
     assert.equal(r.driver.of('kill')[0].args[0], a.taskId);
     r.driver.emit('update', status(a.taskId as string, 'TASK_KILLED'));
     assert.equal([...r.repo.instances.values()].filter((i) => i.condition === 'Scheduled').length, 1);
+    // Scaled down to 1 (as a scale deployment does): the decommissioned instance is not replaced.
+    await r.repo.commit({ putApps: [{ ...v, app: { ...v.app, instances: 1 } }] });
     r.sched.killInstance(b, { decommission: true });
     r.driver.emit('update', status(b.taskId as string, 'TASK_KILLED'));
     assert.equal(r.repo.instances.size, 1);
+    // A decommissioned instance of an app still declared at 2 (its deployment was rolled back
+    // meanwhile) is replaced: the declared count wins.
+    await r.repo.commit({ putApps: [v] });
+    const [left] = r.repo.instancesOf('/a');
+    assert.ok(left !== undefined);
+    r.driver.emit('offers', [offer(2)]);
+    r.sched.killInstance(left, { decommission: true });
+    if (left.taskId !== null) r.driver.emit('update', status(left.taskId, 'TASK_KILLED'));
+    assert.equal(r.repo.instancesOf('/a').filter((i) => !i.killRequested).length, 2);
   });
 
   it('kills tasks it does not know; ignores terminal updates of them', async () => {
@@ -236,10 +247,17 @@ describe('scheduler shell', () => {
     assert.equal(r.repo.instances.get(inst.instanceId)?.condition, 'Unreachable');
   });
 
-  it('launch confirm timeout: no status → KILL and relaunch with the next incarnation', async () => {
+  it('launch confirm timeout: no status → KILL; the instance is replaced by a new one once the master says the task is unknown', async () => {
     await r.sched.stop();
     r = await rig();
-    const sched = new Scheduler({ repo: r.repo, bus: r.bus, driver: r.driver, queue: r.queue, log: { debug() {}, info() {}, warn() {}, error() {} }, now: () => r.clock.now, newUuid: () => 'x1' },
+    // Virtual timers: the housekeeping tick is called by hand, no sleeping.
+    const ticks: Array<() => void> = [];
+    const timers = {
+      now: () => r.clock.now, after: () => ({ cancel() {} }), every: (_ms: number, fn: () => void) => { ticks.push(fn); return { cancel() {} }; },
+      soon: (fn: () => void) => { setImmediate(fn); }, sliceNow: () => 0,
+    };
+    let n = 0;
+    const sched = new Scheduler({ repo: r.repo, bus: r.bus, driver: r.driver, queue: r.queue, log: { debug() {}, info() {}, warn() {}, error() {} }, now: () => r.clock.now, newUuid: () => `x${++n}`, timers },
       { housekeepingIntervalMs: 5, reconciliationInitialDelayMs: 60_000, launchConfirmTimeoutMs: 1000 });
     r.sched = sched;
     sched.start();
@@ -247,14 +265,18 @@ describe('scheduler shell', () => {
     const v = await withApp(r, { id: '/a' });
     const [inst] = sched.scheduleInstances(v, 1);
     r.driver.emit('offers', [offer(1)]);
+    await tick();
     const first = inst.taskId;
     assert.match(String(first), /\._app\.1$/);
     r.clock.now += 1000;
-    await new Promise((res) => setTimeout(res, 30));
+    for (const t of ticks) t();
     assert.equal(r.driver.of('kill')[0]?.args[0], first);
-    assert.equal(inst.condition, 'Scheduled');
-    r.driver.emit('offers', [offer(2)]);
-    assert.match(String(inst.taskId), /\._app\.2$/);
+    assert.equal(inst.killRequested, true, 'not relaunched while the old task may still live');
+    r.driver.emit('update', { task_id: { value: String(first) }, state: 'TASK_UNKNOWN', reason: 'REASON_RECONCILIATION', source: 'SOURCE_MASTER' });
+    const replacement = r.repo.instancesOf('/a');
+    assert.equal(replacement.length, 1);
+    assert.notEqual(replacement[0]?.instanceId, inst.instanceId);
+    assert.equal(replacement[0]?.condition, 'Scheduled');
   });
 
   it('reconciles on a timer after the initial delay: explicitly (every known task), then implicitly', async () => {

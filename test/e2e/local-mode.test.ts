@@ -2,7 +2,7 @@
 // free ports, no Docker), POST the sample apps over HTTP, look into the task namespaces with
 // `ip`, scale, kill a process, delete, Ctrl-C — and then nothing may be left.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -23,6 +23,19 @@ interface TaskJson {
 }
 interface AppJson { app: { tasks: TaskJson[]; deployments: unknown[]; lastTaskFailure?: { state: string; taskId: string; message: string } } }
 interface VnetIf { uuid: string; mode: string; mac_address?: string; ipv4_address?: string; network_uuid?: string }
+
+/** Runs `node <args>` to its end with the given spawn options, collecting both streams. */
+function runCli(args: string[], options: SpawnOptions): Promise<CommandResult & { signal: string | null }> {
+  return new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    c.stdout?.on('data', (d: Buffer) => { stdout += d.toString(); });
+    c.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+    c.once('error', reject);
+    c.on('close', (code, signal) => resolve({ code: code ?? -1, stdout, stderr, signal }));
+  });
+}
 
 const NOBODY = 65534;
 
@@ -65,15 +78,7 @@ describeNeeding(['root'], 'marathon-vnet local without root', function () {
   after(() => { if (copy !== undefined) fs.rmSync(copy, { recursive: true, force: true }); });
 
   it('explains in one paragraph what it needs, exits 1 and prints no stack trace', async () => {
-    const r = await new Promise<CommandResult & { signal: string | null }>((resolve) => {
-      const c = spawn(process.execPath, [path.join(repo, 'src', 'bin', 'marathon-vnet.js'), 'local', '--data-dir', path.join(os.tmpdir(), 'mvn-e2e-nonroot-never-created')],
-        { cwd: repo, uid: NOBODY, gid: NOBODY, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      c.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-      c.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-      c.on('close', (code, signal) => resolve({ code: code ?? -1, stdout, stderr, signal }));
-    });
+    const r = await runCli([path.join(repo, 'src', 'bin', 'marathon-vnet.js'), 'local', '--data-dir', path.join(os.tmpdir(), 'mvn-e2e-nonroot-never-created')], { cwd: repo, uid: NOBODY, gid: NOBODY });
     assert.equal(r.code, 1, r.stderr);
     assert.equal(r.stdout, '');
     const lines = r.stderr.trim().split('\n');
@@ -108,15 +113,7 @@ describeNeeding(['root', 'netns'], 'marathon-vnet local with a port taken', func
       const taken = (server.address() as net.AddressInfo).port;
       const ports: Record<string, number> = { '--http-port': await freePort(), '--vnet-port': await freePort(), '--mesos-port': await freePort() };
       ports[flag] = taken;
-      const r = await new Promise<CommandResult>((resolve) => {
-        const c = spawn(process.execPath, [CLI, 'local', '--data-dir', dir, ...Object.entries(ports).flatMap(([f, p]) => [f, String(p)]),
-          '--no-docker', '--no-ui', '--log-level', 'warn'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-        let stdout = '';
-        let stderr = '';
-        c.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-        c.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-        c.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-      });
+      const r = await runCli([CLI, 'local', '--data-dir', dir, ...Object.entries(ports).flatMap(([f, p]) => [f, String(p)]), '--no-docker', '--no-ui', '--log-level', 'warn'], { cwd: REPO });
       assert.equal(r.code, 1, r.stderr);
       assert.equal(r.stderr, `marathon-vnet local: port ${taken} on 127.0.0.1 is already in use (see \`ss -ltnp\`): stop what listens there, or choose another port with ${flag} <port>\n`);
       assert.doesNotMatch(r.stdout, /marathon-vnet local is running/);
@@ -134,15 +131,7 @@ describeNeeding(['root', 'netns'], 'marathon-vnet local with a port taken', func
     busy = server;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const taken = (server.address() as net.AddressInfo).port;
-    const r = await new Promise<CommandResult>((resolve) => {
-      const c = spawn(process.execPath, [CLI, 'local', '--data-dir', dir, '--http-port', String(taken), '--vnet-host', '0.0.0.0', '--no-docker', '--no-ui'],
-        { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      c.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-      c.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-      c.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
+    const r = await runCli([CLI, 'local', '--data-dir', dir, '--http-port', String(taken), '--vnet-host', '0.0.0.0', '--no-docker', '--no-ui'], { cwd: REPO });
     assert.equal(r.code, 1, r.stderr);
     const lines = r.stderr.trim().split('\n');
     assert.deepEqual(lines.map((l) => l.replace(/port \d+/, 'port N')), [
@@ -303,15 +292,7 @@ describeNeeding(['root', 'netns', 'dnsmasq', 'udhcpc'], 'marathon-vnet local end
   it('refuses a second instance on the same data dir, in one line, without touching the running one', async () => {
     const [h, v, m] = [await freePort(), await freePort(), await freePort()];
     const nsBefore = await ourNamespaces();
-    const r = await new Promise<CommandResult>((resolve) => {
-      const c = spawn(process.execPath, [CLI, 'local', '--data-dir', dir, '--http-port', String(h), '--vnet-port', String(v), '--mesos-port', String(m), '--no-docker', '--no-ui'],
-        { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      c.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-      c.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-      c.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
+    const r = await runCli([CLI, 'local', '--data-dir', dir, '--http-port', String(h), '--vnet-port', String(v), '--mesos-port', String(m), '--no-docker', '--no-ui'], { cwd: REPO });
     assert.equal(r.code, 1, r.stderr);
     assert.equal(r.stdout, '');
     assert.equal(r.stderr, `marathon-vnet local: another marathon-vnet local (pid ${String(cli?.child.pid)}) is using the data dir ${dir}: stop it first (Ctrl-C), `

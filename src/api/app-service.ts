@@ -5,6 +5,9 @@
 import { classifyChange, mergePartial } from '../apps/diff';
 import { canonicalAppId, normalizeApp } from '../apps/normalize';
 import type { AppDefinition, HeldAddress, JsonObject, ValidationFacts, Violation } from '../apps/types';
+import {
+  assignServicePorts, DEFAULT_SERVICE_PORT_RANGE, servicePortsOf, ServicePortsExhaustedError, type ServicePortRange,
+} from '../apps/service-ports';
 import { checkAddressConflicts, toMarathonDetails, validateApp, validateAppId } from '../apps/validate';
 import { nextVersion, type AppVersion, type ChangeKind } from '../deploy/app-version';
 import { planDeployment, type DeploymentPlan, type DeploymentRecord } from '../deploy/plan';
@@ -18,8 +21,10 @@ import type { Scheduler } from '../scheduler/scheduler';
 import { AddressHeldError as StoreAddressHeldError, StoreUnavailableError as StoreDown } from '../state/store';
 import {
   AddressHeldError, AppExistsError, AppLockedError, AppNotFoundError, DeploymentNotFoundError, GroupExistsError,
-  GroupNotFoundError, IllegalArgumentError, JsonTypeError, StoreUnavailableError, UpstreamUnavailableError, ValidationError,
+  GroupNotFoundError, IllegalArgumentError, TooManyDeploymentsError, JsonTypeError, StoreUnavailableError, UpstreamUnavailableError, ValidationError,
 } from './errors';
+
+export const DEFAULT_MAX_RUNNING_DEPLOYMENTS = 100;
 
 export interface AppServiceDeps {
   repo: Repository;
@@ -31,6 +36,10 @@ export interface AppServiceDeps {
   /** Facts for validation (OpenVNet networks, agent-link name). */
   facts: () => Promise<ValidationFacts>;
   mesosBridgeName?: string;
+  /** `--local_port_min`/`--local_port_max` (default 10000–20000). */
+  servicePortRange?: ServicePortRange;
+  /** `--max_running_deployments` (Marathon's default 100): more without force=true is 403. */
+  maxRunningDeployments?: number;
   /** OpenVNet's side of the address space (src/network/address-space.ts); absent without --openvnet. */
   addressSpace?: {
     leased(wanted: readonly { network: string; address: string }[]): Promise<{ network: string; address: string; holder: string } | undefined>;
@@ -136,7 +145,40 @@ export class AppService {
     return out;
   }
 
+  /** Service ports given out earlier in the current locked operation (a batch of apps), by app id. */
+  private readonly pendingServicePorts = new Map<string, number[]>();
+
   constructor(private readonly deps: AppServiceDeps) {}
+
+  /** Runs `fn` under the write mutex with a fresh batch of pending service ports. */
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    return this.mutex.run(async () => {
+      this.pendingServicePorts.clear();
+      try {
+        return await fn();
+      } finally {
+        this.pendingServicePorts.clear();
+      }
+    });
+  }
+
+  /** Fills `port: 0` service ports: unique across apps, the previous version's ports kept. */
+  private withServicePorts(app: AppDefinition): AppDefinition {
+    const taken = new Set<number>();
+    for (const [id, v] of this.deps.repo.apps) {
+      if (id === app.id) continue;
+      for (const p of servicePortsOf(v.app)) if (p !== 0) taken.add(p);
+    }
+    for (const [id, ports] of this.pendingServicePorts) if (id !== app.id) for (const p of ports) taken.add(p);
+    try {
+      const assigned = assignServicePorts(app, this.deps.repo.apps.get(app.id)?.app, taken, this.deps.servicePortRange ?? DEFAULT_SERVICE_PORT_RANGE);
+      this.pendingServicePorts.set(app.id, servicePortsOf(assigned));
+      return assigned;
+    } catch (err) {
+      if (err instanceof ServicePortsExhaustedError) throw new ValidationError([{ path: '/portDefinitions', errors: [err.message] }]);
+      throw err;
+    }
+  }
 
   private nowIso(): string {
     return new Date(this.deps.now()).toISOString();
@@ -154,7 +196,7 @@ export class AppService {
     }
     const violations = validateApp(n.app, await this.deps.facts());
     if (violations.length > 0) throw violationsError(violations);
-    return n.app;
+    return this.withServicePorts(n.app);
   }
 
   /** 409 when another app holds a static address this app needs. */
@@ -209,6 +251,8 @@ export class AppService {
     opts: { force: boolean; restart?: Set<string>; sentenced?: Map<string, string[]> },
   ): Promise<DeploymentPlan> {
     const { repo, runner } = this.deps;
+    const max = this.deps.maxRunningDeployments ?? DEFAULT_MAX_RUNNING_DEPLOYMENTS;
+    if (!opts.force && repo.deployments.size >= max) throw new TooManyDeploymentsError(max);
     // Only the changed apps can be affected; the plan needs nothing else (O(changes), not O(apps)).
     const oldApps = new Map<string, AppVersion>();
     const newApps = new Map<string, AppVersion>();
@@ -260,7 +304,7 @@ export class AppService {
   // ---- apps -------------------------------------------------------------------------------------
 
   createApp(raw: unknown, meta: RequestMeta, force = false): Promise<{ version: AppVersion; plan: DeploymentPlan }> {
-    return this.mutex.run(async () => {
+    return this.locked(async () => {
       const app = await this.parseApp(raw);
       if (this.deps.repo.apps.has(app.id)) throw new AppExistsError(app.id);
       const version = nextVersion(undefined, app, 'create', this.nowIso());
@@ -286,7 +330,7 @@ export class AppService {
   }
 
   updateApp(id: string, raw: unknown, opts: { partial: boolean; force: boolean; allowCreate: boolean; meta: RequestMeta }): Promise<DeploymentResult> {
-    return this.mutex.run(async () => {
+    return this.locked(async () => {
       if (!opts.allowCreate && !this.deps.repo.apps.has(id)) throw new AppNotFoundError(id);
       const { version, created } = await this.updatedVersion(id, raw, opts.partial);
       const plan = await this.deploy(new Map([[id, version]]), { force: opts.force });
@@ -297,7 +341,7 @@ export class AppService {
 
   /** PUT (allowCreate) and PATCH (never creates: an unknown id is 404, as Marathon's patchMultiple) /v2/apps. */
   updateApps(raw: unknown, opts: { partial: boolean; force: boolean; allowCreate: boolean; meta: RequestMeta }): Promise<DeploymentResult> {
-    return this.mutex.run(async () => {
+    return this.locked(async () => {
       if (!Array.isArray(raw)) throw violationsError([{ path: '/', message: 'error.expected.jsarray', kind: 'type' }]);
       const changes = new Map<string, AppVersion | null>();
       const details: Array<{ path: string; errors: string[] }> = [];
@@ -323,16 +367,19 @@ export class AppService {
   }
 
   deleteApp(id: string, force: boolean): Promise<DeploymentPlan> {
-    return this.mutex.run(async () => {
+    return this.locked(async () => {
       if (!this.deps.repo.apps.has(id)) throw new AppNotFoundError(id);
       const plan = await this.deploy(new Map([[id, null]]), { force });
+      // Marathon keeps the group an app lived in, empty, until the group itself is deleted.
+      const parent = id.slice(0, Math.max(1, id.lastIndexOf('/')));
+      if (parent !== '/' && !this.appsIn(parent).some((v) => v.app.id !== id)) this.emptyGroups.add(parent);
       this.deps.bus.publish('app_terminated_event', { appId: id });
       return plan;
     });
   }
 
   restartApp(id: string, force: boolean): Promise<DeploymentPlan> {
-    return this.mutex.run(async () => {
+    return this.locked(async () => {
       const current = this.deps.repo.apps.get(id);
       if (current === undefined) throw new AppNotFoundError(id);
       const version = nextVersion(current, current.app, 'restart', this.nowIso());
@@ -347,7 +394,7 @@ export class AppService {
    * with the killed instances sentenced); otherwise they are replaced.
    */
   killInstances(instances: readonly Instance[], opts: { scale: boolean; force: boolean; wipe: boolean }): Promise<DeploymentPlan | null> {
-    return this.mutex.run(async () => {
+    return this.locked(async () => {
       const { repo, scheduler } = this.deps;
       if (opts.scale) {
         const byApp = new Map<string, string[]>();
@@ -373,7 +420,7 @@ export class AppService {
 
   /** DELETE /v2/deployments/{id}: force → cancel (null); else a forced rollback deployment. */
   cancelDeployment(id: string, force: boolean): Promise<DeploymentPlan | null> {
-    return this.mutex.run(async () => {
+    return this.locked(async () => {
       const { repo, runner } = this.deps;
       const d = repo.deployments.get(id);
       if (d === undefined) throw new DeploymentNotFoundError(id);
@@ -439,7 +486,7 @@ export class AppService {
 
   /** POST /v2/groups (base `/`, body id required) and POST /v2/groups/{base} (body id relative to it, optional). */
   createGroup(raw: unknown, force: boolean, base?: string): Promise<{ groupId: string; plan: DeploymentPlan }> {
-    return this.mutex.run(async () => {
+    return this.locked(async () => {
       if (!isObject(raw)) throw violationsError([{ path: '/', message: 'error.expected.jsobject', kind: 'type' }]);
       const hasId = typeof raw.id === 'string' && raw.id !== '';
       if (!hasId && base === undefined) throw new ValidationError([{ path: '/id', errors: ['error.path.missing'] }]);
@@ -467,7 +514,7 @@ export class AppService {
   }
 
   updateGroup(groupId: string, raw: unknown, opts: { force: boolean; dryRun: boolean }): Promise<DeploymentPlan> {
-    return this.mutex.run(async () => {
+    return this.locked(async () => {
       if (!isObject(raw)) throw violationsError([{ path: '/', message: 'error.expected.jsobject', kind: 'type' }]);
       const changes = new Map<string, AppVersion | null>();
       let settings = new Map<string, { dependencies?: string[]; enforceRole?: boolean }>();
@@ -511,7 +558,7 @@ export class AppService {
 
   /** PATCH /v2/groups/{id}: sets or clears enforceRole of a top-level group (no deployment). */
   patchGroup(groupId: string, raw: unknown): Promise<void> {
-    return this.mutex.run(async () => {
+    return this.locked(async () => {
       if (!isObject(raw)) throw violationsError([{ path: '/', message: 'error.expected.jsobject', kind: 'type' }]);
       if (raw.enforceRole !== undefined && raw.enforceRole !== null && typeof raw.enforceRole !== 'boolean') {
         throw new JsonTypeError([{ path: '/enforceRole', errors: ['error.expected.jsboolean'] }]);
@@ -527,7 +574,7 @@ export class AppService {
   }
 
   deleteGroup(groupId: string, force: boolean): Promise<DeploymentPlan> {
-    return this.mutex.run(async () => {
+    return this.locked(async () => {
       if (!this.groupExists(groupId)) throw new GroupNotFoundError(groupId);
       const changes = new Map<string, AppVersion | null>();
       for (const v of this.appsIn(groupId)) changes.set(v.app.id, null);

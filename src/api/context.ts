@@ -43,6 +43,9 @@ export interface InfoConfig {
   mesosRole: string;
   mesosUser: string;
   mesosBridgeName: string;
+  /** `--local_port_min`/`--local_port_max` (default 10000/20000). */
+  localPortMin?: number;
+  localPortMax?: number;
   reconciliationInitialDelayMs: number;
   reconciliationIntervalMs: number;
   taskLaunchTimeoutMs: number;

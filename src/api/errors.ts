@@ -73,6 +73,16 @@ export class AppLockedError extends ApiError {
   }
 }
 
+/** `--max_running_deployments` reached (Marathon answers 403); force=true goes past it. */
+export class TooManyDeploymentsError extends ApiError {
+  readonly code = 'MVN_ERR_TOO_MANY_DEPLOYMENTS';
+  readonly status = 403;
+  constructor(readonly max: number) {
+    super(`Max number (${max}) of running deployments is achieved. Wait for running deployments to finish or cancel one, `
+      + 'use force=true, or raise --max_running_deployments (more concurrent deployments cost performance).');
+  }
+}
+
 /** A static address wanted by an app is already claimed by another holder. */
 export class AddressHeldError extends ApiError {
   readonly code = 'MVN_ERR_ADDRESS_HELD';
@@ -213,7 +223,7 @@ export class TooManySubscribersError extends ApiError {
  */
 export const API_ERRORS = {
   InvalidJsonError, JsonTypeError, ValidationError, IllegalArgumentError, BadRequestError, AppExistsError, GroupExistsError,
-  AppLockedError, AddressHeldError, AppNotFoundError, AppVersionNotFoundError, GroupNotFoundError,
+  AppLockedError, TooManyDeploymentsError, AddressHeldError, AppNotFoundError, AppVersionNotFoundError, GroupNotFoundError,
   TaskNotFoundError, DeploymentNotFoundError, NoLeaderError, LeaderUnknownError, RouteNotFoundError,
   NotAcceptableError, UnsupportedMediaTypeError, StoreUnavailableError, UpstreamUnavailableError, InternalError,
   PayloadTooLargeError, JsonLimitError, UnauthorizedError, CrossOriginRefusedError, TooManySubscribersError,

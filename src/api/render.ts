@@ -1,5 +1,6 @@
 // Marathon's response shapes (spec §5.4, §5.5, §3.4, §3.5, §6.4), built from the in-memory
 // state. Pure functions: the routes pass in what they looked up.
+import { healthCheckResultJson } from '../scheduler/health';
 import type { AppVersion } from '../deploy/app-version';
 import type { DeploymentRecord } from '../deploy/plan';
 import { fromStatusNetworkInfos, type TaskNetworkInterface } from '../network/network-info';
@@ -8,6 +9,7 @@ import { isLaunched, type Instance, type TaskIpAddress } from '../scheduler/inst
 import { MARATHON_REASON, type RejectReason } from '../scheduler/match-offer';
 import type { TaskFailure } from '../scheduler/scheduler';
 import type { OfferStats } from '../scheduler/launch-queue';
+import type { Offer } from '../mesos/types';
 
 export interface TaskJson {
   id: string;
@@ -46,7 +48,7 @@ export function renderTask(i: Instance, agentLink: string | null, networks?: Net
     ports: i.ports,
     servicePorts: i.servicePorts,
     ipAddresses: i.ipAddresses,
-    healthCheckResults: [],
+    healthCheckResults: healthCheckResultJson(i.instanceId, i.healthy, i.health),
     localVolumes: [],
     role: i.role,
   };
@@ -199,6 +201,30 @@ export interface QueueRenderInput {
   since: string;
   timeLeftMs: number;
   stats: OfferStats;
+  /** embed=lastUnusedOffers */
+  lastUnusedOffers?: boolean;
+}
+
+/** A Mesos offer as Marathon's queue shows it (RAML UnusedOffer.offer). */
+function renderOffer(o: Offer): Record<string, unknown> {
+  return {
+    id: o.id.value, agentId: o.agent_id.value, hostname: o.hostname,
+    resources: (o.resources ?? []).map((r) => {
+      const out: Record<string, unknown> = { name: r.name, role: r.role ?? '*' };
+      if (r.scalar !== undefined) out.scalar = r.scalar.value;
+      if (r.ranges !== undefined) out.ranges = (r.ranges.range ?? []).map((x) => ({ begin: Number(x.begin), end: Number(x.end) }));
+      if (r.set !== undefined) out.set = r.set.item ?? [];
+      return out;
+    }),
+    attributes: (o.attributes ?? []).map((a) => {
+      const out: Record<string, unknown> = { name: a.name };
+      if (a.text !== undefined) out.text = a.text.value;
+      if (a.scalar !== undefined) out.scalar = a.scalar.value;
+      if (a.ranges !== undefined) out.ranges = (a.ranges.range ?? []).map((x) => ({ begin: Number(x.begin), end: Number(x.end) }));
+      if (a.set !== undefined) out.set = a.set.item ?? [];
+      return out;
+    }),
+  };
 }
 
 export function renderQueueItem(q: QueueRenderInput): Record<string, unknown> {
@@ -213,14 +239,20 @@ export function renderQueueItem(q: QueueRenderInput): Record<string, unknown> {
   };
   if (q.stats.lastUnusedOfferAt !== null) summary.lastUnusedOfferAt = q.stats.lastUnusedOfferAt;
   if (q.stats.lastUsedOfferAt !== null) summary.lastUsedOfferAt = q.stats.lastUsedOfferAt;
-  return {
+  const item: Record<string, unknown> = {
     count: q.count,
     role: q.role,
     since: q.since,
     delay: { timeLeftSeconds: Math.ceil(q.timeLeftMs / 1000), overdue: q.timeLeftMs === 0 },
     processedOffersSummary: summary,
-    app: q.app,
   };
+  if (q.lastUnusedOffers === true) {
+    item.lastUnusedOffers = q.stats.lastUnusedOffers.map((u) => ({
+      offer: renderOffer(u.offer), timestamp: u.timestamp, reason: u.reasons.map((r) => MARATHON_REASON[r]),
+    }));
+  }
+  item.app = q.app;
+  return item;
 }
 
 // ---- label selectors (GET /v2/apps?label=…) ----------------------------------------------------

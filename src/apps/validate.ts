@@ -1,6 +1,7 @@
 // Marathon's AppDefinition rules (spec marathon-api.md §5.1, §5.2) over a normalised app, plus the
 // networkInterfaces rules of validate-interfaces.ts. Collects every violation; never throws.
 
+import { validateChecks } from './health-checks';
 import type {
   AddressConflict, AppDefinition, Constraint, HeldAddress, ValidationFacts, Violation,
 } from './types';
@@ -260,7 +261,7 @@ export function validateApp(app: AppDefinition, facts: ValidationFacts = {}): Vi
       out.push({ path: `/healthChecks(${i})/protocol`, message: `must be one of ${HEALTH_CHECK_PROTOCOLS.join(', ')}` });
     }
   });
-  if (app.readinessChecks.length > 1) out.push({ path: '/readinessChecks', message: 'at most one readiness check is supported' });
+  for (const v of validateChecks(app)) out.push(v);
   app.dependencies.forEach((dep, i) => {
     for (const v of validateAppId(dep, `/dependencies(${i})`)) out.push(v);
   });

@@ -68,6 +68,7 @@ export function banner(h: LocalHandle, repoRelSample: string): string {
     '',
     'Post the sample app:',
     `  curl -X POST -H 'Content-Type: application/json' localhost:${new URL(h.apiUrl).port}/v2/apps -d @${repoRelSample}`,
+    `Health checks: the same with ${path.join(path.dirname(repoRelSample), 'health.json')} (healthy) and ${path.join(path.dirname(repoRelSample), 'unhealthy.json')} (killed and replaced)`,
     '',
     'Ctrl-C stops everything and removes what it created.',
     '',

@@ -5,7 +5,9 @@ import pino from 'pino';
 import type { Agent } from '../local/agent';
 import { ExecAgent } from '../local/exec-agent';
 import { LocalMaster } from '../local/master';
-import { SimulatedAgent } from '../local/simulated-agent';
+import { openVnetDhcpHooks } from '../local/openvnet-dhcp';
+import { OpenVnetClient } from '../openvnet/client';
+import { SIMULATED_HEALTH, SimulatedAgent, type SimulatedHealth } from '../local/simulated-agent';
 
 export interface MesosSimConfig {
   host: string;
@@ -21,6 +23,10 @@ export interface MesosSimConfig {
   leader: string | null | undefined;
   statusRetryMs: number;
   workDir?: string;
+  /** simulated agents: health check results of tasks with a health_check (default healthy) */
+  health?: SimulatedHealth;
+  /** simulated agents: OpenVNet webapi whose lease policies address DHCP interfaces */
+  openvnet?: string;
 }
 
 export interface MesosSimRawOptions {
@@ -35,6 +41,8 @@ export interface MesosSimRawOptions {
   leader?: string;
   statusRetryMs?: string;
   workDir?: string;
+  health?: string;
+  openvnet?: string;
 }
 
 export class MesosSimConfigError extends Error {
@@ -97,17 +105,35 @@ export function parseMesosSimOptions(raw: MesosSimRawOptions): MesosSimConfig {
     leader,
   };
   if (raw.workDir !== undefined) config.workDir = raw.workDir;
+  if (raw.health !== undefined) {
+    if (!(SIMULATED_HEALTH as readonly string[]).includes(raw.health)) {
+      throw new MesosSimConfigError(`--health ${raw.health}: expected one of ${SIMULATED_HEALTH.join(', ')}`);
+    }
+    config.health = raw.health as SimulatedHealth;
+  }
+  if (raw.openvnet !== undefined) {
+    if (!/^https?:\/\/[^\s]+$/.test(raw.openvnet)) throw new MesosSimConfigError(`--openvnet ${raw.openvnet}: expected http(s)://host:port`);
+    config.openvnet = raw.openvnet;
+  }
   return config;
 }
 
 export function buildAgents(config: MesosSimConfig): Agent[] {
   const agents: Agent[] = [];
+  const vnet = config.openvnet === undefined ? undefined : new OpenVnetClient({ baseUrl: config.openvnet });
   for (let i = 0; i < config.agents; i++) {
     const resources = { cpus: config.cpus, mem: config.mem, disk: config.disk };
     const port = 5051 + i;
+    // Distinct loopback addresses as hostnames (127.0.0.1, 127.0.0.2, …): UNIQUE hostname
+    // constraints place one task per agent, and every name resolves and is reachable here.
+    const n = i + 1;
+    const ip = `127.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
     agents.push(config.exec
-      ? new ExecAgent({ resources, port, ...(config.workDir !== undefined ? { workDir: config.workDir } : {}) })
-      : new SimulatedAgent({ resources, port, taskDelayMs: config.taskDelayMs }));
+      ? new ExecAgent({ resources, port, ip, hostname: ip, ...(config.workDir !== undefined ? { workDir: config.workDir } : {}) })
+      : new SimulatedAgent({
+        resources, port, ip, hostname: ip, taskDelayMs: config.taskDelayMs, ...(config.health !== undefined ? { health: config.health } : {}),
+        ...(vnet !== undefined ? { hooks: openVnetDhcpHooks(vnet, ip) } : {}),
+      }));
   }
   return agents;
 }
@@ -140,6 +166,8 @@ export function registerMesosSim(program: Command): void {
     .option('--status-retry-ms <ms>', 'first re-send of an unacknowledged status update (doubles each time)', '10000')
     .option('--leader <host:port|none>', 'act as a non-leading master: redirect (307) to this leader, or "none" for 503')
     .option('--work-dir <dir>', 'exec agents: where task sandboxes are created')
+    .option('--openvnet <url>', 'simulated agents: DHCP interfaces get their address from this OpenVNet\'s lease policies')
+    .option('--health <mode>', 'simulated agents: health check results, healthy | unhealthy | flapping (task label mesos-sim.health overrides)')
     .action(async (raw: MesosSimRawOptions) => {
       const config = parseMesosSimOptions(raw);
       if (!isLoopbackHost(config.host)) {

@@ -1,12 +1,14 @@
 // `marathon-vnet serve`: the Marathon-compatible API + scheduler. `startServe` wires the pieces
 // (state store, leader election, Mesos client, scheduler, deployment runner, HTTP API) and is
 // exported for local mode and tests; `registerServe` adds the CLI command.
+import { MarathonHealthChecker } from '../scheduler/marathon-health';
+import { DEFAULT_SERVICE_PORT_RANGE, type ServicePortRange } from '../apps/service-ports';
 import { randomUUID } from 'node:crypto';
 import { Option, type Command } from 'commander';
 import pino, { type Logger } from 'pino';
 import { Gauge, Registry } from 'prom-client';
 import { DEFAULT_MAX_INSTANCES_PER_APP, type ValidationFacts } from '../apps/types';
-import { AppService } from '../api/app-service';
+import { AppService, DEFAULT_MAX_RUNNING_DEPLOYMENTS } from '../api/app-service';
 import type { ApiContext, ForwardHook, InfoConfig, Leadership, NetworkDirectory, VnetNetwork } from '../api/context';
 import { UpstreamUnavailableError } from '../api/errors';
 import { buildApiServer } from '../api/server';
@@ -35,6 +37,10 @@ import { redact } from '../state/zk-url';
 import { addZkFlags, DEFAULT_ZK_TUNING, zkElectionOptions, zkStoreOptions, zookeeperConfig, zkTuningFromFlags, type ZkTuning } from './zk-flags';
 
 export interface ServeOptions {
+  /** `--local_port_min`/`--local_port_max`: where `port: 0` service ports come from (default 10000–20000). */
+  servicePortRange?: ServicePortRange;
+  /** `--max_running_deployments` (default 100). */
+  maxRunningDeployments?: number;
   /** `http://host:port`, `host:port` or `zk://…/mesos`. */
   master: string;
   /** 0 = any free port. Default 8080. */
@@ -207,6 +213,8 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     ...opts.scheduler,
   });
   const runner = new DeploymentRunner({ repo, bus, scheduler, queue, log: logShim });
+  // Marathon's own HTTP/HTTPS/TCP checks run while this instance leads.
+  const marathonHealth = new MarathonHealthChecker({ repo, scheduler, now: Date.now, log: logShim });
   scheduler.setObserver(runner);
 
   const facts = async (): Promise<ValidationFacts> => {
@@ -218,8 +226,10 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     }
     return f;
   };
+  const servicePortRange = opts.servicePortRange ?? DEFAULT_SERVICE_PORT_RANGE;
   const service = new AppService({
     repo, runner, scheduler, bus, now: Date.now, newUuid: randomUUID, facts, ...(addressSpace !== undefined ? { addressSpace } : {}),
+    servicePortRange, maxRunningDeployments: opts.maxRunningDeployments ?? DEFAULT_MAX_RUNNING_DEPLOYMENTS,
   });
   // Claims end when slots go (scheduler/runner): keep OpenVNet's ranges in step while leading.
   const reserveTimer = addressSpace === undefined ? undefined : setInterval(() => {
@@ -273,6 +283,8 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     mesosRole: role,
     mesosUser: opts.mesosUser ?? 'root',
     mesosBridgeName: 'mesos-bridge',
+    localPortMin: servicePortRange.min,
+    localPortMax: servicePortRange.max,
     reconciliationInitialDelayMs: scheduler.options.reconciliationInitialDelayMs,
     reconciliationIntervalMs: scheduler.options.reconciliationIntervalMs,
     taskLaunchTimeoutMs: scheduler.options.launchTimeoutMs,
@@ -396,6 +408,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
       fatal(new ServeFatalError('MVN_ERR_FRAMEWORK_REMOVED', `Mesos removed the framework: ${message}`));
     });
     scheduler.start(d);
+    marathonHealth.start();
     runner.resume();
     armMesosGrace(e, 'not subscribed yet');
     log.info({ frameworkId: repo.frameworkId ?? null, apps: repo.apps.size, instances: repo.instances.size, deployments: repo.deployments.size, loadMs: Date.now() - startedAt },
@@ -406,6 +419,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     clearMesosGrace();
     // Before anything else: a deposed leader must not overwrite what its successor writes.
     repo.suspendWrites();
+    marathonHealth.stop();
     await scheduler.stop();
     log.warn({}, 'leadership lost: scheduler stopped');
   };
@@ -440,6 +454,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
       await leading;
       if (reserveTimer !== undefined) clearInterval(reserveTimer);
       clearMesosGrace();
+      marathonHealth.stop();
       await scheduler.stop();
       await app.close();
       await runner.flush();
@@ -491,6 +506,9 @@ export function registerServe(program: Command): void {
     .option('--reconciliation-interval <ms>', 'reconciliation period (ms)', parseIntOption, 600000)
     .option('--no-ui', 'do not serve the web UI under /ui/')
     .option('--mesos-disconnect-grace <ms>', 'with ZooKeeper HA: give up leadership after this long without a Mesos subscription (-1 = never)', parseGraceOption, DEFAULT_MESOS_DISCONNECT_GRACE_MS)
+    .option('--max_running_deployments <n>', 'running deployments allowed at once; more are refused with 403 unless forced', parseIntOption, DEFAULT_MAX_RUNNING_DEPLOYMENTS)
+    .option('--local_port_min <port>', 'lowest service port given to port 0 (Marathon)', parseIntOption, DEFAULT_SERVICE_PORT_RANGE.min)
+    .option('--local_port_max <port>', 'service ports stay below this port (Marathon)', parseIntOption, DEFAULT_SERVICE_PORT_RANGE.max)
     .option('--log-level <level>', 'pino log level', 'info')
     .option('--max_instances_per_app <n>', `the most instances one app may ask for (default: ${DEFAULT_MAX_INSTANCES_PER_APP})`, parseIntOption)
     .addOption(new Option('--max-instances-per-app <n>').argParser(parseIntOption).hideHelp());
@@ -500,8 +518,11 @@ export function registerServe(program: Command): void {
       master: string; httpPort: number; listen: string; hostname?: string; state: string; zk?: string; openvnet?: string;
       mesosEncoding: string; frameworkName: string; mesosRole: string; mesosUser: string; failoverTimeout: number;
       agentLink: string | false; reconciliationInitialDelay: number; reconciliationInterval: number; ui: boolean; logLevel: string;
-      mesosDisconnectGrace: number;
+      mesosDisconnectGrace: number; local_port_min: number; local_port_max: number; max_running_deployments: number;
     } & Record<string, unknown>) => {
+      if (!(o.local_port_min >= 1 && o.local_port_max <= 65536 && o.local_port_min < o.local_port_max)) {
+        throw new Error('--local_port_min must be below --local_port_max, both within 1–65536');
+      }
       if (o.mesosEncoding !== 'json' && o.mesosEncoding !== 'protobuf') throw new Error('--mesos-encoding must be json or protobuf');
       const logger = pino({ name: 'marathon-vnet', level: o.logLevel }, pino.destination(2));
       const { security, warnings } = serveSecurityFromFlags(o);
@@ -520,6 +541,7 @@ export function registerServe(program: Command): void {
         mesosUser: o.mesosUser, failoverTimeoutSeconds: o.failoverTimeout, agentLink: o.agentLink === false ? null : o.agentLink,
         reconciliationInitialDelayMs: o.reconciliationInitialDelay, reconciliationIntervalMs: o.reconciliationInterval,
         ui: o.ui, logger, zookeeper, mesosDisconnectGraceMs: o.mesosDisconnectGrace,
+        servicePortRange: { min: o.local_port_min, max: o.local_port_max }, maxRunningDeployments: o.max_running_deployments,
         maxInstancesPerApp: maxInstancesFromFlags(o),
         // Marathon's crash strategy: exit, and let the supervisor start a fresh instance.
         onFatal: () => {

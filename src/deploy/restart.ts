@@ -14,7 +14,7 @@ export interface UpgradeStrategyLike { minimumHealthCapacity: number; maximumOve
 export interface RestartInstance extends KillCandidate {
   /** True when the instance runs the target configuration. */
   isNew: boolean;
-  /** Counts as healthy/ready (Running; health checks are not executed by marathon-vnet). */
+  /** Counts as healthy/ready: Running and, for an app with health checks, healthy. */
   ready: boolean;
   /** A kill was already sent. */
   killing: boolean;

@@ -120,9 +120,11 @@ export class CniIsolator implements ContainerHooks {
       .map((n) => byName.get(n.name as string) ?? unaddressed(n));
 
     if (docker !== null && rec.docker !== null && image !== undefined) {
-      return { networkInfos, commandPrefix: docker.runPrefix({ name: rec.docker.task, pause: rec.docker.pause, image, envNames }) };
+      // Health checks enter the pause container's network namespace only (the host's files).
+      return { networkInfos, commandPrefix: docker.runPrefix({ name: rec.docker.task, pause: rec.docker.pause, image, envNames }), checkPrefix: ['nsenter', `--net=${nsPath}`] };
     }
-    return { networkInfos, commandPrefix: ['ip', 'netns', 'exec', rec.netns as string] };
+    const inNetns = ['ip', 'netns', 'exec', rec.netns as string];
+    return { networkInfos, commandPrefix: inNetns, checkPrefix: inNetns };
   }
 
   async afterStop(ctx: ContainerContext): Promise<void> {

@@ -19,6 +19,8 @@ export interface AgentStatusReport {
   frameworkId: string;
   taskId: string;
   state: TaskState;
+  /** TaskStatus.healthy: health check results, and false on a kill by the health check */
+  healthy?: boolean;
   source: 'SOURCE_EXECUTOR' | 'SOURCE_AGENT';
   message?: string;
   /** TaskStatus.Reason name, e.g. REASON_CONTAINER_LAUNCH_FAILED */
@@ -46,6 +48,8 @@ export interface ContainerNetworkResult {
   networkInfos?: NetworkInfo[];
   /** argv prefix the command runs under (exec agent), e.g. a netns entry helper */
   commandPrefix?: string[];
+  /** argv prefix health checks run under (the task's network namespace); none = the agent's */
+  checkPrefix?: string[];
   /** extra environment for the command (exec agent) */
   env?: Record<string, string>;
 }
@@ -84,6 +88,8 @@ export interface Agent {
   /** Stops every task (SIGTERM, then SIGKILL) and runs afterStop hooks. */
   shutdown(): Promise<void>;
   tasks(): AgentTaskView[];
+  /** Where task sandboxes live (exec agents), for the master's /files endpoints. */
+  sandboxRoot?(): string | undefined;
 }
 
 export const DEFAULT_KILL_GRACE_MS = 3000;

@@ -8,12 +8,14 @@ import { spawn as nodeSpawn, type ChildProcess, type SpawnOptions } from 'node:c
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { NetworkInfo, TaskInfo, TaskState } from '../mesos/types';
+import type { HealthCheck, NetworkInfo, TaskInfo, TaskState } from '../mesos/types';
 import {
   commandOutcome, hasCapability, killGraceMs, reportedNetworkInfos, taskKey, taskStatusReport,
   type Agent, type AgentFramework, type AgentRegistration, type AgentStatusReport, type AgentTaskView,
   type ContainerContext, type ContainerHooks, type KillOptions,
 } from './agent';
+import { probe, type ProbeContext } from './health-probe';
+import { HealthState } from './health-state';
 import { randomIds, realClock, type Clock, type Ids, type TimerHandle } from './clock';
 import type { AgentResources } from './resources';
 
@@ -32,10 +34,17 @@ export interface ExecAgentOptions {
   spawn?: SpawnFn;
   /** PATH given to commands; default this process's PATH */
   path?: string;
+  /** one health check attempt (tests inject one); default the real probe (health-probe.ts) */
+  probe?: (check: HealthCheck, ctx: ProbeContext) => Promise<boolean>;
 }
 
 interface ExecContainer {
   ctx: ContainerContext;
+  /** argv prefix and environment health checks run with (the task's network namespace) */
+  checkPrefix?: string[];
+  env?: Record<string, string>;
+  health?: { state: HealthState; timer?: TimerHandle; stopped: boolean };
+  killedByHealthCheck: boolean;
   state: TaskState;
   child?: ChildProcess;
   killRequested: boolean;
@@ -70,6 +79,7 @@ export class ExecAgent implements Agent {
   private readonly clock: Clock;
   private readonly ids: Ids;
   private readonly spawnFn: SpawnFn;
+  private readonly probeFn: (check: HealthCheck, ctx: ProbeContext) => Promise<boolean>;
   private workDir?: string;
 
   constructor(private readonly opts: ExecAgentOptions) {
@@ -80,6 +90,7 @@ export class ExecAgent implements Agent {
     this.clock = opts.clock ?? realClock;
     this.ids = opts.ids ?? randomIds;
     this.spawnFn = opts.spawn ?? ((c, a, o) => nodeSpawn(c, [...a], o));
+    this.probeFn = opts.probe ?? probe;
   }
 
   register(registration: AgentRegistration): void {
@@ -100,7 +111,7 @@ export class ExecAgent implements Agent {
     const ctx: ContainerContext = { agentId: this.registration?.agentId ?? '', containerId: this.ids.uuid(), task, framework };
     let markExited: () => void = () => undefined;
     const exited = new Promise<void>((resolve) => { markExited = resolve; });
-    const c: ExecContainer = { ctx, state: 'TASK_STAGING', killRequested: false, hookStarted: false, exited, markExited };
+    const c: ExecContainer = { ctx, state: 'TASK_STAGING', killRequested: false, killedByHealthCheck: false, hookStarted: false, exited, markExited };
     this.containers.set(taskKey(framework.id, task.task_id.value), c);
     void this.start(c);
   }
@@ -109,6 +120,7 @@ export class ExecAgent implements Agent {
     const c = this.containers.get(taskKey(framework.id, taskId));
     if (c === undefined || TERMINAL.has(c.state) || c.killRequested) return;
     c.killRequested = true;
+    this.stopHealth(c);
     if (c.child === undefined) {
       // Not started yet: start() sees the flag and reports the kill.
       return;
@@ -132,7 +144,12 @@ export class ExecAgent implements Agent {
     await Promise.all(all.map((c) => c.exited));
   }
 
-  private sandboxRoot(): string {
+  /** The sandbox directory of every task (created on first launch); undefined before. */
+  sandboxRoot(): string | undefined {
+    return this.workDir === undefined ? undefined : path.join(this.workDir, 'containers');
+  }
+
+  private ensureSandboxRoot(): string {
     if (this.workDir === undefined) {
       this.workDir = this.opts.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mesos-sim-agent-'));
     }
@@ -144,7 +161,7 @@ export class ExecAgent implements Agent {
     let env: Record<string, string>;
     try {
       argv = commandArgv(c.ctx.task);
-      const sandbox = path.join(this.sandboxRoot(), c.ctx.containerId);
+      const sandbox = path.join(this.ensureSandboxRoot(), c.ctx.containerId);
       await fs.promises.mkdir(sandbox, { recursive: true });
       c.ctx.sandbox = sandbox;
       if (c.killRequested) throw new KilledDuringLaunch();
@@ -157,7 +174,9 @@ export class ExecAgent implements Agent {
       }
       c.networkInfos ??= reportedNetworkInfos(c.ctx.task, this.ip);
       if (net && net.commandPrefix && net.commandPrefix.length > 0) argv = [...net.commandPrefix, ...argv];
+      if (net && net.checkPrefix && net.checkPrefix.length > 0) c.checkPrefix = net.checkPrefix;
       env = this.environment(c, net?.env);
+      c.env = env;
       if (c.killRequested) throw new KilledDuringLaunch();
     } catch (err) {
       if (err instanceof KilledDuringLaunch) {
@@ -219,6 +238,7 @@ export class ExecAgent implements Agent {
         c.killTimer = this.clock.setTimer(() => this.signal(c, 'SIGKILL'), killGraceMs(c.ctx.task, undefined));
       } else {
         this.report(c, 'TASK_RUNNING', 'SOURCE_EXECUTOR');
+        this.startHealth(c);
       }
     });
     child.once('error', (err) => {
@@ -229,13 +249,15 @@ export class ExecAgent implements Agent {
     });
     child.once('exit', (code, signal) => {
       c.killTimer?.cancel();
+      this.stopHealth(c);
       if (TERMINAL.has(c.state)) return;
       // The command executor: exit 0 is FINISHED even after a kill; otherwise a kill is KILLED.
       let state: TaskState;
       if (signal === null && code === 0) state = 'TASK_FINISHED';
       else if (c.killRequested) state = 'TASK_KILLED';
       else state = 'TASK_FAILED';
-      this.report(c, state, 'SOURCE_EXECUTOR', commandOutcome(code, signal));
+      // Mesos marks a kill by the health check with healthy=false on the terminal update.
+      this.report(c, state, 'SOURCE_EXECUTOR', commandOutcome(code, signal), undefined, true, c.killRequested && c.killedByHealthCheck ? false : undefined);
       // Leftovers of the process group (background children) go with the task.
       this.signal(c, 'SIGKILL');
       void this.finish(c);
@@ -264,10 +286,45 @@ export class ExecAgent implements Agent {
     }
   }
 
-  private report(c: ExecContainer, state: TaskState, source: AgentStatusReport['source'], message?: string, reason?: string, withContainer = true): void {
+  private report(c: ExecContainer, state: TaskState, source: AgentStatusReport['source'], message?: string, reason?: string, withContainer = true, healthy?: boolean): void {
     c.state = state;
     const container = withContainer ? { networkInfos: c.networkInfos ?? reportedNetworkInfos(c.ctx.task, this.ip), pid: c.child?.pid } : undefined;
-    this.registration?.report(taskStatusReport(c.ctx, state, source, message, reason, container));
+    const report = taskStatusReport(c.ctx, state, source, message, reason, container);
+    if (healthy !== undefined) report.healthy = healthy;
+    this.registration?.report(report);
+  }
+
+  // ---------------------------------------------------------------- health checks (Mesos executor)
+
+  /** Starts the task's health check after its delay; results become TASK_RUNNING updates with `healthy`. */
+  private startHealth(c: ExecContainer): void {
+    const check = c.ctx.task.health_check;
+    if (check === undefined || c.health !== undefined) return;
+    const health = { state: new HealthState(check, this.clock.now()), stopped: false } as NonNullable<ExecContainer['health']>;
+    c.health = health;
+    const timing = HealthState.timing(check);
+    const attempt = async (): Promise<void> => {
+      if (health.stopped) return;
+      const ok = await this.probeFn(check, { ...(c.checkPrefix !== undefined ? { prefix: c.checkPrefix } : {}), env: c.env ?? {}, cwd: c.ctx.sandbox ?? os.tmpdir() });
+      if (health.stopped || c.state !== 'TASK_RUNNING') return;
+      const verdict = health.state.result(ok, this.clock.now());
+      if (verdict.report !== undefined) {
+        this.report(c, 'TASK_RUNNING', 'SOURCE_EXECUTOR', undefined, 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED', true, verdict.report.healthy);
+      }
+      if (verdict.kill) {
+        c.killedByHealthCheck = true;
+        this.kill(c.ctx.task.task_id.value, c.ctx.framework);
+        return;
+      }
+      health.timer = this.clock.setTimer(() => { void attempt(); }, timing.intervalMs);
+    };
+    health.timer = this.clock.setTimer(() => { void attempt(); }, timing.delayMs);
+  }
+
+  private stopHealth(c: ExecContainer): void {
+    if (c.health === undefined) return;
+    c.health.stopped = true;
+    c.health.timer?.cancel();
   }
 }
 

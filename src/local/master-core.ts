@@ -739,6 +739,7 @@ export class MasterCore {
     if (report.message !== undefined) status.message = report.message;
     if (report.reason !== undefined) status.reason = report.reason;
     if (report.containerStatus !== undefined) status.container_status = report.containerStatus;
+    if (report.healthy !== undefined) status.healthy = report.healthy;
     rec.state = report.state;
     rec.latest = status;
     rec.statuses.push(status);

@@ -11,6 +11,7 @@ import { badRequest, decodeSchedulerBody, negotiateEncoding, textAnswer } from '
 import { randomIds, realClock, type Clock, type Ids } from './clock';
 import { LocalMasterError } from './errors';
 import { eventRecord } from './event-wire';
+import { filesAnswer } from './files-endpoint';
 import { HttpAnswer } from './http-answer';
 import { MasterCore, silentLogger, type MasterLogger, type MasterSnapshot, type Subscription } from './master-core';
 import { masterStateView } from './state-view';
@@ -50,6 +51,17 @@ export interface ListenAddress {
 }
 
 const SCHEDULER_PATH = '/api/v1/scheduler';
+/** What `/version` reports (the Mesos release mesos-sim follows). */
+export const MESOS_VERSION = '1.11.0';
+
+/** A JSON body, or with `?jsonp=fn` Mesos' JSONP form `fn(<json>);` as text/javascript. */
+function sendJson(res: http.ServerResponse, value: unknown, jsonp: string | null): void {
+  const json = JSON.stringify(value);
+  const padded = jsonp !== null && /^[A-Za-z_$][A-Za-z0-9_$.]*$/.test(jsonp);
+  const body = padded ? `${jsonp}(${json});` : json;
+  res.writeHead(200, { 'Content-Type': padded ? 'text/javascript' : 'application/json', 'Content-Length': String(Buffer.byteLength(body)) });
+  res.end(body);
+}
 
 class HttpSubscription implements Subscription {
   private ended = false;
@@ -102,6 +114,7 @@ function answer(res: http.ServerResponse, a: HttpAnswer): void {
 export class LocalMaster {
   readonly id: string;
   private readonly core: MasterCore;
+  private readonly agentList: Agent[] = [];
   private readonly ids: Ids;
   private readonly clock: Clock;
   private readonly logger: MasterLogger;
@@ -133,7 +146,7 @@ export class LocalMaster {
       logger: this.logger,
     });
     this.startedAt = this.clock.now();
-    for (const agent of opts.agents ?? []) this.core.addAgent(agent);
+    for (const agent of opts.agents ?? []) this.addAgent(agent);
   }
 
   /** Binds the HTTP server; resolves with the bound address (port 0 picks a free port). */
@@ -163,6 +176,7 @@ export class LocalMaster {
 
   /** Adopts an agent; returns its agent id (`<master id>-S<n>`). */
   addAgent(agent: Agent): string {
+    this.agentList.push(agent);
     return this.core.addAgent(agent);
   }
 
@@ -210,6 +224,8 @@ export class LocalMaster {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     try {
       const path = (req.url ?? '/').split('?')[0] ?? '/';
+      const query = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
+      const jsonp = query.get('jsonp');
       if (path === SCHEDULER_PATH) {
         await this.scheduler(req, res);
       } else if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) {
@@ -221,9 +237,14 @@ export class LocalMaster {
           leaderPid: this.leader === undefined ? this.pid() : this.leader === null ? undefined : `master@${this.leader}`,
           startTime: this.startedAt,
         });
-        const body = JSON.stringify(view);
-        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) });
-        res.end(body);
+        sendJson(res, view, jsonp);
+      } else if (path === '/version' && req.method === 'GET') {
+        sendJson(res, { version: MESOS_VERSION, git_tag: MESOS_VERSION, build_date: '', build_time: 0, build_user: 'mesos-sim' }, jsonp);
+      } else if ((path === '/files/browse' || path === '/files/read' || path === '/files/browse.json' || path === '/files/read.json') && req.method === 'GET') {
+        const roots = this.agentList.map((a) => a.sandboxRoot?.()).filter((r): r is string => r !== undefined);
+        const a = await filesAnswer(path.startsWith('/files/browse') ? 'browse' : 'read', query, roots);
+        if (a.status === 200 && jsonp !== null) sendJson(res, JSON.parse(a.body) as unknown, jsonp);
+        else answer(res, a);
       } else {
         answer(res, new HttpAnswer(404));
       }

@@ -7,6 +7,7 @@ import {
   type Agent, type AgentFramework, type AgentRegistration, type AgentStatusReport, type AgentTaskView,
   type ContainerContext, type ContainerHooks, type KillOptions,
 } from './agent';
+import { HealthState } from './health-state';
 import { randomIds, realClock, type Clock, type Ids, type TimerHandle } from './clock';
 import type { AgentResources } from './resources';
 import { seededRandom, type Random } from './rng';
@@ -21,7 +22,16 @@ export interface SimulatedBehaviour {
   exitAfterMs?: number;
   /** probability in [0, 1] that a launch fails with REASON_CONTAINER_LAUNCH_FAILED */
   launchFailureProbability?: number;
+  /**
+   * Results of a task's `health_check` (default healthy): every attempt passes, fails, or they
+   * alternate (flapping). Timing, grace period and the kill after `consecutive_failures` follow the
+   * Mesos executor (health-state.ts). A task label `mesos-sim.health` overrides it per task.
+   */
+  health?: SimulatedHealth;
 }
+
+export type SimulatedHealth = 'healthy' | 'unhealthy' | 'flapping';
+export const SIMULATED_HEALTH: readonly SimulatedHealth[] = ['healthy', 'unhealthy', 'flapping'];
 
 export interface SimulatedAgentOptions extends SimulatedBehaviour {
   resources: AgentResources;
@@ -50,6 +60,7 @@ interface SimContainer {
   timers: TimerHandle[];
   hookStarted: boolean;
   stopped: boolean;
+  killedByHealthCheck?: boolean;
 }
 
 const TERMINAL = new Set<TaskState>(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_DROPPED', 'TASK_GONE', 'TASK_LOST']);
@@ -114,7 +125,7 @@ export class SimulatedAgent implements Agent {
     else c.state = 'TASK_KILLING';
     const b = this.behaviour(c.ctx.task);
     this.after(c, b.taskDelayMs, () => {
-      this.report(c, 'TASK_KILLED', 'SOURCE_EXECUTOR', 'Command terminated with signal Terminated');
+      this.report(c, 'TASK_KILLED', 'SOURCE_EXECUTOR', 'Command terminated with signal Terminated', undefined, true, c.killedByHealthCheck === true ? false : undefined);
       void this.stop(c);
     });
   }
@@ -135,6 +146,7 @@ export class SimulatedAgent implements Agent {
       failAfterMs: own.failAfterMs ?? this.opts.failAfterMs,
       exitAfterMs: own.exitAfterMs ?? this.opts.exitAfterMs,
       launchFailureProbability: own.launchFailureProbability ?? this.opts.launchFailureProbability,
+      health: labelHealth(task) ?? own.health ?? this.opts.health,
     };
   }
 
@@ -161,6 +173,7 @@ export class SimulatedAgent implements Agent {
     this.report(c, 'TASK_STARTING', 'SOURCE_EXECUTOR');
     this.after(c, b.taskDelayMs, () => {
       this.report(c, 'TASK_RUNNING', 'SOURCE_EXECUTOR');
+      this.startHealth(c, b.health ?? 'healthy');
       if (b.failAfterMs !== undefined) {
         this.after(c, b.failAfterMs, () => { this.report(c, 'TASK_FAILED', 'SOURCE_EXECUTOR', 'Command exited with status 1'); void this.stop(c); });
       }
@@ -168,6 +181,29 @@ export class SimulatedAgent implements Agent {
         this.after(c, b.exitAfterMs, () => { this.report(c, 'TASK_FINISHED', 'SOURCE_EXECUTOR', 'Command exited with status 0'); void this.stop(c); });
       }
     });
+  }
+
+  /** The executor's health checking, with simulated results. */
+  private startHealth(c: SimContainer, mode: SimulatedHealth): void {
+    const check = c.ctx.task.health_check;
+    if (check === undefined) return;
+    const state = new HealthState(check, this.clock.now());
+    const timing = HealthState.timing(check);
+    let n = 0;
+    const attempt = (): void => {
+      if (c.state !== 'TASK_RUNNING') return;
+      const ok = mode === 'healthy' || (mode === 'flapping' && n % 2 === 0);
+      n += 1;
+      const verdict = state.result(ok, this.clock.now());
+      if (verdict.report !== undefined) this.report(c, 'TASK_RUNNING', 'SOURCE_EXECUTOR', undefined, 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED', true, verdict.report.healthy);
+      if (verdict.kill) {
+        c.killedByHealthCheck = true;
+        this.kill(c.ctx.task.task_id.value, c.ctx.framework);
+        return;
+      }
+      this.after(c, timing.intervalMs, attempt);
+    };
+    this.after(c, timing.delayMs, attempt);
   }
 
   private after(c: SimContainer, ms: number | undefined, fn: () => void): void {
@@ -191,11 +227,19 @@ export class SimulatedAgent implements Agent {
     }
   }
 
-  private report(c: SimContainer, state: TaskState, source: AgentStatusReport['source'], message?: string, reason?: string, withContainer = true): void {
+  private report(c: SimContainer, state: TaskState, source: AgentStatusReport['source'], message?: string, reason?: string, withContainer = true, healthy?: boolean): void {
     c.state = state;
     const container = withContainer ? { networkInfos: c.networkInfos ?? reportedNetworkInfos(c.ctx.task, this.ip, staticAddress), pid: c.pid } : undefined;
-    this.registration?.report(taskStatusReport(c.ctx, state, source, message, reason, container));
+    const report = taskStatusReport(c.ctx, state, source, message, reason, container);
+    if (healthy !== undefined) report.healthy = healthy;
+    this.registration?.report(report);
   }
+}
+
+/** The `mesos-sim.health` task label, when it names a mode. */
+function labelHealth(task: TaskInfo): SimulatedHealth | undefined {
+  const v = task.labels?.labels?.find((l) => l.key === 'mesos-sim.health')?.value;
+  return (SIMULATED_HEALTH as readonly string[]).includes(v ?? '') ? v as SimulatedHealth : undefined;
 }
 
 export function simulatedAgent(options: SimulatedAgentOptions): SimulatedAgent {

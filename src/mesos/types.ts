@@ -131,6 +131,19 @@ export interface ContainerInfo {
   tty_info?: Record<string, unknown>;
 }
 
+/** mesos.v1.HealthCheck (Mesos 1.11): run by the executor, inside the task's network namespace. */
+export interface HealthCheck {
+  delay_seconds?: number;
+  interval_seconds?: number;
+  timeout_seconds?: number;
+  consecutive_failures?: number;
+  grace_period_seconds?: number;
+  type?: 'UNKNOWN' | 'COMMAND' | 'HTTP' | 'TCP';
+  command?: CommandInfo;
+  http?: { protocol?: NetworkProtocol; scheme?: string; port: number; path?: string; statuses?: number[] };
+  tcp?: { protocol?: NetworkProtocol; port: number };
+}
+
 export interface TaskInfo {
   name: string;
   task_id: TaskID;
@@ -140,6 +153,7 @@ export interface TaskInfo {
   command?: CommandInfo;
   container?: ContainerInfo;
   kill_policy?: KillPolicy;
+  health_check?: HealthCheck;
   labels?: Labels;
   data?: string;
   max_completion_time?: DurationInfo;

@@ -1,6 +1,7 @@
 // Executes deployment plans (src/deploy/plan.ts) step by step over the scheduler's instance
 // operations. Every evaluation is idempotent and looks only at the current instances, so it is
 // simply re-run (coalesced) whenever an instance of an affected app changes.
+import { hasReportedHealth } from './health';
 import type { AppVersion } from '../deploy/app-version';
 import type { DeploymentAction, DeploymentPlan, DeploymentRecord } from '../deploy/plan';
 import type { EventBus } from './event-bus';
@@ -197,7 +198,7 @@ export class DeploymentRunner implements InstanceObserver {
     const all = repo.instancesOf(v.app.id);
     const decision = reconcile({
       target, step, configVersion: v.versionInfo.lastConfigChangeAt, strategy: v.app.upgradeStrategy, killSelection: v.app.killSelection,
-      capacityLimit: staticCapacity(v.app), instances: all,
+      capacityLimit: staticCapacity(v.app), instances: all, healthChecked: hasReportedHealth(v.app),
     });
     const kill = new Set(decision.kill);
     for (const i of all) if (kill.has(i.instanceId)) scheduler.killInstance(i, { decommission: true });

@@ -2,6 +2,7 @@
 // instance. No I/O, no clock (time is passed in); the scheduler shell stores, publishes and acts
 // on the returned effect.
 import type { NetworkInfo, TaskStatus } from '../mesos/types';
+import { nextHealth } from './health';
 import {
   conditionOf, isFailureCondition, isTerminalCondition, type Instance, type InstanceCondition, type TaskIpAddress,
 } from './instance';
@@ -66,7 +67,14 @@ export function applyUpdate(current: Readonly<Instance>, status: TaskStatus, ctx
   if (status.agent_id !== undefined) inst.agentId = status.agent_id.value;
   // Reconciliation answers say only "Latest task state": keep the agent's own last words.
   if (status.message !== undefined && status.reason !== 'REASON_RECONCILIATION') inst.message = status.message;
-  if (typeof status.healthy === 'boolean') inst.healthy = status.healthy;
+  if (typeof status.healthy === 'boolean') {
+    // Marathon's Health record (healthCheckResults); reconciliation answers repeat the latest
+    // verdict and do not count as another check.
+    if (status.reason !== 'REASON_RECONCILIATION' || current.healthy !== status.healthy) {
+      inst.health = nextHealth(current.health, status.healthy, nowIso, status.healthy ? undefined : status.message);
+    }
+    inst.healthy = status.healthy;
+  }
   const started = condition === 'Staging' || condition === 'Starting' || condition === 'Running';
   if (started && inst.stagedAt === null) inst.stagedAt = nowIso;
   if (condition === 'Running' && inst.startedAt === null) inst.startedAt = nowIso;
@@ -83,7 +91,9 @@ export function applyUpdate(current: Readonly<Instance>, status: TaskStatus, ctx
   let backoff: 'progress' | 'failure' | null = null;
   if (ctx.currentConfigVersion !== undefined && inst.configVersion === ctx.currentConfigVersion) {
     if (started) backoff = 'progress';
-    if (isFailureCondition(condition) && !inst.killRequested && !lostLaunch) backoff = 'failure';
+    // A kill by the executor's health check (TASK_KILLED, healthy=false) is a failure too: relaunch with backoff.
+    const unhealthyKill = condition === 'Killed' && status.healthy === false;
+    if ((isFailureCondition(condition) || unhealthyKill) && !inst.killRequested && !lostLaunch) backoff = 'failure';
   }
 
   if (isTerminalCondition(condition)) {

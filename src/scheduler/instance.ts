@@ -1,5 +1,6 @@
 // The scheduler's record of one instance of an app: from "Scheduled" (waiting for an offer)
 // through its Mesos task's life until it is expunged. Plain data, stored as a JSON document.
+import type { HealthRecord } from './health';
 import type { NetworkInfo, TaskState } from '../mesos/types';
 
 
@@ -49,6 +50,8 @@ export interface Instance {
   /** Set when the kill was part of a scale-down (no replacement). */
   decommissioned: boolean;
   healthy: boolean | null;
+  /** Marathon's Health record of the current task, from the `healthy` of its status updates. */
+  health?: HealthRecord;
   role: string;
 }
 

@@ -3,6 +3,7 @@
 // "Scheduled" instances themselves; this class only decides *when* an app may launch.
 import type { AppVersion } from '../deploy/app-version';
 import { advanceDelay, backoffKey, increaseDelay, timeLeftMs, type BackoffPolicy, type Delay } from './backoff';
+import type { Offer } from '../mesos/types';
 import type { RejectReason } from './match-offer';
 
 export interface OfferStats {
@@ -12,7 +13,14 @@ export interface OfferStats {
   lastUsedOfferAt: string | null;
   /** Reasons the last offers were rejected for, with counts. */
   rejectLastOffers: Map<RejectReason, number>;
+  /** The last offers not used for the app (newest last, at most MAX_UNUSED_OFFERS). */
+  lastUnusedOffers: UnusedOffer[];
 }
+
+export interface UnusedOffer { offer: Offer; reasons: RejectReason[]; timestamp: string }
+
+/** How many unused offers a queue entry remembers (embed=lastUnusedOffers). */
+export const MAX_UNUSED_OFFERS = 10;
 
 function policyOf(v: AppVersion): BackoffPolicy {
   return { backoffSeconds: v.app.backoffSeconds, backoffFactor: v.app.backoffFactor, maxLaunchDelaySeconds: v.app.maxLaunchDelaySeconds };
@@ -50,7 +58,7 @@ export class LaunchQueue {
   statsOf(appId: string): OfferStats {
     let s = this.stats.get(appId);
     if (s === undefined) {
-      s = { processedOffersCount: 0, unusedOffersCount: 0, lastUnusedOfferAt: null, lastUsedOfferAt: null, rejectLastOffers: new Map() };
+      s = { processedOffersCount: 0, unusedOffersCount: 0, lastUnusedOfferAt: null, lastUsedOfferAt: null, rejectLastOffers: new Map(), lastUnusedOffers: [] };
       this.stats.set(appId, s);
     }
     return s;
@@ -63,8 +71,16 @@ export class LaunchQueue {
     s.rejectLastOffers.clear();
   }
 
-  recordRejected(appId: string, reason: RejectReason, at: string): void {
+  recordRejected(appId: string, reason: RejectReason, at: string, offer?: Offer): void {
     const s = this.statsOf(appId);
+    if (offer !== undefined) {
+      const last = s.lastUnusedOffers[s.lastUnusedOffers.length - 1];
+      if (last !== undefined && last.offer.id.value === offer.id.value) {
+        if (!last.reasons.includes(reason)) last.reasons.push(reason);
+      } else {
+        s.lastUnusedOffers = [...s.lastUnusedOffers, { offer, reasons: [reason], timestamp: at }].slice(-MAX_UNUSED_OFFERS);
+      }
+    }
     s.processedOffersCount++;
     s.unusedOffersCount++;
     s.lastUnusedOfferAt = at;

@@ -9,7 +9,8 @@ import type { Instance } from './instance';
 export type ReconcileStep = 'none' | 'scale' | 'restart' | 'stop';
 
 export type InstanceView = Pick<Instance,
-  'instanceId' | 'slot' | 'condition' | 'createdAt' | 'stagedAt' | 'startedAt' | 'killRequested' | 'decommissioned' | 'configVersion'>;
+  'instanceId' | 'slot' | 'condition' | 'createdAt' | 'stagedAt' | 'startedAt' | 'killRequested' | 'decommissioned' | 'configVersion'>
+  & { healthy?: boolean | null };
 
 export interface ReconcileInput {
   /** Instances declared; null when the app is gone. */
@@ -22,6 +23,8 @@ export interface ReconcileInput {
   /** Most instances that can exist at once (static address pool); Infinity when unbounded. */
   capacityLimit: number;
   instances: readonly InstanceView[];
+  /** The app has health checks: an instance is up only when Running and healthy (Marathon). */
+  healthChecked?: boolean;
 }
 
 export interface ReconcileDecision {
@@ -40,8 +43,14 @@ export function isActive(i: InstanceView): boolean {
   return !i.killRequested && !i.decommissioned && i.condition !== 'UnreachableInactive';
 }
 
+/** Up for a deployment: Running, no kill sent, and healthy when the app has health checks. */
+export function isUp(i: InstanceView, healthChecked: boolean): boolean {
+  return i.condition === 'Running' && !i.killRequested && (!healthChecked || i.healthy === true);
+}
+
 export function reconcile(input: ReconcileInput): ReconcileDecision {
   const all = input.instances;
+  const checked = input.healthChecked === true;
   if (input.target === null || input.step === 'stop') {
     const kill = all.filter((i) => !i.killRequested).map((i) => i.instanceId);
     const done = all.length === 0;
@@ -53,28 +62,30 @@ export function reconcile(input: ReconcileInput): ReconcileDecision {
       instances: all.map((i) => ({
         instanceId: i.instanceId, slot: i.slot, condition: i.condition, createdAt: i.createdAt, stagedAt: i.stagedAt, startedAt: i.startedAt,
         isNew: i.configVersion === input.configVersion,
-        ready: i.condition === 'Running' && !i.killRequested,
+        ready: isUp(i, checked),
         killing: !isActive(i),
       })),
       target, strategy: input.strategy, killSelection: input.killSelection, capacityLimit: input.capacityLimit,
     });
     const done = d.done && d.kill.length === 0 && d.launch === 0 && all.every((i) => !i.killRequested);
-    return { launch: d.launch, kill: d.kill, done, waitReason: done ? null : waitReason(all, target) };
+    return { launch: d.launch, kill: d.kill, done, waitReason: done ? null : waitReason(all, target, checked) };
   }
   const active = all.filter(isActive);
   const kill = active.length > target ? selectInstancesToKill(active, active.length - target, input.killSelection).map((i) => i.instanceId) : [];
   const launch = Math.max(0, target - active.length);
   const done = input.step === 'scale' && launch === 0 && kill.length === 0
-    && all.length === target && all.every((i) => i.condition === 'Running' && !i.killRequested);
-  return { launch, kill, done, waitReason: done || input.step === 'none' ? null : waitReason(all, target) };
+    && all.length === target && all.every((i) => isUp(i, checked));
+  return { launch, kill, done, waitReason: done || input.step === 'none' ? null : waitReason(all, target, checked) };
 }
 
-function waitReason(all: readonly InstanceView[], target: number): string {
+function waitReason(all: readonly InstanceView[], target: number, checked: boolean): string {
   const killing = all.filter((i) => !isActive(i)).length;
   const notRunning = all.filter((i) => isActive(i) && i.condition !== 'Running').length;
+  const notHealthy = checked ? all.filter((i) => isActive(i) && i.condition === 'Running' && i.healthy !== true).length : 0;
   const parts: string[] = [];
   if (killing > 0) parts.push(`${killing} being killed`);
   if (notRunning > 0) parts.push(`${notRunning} not running yet`);
+  if (notHealthy > 0) parts.push(`${notHealthy} not healthy yet`);
   if (all.length - killing < target) parts.push(`${target - (all.length - killing)} to launch`);
   return parts.length > 0 ? parts.join(', ') : 'old instances to replace';
 }

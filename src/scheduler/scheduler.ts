@@ -2,6 +2,8 @@
 // changes, launches the Scheduled instances on offers (match-offer + task-builder), kills, keeps
 // timers (reconciliation, launch timeouts, unreachable handling, backoff wake-ups) and publishes
 // Marathon events. Deployment logic lives in DeploymentRunner, which this class notifies.
+import { servicePortsOf } from '../apps/service-ports';
+import { hasReportedHealth, nextHealth } from './health';
 import type { AppDefinition, HeldAddress, NetworkInterface } from '../apps/types';
 import type { AppVersion } from '../deploy/app-version';
 import { freeSlots } from '../deploy/kill-selection';
@@ -399,13 +401,13 @@ export class Scheduler {
         if (inst.condition !== 'Scheduled' || repo.instances.get(inst.instanceId) !== inst) { list.shift(); continue; }
         const prepared = this.prepare(v, inst, this.usedSlotsOf(round, appId));
         if (!prepared.ok) {
-          queue.recordRejected(appId, prepared.reason, round.nowIso);
+          queue.recordRejected(appId, prepared.reason, round.nowIso, offer);
           list.shift();
           continue;
         }
         const r = matcher.place(prepared.request);
         if (!r.ok) {
-          queue.recordRejected(appId, r.reason, round.nowIso);
+          queue.recordRejected(appId, r.reason, round.nowIso, offer);
           // Resource/constraint misses apply to every instance of this app on this offer.
           if (r.reason !== 'static-ip-held') break;
           list.shift();
@@ -630,6 +632,7 @@ export class Scheduler {
     inst.stagedAt = new Date(nowMs).toISOString();
     inst.startedAt = null;
     inst.ports = ports;
+    inst.servicePorts = servicePortsOf(app);
     inst.runSpecVersion = v.version;
     inst.configVersion = v.versionInfo.lastConfigChangeAt;
     inst.launchedNetworkInfos = vnetNetworkInfos ?? [];
@@ -638,6 +641,8 @@ export class Scheduler {
     inst.killRequested = false;
     inst.killSentAtMs = null;
     inst.message = '';
+    inst.healthy = null;
+    delete inst.health;
     this.deps.repo.saveInstance(inst);
     this.claimSlotAddresses(app, inst.slot, assigned);
     this.publishInstanceChanged(inst);
@@ -778,6 +783,21 @@ export class Scheduler {
 
   // ---- operations (deployment runner, API) ------------------------------------------------------
 
+  /**
+   * A result of a check `serve` runs itself (Marathon's HTTP/HTTPS/TCP): updates the task's health
+   * record, tells listeners on a change (health_status_changed_event) and re-evaluates deployments.
+   */
+  noteHealth(inst: Instance, healthy: boolean, cause?: string): void {
+    const changed = inst.healthy !== healthy;
+    inst.health = nextHealth(inst.health, healthy, new Date(this.deps.now()).toISOString(), cause);
+    inst.healthy = healthy;
+    if (!changed) return;
+    this.deps.bus.publish('health_status_changed_event', {
+      appId: inst.appId, instanceId: inst.instanceId, taskId: inst.taskId ?? '', version: inst.runSpecVersion, alive: healthy,
+    });
+    this.afterChange(inst.appId);
+  }
+
   /** Instances that count toward the app's target: not being killed, not given up as unreachable. */
   activeInstances(appId: string): Instance[] {
     return this.deps.repo.instancesOf(appId).filter((i) => !i.killRequested && !i.decommissioned && i.condition !== 'UnreachableInactive');
@@ -849,7 +869,7 @@ export class Scheduler {
     const all = this.deps.repo.instancesOf(appId);
     const decision = reconcile({
       target: v.app.instances, step: 'none', configVersion: v.versionInfo.lastConfigChangeAt, strategy: v.app.upgradeStrategy,
-      killSelection: v.app.killSelection, capacityLimit: staticCapacity(v.app), instances: all,
+      killSelection: v.app.killSelection, capacityLimit: staticCapacity(v.app), instances: all, healthChecked: hasReportedHealth(v.app),
     });
     if (decision.launch > 0) this.scheduleInstances(v, decision.launch);
     // e.g. an unreachable task came back after its replacement started

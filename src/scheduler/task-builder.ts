@@ -3,8 +3,9 @@
 // Docker image and one NetworkInfo per interface (DESIGN §4), computed by src/network/ and
 // passed in as `vnetNetworkInfos` (the agent link, if any, already appended).
 import type { AppDefinition, Network, PortMapping } from '../apps/types';
+import { readHealthCheck, runsInExecutor, type MarathonHealthCheck } from '../apps/health-checks';
 import type {
-  CommandInfo, ContainerInfo, EnvironmentVariable, KillPolicy, Label, NetworkInfo, NetworkPortMapping, Resource,
+  CommandInfo, ContainerInfo, EnvironmentVariable, HealthCheck, KillPolicy, Label, NetworkInfo, NetworkPortMapping, Resource,
   TaskInfo, Volume,
 } from '../mesos/types';
 import { taskNameFor } from './task-ids';
@@ -33,10 +34,14 @@ function envKey(label: string): string {
   return label.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
 }
 
-/** The host ports' names and numbers in declaration order (port definitions or port mappings). */
-function portNames(app: AppDefinition): Array<string | undefined> {
-  if (usesHostNetwork(app)) return app.portDefinitions.map((p) => p.name);
-  return (app.container?.portMappings ?? []).map((p) => p.name);
+/**
+ * The declared ports (service port for port definitions, container port for mappings) and names,
+ * aligned with the task's ports: with host ports only the mappings that asked for one.
+ */
+function declaredPorts(app: AppDefinition, withHostPorts: boolean): Array<{ port: number; name?: string }> {
+  if (usesHostNetwork(app)) return app.portDefinitions.map((p) => ({ port: p.port, name: p.name }));
+  const mappings = app.container?.portMappings ?? [];
+  return (withHostPorts ? mappings.filter((p) => p.hostPort !== undefined) : mappings).map((p) => ({ port: p.containerPort, name: p.name }));
 }
 
 export function usesHostNetwork(app: AppDefinition): boolean {
@@ -68,11 +73,13 @@ export function taskEnvironment(input: TaskBuildInput): EnvironmentVariable[] {
   vars.set('MARATHON_APP_LABELS', labelKeys.join(' '));
   vars.set('HOST', input.hostname);
   const ports = input.hostPorts.length > 0 ? input.hostPorts : containerPortValues(app);
-  const names = portNames(app);
+  const declared = declaredPorts(app, input.hostPorts.length > 0);
   ports.forEach((p, i) => {
     vars.set(`PORT${i}`, String(p));
-    const name = names[i];
-    if (name !== undefined && name !== '') vars.set(`PORT_${envKey(name)}`, String(p));
+    const d = declared[i];
+    // Marathon: PORT_<declared port> for a non-zero declared (service or container) port.
+    if (d !== undefined && d.port !== 0) vars.set(`PORT_${d.port}`, String(p));
+    if (d?.name !== undefined && d.name !== '') vars.set(`PORT_${envKey(d.name)}`, String(p));
   });
   if (ports.length > 0) {
     vars.set('PORT', String(ports[0]));
@@ -200,6 +207,51 @@ export function containerInfo(input: TaskBuildInput): ContainerInfo | undefined 
   return info;
 }
 
+/**
+ * The check's port: `port` when given, else the task's port at `portIndex` — the container port of
+ * a port mapping (the executor checks from inside the task's network namespace), else the host port.
+ */
+function checkPort(app: AppDefinition, check: MarathonHealthCheck, hostPorts: number[]): number {
+  if (check.port !== undefined) return check.port;
+  const index = check.portIndex ?? 0;
+  if (!usesHostNetwork(app)) {
+    const pm = (app.container?.portMappings ?? [])[index];
+    if (pm !== undefined && pm.containerPort !== 0) return pm.containerPort;
+    const withHost = (app.container?.portMappings ?? []).slice(0, index + 1).filter((p) => p.hostPort !== undefined).length;
+    return hostPorts[withHost - 1] ?? 0;
+  }
+  return hostPorts[index] ?? 0;
+}
+
+/**
+ * `TaskInfo.health_check` for the app's executor-run check (COMMAND, MESOS_HTTP, MESOS_HTTPS,
+ * MESOS_TCP), with Marathon's mapping of the timing fields; undefined when it has none.
+ */
+export function mesosHealthCheck(app: AppDefinition, hostPorts: number[]): HealthCheck | undefined {
+  const raw = app.healthChecks.find((c) => typeof c.protocol === 'string' && runsInExecutor(c.protocol));
+  if (raw === undefined) return undefined;
+  const c = readHealthCheck(raw);
+  const hc: HealthCheck = {
+    delay_seconds: c.delaySeconds,
+    interval_seconds: c.intervalSeconds,
+    timeout_seconds: c.timeoutSeconds,
+    consecutive_failures: c.maxConsecutiveFailures,
+    grace_period_seconds: c.gracePeriodSeconds,
+  };
+  if (c.protocol === 'COMMAND') {
+    hc.type = 'COMMAND';
+    hc.command = { value: c.command ?? '' };
+  } else if (c.protocol === 'MESOS_TCP') {
+    hc.type = 'TCP';
+    hc.tcp = { protocol: c.ipProtocol, port: checkPort(app, c, hostPorts) };
+  } else {
+    hc.type = 'HTTP';
+    hc.http = { protocol: c.ipProtocol, scheme: c.protocol === 'MESOS_HTTPS' ? 'https' : 'http', port: checkPort(app, c, hostPorts) };
+    if (c.path !== undefined) hc.http.path = c.path;
+  }
+  return hc;
+}
+
 export function buildTaskInfo(input: TaskBuildInput): TaskInfo {
   const { app } = input;
   const task: TaskInfo = {
@@ -211,6 +263,8 @@ export function buildTaskInfo(input: TaskBuildInput): TaskInfo {
   };
   const container = containerInfo(input);
   if (container !== undefined) task.container = container;
+  const healthCheck = mesosHealthCheck(app, input.hostPorts);
+  if (healthCheck !== undefined) task.health_check = healthCheck;
   const labels = labelsOf(app.labels);
   if (labels !== undefined) task.labels = labels;
   if (app.taskKillGracePeriodSeconds !== undefined) {

@@ -27,7 +27,7 @@ describe('contract: Marathon v2 API (spec §2–§4)', function () {
     assert.equal(b.id, '/c/one', 'relative id resolved against /');
     for (const k of ['tasksStaged', 'tasksRunning', 'tasksHealthy', 'tasksUnhealthy']) assert.equal(b[k], 0);
     assert.deepEqual(b.deployments, [{ id: r.headers.get('marathon-deployment-id') }]);
-    assert.deepEqual(b.portDefinitions, [{ port: 0, protocol: 'tcp', name: 'default' }], 'defaults filled');
+    assert.deepEqual(b.portDefinitions, [{ port: 10000, protocol: 'tcp', name: 'default' }], 'defaults filled, service port assigned from local_port_min');
     await settle('/c/one', 2);
   });
 

@@ -53,7 +53,7 @@ describe('contract: Marathon conformance (issue 18)', function () {
       driverFactory: (_fi, id) => { mesos = new ScriptedMesos(id ?? 'fw-conf-0000'); return mesos; }, scheduler: { housekeepingIntervalMs: 50 },
     });
     for (const app of [
-      { id: '/k/web', cmd: 'python3 -m HTTP.server', cpus: 0.1, mem: 16, instances: 2, labels: { tier: 'backend' }, healthChecks: [{ protocol: 'HTTP' }] },
+      { id: '/k/web', cmd: 'python3 -m HTTP.server', cpus: 0.1, mem: 16, instances: 2, labels: { tier: 'backend' }, healthChecks: [{ protocol: 'MESOS_HTTP' }] },
       { id: '/k/bare', cmd: 'sleep 100', cpus: 0.1, mem: 16, instances: 1 },
     ]) assert.equal((await call('POST', '/v2/apps', app)).status, 201);
     await settle('/k/web', 2);

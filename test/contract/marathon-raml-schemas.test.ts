@@ -98,7 +98,8 @@ describe('contract: responses against Marathon RAML schemas', function () {
   it('apps: create, list with embeds, show, group apps, versions, tasks; errors', async () => {
     const app = {
       id: '/r/web', cmd: 'python3 -m http.server $PORT0', cpus: 0.1, mem: 16, instances: 2, labels: { tier: 'web' },
-      healthChecks: [{ protocol: 'HTTP', path: '/' }], readinessChecks: [{}],
+      // Executor-run (the scripted agent reports it healthy); readinessChecks are refused (422, issue 14).
+      healthChecks: [{ protocol: 'MESOS_HTTP', path: '/' }],
     };
     await expect('POST', '/v2/apps', 201, 'app.json#/definitions/AppInfo', app);
     await settle('/r/web', 2);
@@ -156,7 +157,7 @@ describe('contract: responses against Marathon RAML schemas', function () {
     await expect('GET', '/v2/tasks?status=running', 200, 'task.json#/definitions/TaskList');
     await expect('GET', '/v2/tasks', 200, (r) => {
       assert.match(r.headers.get('content-type') ?? '', /^text\/plain/);
-      assert.match(r.text, /^r_web\t0\t(agent-1:\d+\t){2}$/m);
+      assert.match(r.text, /^r_web\t1\d{4}\t(agent-1:\d+\t){2}$/m);
     }, undefined, { Accept: 'text/plain' });
     const [one, two] = await tasksOf('/r/web');
     await expect('POST', '/v2/tasks/delete', 200, 'task.json#/definitions/TaskList', { ids: [String(one?.id)] });

@@ -24,9 +24,9 @@ export class ScriptedMesos extends EventEmitter<SchedulerClientEvents> implement
         { name: 'disk', type: 'SCALAR', scalar: { value: 8192 } }, { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31000, end: 31999 }] } }],
     }]);
   }
-  private update(taskId: string, state: TaskStatus['state']): void {
+  private update(taskId: string, state: TaskStatus['state'], healthy?: boolean): void {
     this.emit('update', { task_id: { value: taskId }, state, agent_id: { value: 'ag1' }, source: 'SOURCE_EXECUTOR', uuid: 'dQ==',
-      container_status: { network_infos: [{ ip_addresses: [{ protocol: 'IPv4', ip_address: '10.0.0.7' }] }] } });
+      container_status: { network_infos: [{ ip_addresses: [{ protocol: 'IPv4', ip_address: '10.0.0.7' }] }] }, ...(healthy === undefined ? {} : { healthy }) });
   }
   /** Tasks whose id starts with one of these fail right after staging (to drive backoff). */
   readonly failing = new Set<string>();
@@ -34,7 +34,8 @@ export class ScriptedMesos extends EventEmitter<SchedulerClientEvents> implement
     for (const t of tasks) {
       const id = t.task_id.value;
       const fails = [...this.failing].some((p) => id.startsWith(p));
-      setImmediate(() => { this.update(id, 'TASK_STAGING'); this.update(id, fails ? 'TASK_FAILED' : 'TASK_RUNNING'); });
+      // A task with a health_check passes it at once, as a healthy executor reports it.
+      setImmediate(() => { this.update(id, 'TASK_STAGING'); this.update(id, fails ? 'TASK_FAILED' : 'TASK_RUNNING', fails || t.health_check === undefined ? undefined : true); });
     }
   }
   async decline(): Promise<void> {}

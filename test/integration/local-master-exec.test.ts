@@ -172,6 +172,66 @@ describe('local master: exec agent', function () {
     await s.ack(port, failed);
   });
 
+  it('runs a COMMAND health check in the sandbox: healthy once the file exists (TASK_RUNNING, healthy, REASON_TASK_HEALTH_CHECK_STATUS_UPDATED)', async () => {
+    await launch({
+      id: 'checked', command: { value: 'sleep 0.3; touch ready; sleep 30' },
+      health_check: { type: 'COMMAND', command: { value: 'test -f ready' }, delay_seconds: 0, interval_seconds: 0.2, timeout_seconds: 2, grace_period_seconds: 10, consecutive_failures: 3 },
+    });
+    await s.ack(port, await s.update('checked', 'TASK_STARTING'));
+    await s.ack(port, await s.update('checked', 'TASK_RUNNING'));
+    const healthy = await s.until(() => s.updatesFor('checked').find((u) => u.healthy === true), 'a healthy update');
+    assert.equal(healthy.state, 'TASK_RUNNING');
+    assert.equal(healthy.reason, 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED');
+    assert.equal(s.updatesFor('checked').some((u) => u.healthy === false), false, 'failures inside the grace period are not reported');
+    await ackAll('checked');
+  });
+
+  it('kills a task whose TCP check keeps failing: unhealthy updates, then TASK_KILLED with healthy=false', async () => {
+    await launch({
+      id: 'sick', command: { value: 'sleep 30' },
+      health_check: { type: 'TCP', tcp: { port: 1 }, delay_seconds: 0, interval_seconds: 0.2, timeout_seconds: 1, grace_period_seconds: 0, consecutive_failures: 2 },
+    });
+    // Updates of one task are delivered one at a time, each after the previous one's ack.
+    const acked = new Set<string>();
+    for (let i = 0; i < 200 && !s.updatesFor('sick').some((u) => u.state === 'TASK_KILLED'); i++) {
+      for (const u of s.updatesFor('sick')) if (u.uuid !== undefined && !acked.has(u.uuid)) { acked.add(u.uuid); await s.ack(port, u); }
+      await sleep(50);
+    }
+    const killed = await s.update('sick', 'TASK_KILLED');
+    assert.equal(killed.healthy, false);
+    assert.deepEqual(s.updatesFor('sick').filter((u) => u.healthy === false && u.state === 'TASK_RUNNING').length, 2);
+    await ackAll('sick');
+  });
+
+  it('serves /version, JSONP /master/state and /files/browse, /files/read over the sandboxes only', async () => {
+    await launch({ id: 'talker', command: { value: 'echo hello-sandbox; sleep 30' } });
+    await s.ack(port, await s.update('talker', 'TASK_STARTING'));
+    await s.ack(port, await s.update('talker', 'TASK_RUNNING'));
+    const get = async (p: string): Promise<{ status: number; type: string | null; text: string }> => {
+      const r = await fetch(`http://127.0.0.1:${port}${p}`);
+      return { status: r.status, type: r.headers.get('content-type'), text: await r.text() };
+    };
+    const version = JSON.parse((await get('/version')).text) as { version: string };
+    assert.equal(version.version, '1.11.0');
+    const padded = await get('/master/state.json?jsonp=cb');
+    assert.equal(padded.type, 'text/javascript');
+    assert.match(padded.text, /^cb\(\{.*\}\);$/s);
+    const ctx = started.find((c) => c.task.task_id.value === 'talker');
+    const sandbox = ctx?.sandbox as string;
+    const listing = JSON.parse((await get(`/files/browse?path=${encodeURIComponent(sandbox)}`)).text) as Array<{ path: string; size: number; mode: string }>;
+    assert.deepEqual(listing.map((e) => path.basename(e.path)).sort(), ['stderr', 'stdout']);
+    assert.ok(listing.every((e) => e.mode.startsWith('-')));
+    const stdout = path.join(sandbox, 'stdout');
+    await waitFor(() => fs.readFileSync(stdout, 'utf8').includes('hello-sandbox'), 'stdout written');
+    const read = JSON.parse((await get(`/files/read?path=${encodeURIComponent(stdout)}&offset=0&length=5`)).text) as { data: string; offset: number };
+    assert.deepEqual(read, { data: 'hello', offset: 0 });
+    const size = JSON.parse((await get(`/files/read?path=${encodeURIComponent(stdout)}&offset=-1`)).text) as { data: string; offset: number };
+    assert.deepEqual(size, { data: '', offset: fs.statSync(stdout).size });
+    assert.equal((await get('/files/read?path=%2Fetc%2Fpasswd')).status, 404, 'outside the sandboxes');
+    assert.equal((await get(`/files/read?path=${encodeURIComponent(path.join(sandbox, '..', '..', '..'))}`)).status, 404);
+    assert.equal((await get('/files/read')).status, 400);
+  });
+
   it('close() stops running processes', async () => {
     await launch({ id: 'left-running', command: { value: 'sleep 30' } });
     await s.ack(port, await s.update('left-running', 'TASK_STARTING'));

@@ -347,3 +347,15 @@ describe('checkAddressConflicts', () => {
     assert.deepEqual(conflicts.map((c) => [c.path, c.address]), [[`${I1}/ipAddress`, '192.168.0.100']]);
   });
 });
+
+describe('samples/apps health samples (issue 14)', () => {
+  it('health.json and unhealthy.json are valid apps with one executor-run check', () => {
+    for (const name of ['health', 'unhealthy']) {
+      const n = normalizeApp(JSON.parse(fs.readFileSync(path.join(SAMPLES, `${name}.json`), 'utf8')));
+      assert.ok(!('violations' in n), JSON.stringify(n));
+      if ('violations' in n) continue;
+      assert.deepEqual(validateApp(n.app, {}), []);
+      assert.equal(n.app.healthChecks[0]?.protocol, 'MESOS_HTTP');
+    }
+  });
+});

@@ -66,3 +66,14 @@ describe('mesos-sim in the README', () => {
     for (const flag of ['--disk', '--heartbeat', '--task-delay', '--status-retry-ms']) assert.ok(checked.includes(flag), `${flag} shown with its default`);
   });
 });
+
+describe('mesos-sim options of issue 14', () => {
+  it('--health and --openvnet are checked; agents get distinct loopback hostnames', () => {
+    assert.equal(parseMesosSimOptions({ health: 'flapping' }).health, 'flapping');
+    assert.throws(() => parseMesosSimOptions({ health: 'sometimes' }), /--health sometimes: expected one of healthy, unhealthy, flapping/);
+    assert.equal(parseMesosSimOptions({ openvnet: 'http://127.0.0.1:9090' }).openvnet, 'http://127.0.0.1:9090');
+    assert.throws(() => parseMesosSimOptions({ openvnet: 'vnmgr:9090' }), /--openvnet vnmgr:9090/);
+    const agents = buildAgents({ ...parseMesosSimOptions({ agents: '3' }) });
+    assert.deepEqual(agents.map((a) => a.hostname), ['127.0.0.1', '127.0.0.2', '127.0.0.3']);
+  });
+});

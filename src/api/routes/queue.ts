@@ -7,7 +7,9 @@ import { renderQueueItem } from '../render';
 import { renderAppFor } from './apps';
 
 export async function queueRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
-  app.get('/v2/queue', async () => {
+  app.get('/v2/queue', async (req) => {
+    const embed = ([] as string[]).concat((req.query as { embed?: string | string[] }).embed ?? []);
+    const withUnused = embed.includes('lastUnusedOffers');
     const byApp = new Map<string, { count: number; since: string; role: string }>();
     for (const i of ctx.repo.instances.values()) {
       if (i.condition !== 'Scheduled') continue;
@@ -22,6 +24,7 @@ export async function queueRoutes(app: FastifyInstance, ctx: ApiContext): Promis
       return [renderQueueItem({
         app: renderAppFor(ctx, v, { tasks: false, lastFailure: false, taskStats: false, readiness: false }),
         count: e.count, role: e.role, since: e.since, timeLeftMs: ctx.queue.timeLeftMs(v, nowMs), stats: ctx.queue.statsOf(appId),
+        lastUnusedOffers: withUnused,
       })];
     });
     // [project] beside Marathon's `queue`: the Mesos offers held now (offer-ledger.ts), so a stuck offer shows.

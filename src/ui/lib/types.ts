@@ -42,6 +42,9 @@ export interface Task {
   networkInterfaces?: TaskInterface[];
   /** the agent's status message, when the server reports it */
   message?: string;
+  ports?: number[];
+  servicePorts?: number[];
+  healthCheckResults?: Array<{ alive?: boolean; consecutiveFailures?: number; lastFailureCause?: string | null }>;
 }
 
 export interface TaskFailure {
@@ -79,6 +82,7 @@ export interface QueueItem {
   since?: string;
   delay?: { timeLeftSeconds?: number; overdue?: boolean } | null;
   app?: { id?: string } | null;
+  processedOffersSummary?: { rejectSummaryLastOffers?: Array<{ reason: string; declined?: number; processed?: number }> };
 }
 
 export interface DeploymentAction {

@@ -5,6 +5,7 @@ import { api, describeError, HttpError } from '../api';
 import { confirmDialog, scaleDialog, withForce } from '../dialogs';
 import { h, replaceChildren, uid } from '../dom';
 import { formatAddress, formatNumber, formatTime } from '../lib/format';
+import { hostWithPorts, overCapacity, queueReason, taskHealth } from '../lib/health';
 import { appNetworks } from '../lib/networks';
 import { deriveAppStatus, delaySecondsLeft, describeTaskState } from '../lib/status';
 import type { App, Deployment, QueueItem, Task } from '../lib/types';
@@ -82,7 +83,7 @@ export function appDetailView(ctx: ViewContext, appId: string): View {
         {},
         h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Select')),
         h('th', { scope: 'col' }, 'Task'),
-        h('th', { scope: 'col' }, 'Host'),
+        h('th', { scope: 'col' }, 'Host:ports'),
         h('th', { scope: 'col' }, 'State'),
         h('th', { scope: 'col' }, 'Started'),
         h('th', { scope: 'col' }, 'Interface'),
@@ -106,6 +107,7 @@ export function appDetailView(ctx: ViewContext, appId: string): View {
         const span = Math.max(1, ifs.length);
         const st = describeTaskState(t.state);
         const note = t.message || ctx.taskMessage(t.id);
+        const health = taskHealth(t);
         const cbId = uid('task-sel');
         const cb = h('input', { type: 'checkbox', id: cbId, checked: selected.has(t.id), 'data-focus-key': `sel:${t.id}`, 'aria-label': `Select task ${t.id}` });
         cb.addEventListener('change', () => {
@@ -116,11 +118,12 @@ export function appDetailView(ctx: ViewContext, appId: string): View {
         const taskCells = [
           h('td', { rowspan: span, class: 'select' }, cb),
           h('th', { scope: 'rowgroup', rowspan: span, class: 'task-id' }, h('code', {}, t.id)),
-          h('td', { rowspan: span }, t.host ?? ''),
+          h('td', { rowspan: span, 'data-col': 'host' }, hostWithPorts(t)),
           h(
             'td',
             { rowspan: span },
             h('span', { class: `task-state task-${st.kind}` }, h('span', { 'aria-hidden': 'true' }, st.icon), ' ', st.text),
+            health !== undefined ? h('span', { class: `task-health health-${health}`, 'data-col': 'health' }, ' · ', health) : null,
             // What the agent said about the task (e.g. local mode without Docker: the image was not used).
             note ? h('p', { class: 'task-note' }, note) : null,
           ),
@@ -224,6 +227,8 @@ export function appDetailView(ctx: ViewContext, appId: string): View {
       item('Staged', String(app.tasksStaged ?? 0), 'staged'),
       item('Healthy', String(app.tasksHealthy ?? 0), 'healthy'),
       item('Unhealthy', String(app.tasksUnhealthy ?? 0), 'unhealthy'),
+      ...(overCapacity(app) > 0 ? [item('Capacity', `${overCapacity(app)} over capacity`, 'over-capacity')] : []),
+      ...(queueReason(app, queue) !== undefined ? [item('Waiting for', queueReason(app, queue) as string, 'queue-reason')] : []),
       item('CPUs', formatNumber(app.cpus) || '—'),
       item('Memory', app.mem === undefined ? '—' : `${formatNumber(app.mem)} MiB`),
       // One chip per network: a name never breaks across lines at its hyphen.

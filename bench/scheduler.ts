@@ -5,6 +5,10 @@
 // are serve's own). Env: MVN_BENCH_APPS, MVN_BENCH_INSTANCES, MVN_BENCH_AGENTS,
 // MVN_BENCH_STATE (memory | file). `--state zk` also runs the storm on a 3-node ZooKeeper ensemble
 // and reports its figures as ratios to the memory store measured in the same run.
+// `--scale` runs a series of storms instead, one per size in MVN_BENCH_SCALE (total tasks, default
+// 10000,30000,100000; MVN_BENCH_APPS apps each, one agent per 50 tasks, at most 1000), and prints
+// tasks/s and RSS growth per task for each size and the ratios of the largest size to the smallest
+// (tasks/s 1.0 = cost linear in the work).
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -35,16 +39,20 @@ function freePort(): Promise<number> {
 }
 
 /** Starts `marathon-vnet mesos-sim` and waits until it answers. */
-async function startSimulator(agents: number, cpus: number, mem: number): Promise<{ url: string; child: ChildProcess }> {
+async function startSimulator(agents: number, cpus: number, mem: number): Promise<{ url: string; child: ChildProcess; startMs: number }> {
+  const t0 = performance.now();
   const port = await freePort();
   const bin = path.resolve(__dirname, '..', '..', 'src', 'bin', 'marathon-vnet.js');
-  const child = spawn(process.execPath, [bin, 'mesos-sim', '--listen', `127.0.0.1:${port}`, '--agents', String(agents),
+  // MVN_BENCH_SIM_NODE_ARGS: extra node options for the simulator (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`).
+  const nodeArgs = (process.env.MVN_BENCH_SIM_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const child = spawn(process.execPath, [...nodeArgs, bin, 'mesos-sim', '--listen', `127.0.0.1:${port}`, '--agents', String(agents),
     '--cpus', String(cpus), '--mem', String(mem), '--disk', '1000', '--task-delay', '1'], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
+  const deadline = performance.now() + 10_000 + agents * 10;
+  while (performance.now() < deadline) {
     try {
       const res = await fetch(`${url}/health`);
-      if (res.status === 200) return { url, child };
+      if (res.status === 200) return { url, child, startMs: performance.now() - t0 };
     } catch { /* not yet */ }
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -52,9 +60,48 @@ async function startSimulator(agents: number, cpus: number, mem: number): Promis
   throw new Error('mesos-sim did not come up');
 }
 
-interface StormResult { seconds: number; tasksPerSecond: number; p50: number; p99: number; peakRssMiB: number }
+interface StormResult {
+  seconds: number; tasksPerSecond: number; p50: number; p99: number; peakRssMiB: number;
+  /** Peak RSS minus the RSS before the storm, per task started, in KiB. */
+  rssKiBPerTask: number; running: number;
+}
+
+interface StormSize { apps: number; instances: number; agents: number }
+
+const DEFAULT_SIZE: StormSize = { apps: APPS, instances: INSTANCES, agents: AGENTS };
+
+/** The sizes of the scale series: MVN_BENCH_SCALE total tasks, spread over MVN_BENCH_APPS apps. */
+export function scaleSizes(spec: string, apps: number): StormSize[] {
+  return spec.split(',').map((t) => t.trim()).filter((t) => t !== '').map((t) => {
+    const total = Number(t);
+    if (!Number.isInteger(total) || total < apps) throw new Error(`MVN_BENCH_SCALE: "${t}" is not a task count of at least ${apps} (MVN_BENCH_APPS)`);
+    const instances = Math.ceil(total / apps);
+    return { apps, instances, agents: Math.min(1000, Math.max(1, Math.round((apps * instances) / 50))) };
+  });
+}
+
+async function scaleSeries(): Promise<void> {
+  const sizes = scaleSizes(process.env.MVN_BENCH_SCALE ?? '10000,30000,100000', APPS);
+  const results: Array<{ size: StormSize; r: StormResult }> = [];
+  for (const size of sizes) results.push({ size, r: await storm(STATE, undefined, size) });
+  process.stdout.write('\nscale series            tasks   agents   tasks/s   RSS KiB/task   p99 GET /v2/apps\n');
+  for (const { size, r } of results) {
+    process.stdout.write(`  ${String(size.apps * size.instances).padStart(20)} ${String(size.agents).padStart(8)} ${r.tasksPerSecond.toFixed(0).padStart(9)} `
+      + `${r.rssKiBPerTask.toFixed(1).padStart(14)} ${r.p99.toFixed(1).padStart(15)} ms${r.running < size.apps * size.instances ? ` (only ${r.running} RUNNING)` : ''}\n`);
+  }
+  if (results.length >= 2) {
+    const first = results[0].r;
+    const last = results[results.length - 1].r;
+    process.stdout.write(`largest / smallest: tasks/s ${(last.tasksPerSecond / first.tasksPerSecond).toFixed(2)}× (1.0 = linear; acceptance: ≥ 0.67), `
+      + `RSS per task ${(last.rssKiBPerTask / first.rssKiBPerTask).toFixed(2)}×\n`);
+  }
+}
 
 export async function run(): Promise<void> {
+  if (process.argv.includes('--scale')) {
+    await scaleSeries();
+    return;
+  }
   const i = process.argv.indexOf('--state');
   const variant = i >= 0 ? process.argv[i + 1] : undefined;
   const base = await storm(STATE, undefined);
@@ -71,7 +118,8 @@ export async function run(): Promise<void> {
   }
 }
 
-async function storm(stateName: string, zkUrl: string | undefined): Promise<StormResult> {
+async function storm(stateName: string, zkUrl: string | undefined, size: StormSize = DEFAULT_SIZE): Promise<StormResult> {
+  const { apps: APPS, instances: INSTANCES, agents: AGENTS } = size;
   const total = APPS * INSTANCES;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mvn-bench-sched-'));
   const perAgent = Math.ceil((total * 1.2) / AGENTS);
@@ -82,7 +130,8 @@ async function storm(stateName: string, zkUrl: string | undefined): Promise<Stor
     reconciliationInitialDelayMs: 600_000, scheduler: { declineWaitingSeconds: 0.05, declineIdleSeconds: 5 },
   });
 
-  let peakRss = process.memoryUsage().rss;
+  const rssBefore = process.memoryUsage().rss;
+  let peakRss = rssBefore;
   const rssTimer = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 100);
   let running = 0;
   let done: () => void = () => undefined;
@@ -124,12 +173,14 @@ async function storm(stateName: string, zkUrl: string | undefined): Promise<Stor
   latencies.sort((a, b) => a - b);
   const lines = [
     `apps × instances     ${APPS} × ${INSTANCES} = ${total} on ${AGENTS} agents (state ${stateName}${zkUrl !== undefined ? ', 3-node ensemble' : ''})`,
+    `mesos-sim up after   ${sim.startMs.toFixed(0)} ms`,
     `POSTs done after     ${(posted - start).toFixed(0)} ms`,
     `all TASK_RUNNING     ${running >= total ? '' : `(only ${running}) `}${(elapsedMs / 1000).toFixed(2)} s`,
     `tasks/s              ${(running / (elapsedMs / 1000)).toFixed(0)}`,
     `GET /v2/apps p50     ${percentile(latencies, 50).toFixed(1)} ms (${latencies.length} requests during the storm)`,
     `GET /v2/apps p99     ${percentile(latencies, 99).toFixed(1)} ms`,
     `peak RSS of serve    ${(peakRss / 1024 / 1024).toFixed(0)} MiB`,
+    `mesos counters       ${Object.entries(serve.scheduler.counters).map(([k, v]) => `${k} ${v}`).join(', ')}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   await serve.close();
@@ -140,6 +191,6 @@ async function storm(stateName: string, zkUrl: string | undefined): Promise<Stor
   fs.rmSync(dir, { recursive: true, force: true });
   return {
     seconds: elapsedMs / 1000, tasksPerSecond: running / (elapsedMs / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99),
-    peakRssMiB: peakRss / 1024 / 1024,
+    peakRssMiB: peakRss / 1024 / 1024, rssKiBPerTask: Math.max(0, peakRss - rssBefore) / 1024 / Math.max(1, running), running,
   };
 }

@@ -7,7 +7,8 @@
 // - unavailable: 503 — the master did not process the call (not leading, recovering).
 // - rejected: any other status — the master decided; never retried.
 // - stale-socket: a reused keep-alive socket failed before any answer (the server closed it while
-//   idle: Node's `req.reusedSocket` race). The call is retried at once on a fresh connection.
+//   idle: Node's `req.reusedSocket` race). A repeatable call is retried at once on a fresh
+//   connection; for ACCEPT it is an unknown outcome (the server may have read it before closing).
 // - not-sent: the connection was never established (refused, unreachable): nothing reached the master.
 // - unknown: the connection broke after the request went out, or no answer in time: the master
 //   may or may not have acted.
@@ -37,7 +38,11 @@ export type FailureKind = Exclude<AttemptResult['kind'], 'ok'>;
 export interface CallPolicy {
   /** Retried after an unknown outcome (repetition is harmless) and without an attempt limit. */
   repeatable: boolean;
-  /** Every attempt on a new connection: a non-repeatable call must never meet a stale keep-alive socket. */
+  /**
+   * Every attempt on a new connection. False for every call: a fresh TCP (and TLS) connection per
+   * ACCEPT cost a handshake per offer; an ACCEPT that meets a stale keep-alive socket is reported
+   * as outcome unknown instead (decide), so it is reconciled, never resent blindly.
+   */
   freshConnection: boolean;
 }
 
@@ -46,7 +51,7 @@ const NOT_REPEATABLE: ReadonlySet<string> = new Set<CallType>(['ACCEPT', 'ACCEPT
 
 export function policyFor(type: CallType): CallPolicy {
   const repeatable = !NOT_REPEATABLE.has(type);
-  return { repeatable, freshConnection: !repeatable };
+  return { repeatable, freshConnection: false };
 }
 
 export const DEFAULT_CALL_BACKOFF: BackoffPolicy = { initialMs: 250, maxMs: 10_000 };
@@ -80,7 +85,9 @@ export function decide(result: AttemptResult, ctx: DecideContext): Decision {
       return { action: 'retry', delayMs: 0, fresh: false };
     case 'stale-socket':
       // The server closed an idle keep-alive socket: nothing was processed. Once at once, then with backoff.
-      if (limited) return unknownOutcome(ctx.type, result.error); // never happens for ACCEPT (fresh connection each time)
+      // Not for ACCEPT: a reused socket that broke before any answer cannot prove the master did not
+      // read the request (it may have closed after reading it), so the outcome is unknown.
+      if (limited) return unknownOutcome(ctx.type, result.error);
       return { action: 'retry', delayMs: ctx.failures <= 1 ? 0 : delay(), fresh: true };
     case 'unavailable':
     case 'not-sent':

@@ -61,6 +61,23 @@ describe('mesos client call faults', function () {
     assert.equal(declines[0]?.body.toString('hex'), declines[1]?.body.toString('hex'));
   });
 
+  it('reports an ACCEPT whose reused keep-alive socket broke before any answer as outcome unknown, never resent', async function () {
+    const { master, client } = await subscribedClient();
+    const served = new Set<Socket>();
+    let closedStale = 0;
+    master.onCall = (req, res) => {
+      const socket = res.socket as Socket;
+      // The master read the ACCEPT, then the socket closed: from the client this is the stale-socket race.
+      if (served.has(socket) && req.call?.type === 'ACCEPT' && closedStale === 0) { closedStale++; socket.destroy(); return; }
+      served.add(socket);
+      reply(res, 202, '');
+    };
+    await client.revive(['*']);
+    await assert.rejects(client.accept(['o1'], []), (err: unknown) => (err as { code?: string }).code === 'MVN_ERR_MESOS_OUTCOME_UNKNOWN');
+    assert.equal(closedStale, 1, 'the ACCEPT met the reused socket');
+    assert.equal(master.calls('ACCEPT').length, 1, 'not resent');
+  });
+
   it('retries a DECLINE reset after the master acted until it is answered', async function () {
     const { master, client } = await subscribedClient();
     let resets = 3;
@@ -72,13 +89,13 @@ describe('mesos client call faults', function () {
     assert.equal(master.calls('DECLINE').length, 4);
   });
 
-  it('reports an ACCEPT reset after the master acted as outcome unknown, sent once on a fresh connection', async function () {
+  it('reports an ACCEPT reset after the master acted as outcome unknown, sent once on a pooled keep-alive connection', async function () {
     const { master, client } = await subscribedClient();
     master.onCall = (_req, res) => (res.socket as Socket).resetAndDestroy();
     await assert.rejects(client.accept(['o1'], []), (err: unknown) => (err as { code?: string }).code === 'MVN_ERR_MESOS_OUTCOME_UNKNOWN');
     const accepts = master.calls('ACCEPT');
     assert.equal(accepts.length, 1);
-    assert.equal(accepts[0]?.headers.connection, 'close');
+    assert.equal(accepts[0]?.headers.connection, 'keep-alive', 'no handshake per ACCEPT (src/DESIGN-NOTES.md, Mesos client)');
   });
 
   it('gives up on a master that keeps failing calls: resubscribes, and the pending call ends', async function () {

@@ -39,8 +39,10 @@ describe('mesos call policy', function () {
     }
   });
 
-  it('answers an ACCEPT of unknown outcome with MesosCallOutcomeUnknownError, never a second ACCEPT', function () {
-    assert.deepEqual(policyFor('ACCEPT'), { repeatable: false, freshConnection: true });
+  it('answers an ACCEPT of unknown outcome (a stale keep-alive socket included) with MesosCallOutcomeUnknownError, never a second ACCEPT', function () {
+    const stale = decide(fail('stale-socket'), { type: 'ACCEPT', attempts: 1, failures: 1, maxAttempts: 9, backoff: BACKOFF });
+    assert.ok(stale.action === 'fail' && stale.error instanceof MesosCallOutcomeUnknownError);
+    assert.deepEqual(policyFor('ACCEPT'), { repeatable: false, freshConnection: false });
     const d = decide(fail('unknown'), { type: 'ACCEPT', attempts: 1, failures: 1, maxAttempts: 9, backoff: BACKOFF });
     assert.equal(d.action, 'fail');
     assert.ok(d.action === 'fail' && d.error instanceof MesosCallOutcomeUnknownError);
@@ -89,7 +91,7 @@ describe('mesos call policy', function () {
     assert.deepEqual(gaps.map((g) => Math.round(g / 10) * 10), [0, 200, 400, 800]);
   });
 
-  it('sends an ACCEPT on a fresh connection every time and stops at an unknown outcome', async function () {
+  it('sends an ACCEPT on the pool first, a retry after not-sent on a fresh connection, and stops at an unknown outcome', async function () {
     const clock = new FakeClock();
     const script: AttemptResult[] = [fail('not-sent'), fail('unknown'), { kind: 'ok' }];
     const fresh: boolean[] = [];
@@ -98,7 +100,7 @@ describe('mesos call policy', function () {
       sleep: (ms) => new Promise((r) => clock.setTimeout(r, ms)),
       attempt: async (f) => { fresh.push(f); return script.shift() as AttemptResult; },
     })), MesosCallOutcomeUnknownError);
-    assert.deepEqual(fresh, [true, true]);
+    assert.deepEqual(fresh, [false, true]);
     assert.equal(script.length, 1, 'no third attempt');
   });
 

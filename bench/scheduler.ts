@@ -6,7 +6,7 @@
 // MVN_BENCH_STATE (memory | file). `--state zk` also runs the storm on a 3-node ZooKeeper ensemble
 // and reports its figures as ratios to the memory store measured in the same run.
 // `--scale` runs a series of storms instead, one per size in MVN_BENCH_SCALE (total tasks, default
-// 10000,30000,100000; MVN_BENCH_APPS apps each, one agent per 50 tasks, at most 1000), and prints
+// 10000,30000,100000; MVN_BENCH_APPS apps each, one agent per 50 tasks, at most 5000), and prints
 // tasks/s and RSS growth per task for each size and the ratios of the largest size to the smallest
 // (tasks/s 1.0 = cost linear in the work).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -76,7 +76,7 @@ export function scaleSizes(spec: string, apps: number): StormSize[] {
     const total = Number(t);
     if (!Number.isInteger(total) || total < apps) throw new Error(`MVN_BENCH_SCALE: "${t}" is not a task count of at least ${apps} (MVN_BENCH_APPS)`);
     const instances = Math.ceil(total / apps);
-    return { apps, instances, agents: Math.min(1000, Math.max(1, Math.round((apps * instances) / 50))) };
+    return { apps, instances, agents: Math.min(5000, Math.max(1, Math.round((apps * instances) / 50))) };
   });
 }
 

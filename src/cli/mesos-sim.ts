@@ -94,7 +94,7 @@ export function parseMesosSimOptions(raw: MesosSimRawOptions): MesosSimConfig {
   const config: MesosSimConfig = {
     host,
     port,
-    agents: num('agents', raw.agents, 1, (n) => Number.isInteger(n) && n >= 0 && n <= 1000, 'an integer from 0 to 1000'),
+    agents: num('agents', raw.agents, 1, (n) => Number.isInteger(n) && n >= 0 && n <= 5000, 'an integer from 0 to 5000'),
     cpus: num('cpus', raw.cpus, 4, (n) => n > 0, 'a number > 0'),
     mem: num('mem', raw.mem, 4096, (n) => n > 0, 'a number > 0 (MiB)'),
     disk: num('disk', raw.disk, 10240, (n) => n >= 0, 'a number >= 0 (MiB)'),

@@ -510,16 +510,13 @@ export class MasterCore {
     }, 0);
   }
 
-  private agentUsed(agentId: string): ResourceBag {
-    let used = EMPTY;
-    for (const t of this.tasks.values()) if (t.agentId === agentId && !t.resourcesFreed) used = add(used, t.resources);
-    return used;
-  }
-
-  private agentOffered(agentId: string): ResourceBag {
-    let offered = EMPTY;
-    for (const o of this.offers.values()) if (o.agentId === agentId) offered = add(offered, o.resources);
-    return offered;
+  /** Resources held by live tasks and by outstanding offers, per agent: one pass over each (not one per agent). */
+  private usage(): { used: Map<string, ResourceBag>; offered: Map<string, ResourceBag> } {
+    const used = new Map<string, ResourceBag>();
+    const offered = new Map<string, ResourceBag>();
+    for (const t of this.tasks.values()) if (!t.resourcesFreed) used.set(t.agentId, add(used.get(t.agentId) ?? EMPTY, t.resources));
+    for (const o of this.offers.values()) offered.set(o.agentId, add(offered.get(o.agentId) ?? EMPTY, o.resources));
+    return { used, offered };
   }
 
   /** One allocation cycle: offers every agent's available resources to an eligible framework. */
@@ -536,9 +533,10 @@ export class MasterCore {
       eligible.push({ id: fw.id, allocatedCpus: cpus, refusals: fw.refusals });
     }
     if (eligible.length === 0) return;
+    const usage = this.usage();
     const agents = [...this.agents.values()].map((a) => ({
       id: a.id,
-      available: subtract(subtract(a.total, this.agentUsed(a.id)), this.agentOffered(a.id)),
+      available: subtract(subtract(a.total, usage.used.get(a.id) ?? EMPTY), usage.offered.get(a.id) ?? EMPTY),
     }));
     const byFramework = new Map<string, Offer[]>();
     for (const allocation of allocate(agents, eligible, now)) {
@@ -902,6 +900,7 @@ export class MasterCore {
 
   snapshot(): MasterSnapshot {
     const tasks = [...this.tasks.values()];
+    const usage = this.usage();
     return {
       id: this.opts.masterId,
       frameworks: [...this.frameworks.values()].map((fw) => {
@@ -926,8 +925,8 @@ export class MasterCore {
       tasks: tasks.map((t) => this.taskView(t)),
       completedTasks: this.completedTasks.map((t) => this.taskView(t)),
       agents: [...this.agents.values()].map((a) => {
-        const used = this.agentUsed(a.id);
-        const offered = this.agentOffered(a.id);
+        const used = usage.used.get(a.id) ?? EMPTY;
+        const offered = usage.offered.get(a.id) ?? EMPTY;
         return {
           id: a.id,
           kind: a.agent.kind,

@@ -21,6 +21,8 @@ describe('mesos-sim command line', () => {
 
   it('refuses bad values with the option named', () => {
     assert.throws(() => parseMesosSimOptions({ agents: '1.5' }), /--agents 1.5/);
+    assert.equal(parseMesosSimOptions({ agents: '5000' }).agents, 5000);
+    assert.throws(() => parseMesosSimOptions({ agents: '5001' }), /--agents 5001.*0 to 5000/);
     assert.throws(() => parseMesosSimOptions({ cpus: '0' }), /--cpus 0/);
     assert.throws(() => parseMesosSimOptions({ heartbeat: 'x' }), /--heartbeat x/);
     assert.throws(() => parseHostPort('listen', 'host'), /expected host:port/);

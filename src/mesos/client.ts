@@ -137,6 +137,8 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
   private readonly watchdog: HeartbeatWatchdog;
   private readonly callAgent: http.Agent;
   private readonly callAgentTls: https.Agent;
+  /** ACKNOWLEDGE calls queued or in flight, by task id and update uuid. */
+  private readonly acksInFlight = new Map<string, Promise<void>>();
   private readonly inflight = new Set<(err: Error) => void>();
 
   private fwId: string | undefined;
@@ -268,7 +270,17 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
    */
   async acknowledge(status: TaskStatus): Promise<boolean> {
     if (typeof status?.uuid !== 'string' || status.uuid.length === 0) return false;
-    await this.sendBuilt((id) => calls.acknowledgeCall(id, status) as Call);
+    // An agent resends an update not acknowledged within its retry interval; when our ACK of that
+    // update is still queued or in flight, the resend shares it instead of adding a second call
+    // (under a launch storm duplicate ACKs fed the very backlog that caused the resends).
+    const key = `${status.task_id?.value ?? ''}\u0000${status.uuid}`;
+    let pending = this.acksInFlight.get(key);
+    if (pending === undefined) {
+      pending = this.sendBuilt((id) => calls.acknowledgeCall(id, status) as Call)
+        .finally(() => { this.acksInFlight.delete(key); });
+      this.acksInFlight.set(key, pending);
+    }
+    await pending;
     return true;
   }
 

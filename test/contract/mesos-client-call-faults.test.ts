@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import { type DisconnectInfo, SchedulerClient } from '../../src/mesos/client';
 import { encodeEvent } from '../../src/mesos/codec';
 import { encodeRecord } from '../../src/mesos/recordio';
-import type { FrameworkInfo } from '../../src/mesos/types';
+import type { FrameworkInfo, TaskStatus } from '../../src/mesos/types';
 import { FakeMaster, nextEvent, reply } from './mesos-fake-master';
 
 const FRAMEWORK: FrameworkInfo = { user: 'root', name: 'faults', roles: ['*'], capabilities: [{ type: 'MULTI_ROLE' }, { type: 'PARTITION_AWARE' }] };
@@ -76,6 +76,25 @@ describe('mesos client call faults', function () {
     await assert.rejects(client.accept(['o1'], []), (err: unknown) => (err as { code?: string }).code === 'MVN_ERR_MESOS_OUTCOME_UNKNOWN');
     assert.equal(closedStale, 1, 'the ACCEPT met the reused socket');
     assert.equal(master.calls('ACCEPT').length, 1, 'not resent');
+  });
+
+  it('shares one ACKNOWLEDGE between an update and its resend while the first is unanswered; a later resend is acknowledged again', async function () {
+    const { master, client } = await subscribedClient();
+    const held: Array<() => void> = [];
+    master.onCall = (req, res) => {
+      if (req.call?.type === 'ACKNOWLEDGE' && held.length === 0) held.push(() => reply(res, 202, ''));
+      else reply(res, 202, '');
+    };
+    const status = { task_id: { value: 't1' }, agent_id: { value: 'a1' }, state: 'TASK_RUNNING', uuid: Buffer.from('u-1').toString('base64') } as TaskStatus;
+    const first = client.acknowledge(status);
+    const resend = client.acknowledge(status);
+    const other = client.acknowledge({ ...status, uuid: Buffer.from('u-2').toString('base64') });
+    while (held.length === 0 || master.calls('ACKNOWLEDGE').length < 2) await new Promise((r) => setImmediate(r));
+    held[0]?.();
+    assert.deepEqual(await Promise.all([first, resend, other]), [true, true, true]);
+    assert.equal(master.calls('ACKNOWLEDGE').length, 2, 'u-1 once, u-2 once');
+    assert.equal(await client.acknowledge(status), true);
+    assert.equal(master.calls('ACKNOWLEDGE').length, 3);
   });
 
   it('retries a DECLINE reset after the master acted until it is answered', async function () {

@@ -4,7 +4,7 @@
 // (scheduler.ts, deployment-runner.ts) carries the decision out.
 import { selectInstancesToKill, type KillSelection } from '../deploy/kill-selection';
 import { decideRestart, type UpgradeStrategyLike } from '../deploy/restart';
-import type { Instance } from './instance';
+import { isTerminalCondition, type Instance } from './instance';
 
 export type ReconcileStep = 'none' | 'scale' | 'restart' | 'stop';
 
@@ -67,15 +67,25 @@ export function reconcile(input: ReconcileInput): ReconcileDecision {
       })),
       target, strategy: input.strategy, killSelection: input.killSelection, capacityLimit: input.capacityLimit,
     });
-    const done = d.done && d.kill.length === 0 && d.launch === 0 && all.every((i) => !i.killRequested);
-    return { launch: d.launch, kill: d.kill, done, waitReason: done ? null : waitReason(all, target, checked) };
+    const kill = [...strays(all), ...d.kill];
+    const done = d.done && kill.length === 0 && d.launch === 0 && all.every((i) => !i.killRequested);
+    return { launch: d.launch, kill, done, waitReason: done ? null : waitReason(all, target, checked) };
   }
   const active = all.filter(isActive);
-  const kill = active.length > target ? selectInstancesToKill(active, active.length - target, input.killSelection).map((i) => i.instanceId) : [];
+  const surplus = active.length > target ? selectInstancesToKill(active, active.length - target, input.killSelection).map((i) => i.instanceId) : [];
+  // A decommissioned instance with no kill in flight (its kill was lost with a launch or a
+  // failover) is killed again: it counts for nothing, so nothing else would ever end it.
+  const kill = [...strays(all), ...surplus];
   const launch = Math.max(0, target - active.length);
   const done = input.step === 'scale' && launch === 0 && kill.length === 0
     && all.length === target && all.every((i) => isUp(i, checked));
   return { launch, kill, done, waitReason: done || input.step === 'none' ? null : waitReason(all, target, checked) };
+}
+
+/** Decommissioned instances that no kill is ending. */
+function strays(all: readonly InstanceView[]): string[] {
+  return all.filter((i) => i.decommissioned && !i.killRequested && !isTerminalCondition(i.condition) && i.condition !== 'UnreachableInactive')
+    .map((i) => i.instanceId);
 }
 
 function waitReason(all: readonly InstanceView[], target: number, checked: boolean): string {

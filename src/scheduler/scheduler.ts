@@ -665,6 +665,18 @@ export class Scheduler {
   private revertLaunch(inst: Instance): void {
     const current = this.deps.repo.instances.get(inst.instanceId);
     if (current === undefined || current.condition !== 'Provisioned') return;
+    if (current.killRequested || current.decommissioned) {
+      // Killed while its launch was in flight, and the launch never reached Mesos: nothing runs,
+      // so it ends here as a never-launched instance does (killInstance), instead of going back to
+      // the queue and starting after all.
+      current.killRequested = false;
+      current.killSentAtMs = null;
+      current.condition = 'Killed';
+      this.publishInstanceChanged(current);
+      this.expunge(current);
+      this.afterChange(current.appId);
+      return;
+    }
     current.condition = 'Scheduled';
     current.taskId = null;
     current.agentId = null;

@@ -6,61 +6,21 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EventEmitter } from 'node:events';
 import { startServe, type ServeHandle } from '../../src/cli/serve';
 import { encodeMessage } from '../../src/mesos/codec';
-import type { SchedulerClientEvents } from '../../src/mesos/client';
-import type { Filters, KillPolicy, ReconcileTask, TaskInfo, TaskStatus } from '../../src/mesos/types';
-import type { MesosDriver } from '../../src/scheduler/scheduler';
+import type { TaskInfo } from '../../src/mesos/types';
 import { taskNameFor } from '../../src/scheduler/task-ids';
-
-class RecordingMesos extends EventEmitter<SchedulerClientEvents> implements MesosDriver {
-  private offerSeq = 0;
-  private timer: NodeJS.Timeout | undefined;
-  readonly launched: TaskInfo[] = [];
-  constructor(private readonly frameworkId: string) { super(); }
-  start(): void {
-    setImmediate(() => this.emit('subscribed', { frameworkId: this.frameworkId, heartbeatIntervalSeconds: 15, masterInfo: undefined, resubscribed: false, master: 'http://master.example:5050', streamId: 's1' }));
-    this.timer = setInterval(() => this.offer(), 20);
-  }
-  async stop(): Promise<void> { if (this.timer) clearInterval(this.timer); }
-  private offer(): void {
-    const n = ++this.offerSeq;
-    this.emit('offers', [{
-      id: { value: `o${n}` }, framework_id: { value: this.frameworkId }, agent_id: { value: 'ag1' }, hostname: '127.0.0.1',
-      resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 64 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 65536 } },
-        { name: 'disk', type: 'SCALAR', scalar: { value: 8192 } }, { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31000, end: 31999 }] } }],
-    }]);
-  }
-  private update(taskId: string, state: TaskStatus['state'], healthy?: boolean): void {
-    this.emit('update', { task_id: { value: taskId }, state, agent_id: { value: 'ag1' }, source: 'SOURCE_EXECUTOR', uuid: 'dQ==', ...(healthy === undefined ? {} : { healthy }) });
-  }
-  async launch(_o: string[], tasks: TaskInfo[], _f?: Filters): Promise<void> {
-    for (const t of tasks) {
-      this.launched.push(t);
-      // A task labelled test.unhealthy fails its executor check and is killed by the executor, as Mesos does.
-      const sick = (t.labels?.labels ?? []).some((l) => l.key === 'test.unhealthy');
-      setImmediate(() => {
-        this.update(t.task_id.value, 'TASK_STAGING');
-        this.update(t.task_id.value, 'TASK_RUNNING', t.health_check === undefined ? undefined : !sick);
-        if (sick) this.update(t.task_id.value, 'TASK_KILLED', false);
-      });
-    }
-  }
-  async decline(): Promise<void> {}
-  async revive(): Promise<void> {}
-  async suppress(): Promise<void> {}
-  async kill(taskId: string, _a?: string, _k?: KillPolicy): Promise<void> { setImmediate(() => this.update(taskId, 'TASK_KILLED')); }
-  async acknowledge(): Promise<boolean> { return true; }
-  async reconcile(_t: ReconcileTask[]): Promise<void> {}
-}
+import { ScriptedMesos } from '../helpers/scripted-mesos';
 
 type Obj = Record<string, unknown>;
+
+/** One big agent on the loopback address, whose tasks report no address of their own (serve-run checks go to the host). */
+const AGENT = { hostname: '127.0.0.1', cpus: 64, mem: 65536, taskAddress: undefined };
 
 describe('contract: service ports, host ports and health checks in the TaskInfo (issue 14)', function () {
   this.timeout(60_000);
   let s: ServeHandle;
-  let mesos: RecordingMesos;
+  let mesos: ScriptedMesos;
   const call = async (method: string, url: string, body?: unknown): Promise<{ status: number; body: Obj }> => {
     const init: RequestInit = { method, headers: { Accept: 'application/json', 'Content-Type': 'application/json' } };
     if (body !== undefined) init.body = JSON.stringify(body);
@@ -81,7 +41,7 @@ describe('contract: service ports, host ports and health checks in the TaskInfo 
 
   before(async () => {
     s = await startServe({ master: 'master.example:5050', httpPort: 0, listenHost: '127.0.0.1', logger: false, ui: false, state: 'memory:',
-      driverFactory: (_fi, id) => { mesos = new RecordingMesos(id ?? 'fw-ports-0000'); return mesos; }, scheduler: { housekeepingIntervalMs: 50 } });
+      driverFactory: (_fi, id) => { mesos = new ScriptedMesos(id ?? 'fw-ports-0000', AGENT); return mesos; }, scheduler: { housekeepingIntervalMs: 50 } });
   });
   after(async () => { await s?.close(); });
 
@@ -132,7 +92,9 @@ describe('contract: service ports, host ports and health checks in the TaskInfo 
     const hostPorts = task.ports as number[];
     assert.equal(hostPorts.length, 3);
     // The TaskInfo: ports resource = the host ports; the environment as Marathon sets it.
-    const info = taskOf('/sp/a7').at(-1) as TaskInfo;
+    // The running task's own TaskInfo (a task of an intermediate version may have been launched after it, then killed).
+    const info = taskOf('/sp/a7').find((t) => t.task_id.value === task.id) as TaskInfo;
+    assert.ok(info !== undefined, 'the running task was launched by us');
     const portsRes = (info.resources ?? []).find((x) => x.name === 'ports');
     const granted = (portsRes?.ranges?.range ?? []).flatMap((rg) => Array.from({ length: Number(rg.end) - Number(rg.begin) + 1 }, (_, k) => Number(rg.begin) + k));
     assert.deepEqual([...granted].sort(), [...hostPorts].sort());
@@ -327,7 +289,7 @@ describe('contract: --max_running_deployments (issue 14)', function () {
   let s: ServeHandle;
   before(async () => {
     s = await startServe({ master: 'master.example:5050', httpPort: 0, listenHost: '127.0.0.1', logger: false, ui: false, state: 'memory:', maxRunningDeployments: 1,
-      driverFactory: (_fi, id) => new RecordingMesos(id ?? 'fw-maxdep-0000'), scheduler: { housekeepingIntervalMs: 50 } });
+      driverFactory: (_fi, id) => new ScriptedMesos(id ?? 'fw-maxdep-0000', AGENT), scheduler: { housekeepingIntervalMs: 50 } });
   });
   after(async () => { await s?.close(); });
 

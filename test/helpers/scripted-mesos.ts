@@ -7,10 +7,19 @@ import type { SchedulerClientEvents } from '../../src/mesos/client';
 import type { Filters, KillPolicy, ReconcileTask, TaskInfo, TaskStatus } from '../../src/mesos/types';
 import type { MesosDriver } from '../../src/scheduler/scheduler';
 
+/** What the one scripted agent offers and reports (defaults: agent-1, 8 cpus, 8 GiB, tasks on 10.0.0.7). */
+export interface ScriptedAgent { hostname: string; cpus: number; mem: number; taskAddress: string | undefined }
+
 export class ScriptedMesos extends EventEmitter<SchedulerClientEvents> implements MesosDriver {
   private offerSeq = 0;
   private timer: NodeJS.Timeout | undefined;
-  constructor(private readonly frameworkId: string) { super(); }
+  private readonly agent: ScriptedAgent;
+  /** Every TaskInfo launched, in order. */
+  readonly launched: TaskInfo[] = [];
+  constructor(private readonly frameworkId: string, agent: Partial<ScriptedAgent> = {}) {
+    super();
+    this.agent = { hostname: 'agent-1', cpus: 8, mem: 8192, taskAddress: '10.0.0.7', ...agent };
+  }
   start(): void {
     setImmediate(() => this.emit('subscribed', { frameworkId: this.frameworkId, heartbeatIntervalSeconds: 15, masterInfo: undefined, resubscribed: false, master: 'http://master.example:5050', streamId: 's1' }));
     this.timer = setInterval(() => this.offer(), 20);
@@ -19,23 +28,32 @@ export class ScriptedMesos extends EventEmitter<SchedulerClientEvents> implement
   private offer(): void {
     const n = ++this.offerSeq;
     this.emit('offers', [{
-      id: { value: `o${n}` }, framework_id: { value: this.frameworkId }, agent_id: { value: 'ag1' }, hostname: 'agent-1',
-      resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 8 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 8192 } },
+      id: { value: `o${n}` }, framework_id: { value: this.frameworkId }, agent_id: { value: 'ag1' }, hostname: this.agent.hostname,
+      resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: this.agent.cpus } }, { name: 'mem', type: 'SCALAR', scalar: { value: this.agent.mem } },
         { name: 'disk', type: 'SCALAR', scalar: { value: 8192 } }, { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31000, end: 31999 }] } }],
     }]);
   }
   private update(taskId: string, state: TaskStatus['state'], healthy?: boolean): void {
+    const address = this.agent.taskAddress;
     this.emit('update', { task_id: { value: taskId }, state, agent_id: { value: 'ag1' }, source: 'SOURCE_EXECUTOR', uuid: 'dQ==',
-      container_status: { network_infos: [{ ip_addresses: [{ protocol: 'IPv4', ip_address: '10.0.0.7' }] }] }, ...(healthy === undefined ? {} : { healthy }) });
+      ...(address === undefined ? {} : { container_status: { network_infos: [{ ip_addresses: [{ protocol: 'IPv4', ip_address: address }] }] } }),
+      ...(healthy === undefined ? {} : { healthy }) });
   }
   /** Tasks whose id starts with one of these fail right after staging (to drive backoff). */
   readonly failing = new Set<string>();
   async launch(_o: string[], tasks: TaskInfo[], _f?: Filters): Promise<void> {
     for (const t of tasks) {
+      this.launched.push(t);
       const id = t.task_id.value;
       const fails = [...this.failing].some((p) => id.startsWith(p));
-      // A task with a health_check passes it at once, as a healthy executor reports it.
-      setImmediate(() => { this.update(id, 'TASK_STAGING'); this.update(id, fails ? 'TASK_FAILED' : 'TASK_RUNNING', fails || t.health_check === undefined ? undefined : true); });
+      // A task with a health_check passes it at once, as a healthy executor reports it; one labelled
+      // test.unhealthy fails it and is killed by its executor, as Mesos does.
+      const sick = (t.labels?.labels ?? []).some((l) => l.key === 'test.unhealthy');
+      setImmediate(() => {
+        this.update(id, 'TASK_STAGING');
+        this.update(id, fails ? 'TASK_FAILED' : 'TASK_RUNNING', fails || t.health_check === undefined ? undefined : !sick);
+        if (!fails && sick) this.update(id, 'TASK_KILLED', false);
+      });
     }
   }
   async decline(): Promise<void> {}

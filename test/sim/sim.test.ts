@@ -21,6 +21,18 @@ describe('scheduler fault simulation', function () {
     assert.equal(failures.length, 0, failures.join('\n\n'));
   });
 
+  it('converges for the seeds longer runs (npm run sim) found failing, now fixed', async () => {
+    // 200026 (30 steps): a scale-down kill lost while the instance's launch was in flight left it
+    // decommissioned, relaunched and never killed: 7 ran for 6 and the deployment never ended.
+    const failures: string[] = [];
+    for (const opts of [{ seed: 200026, steps: 30 }]) {
+      const full: SimOptions = { ...opts, convergeWithinMs: 300_000 };
+      const r = await runSeed(full);
+      if (!r.ok) failures.push(failureReport(full, r.violation, r.trace, 25));
+    }
+    assert.equal(failures.length, 0, failures.join('\n\n'));
+  });
+
   it('replays a seed exactly (same trace twice)', async () => {
     const a = await runSeed({ seed: 7, steps: STEPS, convergeWithinMs: 300_000 });
     const b = await runSeed({ seed: 7, steps: STEPS, convergeWithinMs: 300_000 });

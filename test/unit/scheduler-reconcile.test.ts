@@ -34,6 +34,17 @@ describe('reconcile (pure reconciler)', () => {
     assert.equal(d.done, false, "'none' never ends");
   });
 
+  it('a decommissioned instance whose kill was lost (no kill in flight) is killed again, in every step; a terminal one is not', () => {
+    for (const step of ['none', 'scale', 'restart'] as const) {
+      const stray = i('Running', { decommissioned: true });
+      const gone = i('Killed', { decommissioned: true });
+      const d = reconcile(input(step, 1, [stray, gone, i('Running')]));
+      assert.deepEqual(d.kill, [stray.instanceId], step);
+      assert.equal(d.launch, 0, step);
+      assert.equal(d.done, false, step);
+    }
+  });
+
   it('stop (or app gone): kills everything not already being killed; done when nothing is left', () => {
     const dying = i('Running', { killRequested: true });
     const alive = i('Running');

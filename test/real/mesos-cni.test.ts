@@ -215,10 +215,22 @@ describe('real Mesos 1.11: tasks with networkInterfaces through vnet-driver', fu
       for (const e of fs.readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) out.push(...pids(path.join(d, e.name)));
       return out;
     };
-    for (const pid of pids(dir)) {
-      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-    }
-    await waitFor(`container ${containerId} dead`, () => (pids(dir).length === 0 ? true : undefined), 10_000);
+    const killAll = (left: number[]): void => {
+      // A frozen cgroup (the launcher freezes one it destroys) holds SIGKILL until it is thawed.
+      try { fs.writeFileSync(path.join(dir, 'freezer.state'), 'THAWED'); } catch { /* gone */ }
+      for (const pid of left) {
+        try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      }
+    };
+    killAll(pids(dir));
+    // A process forked between reading cgroup.procs and the kills survives one pass: kill again
+    // whatever is still there on every poll until the cgroup is empty.
+    await waitFor(`container ${containerId} dead`, () => {
+      const left = pids(dir);
+      if (left.length === 0) return true;
+      killAll(left);
+      return undefined;
+    }, 20_000);
   }
 
   it('agent restarts: tasks recovered with their interfaces; a task killed while the agent is down is DELeted on recovery; gc after a crash keeps only live containers', async () => {

@@ -7,29 +7,41 @@ import { runSeed, type SimOptions } from './world';
 const SEEDS = Number(process.env.SIM_SEEDS ?? 500);
 const STEPS = 12;
 
+/** Runs each scenario in turn; the failure reports, stopping after `stopAfter` of them. */
+async function failuresOf(scenarios: Iterable<SimOptions>, stopAfter = Infinity): Promise<string[]> {
+  const failures: string[] = [];
+  for (const opts of scenarios) {
+    const r = await runSeed(opts);
+    if (!r.ok) failures.push(failureReport(opts, r.violation, r.trace, 25));
+    if (failures.length >= stopAfter) break;
+  }
+  return failures;
+}
+
+/** The first violation the checker reports over seeds 1–20 with `bug` injected. */
+async function firstViolation(bug: SimOptions['bug']): Promise<string | undefined> {
+  for (let seed = 1; seed <= 20; seed++) {
+    const r = await runSeed({ seed, steps: STEPS, convergeWithinMs: 120_000, bug });
+    if (!r.ok) return r.violation;
+  }
+  return undefined;
+}
+
 describe('scheduler fault simulation', function () {
   this.timeout(0);
 
   it(`converges under faults for ${SEEDS} seeds; invariants hold after every step`, async () => {
-    const failures: string[] = [];
-    for (let seed = 1; seed <= SEEDS; seed++) {
-      const opts: SimOptions = { seed, steps: STEPS, convergeWithinMs: 300_000 };
-      const r = await runSeed(opts);
-      if (!r.ok) failures.push(failureReport(opts, r.violation, r.trace, 25));
-      if (failures.length >= 3) break;
-    }
+    const seeds = function* (): Generator<SimOptions> {
+      for (let seed = 1; seed <= SEEDS; seed++) yield { seed, steps: STEPS, convergeWithinMs: 300_000 };
+    };
+    const failures = await failuresOf(seeds(), 3);
     assert.equal(failures.length, 0, failures.join('\n\n'));
   });
 
   it('converges for the seeds longer runs (npm run sim) found failing, now fixed', async () => {
     // 200026 (30 steps): a scale-down kill lost while the instance's launch was in flight left it
     // decommissioned, relaunched and never killed: 7 ran for 6 and the deployment never ended.
-    const failures: string[] = [];
-    for (const opts of [{ seed: 200026, steps: 30 }]) {
-      const full: SimOptions = { ...opts, convergeWithinMs: 300_000 };
-      const r = await runSeed(full);
-      if (!r.ok) failures.push(failureReport(full, r.violation, r.trace, 25));
-    }
+    const failures = await failuresOf([{ seed: 200026, steps: 30, convergeWithinMs: 300_000 }]);
     assert.equal(failures.length, 0, failures.join('\n\n'));
   });
 
@@ -41,21 +53,13 @@ describe('scheduler fault simulation', function () {
   });
 
   it('the checker catches a deliberately injected bug (agents ignore KILL)', async () => {
-    let caught: string | undefined;
-    for (let seed = 1; seed <= 20 && caught === undefined; seed++) {
-      const r = await runSeed({ seed, steps: STEPS, convergeWithinMs: 120_000, bug: 'no-kill' });
-      if (!r.ok) caught = r.violation;
-    }
+    const caught = await firstViolation('no-kill');
     assert.ok(caught !== undefined, 'some seed must fail when kills do nothing');
     assert.match(caught, /more than the bound|not converged|still live|deployments left/);
   });
 
   it('the checker catches a client that loses DECLINEs (offer outstanding past the bound)', async () => {
-    let caught: string | undefined;
-    for (let seed = 1; seed <= 20 && caught === undefined; seed++) {
-      const r = await runSeed({ seed, steps: STEPS, convergeWithinMs: 120_000, bug: 'lost-decline' });
-      if (!r.ok) caught = r.violation;
-    }
+    const caught = await firstViolation('lost-decline');
     assert.ok(caught !== undefined, 'some seed must fail');
     assert.match(caught, /outstanding for/);
   });

@@ -10,6 +10,7 @@ import { MARATHON_REASON, type RejectReason } from '../scheduler/match-offer';
 import type { TaskFailure } from '../scheduler/scheduler';
 import type { OfferStats } from '../scheduler/launch-queue';
 import type { Offer } from '../mesos/types';
+import type { TaskCounts } from '../scheduler/instance-index';
 
 export interface TaskJson {
   id: string;
@@ -69,7 +70,7 @@ export function tasksOf(instances: readonly Instance[]): Instance[] {
   return instances.filter((i) => isLaunched(i) && i.taskId !== null);
 }
 
-export interface TaskCounts { tasksStaged: number; tasksRunning: number; tasksHealthy: number; tasksUnhealthy: number }
+export type { TaskCounts } from '../scheduler/instance-index';
 
 export function countTasks(instances: readonly Instance[]): TaskCounts {
   const c: TaskCounts = { tasksStaged: 0, tasksRunning: 0, tasksHealthy: 0, tasksUnhealthy: 0 };
@@ -121,7 +122,10 @@ export function renderTaskStats(v: AppVersion, instances: readonly Instance[], n
 }
 
 export interface AppRenderContext {
+  /** The app's instances (needed for `tasks` and `taskStats`; the counts come from `counts` when given). */
   instances: readonly Instance[];
+  /** The task counts, kept by the repository as instances change (else counted from `instances`). */
+  counts?: TaskCounts;
   deployments: readonly DeploymentRecord[];
   lastTaskFailure?: TaskFailure;
   /** Include `tasks`. */
@@ -168,7 +172,7 @@ export function renderApp(v: AppVersion, ctx: AppRenderContext): Record<string, 
     ...appView(v.app, ctx.defaultRole),
     version: v.version,
     versionInfo: v.versionInfo,
-    ...countTasks(ctx.instances),
+    ...(ctx.counts ?? countTasks(ctx.instances)),
     deployments: ctx.deployments.map((d) => ({ id: d.plan.id })),
   };
   if (ctx.tasks) out.tasks = tasksOf(ctx.instances).map((i) => renderTask(i, ctx.agentLink, ctx.networks));

@@ -137,6 +137,13 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
   private readonly watchdog: HeartbeatWatchdog;
   private readonly callAgent: http.Agent;
   private readonly callAgentTls: https.Agent;
+  /**
+   * ACKNOWLEDGE calls have pools of their own: in a launch storm thousands of them queue, and an
+   * ACCEPT or DECLINE behind them in one pool waited until the master re-offered (issue 20). Each
+   * call still follows its own policy (call-policy.ts); only the connections differ.
+   */
+  private readonly ackAgent: http.Agent;
+  private readonly ackAgentTls: https.Agent;
   /** ACKNOWLEDGE calls queued or in flight, by task id and update uuid. */
   private readonly acksInFlight = new Map<string, Promise<void>>();
   private readonly inflight = new Set<(err: Error) => void>();
@@ -185,6 +192,8 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
     });
     this.callAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
     this.callAgentTls = new https.Agent({ keepAlive: true, maxSockets: 16 });
+    this.ackAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+    this.ackAgentTls = new https.Agent({ keepAlive: true, maxSockets: 16 });
   }
 
   /** The framework id, once the master assigned it (or as given in the options). */
@@ -231,6 +240,8 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
     await this.detector.stop();
     this.callAgent.destroy();
     this.callAgentTls.destroy();
+    this.ackAgent.destroy();
+    this.ackAgentTls.destroy();
   }
 
   // ---- calls ---------------------------------------------------------------------------------
@@ -341,7 +352,9 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
           headers,
           body,
           fresh,
-          agent: url.protocol === 'https:' ? this.callAgentTls : this.callAgent,
+          agent: call.type === 'ACKNOWLEDGE'
+            ? (url.protocol === 'https:' ? this.ackAgentTls : this.ackAgent)
+            : (url.protocol === 'https:' ? this.callAgentTls : this.callAgent),
           // A call unanswered for longer than the heartbeat allows is a silent master, as a silent stream is.
           timeoutMs: Math.min(this.timeoutMs, sub.heartbeatLimitMs ?? this.timeoutMs),
           clock: this.clock,

@@ -6,6 +6,7 @@ import type { AppVersion } from '../deploy/app-version';
 import type { DeploymentRecord } from '../deploy/plan';
 import type { Json, StateStore, StoreOp } from '../state/store';
 import type { Instance } from './instance';
+import { InstanceIndex, type TaskCounts } from './instance-index';
 import { realTimers, type SchedulerTimers, type TimerHandle } from './timers';
 
 export interface RepositoryLogger {
@@ -72,6 +73,8 @@ export class Repository {
   private readonly stamps = new Map<string, number>();
   private stampSeq = 0;
   private readonly byTask = new Map<string, string>();
+  /** Counts, slots and housekeeping candidates per app (instance-index.ts). */
+  private readonly facts = new InstanceIndex();
   private readonly pendingInstanceWrites = new Map<string, { value: Instance | null; seq: number }>();
   private readonly idle: Array<() => void> = [];
   /** Sequence of the newest instance write not yet known to be stored, per instance. */
@@ -95,6 +98,7 @@ export class Repository {
     this.byApp.clear();
     this.scheduled.clear();
     this.byTask.clear();
+    this.facts.clear();
     this.frameworkId = await this.store.getFrameworkId();
     for (const stored of await this.store.listApps()) {
       const v = asAppVersion(stored.definition);
@@ -158,6 +162,31 @@ export class Repository {
       }
       if (list.length > 0) yield [appId, list];
     }
+  }
+
+  /** Apps with instances waiting to launch (cost: their number). */
+  appsWithScheduled(): Iterable<string> {
+    return this.scheduled.keys();
+  }
+
+  /** Marathon's task counts of the app, kept as instances change (no scan). */
+  taskCounts(appId: string): TaskCounts {
+    return this.facts.counts(appId);
+  }
+
+  /** The app's lowest slot no instance holds, when below `below` (slot compaction). */
+  lowestFreeSlotBelow(appId: string, below: number): number | undefined {
+    return this.facts.lowestFreeSlotBelow(appId, below);
+  }
+
+  /** Instances with a launch or kill in flight, or unreachable: what housekeeping looks at (Scheduled ones excluded). */
+  watchedInstances(): Instance[] {
+    const out: Instance[] = [];
+    for (const id of this.facts.watched()) {
+      const i = this.instances.get(id);
+      if (i !== undefined) out.push(i);
+    }
+    return out;
   }
 
   /** True when any instance waits to launch. */
@@ -237,6 +266,7 @@ export class Repository {
   removeInstance(i: Instance): void {
     this.touch(i.appId);
     this.unmarkScheduled(i);
+    this.facts.remove(i.instanceId);
     this.instances.delete(i.instanceId);
     this.byApp.get(i.appId)?.delete(i.instanceId);
     if (this.byApp.get(i.appId)?.size === 0) this.byApp.delete(i.appId);
@@ -308,6 +338,7 @@ export class Repository {
       this.unmarkScheduled(i);
     }
     this.instances.set(i.instanceId, i);
+    this.facts.put(i);
     let set = this.byApp.get(i.appId);
     if (set === undefined) { set = new Set(); this.byApp.set(i.appId, set); }
     set.add(i.instanceId);

@@ -145,7 +145,6 @@ interface OfferRound {
   waiting: Map<string, Instance[]>;
   unused: string[];
   placements: Map<string, Placement[]>;
-  usedSlots: Map<string, Set<number>>;
   addressesInUse: Map<string, string>;
 }
 
@@ -352,7 +351,7 @@ export class Scheduler {
     const nowMs = this.deps.now();
     const round: OfferRound = {
       nowMs, nowIso: new Date(nowMs).toISOString(), waiting: this.launchableByApp(nowMs), unused: [],
-      placements: new Map(), usedSlots: new Map(), addressesInUse: new Map(),
+      placements: new Map(), addressesInUse: new Map(),
     };
     round.addressesInUse = this.addressesInUse(round.waiting);
     // At least one offer per slice: under load the round set-up alone can exceed the budget,
@@ -399,7 +398,7 @@ export class Scheduler {
       while (list.length > 0) {
         const inst = list[0];
         if (inst.condition !== 'Scheduled' || repo.instances.get(inst.instanceId) !== inst) { list.shift(); continue; }
-        const prepared = this.prepare(v, inst, this.usedSlotsOf(round, appId));
+        const prepared = this.prepare(v, inst);
         if (!prepared.ok) {
           queue.recordRejected(appId, prepared.reason, round.nowIso, offer);
           list.shift();
@@ -495,15 +494,6 @@ export class Scheduler {
     driver.reconcile(reconcile).catch((e: unknown) => log.warn({ err: e, offerId }, 'reconciliation of an unknown launch failed; the next subscription reconciles it'));
   }
 
-  private usedSlotsOf(round: OfferRound, appId: string): Set<number> {
-    let used = round.usedSlots.get(appId);
-    if (used === undefined) {
-      used = new Set(this.deps.repo.instancesOf(appId).map((i) => i.slot));
-      round.usedSlots.set(appId, used);
-    }
-    return used;
-  }
-
   private declineOffers(ids: string[], refuseSeconds: number): void {
     if (ids.length === 0) return;
     this.counters.declined += ids.length;
@@ -558,9 +548,9 @@ export class Scheduler {
   }
 
   /** The placement request of one instance, with its slot's static addresses. */
-  private prepare(v: AppVersion, inst: Instance, usedSlots: Set<number>): { ok: true; request: PlacementRequest; assigned: Map<string, string> } | { ok: false; reason: RejectReason } {
+  private prepare(v: AppVersion, inst: Instance): { ok: true; request: PlacementRequest; assigned: Map<string, string> } | { ok: false; reason: RejectReason } {
     const app = v.app;
-    this.compactSlot(inst, usedSlots);
+    this.compactSlot(inst);
     let assigned = new Map<string, string>();
     if (staticInterfaces(app).length > 0) {
       try {
@@ -593,15 +583,12 @@ export class Scheduler {
   }
 
   /** A never-launched instance moves down to the lowest free slot (sticky addresses stay dense). */
-  private compactSlot(inst: Instance, used: Set<number>): void {
+  private compactSlot(inst: Instance): void {
     if (inst.incarnation > 0) return;
-    for (let s = 0; s < inst.slot; s++) {
-      if (used.has(s)) continue;
-      used.delete(inst.slot);
-      used.add(s);
-      inst.slot = s;
-      return;
-    }
+    const s = this.deps.repo.lowestFreeSlotBelow(inst.appId, inst.slot);
+    if (s === undefined) return;
+    inst.slot = s;
+    this.deps.repo.updateInstanceInMemory(inst);
   }
 
   private commitLaunch(
@@ -804,6 +791,8 @@ export class Scheduler {
     inst.health = nextHealth(inst.health, healthy, new Date(this.deps.now()).toISOString(), cause);
     inst.healthy = healthy;
     if (!changed) return;
+    // The per-app healthy/unhealthy counts follow (an expunged instance is not brought back).
+    if (this.deps.repo.instances.get(inst.instanceId) === inst) this.deps.repo.updateInstanceInMemory(inst);
     this.deps.bus.publish('health_status_changed_event', {
       appId: inst.appId, instanceId: inst.instanceId, taskId: inst.taskId ?? '', version: inst.runSpecVersion, alive: healthy,
     });
@@ -932,12 +921,15 @@ export class Scheduler {
     const nowMs = this.deps.now();
     this.unknownKills.prune(nowMs);
     let delayedWork = false;
-    for (const inst of [...this.deps.repo.instances.values()]) {
-      if (inst.condition === 'Scheduled') {
-        const v = this.deps.repo.apps.get(inst.appId);
-        if (v !== undefined && this.deps.queue.timeLeftMs(v, nowMs) === 0 && this.suppressed) delayedWork = true;
-        continue;
+    if (this.suppressed) {
+      for (const appId of this.deps.repo.appsWithScheduled()) {
+        const v = this.deps.repo.apps.get(appId);
+        if (v !== undefined && this.deps.queue.timeLeftMs(v, nowMs) === 0) { delayedWork = true; break; }
       }
+    }
+    // Only instances with something in flight (issue 20: not a scan of every instance each second).
+    for (const inst of this.deps.repo.watchedInstances()) {
+      if (inst.condition === 'Scheduled') continue;
       if (inst.killRequested) {
         // killSentAtMs is null after a reload (the kill was requested by an earlier leader).
         if (inst.killSentAtMs === null || nowMs - inst.killSentAtMs >= this.options.killRetryMs) this.sendKill(inst);

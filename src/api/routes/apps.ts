@@ -57,7 +57,13 @@ export function renderAppJson(ctx: ApiContext, v: AppVersion, opts: AppEmbeds): 
   let cache = listCache.get(ctx);
   if (cache === undefined) { cache = new Map(); listCache.set(ctx, cache); }
   const deps = ctx.runner.deploymentsOf(v.app.id).map((d) => d.plan.id).join(',');
-  const key = `${v.version}|${ctx.repo.stampOf(v.app.id)}|${deps}|${Number(opts.tasks)}${Number(opts.lastFailure)}${Number(opts.readiness)}|${opts.tasks ? networksKey(ctx) : ''}`;
+  // Without tasks the JSON depends on the instances only through the counts (issue 20: a change
+  // of another instance's timestamps or addresses does not render the app again).
+  const c = ctx.repo.taskCounts(v.app.id);
+  const failure = opts.lastFailure ? ctx.scheduler.lastTaskFailure.get(v.app.id) : undefined;
+  const instancesKey = opts.tasks ? String(ctx.repo.stampOf(v.app.id))
+    : `${c.tasksStaged},${c.tasksRunning},${c.tasksHealthy},${c.tasksUnhealthy},${failure === undefined ? '' : `${failure.taskId}@${failure.timestamp}`}`;
+  const key = `${v.version}|${instancesKey}|${deps}|${Number(opts.tasks)}${Number(opts.lastFailure)}${Number(opts.readiness)}|${opts.tasks ? networksKey(ctx) : ''}`;
   const hit = cache.get(v.app.id);
   if (hit !== undefined && hit.key === key) return hit.json;
   const json = JSON.stringify(renderAppFor(ctx, v, opts));
@@ -67,7 +73,8 @@ export function renderAppJson(ctx: ApiContext, v: AppVersion, opts: AppEmbeds): 
 
 export function renderAppFor(ctx: ApiContext, v: AppVersion, opts: AppEmbeds): Record<string, unknown> {
   return renderApp(v, {
-    instances: ctx.repo.instancesOf(v.app.id),
+    instances: opts.tasks || opts.taskStats ? ctx.repo.instancesOf(v.app.id) : [],
+    counts: ctx.repo.taskCounts(v.app.id),
     deployments: ctx.runner.deploymentsOf(v.app.id),
     lastTaskFailure: ctx.scheduler.lastTaskFailure.get(v.app.id),
     agentLink: ctx.agentLink,

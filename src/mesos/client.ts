@@ -18,6 +18,7 @@ import {
 import { HeartbeatWatchdog, heartbeatTimeoutMs } from './heartbeat-watchdog';
 import { baseOf, openStream, postCall, readSmallBody, resolveRedirect, schedulerEndpoint } from './master-http';
 import { RecordIODecoder, RecordIOError } from './recordio';
+import { CallGate } from './call-gate';
 import type {
   AgentID, Call, Event, ExecutorID, Filters, FrameworkInfo, KillPolicy, MasterInfo, Offer, OfferID,
   Operation, ReconcileTask, ResourceRequest, TaskInfo, TaskStatus,
@@ -119,6 +120,9 @@ const DEFAULT_HEARTBEAT_SECONDS = 15;
 const MAX_SUBSCRIBE_REDIRECTS = 8;
 const FRAMEWORK_REMOVED = /framework has been removed/i;
 
+/** Keep-alive sockets (and calls on the wire at once) per pool: one pool for ACKNOWLEDGE, one for every other call. */
+const CALL_SOCKETS = 16;
+
 export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
   private readonly encoding: Encoding;
   private readonly contentType: string;
@@ -144,6 +148,9 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
    */
   private readonly ackAgent: http.Agent;
   private readonly ackAgentTls: https.Agent;
+  /** Calls wait here for a socket, in order (call-gate.ts), not inside the agents. */
+  private readonly callGate = new CallGate(CALL_SOCKETS);
+  private readonly ackGate = new CallGate(CALL_SOCKETS);
   /** ACKNOWLEDGE calls queued or in flight, by task id and update uuid. */
   private readonly acksInFlight = new Map<string, Promise<void>>();
   private readonly inflight = new Set<(err: Error) => void>();
@@ -190,10 +197,10 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
       this.fail(sub, 'heartbeat-timeout', new MesosHeartbeatTimeoutError(
         `no record from ${baseOf(sub.url)} for ${silentMs} ms (limit ${this.missLimit} heartbeats)`));
     });
-    this.callAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-    this.callAgentTls = new https.Agent({ keepAlive: true, maxSockets: 16 });
-    this.ackAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-    this.ackAgentTls = new https.Agent({ keepAlive: true, maxSockets: 16 });
+    this.callAgent = new http.Agent({ keepAlive: true, maxSockets: CALL_SOCKETS });
+    this.callAgentTls = new https.Agent({ keepAlive: true, maxSockets: CALL_SOCKETS });
+    this.ackAgent = new http.Agent({ keepAlive: true, maxSockets: CALL_SOCKETS });
+    this.ackAgentTls = new https.Agent({ keepAlive: true, maxSockets: CALL_SOCKETS });
   }
 
   /** The framework id, once the master assigned it (or as given in the options). */
@@ -348,7 +355,13 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
       sleep: (ms) => this.sleep(ms),
       attempt: async (fresh): Promise<AttemptResult> => {
         if (this.stopped) throw new MesosStoppedError('SchedulerClient stopped');
-        const outcome = await postCall(url, {
+        const release = await (call.type === 'ACKNOWLEDGE' ? this.ackGate : this.callGate).acquire((abort) => {
+          this.inflight.add(abort);
+          return () => this.inflight.delete(abort);
+        });
+        let outcome: Awaited<ReturnType<typeof postCall>>;
+        try {
+          outcome = await postCall(url, {
           headers,
           body,
           fresh,
@@ -362,7 +375,10 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
             this.inflight.add(abort);
             return () => this.inflight.delete(abort);
           },
-        });
+          });
+        } finally {
+          release();
+        }
         if ('failure' in outcome) return { kind: outcome.failure, error: outcome.error };
         const res = outcome.response;
         if (res.status === 202 || res.status === 200) {

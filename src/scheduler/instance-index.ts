@@ -21,12 +21,69 @@ function kindOf(i: Instance): Kind {
   }
 }
 
-/** Needs a look from housekeeping: a launch or kill in flight, unreachable, anything but a quiet Running task. Scheduled ones are tracked per app elsewhere. */
+/** Needs a look from housekeeping every round: a kill was sent (resent when unanswered), or unreachable. */
 function watched(i: Instance): boolean {
-  return i.killRequested || (i.condition !== 'Running' && i.condition !== 'Scheduled');
+  return i.killRequested || i.condition === 'Unreachable' || i.condition === 'UnreachableInactive';
 }
 
-interface Entry { appId: string; slot: number; kind: Kind }
+/** A launch in flight: its launch timeouts run from launchedAtMs. */
+function launching(i: Instance): boolean {
+  return i.launchedAtMs !== null && (i.condition === 'Provisioned' || i.condition === 'Staging' || i.condition === 'Starting');
+}
+
+interface Entry { appId: string; slot: number; kind: Kind; queuedLaunchAtMs: number | null }
+
+/** A binary min-heap of launches by launch time. */
+class LaunchHeap {
+  private readonly at: number[] = [];
+  private readonly ids: string[] = [];
+
+  get size(): number {
+    return this.at.length;
+  }
+
+  push(atMs: number, id: string): void {
+    let k = this.at.length;
+    this.at.push(atMs);
+    this.ids.push(id);
+    while (k > 0) {
+      const p = (k - 1) >> 1;
+      if (this.at[p] <= atMs) break;
+      this.at[k] = this.at[p]; this.ids[k] = this.ids[p];
+      k = p;
+    }
+    this.at[k] = atMs; this.ids[k] = id;
+  }
+
+  peek(): number | undefined {
+    return this.at[0];
+  }
+
+  pop(): { atMs: number; id: string } {
+    const top = { atMs: this.at[0], id: this.ids[0] };
+    const lastAt = this.at.pop() as number;
+    const lastId = this.ids.pop() as string;
+    const n = this.at.length;
+    if (n > 0) {
+      let k = 0;
+      for (;;) {
+        const l = 2 * k + 1;
+        if (l >= n) break;
+        const c = l + 1 < n && this.at[l + 1] < this.at[l] ? l + 1 : l;
+        if (this.at[c] >= lastAt) break;
+        this.at[k] = this.at[c]; this.ids[k] = this.ids[c];
+        k = c;
+      }
+      this.at[k] = lastAt; this.ids[k] = lastId;
+    }
+    return top;
+  }
+
+  clear(): void {
+    this.at.length = 0;
+    this.ids.length = 0;
+  }
+}
 
 class AppFacts {
   /** Instances per kind (index = Kind). */
@@ -62,8 +119,10 @@ export class InstanceIndex {
   private readonly entries = new Map<string, Entry>();
   private readonly apps = new Map<string, AppFacts>();
   private readonly watchedIds = new Set<string>();
+  private readonly launches = new LaunchHeap();
 
   clear(): void {
+    this.launches.clear();
     this.entries.clear();
     this.apps.clear();
     this.watchedIds.clear();
@@ -78,7 +137,7 @@ export class InstanceIndex {
       facts.size++;
       facts.kinds[kind]++;
       facts.useSlot(i.slot);
-      this.entries.set(i.instanceId, { appId: i.appId, slot: i.slot, kind });
+      this.entries.set(i.instanceId, { appId: i.appId, slot: i.slot, kind, queuedLaunchAtMs: null });
     } else if (prev.appId !== i.appId) {
       this.remove(i.instanceId);
       this.put(i);
@@ -90,6 +149,11 @@ export class InstanceIndex {
       if (prev.slot !== i.slot) { facts.releaseSlot(prev.slot); facts.useSlot(i.slot); }
       prev.kind = kind;
       prev.slot = i.slot;
+    }
+    const entry = this.entries.get(i.instanceId) as Entry;
+    if (launching(i) && entry.queuedLaunchAtMs !== i.launchedAtMs) {
+      entry.queuedLaunchAtMs = i.launchedAtMs;
+      this.launches.push(i.launchedAtMs as number, i.instanceId);
     }
     if (watched(i)) this.watchedIds.add(i.instanceId);
     else this.watchedIds.delete(i.instanceId);
@@ -124,6 +188,22 @@ export class InstanceIndex {
   /** Ids of the instances housekeeping looks at (cost: their number, not the number stored). */
   watched(): Iterable<string> {
     return this.watchedIds;
+  }
+
+  /**
+   * Ids of the instances whose launch (as last put) was sent at or before `cutoffMs`, each launch
+   * once (cost: the launches returned, plus a log factor). The caller checks what they are now.
+   */
+  launchesSentBy(cutoffMs: number): string[] {
+    const out: string[] = [];
+    while (this.launches.size > 0 && (this.launches.peek() as number) <= cutoffMs) {
+      const { atMs, id } = this.launches.pop();
+      const entry = this.entries.get(id);
+      if (entry === undefined || entry.queuedLaunchAtMs !== atMs) continue;
+      entry.queuedLaunchAtMs = null;
+      out.push(id);
+    }
+    return out;
   }
 
   /** Instances of the app (for consistency checks). */

@@ -69,6 +69,8 @@ export class Repository {
   /** Scheduled (waiting to launch) instance ids per app, kept by index()/removeInstance(). */
   private readonly scheduled = new Map<string, Set<string>>();
   private scheduledCount = 0;
+  /** Changes (per app) whenever an instance joins the app's Scheduled set. */
+  private readonly scheduledStamps = new Map<string, number>();
   /** Bumped whenever an app or one of its instances changes (render caches key on it). */
   private readonly stamps = new Map<string, number>();
   private stampSeq = 0;
@@ -164,6 +166,21 @@ export class Repository {
     }
   }
 
+  /** Changes whenever an instance joins the app's waiting (Scheduled) set. */
+  scheduledStampOf(appId: string): number {
+    return this.scheduledStamps.get(appId) ?? 0;
+  }
+
+  /** The app's Scheduled instances, in no particular order. */
+  scheduledOf(appId: string): Instance[] {
+    const out: Instance[] = [];
+    for (const id of this.scheduled.get(appId) ?? []) {
+      const i = this.instances.get(id);
+      if (i !== undefined && i.condition === 'Scheduled') out.push(i);
+    }
+    return out;
+  }
+
   /** Apps with instances waiting to launch (cost: their number). */
   appsWithScheduled(): Iterable<string> {
     return this.scheduled.keys();
@@ -179,7 +196,17 @@ export class Repository {
     return this.facts.lowestFreeSlotBelow(appId, below);
   }
 
-  /** Instances with a launch or kill in flight, or unreachable: what housekeeping looks at (Scheduled ones excluded). */
+  /** Instances whose launch was sent at or before `cutoffMs`, each launch once (launch timeouts). */
+  launchesSentBy(cutoffMs: number): Instance[] {
+    const out: Instance[] = [];
+    for (const id of this.facts.launchesSentBy(cutoffMs)) {
+      const i = this.instances.get(id);
+      if (i !== undefined) out.push(i);
+    }
+    return out;
+  }
+
+  /** Instances with a kill sent, or unreachable: what housekeeping looks at every round. */
   watchedInstances(): Instance[] {
     const out: Instance[] = [];
     for (const id of this.facts.watched()) {
@@ -333,7 +360,7 @@ export class Repository {
     if (i.condition === 'Scheduled') {
       let set = this.scheduled.get(i.appId);
       if (set === undefined) { set = new Set(); this.scheduled.set(i.appId, set); }
-      if (!set.has(i.instanceId)) { set.add(i.instanceId); this.scheduledCount++; }
+      if (!set.has(i.instanceId)) { set.add(i.instanceId); this.scheduledCount++; this.scheduledStamps.set(i.appId, ++this.stampSeq); }
     } else {
       this.unmarkScheduled(i);
     }

@@ -24,6 +24,7 @@ import { reconcile } from './reconcile';
 import { buildTaskInfo, usesHostNetwork } from './task-builder';
 import { instanceIdFor, parseTaskId, taskIdFor } from './task-ids';
 import { DEFAULT_OFFER_LEDGER, OfferLedger, type OfferHoldStats } from './offer-ledger';
+import { WaitingLists, type WaitingCursor } from './waiting-lists';
 
 /** True for a call error that leaves open whether the master acted (src/mesos/call-policy.ts). */
 function outcomeUnknown(err: unknown): boolean {
@@ -142,7 +143,7 @@ export function staticCapacity(app: AppDefinition): number {
 interface OfferRound {
   nowMs: number;
   nowIso: string;
-  waiting: Map<string, Instance[]>;
+  waiting: Map<string, WaitingCursor>;
   unused: string[];
   placements: Map<string, Placement[]>;
   addressesInUse: Map<string, string>;
@@ -396,7 +397,7 @@ export class Scheduler {
       const v = repo.apps.get(appId);
       if (v === undefined) { round.waiting.delete(appId); continue; }
       while (list.length > 0) {
-        const inst = list[0];
+        const inst = list.first();
         if (inst.condition !== 'Scheduled' || repo.instances.get(inst.instanceId) !== inst) { list.shift(); continue; }
         const prepared = this.prepare(v, inst);
         if (!prepared.ok) {
@@ -510,22 +511,28 @@ export class Scheduler {
     );
   }
 
-  /** Scheduled instances whose app is not backed off, grouped per app in app order. */
-  private launchableByApp(nowMs: number): Map<string, Instance[]> {
-    // From the repository's index of waiting instances: the cost does not grow with the number of
-    // instances stored (issue 20).
-    const out = new Map<string, Instance[]>();
-    for (const [appId, list] of this.deps.repo.scheduledByApp()) {
-      const v = this.deps.repo.apps.get(appId);
+  /** Scheduled instances whose app is not backed off, grouped per app in app order, each app's from its lowest slot. */
+  private launchableByApp(nowMs: number): Map<string, WaitingCursor> {
+    // Lists kept between rounds (waiting-lists.ts): the cost of a round does not grow with the
+    // number of instances stored or waiting (issue 20).
+    const { repo } = this.deps;
+    const out = new Map<string, WaitingCursor>();
+    const withScheduled = new Set(repo.appsWithScheduled());
+    this.waitingLists.keepOnly(withScheduled);
+    for (const appId of withScheduled) {
+      const v = repo.apps.get(appId);
       if (v === undefined) continue;
       if (this.deps.queue.timeLeftMs(v, nowMs) > 0) continue;
-      out.set(appId, list);
+      const cursor = this.waitingLists.cursor(appId, repo.scheduledStampOf(appId), () => repo.scheduledOf(appId),
+        (i) => i.condition === 'Scheduled' && repo.instances.get(i.instanceId) === i);
+      if (cursor.length > 0) out.set(appId, cursor);
     }
-    for (const list of out.values()) list.sort((a, b) => a.slot - b.slot);
     return out;
   }
 
-  private addressesInUse(waiting: Map<string, Instance[]>): Map<string, string> {
+  private readonly waitingLists = new WaitingLists();
+
+  private addressesInUse(waiting: Map<string, WaitingCursor>): Map<string, string> {
     const out = new Map<string, string>();
     const anyStatic = [...waiting.keys()].some((id) => {
       const app = this.deps.repo.apps.get(id)?.app;
@@ -927,7 +934,8 @@ export class Scheduler {
         if (v !== undefined && this.deps.queue.timeLeftMs(v, nowMs) === 0) { delayedWork = true; break; }
       }
     }
-    // Only instances with something in flight (issue 20: not a scan of every instance each second).
+    // Only instances with a kill sent or unreachable, and launches old enough to have timed out:
+    // never a scan of every instance each second (issue 20).
     for (const inst of this.deps.repo.watchedInstances()) {
       if (inst.condition === 'Scheduled') continue;
       if (inst.killRequested) {
@@ -935,27 +943,38 @@ export class Scheduler {
         if (inst.killSentAtMs === null || nowMs - inst.killSentAtMs >= this.options.killRetryMs) this.sendKill(inst);
         continue;
       }
-      if (inst.condition === 'Provisioned' && inst.launchedAtMs !== null && nowMs - inst.launchedAtMs >= this.options.launchConfirmTimeoutMs) {
-        // Killed, and replaced by a new instance once the kill (or the master's "unknown") is
-        // confirmed: relaunching the same instance while the old task may live could run it twice.
-        this.deps.log.warn({ taskId: inst.taskId }, 'no status within the launch confirm timeout; killing (replaced once gone)');
-        inst.killRequested = true;
-        this.deps.repo.saveInstance(inst);
-        this.sendKill(inst);
-        continue;
-      }
-      if ((inst.condition === 'Staging' || inst.condition === 'Starting') && inst.launchedAtMs !== null
-        && nowMs - inst.launchedAtMs >= this.options.launchTimeoutMs) {
-        this.deps.log.warn({ taskId: inst.taskId }, 'not running within the launch timeout; killing');
-        inst.killRequested = true;
-        this.deps.repo.saveInstance(inst);
-        this.sendKill(inst);
-        continue;
-      }
       if (inst.condition === 'Unreachable' || inst.condition === 'UnreachableInactive') this.unreachableTick(inst, nowMs);
     }
+    this.launchTimeouts(nowMs);
     if (delayedWork && this.ready) this.requestRevive();
     this.redeclineOverdueOffers(nowMs);
+  }
+
+  /** Launches past the shorter timeout whose own (by condition) is not reached yet; looked at each round. */
+  private launchesNotYetDue = new Set<Instance>();
+
+  /** Kills launches without a first status within launchConfirmTimeoutMs, or not running within launchTimeoutMs. */
+  private launchTimeouts(nowMs: number): void {
+    const { repo, log } = this.deps;
+    const { launchConfirmTimeoutMs, launchTimeoutMs } = this.options;
+    const candidates = [...this.launchesNotYetDue, ...repo.launchesSentBy(nowMs - Math.min(launchConfirmTimeoutMs, launchTimeoutMs))];
+    this.launchesNotYetDue = new Set();
+    for (const inst of candidates) {
+      if (repo.instances.get(inst.instanceId) !== inst || inst.killRequested || inst.launchedAtMs === null) continue;
+      const confirm = inst.condition === 'Provisioned';
+      if (!confirm && inst.condition !== 'Staging' && inst.condition !== 'Starting') continue;
+      if (nowMs - inst.launchedAtMs < (confirm ? launchConfirmTimeoutMs : launchTimeoutMs)) {
+        this.launchesNotYetDue.add(inst);
+        continue;
+      }
+      // Killed, and replaced by a new instance once the kill (or the master's "unknown") is
+      // confirmed: relaunching the same instance while the old task may live could run it twice.
+      if (confirm) log.warn({ taskId: inst.taskId }, 'no status within the launch confirm timeout; killing (replaced once gone)');
+      else log.warn({ taskId: inst.taskId }, 'not running within the launch timeout; killing');
+      inst.killRequested = true;
+      repo.saveInstance(inst);
+      this.sendKill(inst);
+    }
   }
 
   /** The offer invariant: an offer no answer of ours settled within offerReanswerMs is declined again (a housekeeping step; public for simulations). */

@@ -49,6 +49,7 @@ describe('instance index', function () {
           i.healthy = [null, true, false][Math.floor(r() * 3)];
           i.killRequested = r() < 0.2;
           if (r() < 0.3) i.slot = Math.floor(r() * 12);
+          if (r() < 0.3) i.launchedAtMs = Math.floor(r() * 100);
           index.put(i);
         }
         for (const appId of apps) {
@@ -61,9 +62,37 @@ describe('instance index', function () {
             assert.equal(index.lowestFreeSlotBelow(appId, below), expected, `seed ${seed} step ${step} ${appId} free below ${below}`);
           }
         }
-        const watched = [...live.values()].filter((i) => i.killRequested || (i.condition !== 'Running' && i.condition !== 'Scheduled')).map((i) => i.instanceId).sort();
+        const watched = [...live.values()].filter((i) => i.killRequested || i.condition === 'Unreachable' || i.condition === 'UnreachableInactive').map((i) => i.instanceId).sort();
         assert.deepEqual([...index.watched()].sort(), watched, `seed ${seed} step ${step} watched`);
       }
     }
+  });
+
+  it('hands out each launch once its launch time is at or before the cutoff, the newest launch of a relaunched instance only', function () {
+    const r = rng(7);
+    const index = new InstanceIndex();
+    const live: Instance[] = [];
+    for (let n = 0; n < 500; n++) {
+      const i = instance(`i${n}`, '/a', n);
+      i.condition = (['Provisioned', 'Staging', 'Starting', 'Running', 'Scheduled'] as const)[n % 5];
+      i.launchedAtMs = i.condition === 'Scheduled' ? null : Math.floor(r() * 1000);
+      index.put(i);
+      live.push(i);
+    }
+    // Relaunched: only the new launch time counts.
+    live[0].launchedAtMs = 5000;
+    index.put(live[0]);
+    const seen: string[] = [];
+    for (const cutoff of [100, 400, 400, 999, 6000]) {
+      const got = index.launchesSentBy(cutoff);
+      for (const id of got) {
+        const i = live.find((x) => x.instanceId === id) as Instance;
+        assert.ok((i.launchedAtMs as number) <= cutoff, `${id} launched at ${i.launchedAtMs}, cutoff ${cutoff}`);
+        assert.ok(!seen.includes(id), `${id} handed out twice`);
+        seen.push(id);
+      }
+    }
+    const expected = live.filter((i) => i.condition !== 'Running' && i.condition !== 'Scheduled').map((i) => i.instanceId).sort();
+    assert.deepEqual([...seen].sort(), expected);
   });
 });

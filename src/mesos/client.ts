@@ -122,6 +122,8 @@ const FRAMEWORK_REMOVED = /framework has been removed/i;
 
 /** Keep-alive sockets (and calls on the wire at once) per pool: one pool for ACKNOWLEDGE, one for every other call. */
 const CALL_SOCKETS = 16;
+/** ACKNOWLEDGE calls wait on the master's round trip, not on its CPU: more of them at once keep the ACK backlog (and the agents' resends of unacknowledged updates) down in a storm. */
+const ACK_SOCKETS = 64;
 
 export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
   private readonly encoding: Encoding;
@@ -150,7 +152,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
   private readonly ackAgentTls: https.Agent;
   /** Calls wait here for a socket, in order (call-gate.ts), not inside the agents. */
   private readonly callGate = new CallGate(CALL_SOCKETS);
-  private readonly ackGate = new CallGate(CALL_SOCKETS);
+  private readonly ackGate = new CallGate(ACK_SOCKETS);
   /** ACKNOWLEDGE calls queued or in flight, by task id and update uuid. */
   private readonly acksInFlight = new Map<string, Promise<void>>();
   private readonly inflight = new Set<(err: Error) => void>();
@@ -199,8 +201,8 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
     });
     this.callAgent = new http.Agent({ keepAlive: true, maxSockets: CALL_SOCKETS });
     this.callAgentTls = new https.Agent({ keepAlive: true, maxSockets: CALL_SOCKETS });
-    this.ackAgent = new http.Agent({ keepAlive: true, maxSockets: CALL_SOCKETS });
-    this.ackAgentTls = new https.Agent({ keepAlive: true, maxSockets: CALL_SOCKETS });
+    this.ackAgent = new http.Agent({ keepAlive: true, maxSockets: ACK_SOCKETS });
+    this.ackAgentTls = new https.Agent({ keepAlive: true, maxSockets: ACK_SOCKETS });
   }
 
   /** The framework id, once the master assigned it (or as given in the options). */

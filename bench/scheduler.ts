@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import pino from 'pino';
 import { startServe } from '../src/cli/serve';
 import { startEnsemble } from '../test/helpers/zookeeper';
 
@@ -125,7 +126,9 @@ async function storm(stateName: string, zkUrl: string | undefined, size: StormSi
   const perAgent = Math.ceil((total * 1.2) / AGENTS);
   const sim = await startSimulator(AGENTS, perAgent * 0.01 + 0.001, perAgent * 8);
   const serve = await startServe({
-    master: sim.url, httpPort: 0, listenHost: '127.0.0.1', logger: false, ui: false,
+    master: sim.url, httpPort: 0, listenHost: '127.0.0.1', ui: false,
+    // MVN_BENCH_LOG=<level>: serve's log on stderr (e.g. warn, to see failing Mesos calls).
+    logger: process.env.MVN_BENCH_LOG === undefined ? false : pino({ name: 'serve', level: process.env.MVN_BENCH_LOG }, pino.destination(2)),
     state: zkUrl ?? (stateName === 'file' ? `file:${path.join(dir, 'state')}` : 'memory:'),
     reconciliationInitialDelayMs: 600_000, scheduler: { declineWaitingSeconds: 0.05, declineIdleSeconds: 5 },
   });
@@ -166,6 +169,11 @@ async function storm(stateName: string, zkUrl: string | undefined, size: StormSi
   await allRunning;
   clearTimeout(timeout);
   const elapsedMs = performance.now() - start;
+  // MVN_BENCH_HEAP_SNAPSHOT=<dir>: a heap snapshot of this process (serve) once all run, for memory per task.
+  if (process.env.MVN_BENCH_HEAP_SNAPSHOT !== undefined) {
+    const file = (await import('node:v8')).writeHeapSnapshot(path.join(process.env.MVN_BENCH_HEAP_SNAPSHOT, `serve-${total}.heapsnapshot`));
+    process.stdout.write(`heap snapshot        ${file}\n`);
+  }
   polling = false;
   await poller;
   clearInterval(rssTimer);

@@ -183,6 +183,30 @@ export function renderApp(v: AppVersion, ctx: AppRenderContext): Record<string, 
   return out;
 }
 
+/** Keys renderApp adds after the definition; a definition holding one of them is rendered whole. */
+const ADDED_KEYS = ['tasksStaged', 'tasksRunning', 'tasksHealthy', 'tasksUnhealthy', 'deployments', 'tasks', 'lastTaskFailure', 'tasksStats', 'readinessCheckResults'];
+
+/**
+ * The part of an app's list JSON that changes only with its version: the definition, version and
+ * versionInfo, without the closing brace (undefined when the definition holds a key renderApp
+ * adds later). With appListJson it gives exactly JSON.stringify(renderApp(…)) without tasks and
+ * task stats, without building the app object again for every request (issue 20).
+ */
+export function appHeadJson(v: AppVersion, defaultRole?: string): string | undefined {
+  const view = appView(v.app, defaultRole);
+  if (ADDED_KEYS.some((k) => k in view)) return undefined;
+  const json = JSON.stringify({ ...view, version: v.version, versionInfo: v.versionInfo });
+  return json.slice(0, -1);
+}
+
+/** An app's list JSON from its head (appHeadJson) and what changes between versions. */
+export function appListJson(head: string, counts: TaskCounts, deployments: readonly DeploymentRecord[], lastTaskFailure: TaskFailure | undefined, readiness: boolean): string {
+  let out = `${head},"tasksStaged":${counts.tasksStaged},"tasksRunning":${counts.tasksRunning},"tasksHealthy":${counts.tasksHealthy},"tasksUnhealthy":${counts.tasksUnhealthy},"deployments":${JSON.stringify(deployments.map((d) => ({ id: d.plan.id })))}`;
+  if (lastTaskFailure !== undefined) out += `,"lastTaskFailure":${JSON.stringify(lastTaskFailure)}`;
+  if (readiness) out += ',"readinessCheckResults":[]';
+  return `${out}}`;
+}
+
 /** A stored version as GET /versions/{ts} shows it (no counts). */
 export function renderAppVersion(v: AppVersion, defaultRole?: string): Record<string, unknown> {
   return { ...appView(v.app, defaultRole), version: v.version, versionInfo: v.versionInfo };

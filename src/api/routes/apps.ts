@@ -6,7 +6,8 @@ import type { ApiContext } from '../context';
 import { AppNotFoundError, AppVersionNotFoundError, GroupNotFoundError, IllegalArgumentError, TaskNotFoundError } from '../errors';
 import { resolveAppEmbeds, type AppEmbeds } from '../embeds';
 import { boolParam, clientIp, killParams, listParam, pathId, queryOf, sendDeployment, stringParam } from '../http';
-import { matchesLabels, parseLabelSelector, renderApp, renderAppVersion, renderTask, tasksOf } from '../render';
+import { appHeadJson, appListJson, matchesLabels, parseLabelSelector, renderApp, renderAppVersion, renderTask, tasksOf, type TaskCounts } from '../render';
+import type { TaskFailure } from '../../scheduler/scheduler';
 import type { Instance } from '../../scheduler/instance';
 
 type Target =
@@ -66,9 +67,25 @@ export function renderAppJson(ctx: ApiContext, v: AppVersion, opts: AppEmbeds): 
   const key = `${v.version}|${instancesKey}|${deps}|${Number(opts.tasks)}${Number(opts.lastFailure)}${Number(opts.readiness)}|${opts.tasks ? networksKey(ctx) : ''}`;
   const hit = cache.get(v.app.id);
   if (hit !== undefined && hit.key === key) return hit.json;
-  const json = JSON.stringify(renderAppFor(ctx, v, opts));
+  const json = opts.tasks ? JSON.stringify(renderAppFor(ctx, v, opts)) : listJsonOf(ctx, v, opts, c, failure);
   cache.set(v.app.id, { key, json });
   return json;
+}
+
+/** Per app: the JSON head of its current version (appHeadJson), built once per version. */
+const headCache = new WeakMap<ApiContext, Map<string, { version: AppVersion; head: string | undefined }>>();
+
+/** An app's list JSON without tasks from the cached head, the counts and the deployments. */
+function listJsonOf(ctx: ApiContext, v: AppVersion, opts: AppEmbeds, counts: TaskCounts, failure: TaskFailure | undefined): string {
+  let heads = headCache.get(ctx);
+  if (heads === undefined) { heads = new Map(); headCache.set(ctx, heads); }
+  let h = heads.get(v.app.id);
+  if (h === undefined || h.version !== v) {
+    h = { version: v, head: appHeadJson(v, ctx.info.mesosRole) };
+    heads.set(v.app.id, h);
+  }
+  if (h.head === undefined) return JSON.stringify(renderAppFor(ctx, v, opts));
+  return appListJson(h.head, counts, ctx.runner.deploymentsOf(v.app.id), failure, opts.readiness);
 }
 
 export function renderAppFor(ctx: ApiContext, v: AppVersion, opts: AppEmbeds): Record<string, unknown> {

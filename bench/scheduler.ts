@@ -61,7 +61,20 @@ async function startSimulator(agents: number, cpus: number, mem: number): Promis
   throw new Error('mesos-sim did not come up');
 }
 
+/** CPU seconds (user + system) a process used so far, from /proc (Linux); NaN elsewhere. */
+function procCpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return NaN;
+  }
+}
+
 interface StormResult {
+  /** CPU seconds serve (this process) and mesos-sim used during the storm: unlike the wall time, not inflated by other load on the machine. */
+  serveCpu: number; simCpu: number;
   seconds: number; tasksPerSecond: number; p50: number; p99: number; peakRssMiB: number;
   /** Peak RSS minus the RSS before the storm, per task started, in KiB. */
   rssKiBPerTask: number; running: number;
@@ -85,16 +98,19 @@ async function scaleSeries(): Promise<void> {
   const sizes = scaleSizes(process.env.MVN_BENCH_SCALE ?? '10000,30000,100000', APPS);
   const results: Array<{ size: StormSize; r: StormResult }> = [];
   for (const size of sizes) results.push({ size, r: await storm(STATE, undefined, size) });
-  process.stdout.write('\nscale series            tasks   agents   tasks/s   RSS KiB/task   p99 GET /v2/apps\n');
+  process.stdout.write('\nscale series            tasks   agents   tasks/s   RSS KiB/task   p99 GET /v2/apps   serve CPU µs/task   sim CPU µs/task\n');
+  const perTask = (cpu: number, r: StormResult): number => (cpu * 1e6) / Math.max(1, r.running);
   for (const { size, r } of results) {
     process.stdout.write(`  ${String(size.apps * size.instances).padStart(20)} ${String(size.agents).padStart(8)} ${r.tasksPerSecond.toFixed(0).padStart(9)} `
-      + `${r.rssKiBPerTask.toFixed(1).padStart(14)} ${r.p99.toFixed(1).padStart(15)} ms${r.running < size.apps * size.instances ? ` (only ${r.running} RUNNING)` : ''}\n`);
+      + `${r.rssKiBPerTask.toFixed(1).padStart(14)} ${r.p99.toFixed(1).padStart(15)} ms ${perTask(r.serveCpu, r).toFixed(0).padStart(19)} ${perTask(r.simCpu, r).toFixed(0).padStart(17)}`
+      + `${r.running < size.apps * size.instances ? ` (only ${r.running} RUNNING)` : ''}\n`);
   }
   if (results.length >= 2) {
     const first = results[0].r;
     const last = results[results.length - 1].r;
     process.stdout.write(`largest / smallest: tasks/s ${(last.tasksPerSecond / first.tasksPerSecond).toFixed(2)}× (1.0 = linear; acceptance: ≥ 0.67), `
-      + `RSS per task ${(last.rssKiBPerTask / first.rssKiBPerTask).toFixed(2)}×\n`);
+      + `RSS per task ${(last.rssKiBPerTask / first.rssKiBPerTask).toFixed(2)}×, serve CPU per task ${(perTask(last.serveCpu, last) / perTask(first.serveCpu, first)).toFixed(2)}× `
+      + `(1.0 = linear; CPU is not inflated by other load on the machine as wall time is)\n`);
   }
 }
 
@@ -157,6 +173,8 @@ async function storm(stateName: string, zkUrl: string | undefined, size: StormSi
   })();
 
   const start = performance.now();
+  const cpuBefore = process.cpuUsage();
+  const simCpuBefore = procCpuSeconds(sim.child.pid);
   for (let a = 0; a < APPS; a++) {
     const res = await fetch(`${serve.url}/v2/apps`, {
       method: 'POST', headers: { 'Content-Type': 'application/json' },
@@ -169,6 +187,9 @@ async function storm(stateName: string, zkUrl: string | undefined, size: StormSi
   await allRunning;
   clearTimeout(timeout);
   const elapsedMs = performance.now() - start;
+  const cpu = process.cpuUsage(cpuBefore);
+  const serveCpu = (cpu.user + cpu.system) / 1e6;
+  const simCpu = procCpuSeconds(sim.child.pid) - simCpuBefore;
   // MVN_BENCH_HEAP_SNAPSHOT=<dir>: a heap snapshot of this process (serve) once all run, for memory per task.
   if (process.env.MVN_BENCH_HEAP_SNAPSHOT !== undefined) {
     const file = (await import('node:v8')).writeHeapSnapshot(path.join(process.env.MVN_BENCH_HEAP_SNAPSHOT, `serve-${total}.heapsnapshot`));
@@ -189,6 +210,7 @@ async function storm(stateName: string, zkUrl: string | undefined, size: StormSi
     `GET /v2/apps p50     ${percentile(latencies, 50).toFixed(1)} ms (${latencies.length} requests during the storm)`,
     `GET /v2/apps p99     ${percentile(latencies, 99).toFixed(1)} ms`,
     `peak RSS of serve    ${(peakRss / 1024 / 1024).toFixed(0)} MiB`,
+    `CPU used             serve ${serveCpu.toFixed(1)} s (${((serveCpu * 1e6) / total).toFixed(0)} µs/task), mesos-sim ${simCpu.toFixed(1)} s (${((simCpu * 1e6) / total).toFixed(0)} µs/task)`,
     `mesos counters       ${Object.entries(serve.scheduler.counters).map(([k, v]) => `${k} ${v}`).join(', ')}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -199,6 +221,7 @@ async function storm(stateName: string, zkUrl: string | undefined, size: StormSi
   if (sim.child.exitCode === null) sim.child.kill('SIGKILL');
   fs.rmSync(dir, { recursive: true, force: true });
   return {
+    serveCpu, simCpu,
     seconds: elapsedMs / 1000, tasksPerSecond: running / (elapsedMs / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99),
     peakRssMiB: peakRss / 1024 / 1024, rssKiBPerTask: Math.max(0, peakRss - rssBefore) / 1024 / Math.max(1, running), running,
   };

@@ -161,13 +161,20 @@ async function storm(stateName: string, zkUrl: string | undefined, size: StormSi
   });
 
   const latencies: number[] = [];
+  let pollErrors = 0;
   let polling = true;
   const poller = (async () => {
     while (polling) {
       const t0 = performance.now();
-      const res = await fetch(`${serve.url}/v2/apps`);
-      await res.arrayBuffer();
-      latencies.push(performance.now() - t0);
+      try {
+        const res = await fetch(`${serve.url}/v2/apps`);
+        await res.arrayBuffer();
+        latencies.push(performance.now() - t0);
+      } catch {
+        // A keep-alive connection serve closed as it was reused (bench and serve share one busy
+        // event loop): counted, and polled again.
+        pollErrors++;
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
   })();
@@ -176,11 +183,19 @@ async function storm(stateName: string, zkUrl: string | undefined, size: StormSi
   const cpuBefore = process.cpuUsage();
   const simCpuBefore = procCpuSeconds(sim.child.pid);
   for (let a = 0; a < APPS; a++) {
-    const res = await fetch(`${serve.url}/v2/apps`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ id: `/bench/app-${a}`, cmd: 'sleep 3600', cpus: 0.01, mem: 8, instances: INSTANCES }),
-    });
-    if (res.status !== 201) throw new Error(`POST app-${a}: ${res.status} ${await res.text()}`);
+    const body = JSON.stringify({ id: `/bench/app-${a}`, cmd: 'sleep 3600', cpus: 0.01, mem: 8, instances: INSTANCES });
+    for (let attempt = 1; ; attempt++) {
+      let res: Response;
+      try {
+        res = await fetch(`${serve.url}/v2/apps`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+      } catch (err) {
+        // As for the poller: a reused connection closed under us. Posted again; 409 then means the first one landed.
+        if (attempt >= 5) throw err;
+        continue;
+      }
+      if (res.status === 201 || (attempt > 1 && res.status === 409)) { await res.arrayBuffer(); break; }
+      throw new Error(`POST app-${a}: ${res.status} ${await res.text()}`);
+    }
   }
   const posted = performance.now();
   const timeout = setTimeout(() => done(), 600_000);
@@ -207,7 +222,7 @@ async function storm(stateName: string, zkUrl: string | undefined, size: StormSi
     `POSTs done after     ${(posted - start).toFixed(0)} ms`,
     `all TASK_RUNNING     ${running >= total ? '' : `(only ${running}) `}${(elapsedMs / 1000).toFixed(2)} s`,
     `tasks/s              ${(running / (elapsedMs / 1000)).toFixed(0)}`,
-    `GET /v2/apps p50     ${percentile(latencies, 50).toFixed(1)} ms (${latencies.length} requests during the storm)`,
+    `GET /v2/apps p50     ${percentile(latencies, 50).toFixed(1)} ms (${latencies.length} requests during the storm${pollErrors > 0 ? `, ${pollErrors} failed` : ''})`,
     `GET /v2/apps p99     ${percentile(latencies, 99).toFixed(1)} ms`,
     `peak RSS of serve    ${(peakRss / 1024 / 1024).toFixed(0)} MiB`,
     `CPU used             serve ${serveCpu.toFixed(1)} s (${((serveCpu * 1e6) / total).toFixed(0)} µs/task), mesos-sim ${simCpu.toFixed(1)} s (${((simCpu * 1e6) / total).toFixed(0)} µs/task)`,

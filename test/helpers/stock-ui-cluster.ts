@@ -22,7 +22,7 @@ export function stockApp(): Record<string, unknown> {
     cmd: `echo stock-ui-stdout; echo stock-ui-stderr >&2; exec '${process.execPath}' -e "${server}"`,
     cpus: 0.1, mem: 32, instances: 1,
     portDefinitions: [{ port: 0, name: 'http' }],
-    healthChecks: [{ protocol: 'MESOS_HTTP', portIndex: 0, path: '/', gracePeriodSeconds: 30, intervalSeconds: 1, timeoutSeconds: 2, maxConsecutiveFailures: 3 }],
+    healthChecks: [{ protocol: 'MESOS_HTTP', portIndex: 0, path: '/', delaySeconds: 0, gracePeriodSeconds: 30, intervalSeconds: 1, timeoutSeconds: 2, maxConsecutiveFailures: 3 }],
   };
 }
 

@@ -11,7 +11,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { eventuallyMatches, openBrowser, screenshot, type BrowserSession } from './ui-browser-kit';
-import { describeNeeding } from '../helpers/requires';
+import { describeNeeding, skippedSuites } from '../helpers/requires';
 import { STOCK_APP_ID, stockApp, startStockUiCluster, type StockUiCluster } from '../helpers/stock-ui-cluster';
 import { normalizeRecorded, type RecordedRequest, type Substitutions } from '../helpers/stock-ui-requests';
 
@@ -55,7 +55,11 @@ async function runValues(c: StockUiCluster): Promise<Substitutions> {
   return subs;
 }
 
-const suite = STOCK_DIR === undefined ? describe.skip : (title: string, fn: (this: Mocha.Suite) => void) => describeNeeding(['chromium'], title, fn);
+// Optional: without a built UI the suite is skipped with one line (even under MVN_TEST_NO_SKIP=1,
+// since the project does not ship the UI); the contract test replays its recorded requests instead.
+const suite = STOCK_DIR !== undefined
+  ? (title: string, fn: (this: Mocha.Suite) => void) => describeNeeding(['chromium'], title, fn)
+  : (title: string, fn: (this: Mocha.Suite) => void) => { skippedSuites.push(`${title}: needs MVN_STOCK_UI_DIR (optional)`); describe.skip(title, fn); };
 
 suite('stock Marathon UI against serve and mesos-sim --exec (MVN_STOCK_UI_DIR)', function () {
   this.timeout(120_000);

@@ -149,7 +149,9 @@ export async function startMesosSim(config: MesosSimConfig, logger = pino({ name
     statusUpdateRetryMs: config.statusRetryMs,
     leader: config.leader,
     agents: buildAgents(config),
-    agentEndpoints: true,
+    // Exec agents (the ones with sandboxes) serve their own endpoints; simulated ones, possibly
+    // thousands in a benchmark, do not open a listener each.
+    agentEndpoints: config.exec,
     logger: { info: (m) => logger.info(m), warn: (m) => logger.warn(m) },
   });
   await master.listen(config.port, config.host);
@@ -172,7 +174,7 @@ export function registerMesosSim(program: Command): void {
     .option('--leader <host:port|none>', 'act as a non-leading master: redirect (307) to this leader, or "none" for 503')
     .option('--work-dir <dir>', 'exec agents: where task sandboxes are created')
     .option('--openvnet <url>', 'simulated agents: DHCP interfaces get their address from this OpenVNet\'s lease policies')
-    .option('--agent-port <port>', 'port of the first agent\'s own endpoints (/state, /files/*) on its address 127.0.0.<n>; agent n uses port + n - 1', '5051')
+    .option('--agent-port <port>', '--exec: port of the first agent\'s own endpoints (/state, /files/*) on its address 127.0.0.<n>; agent n uses port + n - 1', '5051')
     .option('--health <mode>', 'simulated agents: health check results, healthy | unhealthy | flapping (task label mesos-sim.health overrides)')
     .action(async (raw: MesosSimRawOptions) => {
       const config = parseMesosSimOptions(raw);

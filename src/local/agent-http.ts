@@ -43,12 +43,13 @@ function directoryOf(agent: Agent, containerId: string | undefined): string | un
   return path.join(root, containerId);
 }
 
-function executor(t: TaskView, ctx: AgentHttpContext, containerId: string | undefined, live: boolean): Record<string, unknown> {
+function executor(t: TaskView, ctx: AgentHttpContext, role: string, containerId: string | undefined, live: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {
     id: t.taskId,
     name: `Command Executor (Task: ${t.taskId})`,
     source: t.taskId,
     resources: t.resources,
+    role,
     tasks: live ? [stateTask(t)] : [],
     queued_tasks: [],
     completed_tasks: live ? [] : [stateTask(t)],
@@ -70,8 +71,8 @@ export function agentStateView(ctx: AgentHttpContext): Record<string, unknown> {
     return {
       id: f.id, name: f.name, user: f.user, role: f.role, failover_timeout: f.failoverTimeoutSeconds, checkpoint: true,
       hostname: ctx.masterHostname,
-      executors: live.map((t) => executor(t, ctx, containers.get(t.taskId) ?? t.containerId, true)),
-      completed_executors: done.map((t) => executor(t, ctx, t.containerId ?? containers.get(t.taskId), false)),
+      executors: live.map((t) => executor(t, ctx, f.role, containers.get(t.taskId) ?? t.containerId, true)),
+      completed_executors: done.map((t) => executor(t, ctx, f.role, t.containerId ?? containers.get(t.taskId), false)),
     };
   }).filter((f) => f.executors.length > 0 || f.completed_executors.length > 0);
   return {

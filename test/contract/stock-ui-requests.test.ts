@@ -200,6 +200,11 @@ describe('contract: the stock Marathon UI\'s recorded requests against serve + m
       assert.equal(res.headers.get('content-disposition'), `attachment; filename=${name}`);
       assert.match(await res.text(), want);
     }
+    // the agent's state as a real 1.11 agent writes it (recording), also under /slave(1)/state
+    const real = JSON.parse(fs.readFileSync(path.join(path.dirname(FIXTURE), '..', 'mesos-1.11', 'agent-endpoints.json'), 'utf8')) as { agentState: { frameworks: Array<{ executors: Obj[] }> } };
+    const ours = (await (await fetch(`${c.agentUrl}/slave(1)/state`)).json()) as { frameworks: Array<{ executors: Obj[] }> };
+    const keys = (o: Obj | undefined): string[] => Object.keys(o ?? {}).sort();
+    assert.deepEqual(keys(ours.frameworks[0]?.executors[0]), keys(real.agentState.frameworks[0]?.executors[0]), 'executor fields');
     // outside the sandboxes: nothing (as a real agent answers a path it has not attached)
     assert.equal((await fetch(`${c.agentUrl}/files/download?path=${encodeURIComponent('/etc/passwd')}`)).status, 404);
     assert.equal((await fetch(`${c.agentUrl}/files/browse?path=${encodeURIComponent(path.dirname(c.workDir))}`)).status, 404);

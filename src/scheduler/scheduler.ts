@@ -803,8 +803,6 @@ export class Scheduler {
     if (changed || !healthy) this.deps.repo.saveInstance(inst);
     else this.deps.repo.updateInstanceInMemory(inst);
     if (!changed) return;
-    // The per-app healthy/unhealthy counts follow (an expunged instance is not brought back).
-    if (this.deps.repo.instances.get(inst.instanceId) === inst) this.deps.repo.updateInstanceInMemory(inst);
     this.deps.bus.publish('health_status_changed_event', {
       appId: inst.appId, instanceId: inst.instanceId, taskId: inst.taskId ?? '', version: inst.runSpecVersion, alive: healthy,
     });

@@ -49,7 +49,8 @@ async function startSimulator(agents: number, cpus: number, mem: number): Promis
   const child = spawn(process.execPath, [...nodeArgs, bin, 'mesos-sim', '--listen', `127.0.0.1:${port}`, '--agents', String(agents),
     '--cpus', String(cpus), '--mem', String(mem), '--disk', '1000', '--task-delay', '1'], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
-  const deadline = performance.now() + 10_000 + agents * 10;
+  // Generous: on a loaded shared machine 2,000 agents took over 30 s to come up.
+  const deadline = performance.now() + 30_000 + agents * 30;
   while (performance.now() < deadline) {
     try {
       const res = await fetch(`${url}/health`);

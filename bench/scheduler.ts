@@ -142,6 +142,20 @@ async function storm(stateName: string, zkUrl: string | undefined, size: StormSi
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mvn-bench-sched-'));
   const perAgent = Math.ceil((total * 1.2) / AGENTS);
   const sim = await startSimulator(AGENTS, perAgent * 0.01 + 0.001, perAgent * 8);
+  // A failed storm must not leave the simulator running (a 1,000-agent one holds ~600 MB).
+  const killSim = (): void => { if (sim.child.exitCode === null) sim.child.kill('SIGKILL'); };
+  process.once('exit', killSim);
+  try {
+    return await stormOn(sim, size, stateName, zkUrl, dir);
+  } finally {
+    process.off('exit', killSim);
+    killSim();
+  }
+}
+
+async function stormOn(sim: { url: string; child: ChildProcess; startMs: number }, size: StormSize, stateName: string, zkUrl: string | undefined, dir: string): Promise<StormResult> {
+  const { apps: APPS, instances: INSTANCES, agents: AGENTS } = size;
+  const total = APPS * INSTANCES;
   const serve = await startServe({
     master: sim.url, httpPort: 0, listenHost: '127.0.0.1', ui: false,
     // MVN_BENCH_LOG=<level>: serve's log on stderr (e.g. warn, to see failing Mesos calls).

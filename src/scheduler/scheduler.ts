@@ -26,6 +26,20 @@ import { instanceIdFor, parseTaskId, taskIdFor } from './task-ids';
 import { DEFAULT_OFFER_LEDGER, OfferLedger, type OfferHoldStats } from './offer-ledger';
 import { WaitingLists, type WaitingCursor } from './waiting-lists';
 
+/**
+ * Sends the ACKNOWLEDGE of an update, holding only what the call needs: in a storm thousands wait
+ * for a socket, and each used to keep its whole TaskStatus (container status, network infos) alive.
+ */
+function acknowledger(driver: MesosDriver, log: SchedulerLogger, status: TaskStatus): () => void {
+  const taskId = status.task_id.value;
+  const minimal: TaskStatus = { task_id: { value: taskId }, state: status.state };
+  if (status.agent_id !== undefined) minimal.agent_id = { value: status.agent_id.value };
+  if (status.uuid !== undefined) minimal.uuid = status.uuid;
+  return () => {
+    driver.acknowledge(minimal).catch((err: unknown) => log.warn({ err, taskId }, 'acknowledge failed'));
+  };
+}
+
 /** True for a call error that leaves open whether the master acted (src/mesos/call-policy.ts). */
 function outcomeUnknown(err: unknown): boolean {
   return (err as { code?: unknown } | null)?.code === 'MVN_ERR_MESOS_OUTCOME_UNKNOWN';
@@ -683,9 +697,7 @@ export class Scheduler {
   private onUpdate(status: TaskStatus): void {
     this.counters.updates++;
     const { repo, log } = this.deps;
-    const ack = (): void => {
-      this.deps.driver.acknowledge(status).catch((err: unknown) => log.warn({ err, taskId: status.task_id.value }, 'acknowledge failed'));
-    };
+    const ack = acknowledger(this.deps.driver, log, status);
     const taskId = status.task_id.value;
     const inst = repo.instanceByTaskId(taskId);
     const condition = conditionOf(status.state, status.reason);

@@ -12,7 +12,7 @@ import { checkAddressConflicts, toMarathonDetails, validateApp, validateAppId } 
 import { nextVersion, type AppVersion, type ChangeKind } from '../deploy/app-version';
 import { planDeployment, type DeploymentPlan, type DeploymentRecord } from '../deploy/plan';
 import { addressAt, poolOf } from '../network/ipam-pool';
-import { formatIPv4 } from '../network/ipv4';
+import { formatIPv4 } from '../lib/ipv4';
 import type { DeploymentRunner } from '../scheduler/deployment-runner';
 import type { EventBus } from '../scheduler/event-bus';
 import type { Instance } from '../scheduler/instance';

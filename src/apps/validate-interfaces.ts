@@ -5,10 +5,10 @@ import type { AppDefinition, NetworkInterface, ValidationFacts, Violation } from
 import {
   broadcastOf, formatIPv4, formatSubnet, isCanonicalCidr, isHostAddress, parseAddressWithPrefix, parseCidr, parseIPv4,
   parseNetmask, parseSubnet, subnetContains, type Subnet,
-} from '../network/ipv4';
+} from '../lib/ipv4';
 import { parseIpRange, poolContains, poolOf } from '../network/ipam-pool';
 import { RESERVED_LABEL_PREFIX } from '../network/network-info';
-import { isMulticastMac, isZeroMac, parseMac, canonicalMac } from '../network/mac';
+import { canonicalMac, isMulticastMac, isZeroMac, parseMac } from '../lib/mac';
 
 /** OpenVNet's rule for a uuid given as a parameter (cni-openvnet.md B4). */
 export const NETWORK_UUID_PATTERN = /^nw-[a-z0-9]{1,16}$/;

@@ -21,7 +21,7 @@ import type { CorsPolicy } from '../api-security/cors';
 import { SchedulerClient } from '../mesos/client';
 import type { Encoding } from '../mesos/codec';
 import type { FrameworkInfo } from '../mesos/types';
-import { OpenVnetClient } from '../openvnet/client';
+import { OpenVnetClient } from '../lib/openvnet/client';
 import { listNetworkUsage, type NetworkUsage } from '../openvnet/usage';
 import { DeploymentRunner } from '../scheduler/deployment-runner';
 import { EventBus } from '../scheduler/event-bus';

@@ -4,7 +4,8 @@
 import { EventEmitter } from 'node:events';
 import zookeeper from 'node-zookeeper-client';
 import { Backoff, type BackoffPolicy } from './backoff';
-import { type Clock, type MesosLogger, type TimerHandle, silentLogger, systemClock } from './clock';
+import { type Clock, type Timer, systemClock } from '../lib/clock';
+import { type Logger, silentLogger } from '../lib/log';
 import { MesosMasterUrlError, ZkDetectionError, ZkTimeoutError } from './errors';
 
 export type DetectorEvents = { leader: [url: string]; 'no-leader': [] };
@@ -131,7 +132,7 @@ export interface ZkDetectorOptions {
   /** Every ZooKeeper operation fails after this long (the library never times out on its own). */
   operationTimeoutMs?: number;
   retry?: BackoffPolicy;
-  logger?: MesosLogger;
+  logger?: Logger;
   clock?: Clock;
   createClient?: (connect: string, options: Partial<zookeeper.Option>) => ZkClient;
 }
@@ -143,9 +144,9 @@ export class ZkMasterDetector extends EventEmitter<DetectorEvents> implements Ma
   private running = false;
   private detecting = false;
   private again = false;
-  private retryTimer: TimerHandle | undefined;
+  private retryTimer: Timer | undefined;
   private readonly retry: Backoff;
-  private readonly log: MesosLogger;
+  private readonly log: Logger;
   private readonly clock: Clock;
   private readonly opTimeout: number;
 
@@ -170,7 +171,7 @@ export class ZkMasterDetector extends EventEmitter<DetectorEvents> implements Ma
   async stop(): Promise<void> {
     this.running = false;
     this.session++;
-    if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer);
+    if (this.retryTimer !== undefined) this.retryTimer.cancel();
     this.retryTimer = undefined;
     this.closeClient();
   }
@@ -232,8 +233,8 @@ export class ZkMasterDetector extends EventEmitter<DetectorEvents> implements Ma
         if (session !== this.session || !this.running) return;
         const delay = this.retry.next();
         this.log.warn({ err, delayMs: delay }, 'mesos master detection failed; retrying');
-        if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer);
-        this.retryTimer = this.clock.setTimeout(() => {
+        if (this.retryTimer !== undefined) this.retryTimer.cancel();
+        this.retryTimer = this.clock.setTimer(() => {
           this.retryTimer = undefined;
           this.detect();
         }, delay);
@@ -291,7 +292,7 @@ export class ZkMasterDetector extends EventEmitter<DetectorEvents> implements Ma
   private op<T>(name: string, run: (done: (err: Error | zookeeper.Exception | undefined, value: T) => void) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let settled = false;
-      const timer = this.clock.setTimeout(() => {
+      const timer = this.clock.setTimer(() => {
         if (settled) return;
         settled = true;
         reject(new ZkTimeoutError(`zookeeper ${name} ${this.opts.path} timed out after ${this.opTimeout} ms`));
@@ -299,7 +300,7 @@ export class ZkMasterDetector extends EventEmitter<DetectorEvents> implements Ma
       run((err, value) => {
         if (settled) return;
         settled = true;
-        this.clock.clearTimeout(timer);
+        timer.cancel();
         if (err) reject(new ZkDetectionError(`zookeeper ${name} ${this.opts.path} failed: ${String(err)}`, { cause: err }));
         else resolve(value);
       });
@@ -308,7 +309,7 @@ export class ZkMasterDetector extends EventEmitter<DetectorEvents> implements Ma
 }
 
 export interface DetectorOptions {
-  logger?: MesosLogger;
+  logger?: Logger;
   clock?: Clock;
   zkSessionTimeoutMs?: number;
   zkOperationTimeoutMs?: number;

@@ -6,7 +6,7 @@
 import type { AddressConflict, AppDefinition, HeldAddress, NetworkInterface } from '../apps/types';
 import {
   broadcastOf, formatIPv4, networkOf, parseAddressWithPrefix, parseCidr, parseIPv4,
-} from './ipv4';
+} from '../lib/ipv4';
 
 export type AddressRange = readonly [first: number, last: number];
 

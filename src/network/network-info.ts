@@ -6,7 +6,7 @@
 
 import type { AppDefinition, NetworkInterface } from '../apps/types';
 import type { IPAddress, Label, NetworkInfo, NetworkProtocol } from '../mesos/types';
-import { parseAddressWithPrefix, parseNetmask, parseSubnet, subnetContains } from './ipv4';
+import { parseAddressWithPrefix, parseNetmask, parseSubnet, subnetContains } from '../lib/ipv4';
 import { macAddressesFor } from './mac';
 
 export const LABEL = {

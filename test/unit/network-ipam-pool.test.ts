@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { normalizeApp } from '../../src/apps/normalize';
 import type { AppDefinition, NetworkInterface } from '../../src/apps/types';
-import { formatIPv4, parseIPv4 } from '../../src/network/ipv4';
+import { formatIPv4, parseIPv4 } from '../../src/lib/ipv4';
 import {
   AddressHeldError, PoolExhaustedError, addressAt, assignAddresses, firstDuplicate, firstOverlap, parseIpRange, poolOf,
 } from '../../src/network/ipam-pool';

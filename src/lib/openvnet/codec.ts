@@ -1,6 +1,6 @@
 // Wire codec for the OpenVNet webapi: form bodies out, snake_case JSON in (spec B3/B5).
 // Decoders are tolerant: unknown fields are ignored, missing optional ones become null/undefined.
-import { formatIPv4 } from '../network/ipv4';
+import { formatIPv4 } from '../ipv4';
 import { formatMac } from './address';
 import { OpenVnetError } from './errors';
 import type {

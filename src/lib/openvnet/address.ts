@@ -1,18 +1,7 @@
-// IPv4, MAC and dpid parsing as the OpenVNet webapi does it (IPv4 and MAC are integers in its DB).
-// The maths is src/network's (ipv4.ts, mac.ts); this file keeps only what OpenVNet reads more
-// leniently than we do (blanks, leading zeros, bare hex MACs) and its integer MAC encoding.
-import { parseIPv4 } from '../network/ipv4';
-import { parseMac as parseMacBytes } from '../network/mac';
-
-/**
- * Parses a dotted IPv4 address into an unsigned 32-bit integer; null when malformed. Unlike
- * src/network, surrounding blanks and octets with leading zeros (`010`, read as decimal) pass.
- */
-export function parseIpv4(text: string): number | null {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text.trim());
-  if (m === null) return null;
-  return parseIPv4(m.slice(1).map((octet) => String(Number(octet))).join('.')) ?? null;
-}
+// MAC and dpid parsing as the OpenVNet webapi does it (MACs are integers in its DB). IPv4 is
+// src/lib/ipv4 (`parseLenientIPv4` is OpenVNet's reading); MAC maths is src/network/mac.ts: this
+// file keeps only what OpenVNet reads more leniently (blanks, bare hex MACs) and its integer MAC.
+import { parseMac as parseMacBytes } from '../mac';
 
 /**
  * Parses a MAC address (`aa:bb:cc:dd:ee:ff`, `-` separators, or 12 bare hex digits) into an

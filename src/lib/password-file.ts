@@ -1,7 +1,12 @@
 // Secrets kept in files (vnet-driver's openvnet.passwordFile): read at the moment a client is
 // made, never stored in a config object. Only node:fs: the driver loads this in every plugin run.
 import * as fs from 'node:fs';
-import { CredentialsConfigError } from './errors';
+
+/** Bad credentials configuration or content (never quotes the secret). */
+export class CredentialsConfigError extends Error {
+  readonly code = 'MVN_ERR_CREDENTIALS_CONFIG';
+  override readonly name = 'CredentialsConfigError';
+}
 
 /** The first line of the file, without its line break; an empty secret is an error. */
 export function readPasswordFile(file: string, read: (p: string) => string = (p) => fs.readFileSync(p, 'utf8')): string {

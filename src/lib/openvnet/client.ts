@@ -2,6 +2,7 @@
 // Form-encoded bodies, `/api` prefix, bounded retries with exponential backoff on 5xx and
 // transport failures, and every wire error translated once here into an OpenVnetError.
 import type { AxiosInstance } from 'axios';
+import type { Logger } from '../log';
 import { normaliseDpid } from './address';
 import {
   decodeDatapath, decodeDeleted, decodeDnsService, decodeInterface, decodeInterfacePort, decodeIpLease,
@@ -19,9 +20,7 @@ import type {
 export { OpenVnetError } from './errors';
 export type * from './types';
 
-export interface OpenVnetClientLogger {
-  warn(obj: object, msg: string): void;
-}
+export type OpenVnetClientLogger = Pick<Logger, 'warn'>;
 
 export interface OpenVnetClientOptions {
   /** e.g. `http://vnmgr:9090`; `/api` is appended unless the URL already ends in `/api` or `/api/1.0`. */

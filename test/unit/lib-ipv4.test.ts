@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {
   broadcastOf, formatIPv4, formatSubnet, isCanonicalCidr, isHostAddress, netmaskToPrefix, networkOf,
   parseAddressWithPrefix, parseCidr, parseIPv4, parseNetmask, parseSubnet, prefixToNetmask, subnetContains,
-} from '../../src/network/ipv4';
+} from '../../src/lib/ipv4';
 
 describe('ipv4 parsing and formatting', () => {
   const good: Array<[string, number]> = [

@@ -11,7 +11,7 @@ import {
 import { checkAddressConflicts, toMarathonDetails, validateApp, validateAppId } from '../apps/validate';
 import { nextVersion, type AppVersion, type ChangeKind } from '../deploy/app-version';
 import { planDeployment, type DeploymentPlan, type DeploymentRecord } from '../deploy/plan';
-import { addressAt, poolOf } from '../network/ipam-pool';
+import { addressAt, poolOf } from '../apps/address-pool';
 import { formatIPv4 } from '../lib/ipv4';
 import type { DeploymentRunner } from '../scheduler/deployment-runner';
 import type { EventBus } from '../scheduler/event-bus';
@@ -22,7 +22,7 @@ import { AddressHeldError as StoreAddressHeldError, StoreUnavailableError as Sto
 import {
   AddressHeldError, AppExistsError, AppLockedError, AppNotFoundError, DeploymentNotFoundError, GroupExistsError,
   GroupNotFoundError, IllegalArgumentError, TooManyDeploymentsError, JsonTypeError, StoreUnavailableError, UpstreamUnavailableError, ValidationError,
-} from './errors';
+} from '../server/errors';
 
 export const DEFAULT_MAX_RUNNING_DEPLOYMENTS = 100;
 

@@ -10,7 +10,7 @@ import { Gauge, Registry } from 'prom-client';
 import { DEFAULT_MAX_INSTANCES_PER_APP, type ValidationFacts } from '../apps/types';
 import { AppService, DEFAULT_MAX_RUNNING_DEPLOYMENTS } from '../api/app-service';
 import type { ApiContext, ForwardHook, InfoConfig, Leadership, NetworkDirectory, VnetNetwork } from '../api/context';
-import { UpstreamUnavailableError } from '../api/errors';
+import { UpstreamUnavailableError } from '../server/errors';
 import { buildApiServer } from '../api/server';
 import { OpenVnetAddressSpace } from '../network/address-space';
 import { DEFAULT_HTTPS_PORT, addSecurityFlags, marathonListenAliases, serveSecurityFromFlags } from '../api-security/cli-flags';

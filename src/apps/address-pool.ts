@@ -3,7 +3,7 @@
 // replacement task for the same slot gets its predecessor's address without any stored state.
 // Holding addresses cluster-wide (state/ipam) is the caller's job; here `held` is a plain fact.
 
-import type { AddressConflict, AppDefinition, HeldAddress, NetworkInterface } from '../apps/types';
+import type { AddressConflict, AppDefinition, HeldAddress, NetworkInterface } from './types';
 import {
   broadcastOf, formatIPv4, networkOf, parseAddressWithPrefix, parseCidr, parseIPv4,
 } from '../lib/ipv4';

@@ -1,8 +1,8 @@
 // CNI GC (1.1): remove every attachment of this network that is not in cni.dev/valid-attachments.
 import { collectGarbage } from '../core/gc';
 import type { DriverDeps } from '../deps';
-import type { NetConf } from './config';
-import { CniError, CNI_CODES, invalidConfig } from './errors';
+import type { NetConf } from '../cni/config';
+import { CniError, CNI_CODES, invalidConfig } from '../cni/errors';
 
 export function validAttachments(raw: Record<string, unknown>): Set<string> {
   const list = raw['cni.dev/valid-attachments'];

@@ -4,7 +4,7 @@ import type { AppDefinition, NetworkInterface } from '../../src/apps/types';
 import { formatIPv4, parseIPv4 } from '../../src/lib/ipv4';
 import {
   AddressHeldError, PoolExhaustedError, addressAt, assignAddresses, firstDuplicate, firstOverlap, parseIpRange, poolOf,
-} from '../../src/network/ipam-pool';
+} from '../../src/apps/address-pool';
 
 function ok(raw: unknown): AppDefinition {
   const result = normalizeApp(raw);

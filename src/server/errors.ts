@@ -1,4 +1,5 @@
-// The API's error registry: one class per failure, each with a stable `code` and HTTP `status`.
+// The HTTP error registry of the API and its security layer (src/api, src/api-security; both
+// import it from here): one class per failure, each with a stable `code` and HTTP `status`.
 // `toMarathonBody` is the only place that knows Marathon's error body shapes (spec §4); routes
 // throw these and never build error bodies themselves.
 

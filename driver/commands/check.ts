@@ -1,14 +1,14 @@
 // CNI CHECK (>= 0.4.0): the attachment recorded by ADD must still be what prevResult says.
-import { hostIfName } from './names';
+import { hostIfName } from '../cni/names';
 import type { DriverDeps } from '../deps';
 import { ipv4Addresses, ipv4Routes, showLink } from '../plumb/ip';
 import { netnsInode } from '../plumb/netns';
 import { portBridge } from '../plumb/ovs';
 import { logPath, readLog } from '../state/step-log';
-import type { NetConf } from './config';
-import { CniError, CNI_CODES } from './errors';
-import type { CurrentResult } from './result';
-import type { CniEnv } from './skel';
+import type { NetConf } from '../cni/config';
+import { CniError, CNI_CODES } from '../cni/errors';
+import type { CurrentResult } from '../cni/result';
+import type { CniEnv } from '../cni/env';
 
 const fail = (details: string): CniError => new CniError(CNI_CODES.CHECK_FAILED, 'check failed', details);
 

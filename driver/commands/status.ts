@@ -4,8 +4,8 @@ import type { DriverDeps } from '../deps';
 import { linuxBridgeExists } from '../plumb/bridge-linux';
 import { netnsInode } from '../plumb/netns';
 import { bridgeExists } from '../plumb/ovs';
-import type { NetConf } from './config';
-import { CniError, CNI_CODES } from './errors';
+import type { NetConf } from '../cni/config';
+import { CniError, CNI_CODES } from '../cni/errors';
 
 export async function cmdStatus(deps: DriverDeps, conf: NetConf): Promise<void> {
   if (conf.hostNetns !== null && netnsInode(conf.hostNetns) === null) {

@@ -3,55 +3,17 @@
 import type { DriverDeps } from '../deps';
 import { cmdAdd } from './add';
 import { cmdCheck } from './check';
-import { decodeJson, parseNetConf, type NetConf } from './config';
+import { decodeJson, parseNetConf, type NetConf } from '../cni/config';
 import { cmdDel } from './del';
-import { CniError, CNI_CODES, invalidConfig, toCniError } from './errors';
+import { CniError, CNI_CODES, invalidConfig, toCniError } from '../cni/errors';
 import { cmdGc } from './gc';
-import { isContainerId, isInterfaceName, isSafePath } from './names';
+import { readEnv, type CniEnv } from '../cni/env';
 import { boundedRunner } from '../plumb/exec';
-import { fromCniResult } from './result';
+import { fromCniResult } from '../cni/result';
 import { cmdStatus } from './status';
-import { DEFAULT_VERSION, isSupportedVersion, supportsCheck, versionAnswer } from './version';
-
-export type CniCommand = 'ADD' | 'DEL' | 'CHECK' | 'VERSION' | 'GC' | 'STATUS';
-
-export interface CniEnv {
-  command: CniCommand;
-  containerId: string;
-  netns: string | null;
-  ifName: string;
-  args: string | undefined;
-  path: string | undefined;
-}
+import { DEFAULT_VERSION, isSupportedVersion, supportsCheck, versionAnswer } from '../cni/version';
 
 export interface CniOutput { stdout: string; exitCode: number }
-
-const REQUIRED: Record<CniCommand, string[]> = {
-  ADD: ['CNI_CONTAINERID', 'CNI_NETNS', 'CNI_IFNAME'],
-  CHECK: ['CNI_CONTAINERID', 'CNI_NETNS', 'CNI_IFNAME'],
-  DEL: ['CNI_CONTAINERID', 'CNI_IFNAME'],
-  VERSION: [],
-  GC: [],
-  STATUS: [],
-};
-
-/** Reads and checks the CNI_* variables (code 4 names what is missing or malformed). */
-export function readEnv(env: NodeJS.ProcessEnv): CniEnv {
-  const command = env.CNI_COMMAND ?? '';
-  if (!(command in REQUIRED)) throw new CniError(CNI_CODES.INVALID_ENV, 'unknown CNI_COMMAND', JSON.stringify(command.slice(0, 32)));
-  const cmd = command as CniCommand;
-  const missing = REQUIRED[cmd].filter((k) => env[k] === undefined || env[k] === '');
-  if (missing.length > 0) throw new CniError(CNI_CODES.INVALID_ENV, `required env variables [${missing.join(',')}] missing`);
-  const bad: string[] = [];
-  const containerId = env.CNI_CONTAINERID ?? '';
-  if (containerId !== '' && !isContainerId(containerId)) bad.push('CNI_CONTAINERID');
-  const ifName = env.CNI_IFNAME ?? '';
-  if (ifName !== '' && !isInterfaceName(ifName)) bad.push('CNI_IFNAME');
-  const netns = env.CNI_NETNS === undefined || env.CNI_NETNS === '' ? null : env.CNI_NETNS;
-  if (netns !== null && !isSafePath(netns)) bad.push('CNI_NETNS');
-  if (bad.length > 0) throw new CniError(CNI_CODES.INVALID_ENV, `invalid env variables [${bad.join(',')}]`);
-  return { command: cmd, containerId, netns, ifName, args: env.CNI_ARGS, path: env.CNI_PATH };
-}
 
 function requestedVersion(stdin: string): string {
   try {

@@ -30,7 +30,7 @@ import { Repository } from '../scheduler/repository';
 import { Scheduler, type MesosDriver, type SchedulerOptions } from '../scheduler/scheduler';
 import { isLaunched } from '../scheduler/instance';
 import type { LeaderElection } from '../state/leader-election';
-import { openLeaderElection, openStore } from '../state/open-store';
+import { openLeaderElection, openVersionedStore } from '../state/open-store';
 import type { StateStore } from '../state/store';
 import { ZkStore } from '../state/zk-store';
 import { redact } from '../state/zk-url';
@@ -182,7 +182,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   const listenHost = opts.listenHost ?? '0.0.0.0';
   const zkTuning = opts.zookeeper ?? DEFAULT_ZK_TUNING;
   const onZooKeeper = opts.store === undefined && stateUrl.startsWith('zk://');
-  const store = opts.store ?? await openStore(stateUrl, onZooKeeper ? zkStoreOptions(zkTuning) : { maxVersions: zkTuning.maxVersions });
+  const store = opts.store ?? await openVersionedStore(stateUrl, onZooKeeper ? zkStoreOptions(zkTuning) : { maxVersions: zkTuning.maxVersions }, log);
   const bus = new EventBus();
   const repo = new Repository(store, { error: (o, m) => log.error(o, m) });
   const queue = new LaunchQueue();

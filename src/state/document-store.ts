@@ -10,6 +10,7 @@ import {
   readClaims,
   readDeployments,
   readFrameworkId,
+  readStorageVersion,
   readInstances,
   DocView,
 } from './documents';
@@ -48,6 +49,10 @@ export abstract class DocumentStore implements StateStore {
       },
       children: (key) => view.children(key),
     };
+  }
+
+  async getStorageVersion(): Promise<number | undefined> {
+    return readStorageVersion(this.readable());
   }
 
   async getFrameworkId(): Promise<string | undefined> {

@@ -10,6 +10,7 @@
 // Version history:
 //   1  release 0.1.0 (no version document): framework-id, apps/<id>{id, versions},
 //      apps/<id>/<version>, instances/<app>/<id>, deployments/<id>, ipam/<network>/<address>
+//      (and, since the groups change, optional groups/<id> records: absent ones read as defaults)
 //   2  as 1, plus the storage-version document
 import { StateStore, StoreError, StoreOp } from './store';
 
@@ -49,6 +50,7 @@ async function isEmpty(store: StateStore): Promise<boolean> {
     && (await store.listApps()).length === 0
     && (await store.listInstances()).length === 0
     && (await store.listDeployments()).length === 0
+    && (await store.listGroups()).length === 0
     && (await store.listClaims()).length === 0;
 }
 

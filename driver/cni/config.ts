@@ -2,7 +2,7 @@
 // ADD/CHECK/STATUS are strict (every problem reported at once, code 7); DEL and GC are lenient:
 // an ADD that failed on a bad config is still followed by a DEL, which must succeed.
 import { CniError, CNI_CODES, invalidConfig } from './errors';
-import { cidrContains, isNetworkOrBroadcast, parseCidrText, isIPv4, type Cidr } from '../../src/lib/ipv4';
+import { cidrContains, isIPv4, isNetworkOrBroadcast, parseCidrText, parseIPv4, type Cidr } from '../../src/lib/ipv4';
 import { deriveDatapath, isInterfaceName, isOpenVnetUuid, isSafePath, isToken, parseDpid } from './names';
 import { requireVersion, type CniVersion } from './version';
 
@@ -75,7 +75,7 @@ const LINK_LOCAL: Cidr = { ip: '169.254.0.0', prefix: 16 };
 
 /** A unicast address a host can be given or routed to: not 0/8, loopback, multicast or class E. */
 function isUsableUnicast(ip: string): boolean {
-  const first = Number(ip.split('.')[0]);
+  const first = (parseIPv4(ip) ?? 0) >>> 24;
   return first !== 0 && first !== 127 && first < 224;
 }
 

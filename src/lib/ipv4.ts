@@ -51,7 +51,10 @@ export function formatIPv4(value: number): string {
   return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
 }
 
-/** The address as Mesos' MasterInfo.ip carries it: network byte order read as a little-endian uint32. */
+/**
+ * The address as Mesos' MasterInfo.ip carries it: network byte order read as a little-endian
+ * uint32 (a byte swap, so it also turns MasterInfo.ip back into the address).
+ */
 export function toNetworkOrderUint32(value: number): number {
   return (((value >>> 24) & 255) | (((value >>> 16) & 255) << 8) | (((value >>> 8) & 255) << 16) | ((value & 255) << 24)) >>> 0;
 }

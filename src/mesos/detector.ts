@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events';
 import zookeeper from 'node-zookeeper-client';
 import { Backoff, type BackoffPolicy } from './backoff';
 import { type Clock, type Timer, systemClock } from '../lib/clock';
+import { formatIPv4, toNetworkOrderUint32 } from '../lib/ipv4';
 import { type Logger, silentLogger } from '../lib/log';
 import { MesosMasterUrlError, ZkDetectionError, ZkTimeoutError } from './errors';
 
@@ -76,7 +77,7 @@ export function pickLeaderNode(children: readonly string[]): string | undefined 
 
 function ipFromUint32(ip: number): string {
   // MasterInfo.ip is in network byte order read as a little-endian integer: 127.0.0.1 → 16777343.
-  return [ip & 0xff, (ip >>> 8) & 0xff, (ip >>> 16) & 0xff, (ip >>> 24) & 0xff].join('.');
+  return formatIPv4(toNetworkOrderUint32(ip >>> 0));
 }
 
 /** Base URL of a master from the JSON MasterInfo stored in its ZooKeeper node. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {
   broadcastOf, formatIPv4, formatSubnet, isCanonicalCidr, isHostAddress, netmaskToPrefix, networkOf,
-  parseAddressWithPrefix, parseCidr, parseIPv4, parseNetmask, parseSubnet, prefixToNetmask, subnetContains,
+  parseAddressWithPrefix, parseCidr, parseIPv4, parseNetmask, parseSubnet, prefixToNetmask, subnetContains, toNetworkOrderUint32,
 } from '../../src/lib/ipv4';
 
 describe('ipv4 parsing and formatting', () => {
@@ -73,5 +73,15 @@ describe('CIDR maths', () => {
     assert.equal(isHostAddress(parseSubnet('10.0.0.0/31')!, parseIPv4('10.0.0.0')!), true);
     assert.equal(isHostAddress(parseSubnet('10.0.0.9/32')!, parseIPv4('10.0.0.9')!), true);
     assert.equal(isHostAddress(s24, parseIPv4('10.0.1.1')!), false);
+  });
+});
+
+describe('ipv4: Mesos MasterInfo.ip', () => {
+  it('is the address in network byte order read as a little-endian uint32, and back', () => {
+    assert.equal(toNetworkOrderUint32(parseIPv4('127.0.0.1') as number), 16777343);
+    for (const text of ['0.0.0.0', '10.1.2.3', '192.168.0.100', '255.255.255.254']) {
+      const n = parseIPv4(text) as number;
+      assert.equal(formatIPv4(toNetworkOrderUint32(toNetworkOrderUint32(n))), text);
+    }
   });
 });

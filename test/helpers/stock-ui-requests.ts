@@ -81,13 +81,16 @@ export function normalizeRecorded(seen: ReadonlyArray<SeenRequest>, origins: Rec
   return out;
 }
 
+/** Placeholders in `text` replaced by this run's values. */
+export function fillPlaceholders(text: string, subs: Substitutions): string {
+  let out = text;
+  for (const [value, placeholder] of subs) out = out.split(placeholder).join(value);
+  return out;
+}
+
 /** The URL of a recorded request in this run: placeholders filled, the path exactly as the UI sent it. */
 export function replayUrl(r: RecordedRequest, origins: Record<UiTarget, string>, subs: Substitutions, jsonp = 'cb'): string {
-  const fill = (text: string): string => {
-    let out = text;
-    for (const [value, placeholder] of subs) out = out.split(placeholder).join(value);
-    return out;
-  };
+  const fill = (text: string): string => fillPlaceholders(text, subs);
   const q = new URLSearchParams();
   for (const [k, v] of r.query) q.append(k, k === 'jsonp' ? jsonp : fill(v));
   const query = q.toString();

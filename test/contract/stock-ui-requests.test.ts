@@ -22,7 +22,8 @@
 //   POST /v2/apps 201 → the app (`id`, `instances`, `cpus`, `mem`, `deployments[]`; AppsStore adds it to its list);
 //   PUT /v2/apps/{id} (partial: `{instances}` from Scale/Suspend, the edit form's changed fields, with
 //   `"container": null` and the app's own `networks` for apps it has no form for), POST …/restart `{force}`,
-//   POST /v2/tasks/delete(?scale=true) `{ids}`, DELETE /v2/apps/{id}, DELETE /v2/deployments/{id} (Rollback):
+//   POST /v2/tasks/delete(?scale=true) `{ids}`, DELETE /v2/apps/{id}, DELETE /v2/deployments/{id} (Rollback),
+//   POST /v2/groups `{id}`, PUT /v2/groups/{id} `{scaleBy}` (Scale By, Suspend = 0), DELETE /v2/groups/{id}:
 //   2xx with a JSON body; 409 while a deployment runs: `message` and `deployments[]` (the UI then offers
 //   "Stop Current Deployment and …" and resends with ?force=true); 409 without `deployments` (an id that exists)
 //   shows `message`; 422: `message` and `details[]` of `path` + `errors[]` (AppFormStore shows them per field,
@@ -204,7 +205,7 @@ describe('contract: the stock Marathon UI\'s recorded requests against serve + m
       }
     } else if (res.status === 200 && r.path === '/v2/tasks/delete' && !r.query.some(([k]) => k === 'scale')) {
       arr(body.tasks, 'killed tasks');
-    } else if (res.status === 200) {
+    } else if (res.status === 200 || res.status === 201) {
       str(body.deploymentId, `${what}: deploymentId`);
       str(body.version, `${what}: version`);
     } else if (res.status === 409) {

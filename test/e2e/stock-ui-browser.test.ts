@@ -375,6 +375,39 @@ suite('stock Marathon UI against serve and mesos-sim --exec (MVN_STOCK_UI_DIR)',
     await s.page.locator('.app-modal button', { hasText: 'Cancel' }).click();
   });
 
+  it('groups: Create Group (POST /v2/groups), Scale By (PUT {scaleBy}), Suspend (scaleBy 0), Destroy (DELETE /v2/groups/{id})', async () => {
+    const GROUP = '/grp';
+    const APP = '/grp/a';
+    await s.page.goto(`${base}/stock/index.html#/apps?modal=new-group`);
+    // the group modal reads its input on keyup: type it
+    await s.page.locator('.modal input').first().click({ timeout: 30_000 });
+    await s.page.keyboard.type('grp');
+    await s.page.locator('.modal button', { hasText: 'Create Group' }).click();
+    await until(async () => (await fetch(`${c.serve.url}/v2/groups${GROUP}`)).status, (st) => st === 200, 'the group exists');
+    const r = await fetch(`${c.serve.url}/v2/apps`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ id: APP, cmd: 'exec sleep 600', cpus: 0.1, mem: 32, instances: 1 }) });
+    assert.equal(r.status, 201);
+    await settled(APP, 1);
+    const groupAction = async (item: string): Promise<void> => {
+      await s.page.goto(`${base}/stock/index.html#/apps`);
+      await s.page.reload();
+      const row = s.page.locator('table.app-list tbody tr', { hasText: 'grp' }).first();
+      await row.waitFor({ timeout: 30_000 });
+      await row.locator('td.actions-cell').click();
+      await row.locator('.dropdown-menu a', { hasText: item }).click();
+    };
+    await groupAction('Scale By');
+    await s.page.locator('.modal input').fill('2');
+    await dialogButton(s.page, 'Scale Group');
+    await settled(APP, 2);
+    await groupAction('Suspend');
+    await dialogButton(s.page, 'Suspend Group');
+    await settled(APP, 0);
+    await groupAction('Destroy');
+    await dialogButton(s.page, 'Destroy Group');
+    await until(async () => (await fetch(`${c.serve.url}/v2/groups${GROUP}`)).status, (st) => st === 404, 'the group is gone');
+    assert.equal(await apiApp(c.serve.url, APP), undefined);
+  });
+
   it('Suspend: PUT {instances:0} (forced after the 409), the app shows Suspended; Destroy: DELETE, the app is gone', async () => {
     await s.page.goto(appPage(FORM_ID));
     await s.page.locator('button:has(.caret)').first().click({ timeout: 30_000 });

@@ -539,7 +539,8 @@ export class AppService {
         const bad = validateAppId(groupId);
         if (bad.length > 0) throw violationsError(bad);
       }
-      if (groupId !== '/' && this.groupExists(groupId)) throw new GroupExistsError(groupId);
+      // The root always exists: POST {"id":"/"} (what the stock UI's Create Group sends for an empty name) is 409, as in Marathon.
+      if (groupId === '/' || this.groupExists(groupId)) throw new GroupExistsError(groupId);
       if (this.deps.repo.apps.has(groupId)) throw new AppExistsError(groupId);
       const settings = this.groupSettingsOf(raw, groupId);
       const apps = await this.appsOfGroupBody(raw, groupId);

@@ -43,6 +43,24 @@ function asHolder(doc: Json): ClaimHolder | undefined {
   return { appId: doc.appId, slot: doc.slot };
 }
 
+/**
+ * A group's own record (kept by api/app-service.ts): its versions, dependencies and enforceRole,
+ * and whether it stays while it has no apps (`empty`). The app tree itself comes from app ids.
+ */
+export interface GroupRecord {
+  version: string;
+  versions: string[];
+  dependencies: string[];
+  enforceRole: boolean;
+  empty: boolean;
+}
+
+function asGroup(doc: Json): GroupRecord | undefined {
+  if (!isObject(doc) || typeof doc.version !== 'string') return undefined;
+  const strings = (v: Json | undefined): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  return { version: doc.version, versions: strings(doc.versions), dependencies: strings(doc.dependencies), enforceRole: doc.enforceRole === true, empty: doc.empty === true };
+}
+
 /** Instance writes are off because this instance no longer leads. */
 export class RepositorySuspendedError extends Error {
   readonly code = 'MVN_ERR_NOT_LEADER';
@@ -62,6 +80,8 @@ export class Repository {
   readonly deployments = new Map<string, DeploymentRecord>();
   /** `network address` → holder. */
   readonly claims = new Map<string, HeldAddress>();
+  /** Group records by group id ('/' included). */
+  readonly groups = new Map<string, GroupRecord>();
   frameworkId: string | undefined;
 
   private readonly byApp = new Map<string, Set<string>>();
@@ -92,6 +112,7 @@ export class Repository {
     this.instances.clear();
     this.deployments.clear();
     this.claims.clear();
+    this.groups.clear();
     this.byApp.clear();
     this.scheduled.clear();
     this.byTask.clear();
@@ -107,6 +128,10 @@ export class Repository {
     for (const stored of await this.store.listDeployments()) {
       const d = asDeployment(stored.data);
       if (d !== undefined) this.deployments.set(stored.id, d);
+    }
+    for (const g of await this.store.listGroups()) {
+      const record = asGroup(g.data);
+      if (record !== undefined) this.groups.set(g.id, record);
     }
     for (const c of await this.store.listClaims()) {
       const holder = asHolder(c.holder);
@@ -178,7 +203,7 @@ export class Repository {
 
   // ---- durable writes (API) -----------------------------------------------------------------
 
-  /** App, deployment and claim changes in one store transaction; memory follows on success. */
+  /** App, deployment, group and claim changes in one store transaction; memory follows on success. */
   async commit(change: {
     putApps?: AppVersion[];
     deleteApps?: string[];
@@ -186,6 +211,8 @@ export class Repository {
     deleteDeployments?: string[];
     claim?: HeldAddress[];
     release?: HeldAddress[];
+    putGroups?: Array<[string, GroupRecord]>;
+    deleteGroups?: string[];
   }): Promise<void> {
     const ops: StoreOp[] = [];
     for (const c of change.release ?? []) ops.push({ op: 'releaseAddress', network: c.network, address: c.address, holder: toJson(c.holder) });
@@ -194,6 +221,8 @@ export class Repository {
     for (const v of change.putApps ?? []) ops.push({ op: 'putApp', id: v.app.id, version: v.version, definition: toJson(v) });
     for (const id of change.deleteDeployments ?? []) ops.push({ op: 'deleteDeployment', id });
     for (const d of change.putDeployments ?? []) ops.push({ op: 'putDeployment', id: d.plan.id, data: toJson(d) });
+    for (const id of change.deleteGroups ?? []) ops.push({ op: 'deleteGroup', id });
+    for (const [id, g] of change.putGroups ?? []) ops.push({ op: 'putGroup', id, data: toJson(g) });
     if (ops.length > 0) await this.store.transaction(ops);
     for (const c of change.release ?? []) this.claims.delete(claimKey(c.network, c.address));
     for (const c of change.claim ?? []) this.claims.set(claimKey(c.network, c.address), c);
@@ -201,6 +230,8 @@ export class Repository {
     for (const v of change.putApps ?? []) { this.apps.set(v.app.id, v); this.touch(v.app.id); }
     for (const id of change.deleteDeployments ?? []) this.deployments.delete(id);
     for (const d of change.putDeployments ?? []) this.deployments.set(d.plan.id, d);
+    for (const id of change.deleteGroups ?? []) this.groups.delete(id);
+    for (const [id, g] of change.putGroups ?? []) this.groups.set(id, g);
   }
 
   async setFrameworkId(id: string): Promise<void> {

@@ -798,12 +798,17 @@ export class Scheduler {
 
   /**
    * A result of a check `serve` runs itself (Marathon's HTTP/HTTPS/TCP): updates the task's health
-   * record, tells listeners on a change (health_status_changed_event) and re-evaluates deployments.
+   * record (stored with the instance), tells listeners on a change (health_status_changed_event)
+   * and re-evaluates deployments.
    */
   noteHealth(inst: Instance, healthy: boolean, cause?: string): void {
     const changed = inst.healthy !== healthy;
     inst.health = nextHealth(inst.health, healthy, new Date(this.deps.now()).toISOString(), cause);
     inst.healthy = healthy;
+    // Stored with the instance on a new verdict and on every failure (they count toward the kill),
+    // so a restarted or new leader reports and goes on from them; repeated successes stay in memory.
+    if (changed || !healthy) this.deps.repo.saveInstance(inst);
+    else this.deps.repo.updateInstanceInMemory(inst);
     if (!changed) return;
     this.deps.bus.publish('health_status_changed_event', {
       appId: inst.appId, instanceId: inst.instanceId, taskId: inst.taskId ?? '', version: inst.runSpecVersion, alive: healthy,

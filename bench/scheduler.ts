@@ -3,13 +3,16 @@
 // GET /v2/apps (p50/p99) polled during the storm, and the process's peak RSS (serve and the
 // simulated master runs as a separate `marathon-vnet mesos-sim` process, so the latency and RSS
 // are serve's own). Env: MVN_BENCH_APPS, MVN_BENCH_INSTANCES, MVN_BENCH_AGENTS,
-// MVN_BENCH_STATE (memory | file). `--state zk` also runs the storm on a 3-node ZooKeeper ensemble
-// and reports its figures as ratios to the memory store measured in the same run.
+// MVN_BENCH_STATE (memory | file). `--state zk` runs the storm twice, each in a fresh child
+// process (so neither inherits the other's heap or JIT): on the memory store, then on a 3-node
+// ZooKeeper ensemble the bench starts (private ports and directory, stopped by PID after), and
+// reports the ensemble's figures as ratios to the memory store measured in the same run.
 // `--scale` runs a series of storms instead, one per size in MVN_BENCH_SCALE (total tasks, default
 // 10000,30000,100000; MVN_BENCH_APPS apps each, one agent per 50 tasks, at most 5000), and prints
 // tasks/s and RSS growth per task for each size and the ratios of the largest size to the smallest
 // (tasks/s 1.0 = cost linear in the work).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -122,18 +125,47 @@ export async function run(): Promise<void> {
   }
   const i = process.argv.indexOf('--state');
   const variant = i >= 0 ? process.argv[i + 1] : undefined;
-  const base = await storm(STATE, undefined);
-  if (variant !== 'zk') return;
+  if (variant === undefined) {
+    await storm(STATE, undefined);
+    return;
+  }
+  if (variant !== 'zk') throw new Error(`--state ${variant}: only "zk" is a variant (MVN_BENCH_STATE picks memory or file)`);
+  const base = await stormInChild('memory', undefined);
   const zk = await startEnsemble(3);
+  let z: StormResult;
   try {
-    const z = await storm('zk', zk.url('/mvn-bench'));
-    process.stdout.write([
-      `zk / memory: time ${(z.seconds / base.seconds).toFixed(2)}×, tasks/s ${(z.tasksPerSecond / base.tasksPerSecond).toFixed(2)}×, `
-      + `GET /v2/apps p99 ${(z.p99 / base.p99).toFixed(2)}×, peak RSS ${(z.peakRssMiB / base.peakRssMiB).toFixed(2)}×`,
-    ].join('\n') + '\n');
+    z = await stormInChild('zk', zk.url(`/mvn-bench-${randomBytes(4).toString('hex')}`));
   } finally {
     await zk.stop();
   }
+  const left = zk.alivePids();
+  if (left.length > 0) throw new Error(`ZooKeeper members still running: ${left.join(', ')}`);
+  const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
+  process.stdout.write([
+    '',
+    `                      memory     zk (3 nodes)   zk / memory`,
+    `all TASK_RUNNING     ${base.seconds.toFixed(2).padStart(6)} s   ${z.seconds.toFixed(2).padStart(8)} s     ${ratio(z.seconds, base.seconds)}`,
+    `tasks/s              ${base.tasksPerSecond.toFixed(0).padStart(8)}   ${z.tasksPerSecond.toFixed(0).padStart(10)}     ${ratio(z.tasksPerSecond, base.tasksPerSecond)}`,
+    `GET /v2/apps p99     ${base.p99.toFixed(1).padStart(5)} ms   ${z.p99.toFixed(1).padStart(7)} ms     ${ratio(z.p99, base.p99)}`,
+    `peak RSS of serve    ${base.peakRssMiB.toFixed(0).padStart(4)} MiB   ${z.peakRssMiB.toFixed(0).padStart(6)} MiB     ${ratio(z.peakRssMiB, base.peakRssMiB)}`,
+    `zk / memory: time ${ratio(z.seconds, base.seconds)}, tasks/s ${ratio(z.tasksPerSecond, base.tasksPerSecond)}, `
+    + `GET /v2/apps p99 ${ratio(z.p99, base.p99)}, peak RSS ${ratio(z.peakRssMiB, base.peakRssMiB)}`
+    + `${z.running < base.running ? ` (zk: only ${z.running} RUNNING)` : ''}${base.running < z.running ? ` (memory: only ${base.running} RUNNING)` : ''}`,
+  ].join('\n') + '\n');
+}
+
+/** One storm in a fresh node process (this file with --storm-child); its figures come back over IPC. */
+function stormInChild(stateName: string, zkUrl: string | undefined): Promise<StormResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(__filename, ['--storm-child', stateName, ...(zkUrl !== undefined ? [zkUrl] : [])], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let result: StormResult | undefined;
+    child.on('message', (m) => { result = m as StormResult; });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      if (result !== undefined) resolve(result);
+      else reject(new Error(`storm on ${stateName} ended without figures (${String(code ?? signal)})`));
+    });
+  });
 }
 
 async function storm(stateName: string, zkUrl: string | undefined, size: StormSize = DEFAULT_SIZE): Promise<StormResult> {
@@ -164,15 +196,29 @@ async function stormOn(sim: { url: string; child: ChildProcess; startMs: number 
     reconciliationInitialDelayMs: 600_000, scheduler: { declineWaitingSeconds: 0.05, declineIdleSeconds: 5 },
   });
 
+  // Leading (elected, with ZooKeeper) and subscribed before the clock starts.
+  const readyBy = performance.now() + 60_000;
+  while (!serve.scheduler.ready) {
+    if (performance.now() > readyBy) throw new Error(`serve on ${stateName} not subscribed to mesos-sim within 60 s`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
   const rssBefore = process.memoryUsage.rss();
   let peakRss = rssBefore;
   // memoryUsage.rss(): the full memoryUsage() walks the heap spaces (1.4 % of the CPU at 30,000 tasks).
   const rssTimer = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage.rss()); }, 100);
+  // Distinct tasks now RUNNING: a status update re-sent before its acknowledgement (common on a
+  // busy machine) is published again and must not count twice.
+  const runningTasks = new Set<string>();
   let running = 0;
   let done: () => void = () => undefined;
   const allRunning = new Promise<void>((resolve) => { done = resolve; });
   const unsubscribe = serve.bus.subscribe((e) => {
-    if (e.eventType === 'status_update_event' && e.taskStatus === 'TASK_RUNNING' && ++running >= total) done();
+    if (e.eventType !== 'status_update_event' || typeof e.taskId !== 'string') return;
+    if (e.taskStatus === 'TASK_RUNNING') runningTasks.add(e.taskId);
+    // A late duplicate of STAGING/STARTING does not undo RUNNING; anything else ends it.
+    else if (e.taskStatus !== 'TASK_STAGING' && e.taskStatus !== 'TASK_STARTING') runningTasks.delete(e.taskId);
+    running = runningTasks.size;
+    if (running >= total) done();
   });
 
   const latencies: number[] = [];
@@ -255,4 +301,15 @@ async function stormOn(sim: { url: string; child: ChildProcess; startMs: number 
     seconds: elapsedMs / 1000, tasksPerSecond: running / (elapsedMs / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99),
     peakRssMiB: peakRss / 1024 / 1024, rssKiBPerTask: Math.max(0, peakRss - rssBefore) / 1024 / Math.max(1, running), running,
   };
+}
+
+if (require.main === module && process.argv[2] === '--storm-child') {
+  const [stateName, zkUrl] = process.argv.slice(3);
+  storm(stateName, zkUrl).then(
+    (r) => { process.send?.(r, () => process.exit(0)); },
+    (err: unknown) => {
+      process.stderr.write(`storm on ${stateName}: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
 }

@@ -303,6 +303,7 @@ export class Scheduler {
     if (generation !== this.generation || !this.started) return;
     this.afterReconcile();
     this.ready = true;
+    this.resendUnsentKills();
     this.suppressed = false;
     if (this.hasWaitingWork()) this.requestRevive();
   }
@@ -877,12 +878,25 @@ export class Scheduler {
 
   private sendKill(inst: Instance): void {
     if (inst.taskId === null) return;
-    inst.killSentAtMs = this.deps.now();
+    const sentAt = this.deps.now();
+    inst.killSentAtMs = sentAt;
     const v = this.deps.repo.apps.get(inst.appId);
     const grace = v?.app.taskKillGracePeriodSeconds;
     const policy = grace !== undefined ? { grace_period: { nanoseconds: Math.round(grace * 1e9) } } : undefined;
     this.deps.driver.kill(inst.taskId, inst.agentId ?? undefined, policy)
-      .catch((err: unknown) => this.deps.log.warn({ err, taskId: inst.taskId }, 'kill failed (will retry)'));
+      .catch((err: unknown) => {
+        // Not sent (e.g. a new leader's kills before its subscription): no kill is in flight, so
+        // it goes out again as soon as we are subscribed, not only after killRetryMs.
+        if (inst.killSentAtMs === sentAt) inst.killSentAtMs = null;
+        this.deps.log.warn({ err, taskId: inst.taskId }, 'kill failed (will retry)');
+      });
+  }
+
+  /** Kills requested but not in flight (not sent, or requested by an earlier leader): sent now. */
+  private resendUnsentKills(): void {
+    for (const inst of this.deps.repo.instances.values()) {
+      if (inst.killRequested && inst.killSentAtMs === null) this.sendKill(inst);
+    }
   }
 
   /** Outside deployments: launch replacements until the app has its instance count. */
@@ -955,7 +969,8 @@ export class Scheduler {
       if (inst.condition === 'Scheduled') continue;
       if (inst.killRequested) {
         // killSentAtMs is null after a reload (the kill was requested by an earlier leader).
-        if (inst.killSentAtMs === null || nowMs - inst.killSentAtMs >= this.options.killRetryMs) this.sendKill(inst);
+        // Only while subscribed: a kill sent before fails, and becoming ready resends it at once.
+        if (this.ready && (inst.killSentAtMs === null || nowMs - inst.killSentAtMs >= this.options.killRetryMs)) this.sendKill(inst);
         continue;
       }
       if (inst.condition === 'Unreachable' || inst.condition === 'UnreachableInactive') this.unreachableTick(inst, nowMs);

@@ -40,7 +40,7 @@ export function parseRequest(text: string): DaemonRequest | string {
   const env: Record<string, string> = {};
   for (const [k, val] of Object.entries(r.env as Record<string, unknown>)) {
     // Only the CNI variables reach the handlers; programs run with the daemon's own environment.
-    if (!/^CNI_[A-Z]{1,32}$/.test(k) || typeof val !== 'string') return `env: only CNI_* string variables (${JSON.stringify(k.slice(0, 40))})`;
+    if (!/^CNI_[A-Z0-9_]{1,40}$/.test(k) || typeof val !== 'string') return `env: only CNI_* string variables (${JSON.stringify(k.slice(0, 40))})`;
     env[k] = val;
   }
   return { env, stdin: r.stdin, deadlineAt: r.deadlineAt };

@@ -177,7 +177,10 @@ for (const kind of ['ovs', 'linux'] as const) {
             daemons.push({ path: want, d: await startDriverDaemon(dir, { PATH: want }) });
           }
           const { PATH: _path, ...rest } = env;
-          return runFresh({ ...rest, VNET_DRIVER_SOCKET: daemons[daemons.length - 1].d.socket }, stdin, extra);
+          const d = daemons[daemons.length - 1].d;
+          const r = await runFresh({ ...rest, VNET_DRIVER_SOCKET: d.socket }, stdin, extra);
+          assert.ok(d.log().includes(`${env.CNI_COMMAND} ${env.CNI_CONTAINERID} `), `served by the daemon: ${d.log()}`);
+          return r;
         };
         try {
           await refusedThenClean(runDriver, bc, i, ns, cid);

@@ -88,13 +88,15 @@ function referenceOp(fx: NetFixture, bridge: string, netns: string, cid: string)
   return async () => ({ add: await half(() => call('ADD')), del: await half(() => call('DEL')) });
 }
 
-interface Sample { add: number[]; del: number[]; total: number[]; cpuMs: number }
+interface Sample { add: number[]; del: number[]; total: number[]; cpuMs: number; elsewhereMs: number }
 
 async function sample(op: Op, into: Sample, cpuElsewhere: () => number = () => 0): Promise<void> {
   const cpu = childrenCpuMs();
   const other = cpuElsewhere();
   const r = await op();
-  into.cpuMs += childrenCpuMs() - cpu + cpuElsewhere() - other;
+  const elsewhere = cpuElsewhere() - other;
+  into.cpuMs += childrenCpuMs() - cpu + elsewhere;
+  into.elsewhereMs += elsewhere;
   into.add.push(r.add);
   into.del.push(r.del);
   into.total.push(r.add + r.del);
@@ -115,7 +117,7 @@ async function compare(label: string, ours: Ours[], reference: Op): Promise<stri
     await reference();
     await floorOp();
   }
-  const empty = (): Sample => ({ add: [], del: [], total: [], cpuMs: 0 });
+  const empty = (): Sample => ({ add: [], del: [], total: [], cpuMs: 0, elsewhereMs: 0 });
   const a = ours.map(empty);
   const b = empty();
   const f = empty();
@@ -130,7 +132,9 @@ async function compare(label: string, ours: Ours[], reference: Op): Promise<stri
     `  ${name.padEnd(30)}  median ${s.median.toFixed(1)} ms, p95 ${s.p95.toFixed(1)} ms (ADD ${stats(x.add).median.toFixed(1)}, DEL ${stats(x.del).median.toFixed(1)}), CPU ${(x.cpuMs / ITER).toFixed(0)} ms`;
   const cpuRatio = (x: Sample): string => (x.cpuMs / Math.max(1, b.cpuMs)).toFixed(2);
   const out = [`${label}`];
-  for (const [k, o] of ours.entries()) out.push(line(o.name, a[k], stats(a[k].total)));
+  for (const [k, o] of ours.entries()) {
+    out.push(line(o.name, a[k], stats(a[k].total)) + (o.cpuElsewhere === undefined ? '' : ` (daemon ${(a[k].elsewhereMs / ITER).toFixed(0)} ms of it)`));
+  }
   out.push(line('bridge+host-local', b, r), line('floor: 2 bare node', f, fl));
   for (const [k, o] of ours.entries()) {
     const s = stats(a[k].total);

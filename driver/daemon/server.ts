@@ -84,6 +84,8 @@ export async function startDaemon(deps: DriverDeps, socket: string, log: (s: str
   prepareDir(path.dirname(socket));
   await clearStale(socket);
   let inFlight = 0;
+  let closing = false;
+  const running = new Set<Promise<void>>();
   const conns = new Set<net.Socket>();
   const server = net.createServer({ allowHalfOpen: true }, (c) => {
     conns.add(c);
@@ -123,16 +125,22 @@ export async function startDaemon(deps: DriverDeps, socket: string, log: (s: str
         c.destroy();
         return;
       }
+      if (closing) {
+        reply(errorOutput(new CniError(CNI_CODES.TRY_AGAIN_LATER, 'vnet-driver daemon stopping', 'call again')));
+        return;
+      }
       if (inFlight >= MAX_IN_FLIGHT) {
         reply(errorOutput(new CniError(CNI_CODES.TRY_AGAIN_LATER, 'vnet-driver daemon busy', `${MAX_IN_FLIGHT} requests in flight`)));
         return;
       }
       inFlight++;
-      void runCni(deps, req.env, () => req.stdin).then((out) => {
+      const job = runCni(deps, req.env, () => req.stdin).then((out) => {
         inFlight--;
+        running.delete(job);
         log(`${req.env.CNI_COMMAND ?? '?'} ${req.env.CNI_CONTAINERID ?? ''} ${req.env.CNI_IFNAME ?? ''} → ${out.exitCode}`);
         reply(out);
       });
+      running.add(job);
     });
   });
   const oldMask = process.umask(0o177);
@@ -151,17 +159,19 @@ export async function startDaemon(deps: DriverDeps, socket: string, log: (s: str
   return {
     socket,
     close: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const c of conns) c.destroy();
-      });
+      // Stop taking calls; those running finish (each within its deadline) and are answered.
+      closing = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all(running);
+      for (const c of conns) c.destroy();
+      await closed;
       fs.rmSync(socket, { force: true });
       killChildren();
     },
   };
 }
 
-/** `vnet-driver daemon`: serve until SIGTERM or SIGINT, then remove the socket. */
+/** `vnet-driver daemon`: serve until SIGTERM or SIGINT, finish the calls running, remove the socket. */
 export async function runDaemon(deps: DriverDeps, socket: string, err: (s: string) => void): Promise<number> {
   // One line per request (the journal's record of what the plugin calls asked).
   const d = await startDaemon(deps, socket, (s) => err(`${s}\n`));

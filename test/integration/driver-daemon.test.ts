@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import {
-  cniEnv, driverConf, driverLinks, mesosStdin, NetFixture, runDriver, startDriverDaemon, startVnet, stateLeftovers, staticInfo, tearDown,
+  cniEnv, driverConf, driverLinks, mesosStdin, NetFixture, PATH_ENV, runDriver, startDriverDaemon, startVnet, stateLeftovers, staticInfo, tearDown,
   type DriverDaemon, type Vnet,
 } from './driver-fixture';
 import { describeNeeding } from '../helpers/requires';
@@ -140,6 +140,34 @@ describeNeeding(['root', 'netns'], 'driver: thin plugin through vnet-driver daem
     assert.doesNotMatch(d.log(), new RegExp(`ADD ${cid}`));
     assert.deepEqual(stateLeftovers(fx.stateDir), []);
     await d.stop();
+  });
+
+  it('SIGTERM: the daemon finishes and answers the call it is running, then exits and removes its socket', async () => {
+    // Its `ip` is a stub that marks it started and hangs: the ADD ends at commandTimeoutMs.
+    const stubs = path.join(fx.W, 'stubs-e');
+    fs.mkdirSync(stubs);
+    const started = path.join(fx.W, 'ip-started');
+    fs.writeFileSync(path.join(stubs, 'ip'), `#!/bin/sh\ntouch ${started}\nexec sleep 120.${process.pid}\n`, { mode: 0o755 });
+    const d = await startDriverDaemon(path.join(fx.W, 'run-e'), { PATH: `${stubs}:${PATH_ENV}` });
+    daemons.push(d);
+    const ns = await fx.netns('e');
+    const cid = `dm-e-${fx.R}`;
+    const stdin = mesosStdin(driverConf(fx, vnet, 'nw-vnet3', { commandTimeoutMs: 1500 }), staticInfo('nw-vnet3', 'eth0', '192.168.0.35/24'));
+    const add = runDriver({ ...cniEnv('ADD', cid, ns, 'eth0'), VNET_DRIVER_SOCKET: d.socket }, stdin);
+    await new Promise<void>((resolve) => {
+      const poll = (): void => (fs.existsSync(started) ? resolve() : void setTimeout(poll, 20));
+      poll();
+    });
+    process.kill(d.pid, 'SIGTERM');
+    const r = await add;
+    assert.equal(r.code, 1, r.stdout);
+    assert.equal((r.json as { code: number }).code, 100, `the daemon's own answer: ${r.stdout}`);
+    assert.match(r.stdout, /timed out/);
+    await d.stop();
+    const del = await runDriver(cniEnv('DEL', cid, ns, 'eth0'), stdin);
+    assert.equal(del.code, 0, del.stdout);
+    assert.deepEqual(stateLeftovers(fx.stateDir), []);
+    assert.deepEqual(await driverLinks(fx), []);
   });
 
   it('bad requests get a bounded CNI error and change nothing', async () => {

@@ -7,6 +7,7 @@ import type { DeploymentRecord } from '../deploy/plan';
 import type { Json, StateStore, StoreOp } from '../state/store';
 import type { Instance } from './instance';
 import { realTimers, type SchedulerTimers, type TimerHandle } from './timers';
+import { decodeAppVersion, decodeClaimHolder, decodeDeployment, decodeInstance } from './stored-documents';
 
 export interface RepositoryLogger {
   error(obj: object, msg: string): void;
@@ -21,26 +22,6 @@ function toJson(value: unknown): Json {
 
 function isObject(v: Json | undefined): v is { [k: string]: Json } {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-export function asAppVersion(doc: Json | undefined): AppVersion | undefined {
-  if (!isObject(doc) || !isObject(doc.app) || typeof doc.version !== 'string' || !isObject(doc.versionInfo)) return undefined;
-  return doc as unknown as AppVersion;
-}
-
-function asInstance(doc: Json | undefined): Instance | undefined {
-  if (!isObject(doc) || typeof doc.instanceId !== 'string' || typeof doc.appId !== 'string' || typeof doc.slot !== 'number') return undefined;
-  return doc as unknown as Instance;
-}
-
-function asDeployment(doc: Json | undefined): DeploymentRecord | undefined {
-  if (!isObject(doc) || !isObject(doc.plan) || typeof doc.currentStep !== 'number') return undefined;
-  return doc as unknown as DeploymentRecord;
-}
-
-function asHolder(doc: Json): ClaimHolder | undefined {
-  if (!isObject(doc) || typeof doc.appId !== 'string' || typeof doc.slot !== 'number') return undefined;
-  return { appId: doc.appId, slot: doc.slot };
 }
 
 /**
@@ -117,25 +98,31 @@ export class Repository {
     this.scheduled.clear();
     this.byTask.clear();
     this.frameworkId = await this.store.getFrameworkId();
+    // Documents that do not match their schema are left out (and logged), as before they were skipped.
+    const skip = (what: string, error: string | undefined): void => this.log?.error({ document: what, error }, 'stored document does not match its schema; ignored');
     for (const stored of await this.store.listApps()) {
-      const v = asAppVersion(stored.definition);
-      if (v !== undefined) this.apps.set(stored.id, v);
+      const v = decodeAppVersion(stored.definition);
+      if (v.value !== undefined) this.apps.set(stored.id, v.value);
+      else skip(`apps/${stored.id}/${stored.version}`, v.error);
     }
     for (const stored of await this.store.listInstances()) {
-      const i = asInstance(stored.data);
-      if (i !== undefined) this.index(i);
+      const i = decodeInstance(stored.data);
+      if (i.value !== undefined) this.index(i.value);
+      else skip(`instances/${stored.appId}/${stored.instanceId}`, i.error);
     }
     for (const stored of await this.store.listDeployments()) {
-      const d = asDeployment(stored.data);
-      if (d !== undefined) this.deployments.set(stored.id, d);
+      const d = decodeDeployment(stored.data);
+      if (d.value !== undefined) this.deployments.set(stored.id, d.value);
+      else skip(`deployments/${stored.id}`, d.error);
     }
     for (const g of await this.store.listGroups()) {
       const record = asGroup(g.data);
       if (record !== undefined) this.groups.set(g.id, record);
     }
     for (const c of await this.store.listClaims()) {
-      const holder = asHolder(c.holder);
-      if (holder !== undefined) this.claims.set(claimKey(c.network, c.address), { network: c.network, address: c.address, holder });
+      const holder = decodeClaimHolder(c.holder);
+      if (holder.value !== undefined) this.claims.set(claimKey(c.network, c.address), { network: c.network, address: c.address, holder: { appId: holder.value.appId, slot: holder.value.slot } });
+      else skip(`ipam/${c.network}/${c.address}`, holder.error);
     }
   }
 
@@ -244,7 +231,7 @@ export class Repository {
   }
 
   async getVersion(appId: string, version: string): Promise<AppVersion | undefined> {
-    return asAppVersion(await this.store.getAppVersion(appId, version));
+    return decodeAppVersion(await this.store.getAppVersion(appId, version)).value;
   }
 
   // ---- write-behind (scheduler) -------------------------------------------------------------

@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { runCni, type CniOutput } from '../cni/skel';
+import { runCni, type CniOutput } from '../commands/skel';
 import { CniError, CNI_CODES } from '../cni/errors';
 import type { DriverDeps } from '../deps';
 import { killChildren } from '../plumb/exec';

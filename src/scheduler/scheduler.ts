@@ -917,6 +917,12 @@ export class Scheduler {
       this.reviveQueued = false;
       if (!this.ready) return;
       this.suppressed = false;
+      // Offers whose DECLINE failed are still held at the master, and it offers nothing held
+      // again: declined now (before the REVIVE, which clears the filter), the new work gets them
+      // at the next allocation instead of after the ledger's re-answer pause (sim seed 500698).
+      const pending = new Set(this.pendingOffers.map((o) => o.id.value));
+      const stranded = this.offerLedger.unanswered().filter((id) => !pending.has(id));
+      if (stranded.length > 0) this.declineOffers(stranded, this.options.declineWaitingSeconds);
       const d = this.deps.driver;
       this.inOrder(() => d.revive([this.options.role])).catch((err: unknown) => {
         // Counted as still suppressed: housekeeping asks again while work waits.

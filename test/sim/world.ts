@@ -51,6 +51,8 @@ export interface SimResult {
 const LIVE: ReadonlySet<TaskState> = new Set<TaskState>(['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', 'TASK_UNREACHABLE']);
 const APP_IDS = ['/a0', '/a1', '/a2', '/g/b0', '/g/b1'];
 const AGENT_CPUS = 4;
+/** SIM_VERBOSE=1: the trace carries every log line of the serve nodes, with its fields. */
+const VERBOSE = process.env.SIM_VERBOSE === '1';
 
 export class InvariantViolation extends Error {}
 
@@ -88,9 +90,9 @@ class ServeNode {
     this.timers = w.clock.group();
     this.store = new FaultyStore(w.backend, w.random, (l) => w.note(`${name} ${l}`));
     const log = {
-      debug: () => undefined,
-      info: (o: object, m?: string) => { if (m !== undefined && /killing|relaunch/.test(m)) w.note(`${name} ${m}`); },
-      warn: (o: object, m?: string) => w.note(`${name} warn: ${m ?? ''}`),
+      debug: (o: object, m?: string) => { if (VERBOSE) w.note(`${name} debug: ${m ?? ''} ${JSON.stringify(o)}`); },
+      info: (o: object, m?: string) => { if (VERBOSE || (m !== undefined && /killing|relaunch/.test(m))) w.note(`${name} ${m ?? ''}${VERBOSE ? ` ${JSON.stringify(o)}` : ''}`); },
+      warn: (o: object, m?: string) => w.note(`${name} warn: ${m ?? ''}${VERBOSE ? ` ${JSON.stringify(o)}` : ''}`),
       error: (o: object, m?: string) => w.note(`${name} error: ${m ?? ''}`),
     };
     this.repo = new Repository(this.store, { error: (o, m) => w.note(`${name} error: ${m}`) }, this.timers);
@@ -344,16 +346,18 @@ export class World {
   }
 
   /** Brings every app back into a placeable configuration (what an operator does after a bad deploy). */
-  private repair(): void {
+  private repair(): Promise<void> {
     const node = this.node;
-    if (node === undefined || !node.leading) return;
+    if (node === undefined || !node.leading) return Promise.resolve();
+    const done: Array<Promise<void>> = [];
     for (const v of node.repo.apps.values()) {
       if (v.app.cpus <= AGENT_CPUS) continue;
       const id = v.app.id;
       this.note(`op: repair ${id} cpus=0.1 force`);
-      node.service.updateApp(id, { cpus: 0.1 }, { partial: true, force: true, allowCreate: false, meta: { clientIp: '127.0.0.1', uri: '/v2/apps' } })
-        .then(() => this.note(`op ok: repair ${id}`), (err: unknown) => this.note(`op refused: repair ${id}: ${String(err)}`));
+      done.push(node.service.updateApp(id, { cpus: 0.1 }, { partial: true, force: true, allowCreate: false, meta: { clientIp: '127.0.0.1', uri: '/v2/apps' } })
+        .then(() => this.note(`op ok: repair ${id}`), (err: unknown) => this.note(`op refused: repair ${id}: ${String(err)}`)));
     }
+    return Promise.all(done).then(() => undefined);
   }
 
   // ---- faults -------------------------------------------------------------------------------------
@@ -541,9 +545,14 @@ export class World {
         break;
       }
       await this.settle(5000);
-      this.repair();
+      // The repairs must have landed before convergence is judged: checked at once, the old
+      // (unplaceable but settled) state passed as converged and the repair's deployment then
+      // counted as a divergence (seed 500698).
+      let repaired = false;
+      void this.repair().then(() => { repaired = true; });
       const started = this.clock.now();
-      let problem = this.quiescenceProblem();
+      while (!repaired && this.clock.now() - started < this.opts.convergeWithinMs) await this.settle(100);
+      let problem = repaired ? this.quiescenceProblem() : 'repair never answered';
       while (problem !== undefined && this.clock.now() - started < this.opts.convergeWithinMs) {
         await this.settle(5000);
         problem = this.quiescenceProblem();

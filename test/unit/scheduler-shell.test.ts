@@ -136,6 +136,24 @@ describe('scheduler shell', () => {
     assert.equal(r.driver.of('suppress').length, 1);
   });
 
+  it('new work declines offers whose DECLINE failed before it revives (they are held at the master until answered)', async () => {
+    await subscribe(r);
+    const failing = r.driver.decline.bind(r.driver);
+    r.driver.decline = (ids, f) => { void failing(ids, f); return Promise.reject(new Error('connection reset')); };
+    r.driver.emit('offers', [offer(1)]); // nothing waits: declined, and the decline fails
+    await tick();
+    assert.deepEqual(r.driver.of('decline').map((c) => c.args[0]), [['o1']]);
+    r.driver.decline = failing;
+    const v = await withApp(r, { id: '/a' });
+    const before = r.driver.calls.length;
+    r.sched.scheduleInstances(v, 1);
+    await tick();
+    const after = r.driver.calls.slice(before).filter((c) => c.type === 'decline' || c.type === 'revive');
+    assert.deepEqual(after.map((c) => c.type), ['decline', 'revive']);
+    assert.deepEqual(after[0].args[0], ['o1']);
+    assert.equal(r.sched.offerStats().held, 0);
+  });
+
   it('tracks status updates, acknowledges them, and takes ipAddresses from network_infos', async () => {
     await subscribe(r);
     const v = await withApp(r, { id: '/a' });

@@ -6,6 +6,7 @@ import type { AppVersion } from '../deploy/app-version';
 import type { DeploymentRecord } from '../deploy/plan';
 import type { Json, StateStore, StoreOp } from '../state/store';
 import type { Instance } from './instance';
+import type { InstanceEffect } from './instance-ops';
 import { realTimers, type SchedulerTimers, type TimerHandle } from './timers';
 
 export interface RepositoryLogger {
@@ -51,6 +52,14 @@ export class RepositorySuspendedError extends Error {
     this.name = 'RepositorySuspendedError';
   }
 }
+
+/** A change of a running deployment's state (progress is memory only; the end is stored). */
+export type DeploymentEffect =
+  | { kind: 'deployment-step'; id: string; currentStep: number }
+  /** Finished, cancelled or superseded: removed from memory now and from the store in order (retried while leading). */
+  | { kind: 'deployment-end'; id: string };
+
+export type RepositoryEffect = InstanceEffect | DeploymentEffect;
 
 export function claimKey(network: string, address: string): string {
   return `${network} ${address}`;
@@ -214,6 +223,76 @@ export class Repository {
 
   async getVersion(appId: string, version: string): Promise<AppVersion | undefined> {
     return asAppVersion(await this.store.getAppVersion(appId, version));
+  }
+
+  // ---- the one writer of scheduler state -------------------------------------------------------
+
+  /**
+   * Applies one effect computed by a pure function (instance-update.ts, instance-ops.ts, the
+   * deployment runner's step decision): memory now, the store behind it. The stored instance
+   * object keeps its identity (its fields are replaced), so holders of it see the change; no
+   * other module writes instance or deployment state. Returns the stored instance, if any.
+   */
+  apply(effect: RepositoryEffect): Instance | undefined {
+    switch (effect.kind) {
+      case 'put': {
+        const stored = this.replaceInMemory(effect.instance);
+        if (effect.durable) this.saveInstance(stored);
+        else this.updateInstanceInMemory(stored);
+        return stored;
+      }
+      case 'expunge': {
+        const stored = this.replaceInMemory(effect.instance);
+        this.removeInstance(stored);
+        return stored;
+      }
+      case 'deployment-step': {
+        const d = this.deployments.get(effect.id);
+        if (d !== undefined) d.currentStep = effect.currentStep;
+        return undefined;
+      }
+      case 'deployment-end':
+        if (this.deployments.delete(effect.id)) this.writeDeployment(() => this.store.deleteDeployment(effect.id), effect.id);
+        return undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  /** The stored object with the next value's fields (fields the next value lacks are removed). */
+  private replaceInMemory(next: Instance): Instance {
+    const stored = this.instances.get(next.instanceId);
+    if (stored === undefined || stored === next) return next;
+    const prevTask = stored.taskId;
+    for (const k of Object.keys(stored) as Array<keyof Instance>) if (!(k in next)) delete stored[k];
+    Object.assign(stored, next);
+    if (prevTask !== null && prevTask !== stored.taskId && this.byTask.get(prevTask) === stored.instanceId) this.byTask.delete(prevTask);
+    return stored;
+  }
+
+  private deploymentWrites: Promise<void> = Promise.resolve();
+
+  /** Deployment record writes, in order; a failed one is retried (with a growing pause) while leading. */
+  private writeDeployment(op: () => Promise<void>, deploymentId: string): void {
+    const attempt = async (): Promise<void> => {
+      for (let n = 0; ; n++) {
+        try {
+          await op();
+          return;
+        } catch (err) {
+          if (this.suspended) return;
+          this.log?.error({ err, deploymentId }, 'could not store deployment progress; retrying');
+          await new Promise<void>((resolve) => { this.timers.after(Math.min(10_000, 500 * 2 ** n), resolve); });
+          if (this.suspended) return;
+        }
+      }
+    };
+    this.deploymentWrites = this.deploymentWrites.then(attempt);
+  }
+
+  /** Resolves when queued deployment writes have landed (or were given up on deposition). */
+  flushDeployments(): Promise<void> {
+    return this.deploymentWrites;
   }
 
   // ---- write-behind (scheduler) -------------------------------------------------------------

@@ -4,7 +4,7 @@
 import type { HeldAddress } from '../apps/types';
 import type { AppVersion } from '../deploy/app-version';
 import type { DeploymentRecord } from '../deploy/plan';
-import type { Json, StateStore, StoreOp } from '../state/store';
+import { StoreTimeoutError, type Json, type StateStore, type StoreOp } from '../state/store';
 import type { Instance } from './instance';
 import type { InstanceEffect } from './instance-ops';
 import { realTimers, type SchedulerTimers, type TimerHandle } from './timers';
@@ -61,6 +61,38 @@ export type DeploymentEffect =
 
 export type RepositoryEffect = InstanceEffect | DeploymentEffect;
 
+export interface RepositoryOptions {
+  /** Names this repository's writes in stored documents (one per serve process); random by default. */
+  writerId?: string;
+  /** Deliberately broken (simulation only): load() replaces memory with the store's copy, revisions ignored. */
+  unversioned?: boolean;
+}
+
+/**
+ * Tombstones are kept after the delete landed (a stale read may still show the document) until
+ * a re-read shows it gone; at most this many, oldest dropped first.
+ */
+const MAX_TOMBSTONES = 10_000;
+
+function capped<V>(m: Map<string, V>): Map<string, V> {
+  while (m.size >= MAX_TOMBSTONES) {
+    const oldest = m.keys().next().value;
+    if (oldest === undefined) break;
+    m.delete(oldest);
+  }
+  return m;
+}
+
+/** App, deployment and claim changes of one API transaction. */
+export interface CommitChange {
+  putApps?: AppVersion[];
+  deleteApps?: string[];
+  putDeployments?: DeploymentRecord[];
+  deleteDeployments?: string[];
+  claim?: HeldAddress[];
+  release?: HeldAddress[];
+}
+
 export function claimKey(network: string, address: string): string {
   return `${network} ${address}`;
 }
@@ -91,12 +123,41 @@ export class Repository {
   private suspended = false;
   private retryTimer: TimerHandle | undefined;
 
-  constructor(readonly store: StateStore, private readonly log?: RepositoryLogger, private readonly timers: SchedulerTimers = realTimers) {}
+  readonly writerId: string;
+  private readonly unversioned: boolean;
+  /** Something was loaded before: a later load() merges by revision instead of replacing. */
+  private loaded = false;
+  /** Revision of each instance / deployment the store is known to hold (read or confirmed written). */
+  private readonly storedInstanceRev = new Map<string, number>();
+  private readonly storedDeploymentRev = new Map<string, number>();
+  /** Deleted here: the revision known stored when it was deleted (a copy at most this new is older than the delete). */
+  private readonly instanceTombstones = new Map<string, number>();
+  private readonly deploymentTombstones = new Map<string, number>();
+  /** Apps deleted here: their version then. */
+  private readonly appTombstones = new Map<string, string>();
 
-  /** (Re)reads everything from the store, replacing what is in memory. */
+  constructor(readonly store: StateStore, private readonly log?: RepositoryLogger, private readonly timers: SchedulerTimers = realTimers, opts: RepositoryOptions = {}) {
+    this.writerId = opts.writerId ?? `w-${Math.random().toString(36).slice(2, 10)}`;
+    this.unversioned = opts.unversioned === true;
+  }
+
+  /**
+   * (Re)reads everything from the store. The first load takes the store's copy; a later one (on
+   * becoming leader again, after a reconnect or an unknown write outcome) merges by revision:
+   * a stored document only replaces the one in memory when another writer changed it since this
+   * repository last knew it; an older copy (a lagging server, a write that never landed) never
+   * replaces newer memory, and what memory has newer is written again.
+   */
   async load(): Promise<void> {
     await this.flush();
     this.suspended = false;
+    if (this.loaded && !this.unversioned) {
+      await this.merge();
+      return;
+    }
+    this.loaded = true;
+    this.storedInstanceRev.clear();
+    this.storedDeploymentRev.clear();
     this.apps.clear();
     this.instances.clear();
     this.deployments.clear();
@@ -111,16 +172,134 @@ export class Repository {
     }
     for (const stored of await this.store.listInstances()) {
       const i = asInstance(stored.data);
-      if (i !== undefined) this.index(i);
+      if (i !== undefined) { this.index(i); this.storedInstanceRev.set(i.instanceId, i.revision ?? 0); }
     }
     for (const stored of await this.store.listDeployments()) {
       const d = asDeployment(stored.data);
-      if (d !== undefined) this.deployments.set(stored.id, d);
+      if (d !== undefined) { this.deployments.set(stored.id, d); this.storedDeploymentRev.set(stored.id, d.revision ?? 0); }
     }
+    await this.loadClaims();
+  }
+
+  private async loadClaims(): Promise<void> {
+    this.claims.clear();
     for (const c of await this.store.listClaims()) {
       const holder = asHolder(c.holder);
       if (holder !== undefined) this.claims.set(claimKey(c.network, c.address), { network: c.network, address: c.address, holder });
     }
+  }
+
+  /**
+   * Which copy wins for one document: 'store' when another writer changed it since this
+   * repository last knew it (stored revision above the known one, not written by us), else
+   * 'memory' (the stored copy is the one we know, one of our own, or older: a stale read).
+   */
+  private winner(stored: { revision?: number; writer?: string }, known: number | undefined): 'store' | 'memory' {
+    if (stored.writer === this.writerId) return 'memory';
+    if (known !== undefined && (stored.revision ?? 0) <= known) return 'memory';
+    return 'store';
+  }
+
+  private async merge(): Promise<void> {
+    this.frameworkId = (await this.store.getFrameworkId()) ?? this.frameworkId;
+    // Apps: versions are timestamps; an older stored version is a stale read.
+    const storedApps = new Map<string, AppVersion>();
+    for (const stored of await this.store.listApps()) {
+      const v = asAppVersion(stored.definition);
+      if (v !== undefined) storedApps.set(stored.id, v);
+    }
+    for (const [id, v] of storedApps) {
+      const mine = this.apps.get(id);
+      const deletedAt = this.appTombstones.get(id);
+      if (mine !== undefined && mine.version > v.version) continue;
+      if (mine === undefined && deletedAt !== undefined && v.version <= deletedAt) continue;
+      this.apps.set(id, v);
+      this.touch(id);
+    }
+    for (const id of [...this.apps.keys()]) if (!storedApps.has(id)) { this.apps.delete(id); this.touch(id); }
+    for (const id of [...this.appTombstones.keys()]) if (!storedApps.has(id)) this.appTombstones.delete(id);
+
+    // Instances.
+    const storedInstances = new Map<string, Instance>();
+    for (const stored of await this.store.listInstances()) {
+      const i = asInstance(stored.data);
+      if (i !== undefined) storedInstances.set(i.instanceId, i);
+    }
+    for (const [id, s] of storedInstances) {
+      const mine = this.instances.get(id);
+      const tomb = this.instanceTombstones.get(id);
+      const known = mine !== undefined ? this.storedInstanceRev.get(id) : tomb;
+      if (mine === undefined && tomb === undefined) { this.index(s); this.storedInstanceRev.set(id, s.revision ?? 0); continue; }
+      if (this.winner(s, known) === 'store') {
+        this.instanceTombstones.delete(id);
+        if (mine !== undefined) this.replaceStored(mine, s);
+        else this.index(s);
+        this.storedInstanceRev.set(id, s.revision ?? 0);
+        continue;
+      }
+      this.storedInstanceRev.set(id, Math.max(known ?? 0, s.revision ?? 0));
+      if (mine === undefined) this.enqueue(id, null, s.appId); // our delete is newer: delete again
+      else if ((mine.revision ?? 0) !== (s.revision ?? 0) || s.writer !== mine.writer) this.enqueue(id, mine); // ours is newer: write again
+    }
+    for (const [id, mine] of [...this.instances]) {
+      if (storedInstances.has(id)) continue;
+      // Absent: a write of ours that is pending or never landed, or a read that predates it —
+      // written again. Dropping it would leave its task running unknown while a replacement
+      // starts (over capacity). Only an instance another writer wrote last is taken as deleted
+      // by it. (A stale read cannot tell; an instance kept wrongly has no task any more, and
+      // reconciliation expunges it.)
+      if (mine.writer === this.writerId || !this.storedInstanceRev.has(id)) {
+        this.storedInstanceRev.delete(id);
+        this.enqueue(id, mine);
+      } else { this.dropFromMemory(mine); this.storedInstanceRev.delete(id); }
+    }
+    for (const id of [...this.instanceTombstones.keys()]) if (!storedInstances.has(id)) this.instanceTombstones.delete(id);
+
+    // Deployments.
+    const storedDeployments = new Map<string, DeploymentRecord>();
+    for (const stored of await this.store.listDeployments()) {
+      const d = asDeployment(stored.data);
+      if (d !== undefined) storedDeployments.set(stored.id, d);
+    }
+    for (const [id, s] of storedDeployments) {
+      const mine = this.deployments.get(id);
+      const tomb = this.deploymentTombstones.get(id);
+      const known = mine !== undefined ? this.storedDeploymentRev.get(id) : tomb;
+      if ((mine === undefined && tomb === undefined) || this.winner(s, known) === 'store') {
+        this.deploymentTombstones.delete(id);
+        this.deployments.set(id, s);
+        this.storedDeploymentRev.set(id, s.revision ?? 0);
+        continue;
+      }
+      if (mine === undefined) this.writeDeployment(() => this.store.deleteDeployment(id), id);
+    }
+    for (const [id, mine] of [...this.deployments]) {
+      // Ours (its commit landed): the read predates it. Another writer's: it ended there.
+      if (storedDeployments.has(id) || mine.writer === this.writerId) continue;
+      this.deployments.delete(id);
+      this.storedDeploymentRev.delete(id);
+    }
+    for (const id of [...this.deploymentTombstones.keys()]) if (!storedDeployments.has(id)) this.deploymentTombstones.delete(id);
+    await this.loadClaims();
+  }
+
+  /** The stored object takes another copy's fields (identity kept), indexes follow. */
+  private replaceStored(stored: Instance, next: Instance): void {
+    const prevTask = stored.taskId;
+    for (const k of Object.keys(stored) as Array<keyof Instance>) if (!(k in next)) delete stored[k];
+    Object.assign(stored, next);
+    if (prevTask !== null && prevTask !== stored.taskId && this.byTask.get(prevTask) === stored.instanceId) this.byTask.delete(prevTask);
+    this.index(stored);
+  }
+
+  /** Removes an instance from memory only (the store no longer has it). */
+  private dropFromMemory(i: Instance): void {
+    this.touch(i.appId);
+    this.unmarkScheduled(i);
+    this.instances.delete(i.instanceId);
+    this.byApp.get(i.appId)?.delete(i.instanceId);
+    if (this.byApp.get(i.appId)?.size === 0) this.byApp.delete(i.appId);
+    if (i.taskId !== null && this.byTask.get(i.taskId) === i.instanceId) this.byTask.delete(i.taskId);
   }
 
   // ---- reads -------------------------------------------------------------------------------
@@ -188,28 +367,61 @@ export class Repository {
   // ---- durable writes (API) -----------------------------------------------------------------
 
   /** App, deployment and claim changes in one store transaction; memory follows on success. */
-  async commit(change: {
-    putApps?: AppVersion[];
-    deleteApps?: string[];
-    putDeployments?: DeploymentRecord[];
-    deleteDeployments?: string[];
-    claim?: HeldAddress[];
-    release?: HeldAddress[];
-  }): Promise<void> {
+  async commit(change: CommitChange): Promise<void> {
     const ops: StoreOp[] = [];
     for (const c of change.release ?? []) ops.push({ op: 'releaseAddress', network: c.network, address: c.address, holder: toJson(c.holder) });
     for (const c of change.claim ?? []) ops.push({ op: 'claimAddress', network: c.network, address: c.address, holder: toJson(c.holder) });
     for (const id of change.deleteApps ?? []) ops.push({ op: 'deleteApp', id });
     for (const v of change.putApps ?? []) ops.push({ op: 'putApp', id: v.app.id, version: v.version, definition: toJson(v) });
     for (const id of change.deleteDeployments ?? []) ops.push({ op: 'deleteDeployment', id });
-    for (const d of change.putDeployments ?? []) ops.push({ op: 'putDeployment', id: d.plan.id, data: toJson(d) });
+    for (const d of change.putDeployments ?? []) {
+      const id = d.plan.id;
+      d.revision = Math.max(this.deployments.get(id)?.revision ?? 0, this.storedDeploymentRev.get(id) ?? 0, this.deploymentTombstones.get(id) ?? 0) + 1;
+      d.writer = this.writerId;
+      ops.push({ op: 'putDeployment', id, data: toJson(d) });
+    }
     if (ops.length > 0) await this.store.transaction(ops);
+    this.commitToMemory(change);
+  }
+
+  /**
+   * After commit() failed with an unknown outcome (StoreTimeoutError): re-reads the deployment
+   * record the change carried. When that revision landed (the transaction is atomic: all of it
+   * did), memory takes the change as commit() would have, and true is returned; false when it
+   * did not land or the store cannot tell yet (a later re-read, e.g. on becoming leader, adopts
+   * it then).
+   */
+  async resolveUnknownCommit(change: CommitChange): Promise<boolean> {
+    const probe = change.putDeployments?.[0];
+    if (probe === undefined) return false;
+    let stored: DeploymentRecord | undefined;
+    try {
+      stored = asDeployment((await this.store.listDeployments()).find((d) => d.id === probe.plan.id)?.data);
+    } catch {
+      return false;
+    }
+    if (stored === undefined || stored.writer !== this.writerId || stored.revision !== probe.revision) return false;
+    this.commitToMemory(change);
+    return true;
+  }
+
+  private commitToMemory(change: CommitChange): void {
     for (const c of change.release ?? []) this.claims.delete(claimKey(c.network, c.address));
     for (const c of change.claim ?? []) this.claims.set(claimKey(c.network, c.address), c);
-    for (const id of change.deleteApps ?? []) { this.apps.delete(id); this.touch(id); }
-    for (const v of change.putApps ?? []) { this.apps.set(v.app.id, v); this.touch(v.app.id); }
-    for (const id of change.deleteDeployments ?? []) this.deployments.delete(id);
-    for (const d of change.putDeployments ?? []) this.deployments.set(d.plan.id, d);
+    for (const id of change.deleteApps ?? []) {
+      const gone = this.apps.get(id);
+      if (gone !== undefined) capped(this.appTombstones).set(id, gone.version);
+      this.apps.delete(id);
+      this.touch(id);
+    }
+    for (const v of change.putApps ?? []) { this.apps.set(v.app.id, v); this.appTombstones.delete(v.app.id); this.touch(v.app.id); }
+    for (const id of change.deleteDeployments ?? []) {
+      const gone = this.deployments.get(id);
+      if (gone !== undefined) capped(this.deploymentTombstones).set(id, Math.max(gone.revision ?? 0, this.storedDeploymentRev.get(id) ?? 0));
+      this.deployments.delete(id);
+      this.storedDeploymentRev.delete(id);
+    }
+    for (const d of change.putDeployments ?? []) { this.deployments.set(d.plan.id, d); this.storedDeploymentRev.set(d.plan.id, d.revision ?? 0); }
   }
 
   async setFrameworkId(id: string): Promise<void> {
@@ -251,9 +463,16 @@ export class Repository {
         if (d !== undefined) d.currentStep = effect.currentStep;
         return undefined;
       }
-      case 'deployment-end':
-        if (this.deployments.delete(effect.id)) this.writeDeployment(() => this.store.deleteDeployment(effect.id), effect.id);
+      case 'deployment-end': {
+        const id = effect.id;
+        const gone = this.deployments.get(id);
+        if (gone === undefined) return undefined;
+        this.deployments.delete(id);
+        capped(this.deploymentTombstones).set(id, Math.max(gone.revision ?? 0, this.storedDeploymentRev.get(id) ?? 0));
+        this.storedDeploymentRev.delete(id);
+        this.writeDeployment(() => this.store.deleteDeployment(id), id);
         return undefined;
+      }
       default:
         return undefined;
     }
@@ -299,6 +518,8 @@ export class Repository {
 
   /** Updates memory now and writes the instance behind, coalesced. */
   saveInstance(i: Instance): void {
+    i.revision = Math.max(i.revision ?? 0, this.storedInstanceRev.get(i.instanceId) ?? 0) + 1;
+    i.writer = this.writerId;
     const prev = this.instances.get(i.instanceId);
     if (prev?.taskId !== undefined && prev.taskId !== null && prev.taskId !== i.taskId) this.byTask.delete(prev.taskId);
     this.index(i);
@@ -314,6 +535,8 @@ export class Repository {
   }
 
   removeInstance(i: Instance): void {
+    capped(this.instanceTombstones).set(i.instanceId, Math.max(i.revision ?? 0, this.storedInstanceRev.get(i.instanceId) ?? 0));
+    this.storedInstanceRev.delete(i.instanceId);
     this.touch(i.appId);
     this.unmarkScheduled(i);
     this.instances.delete(i.instanceId);
@@ -430,12 +653,25 @@ export class Repository {
         try {
           await this.store.transaction(batch);
           for (const e of entries) {
+            if (e.value !== null) {
+              if (this.instances.get(e.instanceId) !== undefined) this.storedInstanceRev.set(e.instanceId, e.value.revision ?? 0);
+            }
             if (this.outstanding.get(e.instanceId) === e.seq) this.outstanding.delete(e.instanceId);
             this.settle(e.instanceId, e.seq);
           }
         } catch (err) {
-          this.log?.error({ err, ops: batch.length }, 'instance writes failed; retrying');
+          // Outcome unknown: what landed (our revision is stored) counts as written.
+          const landed = err instanceof StoreTimeoutError ? await this.landedOf(entries) : new Set<string>();
           for (const e of entries) {
+            if (!landed.has(e.instanceId)) continue;
+            if (e.value !== null && this.instances.has(e.instanceId)) this.storedInstanceRev.set(e.instanceId, e.value.revision ?? 0);
+            if (this.outstanding.get(e.instanceId) === e.seq) this.outstanding.delete(e.instanceId);
+            this.settle(e.instanceId, e.seq);
+          }
+          if (landed.size === entries.length) continue;
+          this.log?.error({ err, ops: batch.length - landed.size }, 'instance writes failed; retrying');
+          for (const e of entries) {
+            if (landed.has(e.instanceId)) continue;
             this.settle(e.instanceId, e.seq, err);
             // Kept for a retry unless a newer value is already queued.
             if (!this.suspended && !this.pendingInstanceWrites.has(e.instanceId)) {
@@ -459,6 +695,31 @@ export class Repository {
       }
       for (const resolve of this.idle.splice(0)) resolve();
     }
+  }
+
+  /** Entries of a batch whose outcome was unknown that the store holds (re-read per app; empty when it cannot tell). */
+  private async landedOf(entries: ReadonlyArray<{ instanceId: string; appId: string; value: Instance | null }>): Promise<Set<string>> {
+    const out = new Set<string>();
+    try {
+      const byApp = new Map<string, Map<string, Instance>>();
+      for (const appId of new Set(entries.map((e) => e.appId))) {
+        const docs = new Map<string, Instance>();
+        for (const d of await this.store.listInstances(appId)) {
+          const i = asInstance(d.data);
+          if (i !== undefined) docs.set(i.instanceId, i);
+        }
+        byApp.set(appId, docs);
+      }
+      for (const e of entries) {
+        const stored = byApp.get(e.appId)?.get(e.instanceId);
+        const ok = e.value === null ? stored === undefined
+          : stored !== undefined && stored.writer === this.writerId && stored.revision === e.value.revision;
+        if (ok) out.add(e.instanceId);
+      }
+    } catch {
+      // The store cannot answer yet: everything is retried.
+    }
+    return out;
   }
 
   /** Pause before retrying failed instance writes. */

@@ -16,7 +16,7 @@ import { formatIPv4 } from '../network/ipv4';
 import type { DeploymentRunner } from '../scheduler/deployment-runner';
 import type { EventBus } from '../scheduler/event-bus';
 import type { Instance } from '../scheduler/instance';
-import type { Repository } from '../scheduler/repository';
+import type { GroupRecord, Repository } from '../scheduler/repository';
 import type { Scheduler } from '../scheduler/scheduler';
 import { AddressHeldError as StoreAddressHeldError, StoreTimeoutError as StoreTimeout, StoreUnavailableError as StoreDown } from '../state/store';
 import {
@@ -83,14 +83,12 @@ class Mutex {
   }
 }
 
-/** What a group carries besides its apps (kept in memory only, as emptyGroups). */
-export interface GroupMeta {
-  /** The last change inside the group (deployment, PATCH), newest last in `versions`. */
-  version: string;
-  versions: string[];
-  dependencies: string[];
-  enforceRole: boolean;
-}
+/**
+ * What a group carries besides its apps: the last change inside it (deployment, PATCH), newest
+ * last in `versions`, its dependencies and enforceRole. Stored with the state (Repository.groups,
+ * together with whether an empty group stays), in the same transaction as the deployment.
+ */
+export type GroupMeta = Omit<GroupRecord, 'empty'>;
 
 const MAX_GROUP_VERSIONS = 50;
 
@@ -103,19 +101,58 @@ function ancestorsOf(id: string): string[] {
 
 export class AppService {
   private readonly mutex = new Mutex();
-  /** Groups created explicitly without apps (kept in memory only). */
-  readonly emptyGroups = new Set<string>();
+  /** Group record changes of the current locked operation, written with its commit (null = delete). */
+  private groupDraft = new Map<string, GroupRecord | null>();
+
+  /** Groups kept without apps (created empty, or left empty by the deletion of their last app). */
+  get emptyGroups(): ReadonlySet<string> {
+    const out = new Set<string>();
+    for (const [id, g] of this.deps.repo.groups) if (g.empty) out.add(id);
+    return out;
+  }
+
   /** Group versions, dependencies and enforceRole by group id. */
-  readonly groupMeta = new Map<string, GroupMeta>();
+  get groupMeta(): ReadonlyMap<string, GroupMeta> {
+    return this.deps.repo.groups;
+  }
+
+  private groupRecord(groupId: string): GroupRecord | undefined {
+    const drafted = this.groupDraft.get(groupId);
+    if (drafted === null) return undefined;
+    const g = drafted ?? this.deps.repo.groups.get(groupId);
+    return g === undefined ? undefined : { ...g };
+  }
 
   /** Marks `groupId` as changed at `version`; `settings` replace its dependencies / enforceRole. */
   private touchGroup(groupId: string, version: string, settings: { dependencies?: string[]; enforceRole?: boolean } = {}): void {
-    const meta = this.groupMeta.get(groupId) ?? { version, versions: [], dependencies: [], enforceRole: false };
-    if (meta.versions[meta.versions.length - 1] !== version) meta.versions = [...meta.versions, version].slice(-MAX_GROUP_VERSIONS);
-    meta.version = version;
-    if (settings.dependencies !== undefined) meta.dependencies = settings.dependencies;
-    if (settings.enforceRole !== undefined) meta.enforceRole = settings.enforceRole;
-    this.groupMeta.set(groupId, meta);
+    const g = this.groupRecord(groupId) ?? { version, versions: [], dependencies: [], enforceRole: false, empty: false };
+    if (g.versions[g.versions.length - 1] !== version) g.versions = [...g.versions, version].slice(-MAX_GROUP_VERSIONS);
+    g.version = version;
+    if (settings.dependencies !== undefined) g.dependencies = settings.dependencies;
+    if (settings.enforceRole !== undefined) g.enforceRole = settings.enforceRole;
+    this.groupDraft.set(groupId, g);
+  }
+
+  /** Whether the group stays while it has no apps (a record is created when needed). */
+  private markEmpty(groupId: string, empty: boolean, version: string): void {
+    const g = this.groupRecord(groupId);
+    if (g === undefined && !empty) return;
+    if (g === undefined) this.touchGroup(groupId, version);
+    const next = this.groupRecord(groupId) as GroupRecord;
+    if (next.empty === empty && g !== undefined) return;
+    next.empty = empty;
+    this.groupDraft.set(groupId, next);
+  }
+
+  /** The drafted group changes as commit arguments; the draft is emptied. */
+  private takeGroupDraft(): { putGroups: Array<[string, GroupRecord]>; deleteGroups: string[] } {
+    const putGroups: Array<[string, GroupRecord]> = [];
+    const deleteGroups: string[] = [];
+    for (const [id, g] of this.groupDraft) {
+      if (g === null) { if (this.deps.repo.groups.has(id)) deleteGroups.push(id); } else putGroups.push([id, g]);
+    }
+    this.groupDraft = new Map();
+    return { putGroups, deleteGroups };
   }
 
   /** Group-level settings of a Group body (and its nested groups), by resolved group id. */
@@ -249,6 +286,8 @@ export class AppService {
   private async deploy(
     changes: Map<string, AppVersion | null>,
     opts: { force: boolean; restart?: Set<string>; sentenced?: Map<string, string[]> },
+    /** Further group record changes of this operation, made after the deployment's own (stored with it). */
+    groupEdits?: (plan: DeploymentPlan) => void,
   ): Promise<DeploymentPlan> {
     const { repo, runner } = this.deps;
     const max = this.deps.maxRunningDeployments ?? DEFAULT_MAX_RUNNING_DEPLOYMENTS;
@@ -272,17 +311,26 @@ export class AppService {
     const claim = this.claimsFor(changed.map((v) => v.app));
     await this.checkLeasedInOpenVnet(claim);
     const record: DeploymentRecord = { plan, currentStep: 0, startedAt: this.nowIso() };
+    // The groups the deployment changes: their version, and a group gaining an app is no longer kept as empty.
+    this.groupDraft = new Map();
+    for (const id of plan.affectedApps) {
+      if (changes.get(id) !== null) this.markEmpty(id.slice(0, Math.max(1, id.lastIndexOf('/'))), false, plan.version);
+      for (const a of ancestorsOf(id)) this.touchGroup(a, plan.version);
+    }
+    groupEdits?.(plan);
     const change = {
       putApps: changed,
       deleteApps: [...changes].filter(([, v]) => v === null).map(([id]) => id),
       putDeployments: [record],
       claim,
+      ...this.takeGroupDraft(),
     };
     try {
       await repo.commit(change);
     } catch (err) {
       // Outcome unknown (timeout): re-read; if it landed, it is done and runs like any other.
       if (err instanceof StoreTimeout && await repo.resolveUnknownCommit(change)) return this.afterCommit(plan, record, claim, changes, conflicts);
+      this.groupDraft = new Map();
       if (err instanceof StoreAddressHeldError) {
         const holder = isObject(err.holder) && typeof err.holder.appId === 'string' ? `${err.holder.appId} (instance slot ${String(err.holder.slot)})` : JSON.stringify(err.holder);
         throw new AddressHeldError(err.network, err.address, holder);
@@ -301,11 +349,6 @@ export class AppService {
       void this.deps.addressSpace.sync(repo.heldAddresses());
     }
     for (const d of conflicts) runner.cancel(d.plan.id);
-    for (const id of plan.affectedApps) {
-      const g = id.slice(0, Math.max(1, id.lastIndexOf('/')));
-      this.emptyGroups.delete(g);
-      for (const a of ancestorsOf(id)) this.touchGroup(a, plan.version);
-    }
     runner.start(record);
     this.deps.bus.publish('group_change_success', { groupId: '/', version: plan.version });
     return plan;
@@ -379,10 +422,10 @@ export class AppService {
   deleteApp(id: string, force: boolean): Promise<DeploymentPlan> {
     return this.locked(async () => {
       if (!this.deps.repo.apps.has(id)) throw new AppNotFoundError(id);
-      const plan = await this.deploy(new Map([[id, null]]), { force });
       // Marathon keeps the group an app lived in, empty, until the group itself is deleted.
       const parent = id.slice(0, Math.max(1, id.lastIndexOf('/')));
-      if (parent !== '/' && !this.appsIn(parent).some((v) => v.app.id !== id)) this.emptyGroups.add(parent);
+      const lastInGroup = parent !== '/' && !this.appsIn(parent).some((v) => v.app.id !== id);
+      const plan = await this.deploy(new Map([[id, null]]), { force }, (p) => { if (lastInGroup) this.markEmpty(parent, true, p.version); });
       this.deps.bus.publish('app_terminated_event', { appId: id });
       return plan;
     });
@@ -457,7 +500,7 @@ export class AppService {
 
   groupExists(groupId: string): boolean {
     if (groupId === '/') return true;
-    return this.appsIn(groupId).some((v) => v.app.id !== groupId) || this.emptyGroups.has(groupId);
+    return this.appsIn(groupId).some((v) => v.app.id !== groupId) || this.deps.repo.groups.get(groupId)?.empty === true;
   }
 
   /** The apps of a Group body (recursively), ids resolved against their enclosing groups. */
@@ -515,10 +558,11 @@ export class AppService {
         if (this.deps.repo.apps.has(app.id)) throw new AppExistsError(app.id);
         changes.set(app.id, nextVersion(undefined, app, 'create', this.nowIso()));
       }
-      const plan = await this.deploy(changes, { force });
-      if (apps.length === 0) this.emptyGroups.add(groupId);
-      for (const a of ancestorsOf(`${groupId}/x`)) this.touchGroup(a, plan.version);
-      for (const [gid, st] of settings) this.touchGroup(gid, plan.version, st);
+      const plan = await this.deploy(changes, { force }, (p) => {
+        for (const a of ancestorsOf(`${groupId}/x`)) this.touchGroup(a, p.version);
+        for (const [gid, st] of settings) this.touchGroup(gid, p.version, st);
+        if (apps.length === 0) this.markEmpty(groupId, true, p.version);
+      });
       return { groupId, plan };
     });
   }
@@ -559,10 +603,10 @@ export class AppService {
         for (const [id, v] of changes) { if (v === null) newApps.delete(id); else newApps.set(id, v); }
         return planDeployment({ oldApps: this.deps.repo.apps, newApps, now: this.nowIso(), newId: this.deps.newUuid, classify: classifyChange });
       }
-      const plan = await this.deploy(changes, { force: opts.force });
-      if (settings.size > 0) for (const a of ancestorsOf(`${groupId}/x`)) this.touchGroup(a, plan.version);
-      for (const [gid, st] of settings) this.touchGroup(gid, plan.version, st);
-      return plan;
+      return this.deploy(changes, { force: opts.force }, (p) => {
+        if (settings.size > 0) for (const a of ancestorsOf(`${groupId}/x`)) this.touchGroup(a, p.version);
+        for (const [gid, st] of settings) this.touchGroup(gid, p.version, st);
+      });
     });
   }
 
@@ -578,8 +622,16 @@ export class AppService {
       }
       if (!this.groupExists(groupId)) throw new GroupNotFoundError(groupId);
       const version = this.nowIso();
+      this.groupDraft = new Map();
       this.touchGroup(groupId, version, { enforceRole: raw.enforceRole === true });
       this.touchGroup('/', version);
+      try {
+        await this.deps.repo.commit(this.takeGroupDraft());
+      } catch (err) {
+        this.groupDraft = new Map();
+        if (err instanceof StoreDown) throw new StoreUnavailableError(err.message);
+        throw err;
+      }
     });
   }
 
@@ -588,10 +640,9 @@ export class AppService {
       if (!this.groupExists(groupId)) throw new GroupNotFoundError(groupId);
       const changes = new Map<string, AppVersion | null>();
       for (const v of this.appsIn(groupId)) changes.set(v.app.id, null);
-      for (const g of [...this.emptyGroups]) if (inGroup(g, groupId)) this.emptyGroups.delete(g);
-      const plan = await this.deploy(changes, { force });
-      for (const g of [...this.groupMeta.keys()]) if (g !== '/' && inGroup(g, groupId)) this.groupMeta.delete(g);
-      return plan;
+      return this.deploy(changes, { force }, () => {
+        for (const g of [...this.deps.repo.groups.keys(), ...this.groupDraft.keys()]) if (g !== '/' && inGroup(g, groupId)) this.groupDraft.set(g, null);
+      });
     });
   }
 }

@@ -27,6 +27,8 @@ export interface MesosSimConfig {
   health?: SimulatedHealth;
   /** simulated agents: OpenVNet webapi whose lease policies address DHCP interfaces */
   openvnet?: string;
+  /** Port of the first agent's own endpoints (/state, /files/*); agent i uses agentPort + i. */
+  agentPort: number;
 }
 
 export interface MesosSimRawOptions {
@@ -43,6 +45,7 @@ export interface MesosSimRawOptions {
   workDir?: string;
   health?: string;
   openvnet?: string;
+  agentPort?: string;
 }
 
 export class MesosSimConfigError extends Error {
@@ -102,6 +105,7 @@ export function parseMesosSimOptions(raw: MesosSimRawOptions): MesosSimConfig {
     heartbeatSeconds: num('heartbeat', raw.heartbeat, 15, (n) => n > 0, 'a number of seconds > 0'),
     taskDelayMs: num('task-delay', raw.taskDelay, 100, (n) => n >= 0, 'a number of ms >= 0'),
     statusRetryMs: num('status-retry-ms', raw.statusRetryMs, 10_000, (n) => n > 0, 'a number of ms > 0'),
+    agentPort: num('agent-port', raw.agentPort, 5051, (n) => Number.isInteger(n) && n >= 1 && n <= 65535, 'a port from 1 to 65535'),
     leader,
   };
   if (raw.workDir !== undefined) config.workDir = raw.workDir;
@@ -123,7 +127,7 @@ export function buildAgents(config: MesosSimConfig): Agent[] {
   const vnet = config.openvnet === undefined ? undefined : new OpenVnetClient({ baseUrl: config.openvnet });
   for (let i = 0; i < config.agents; i++) {
     const resources = { cpus: config.cpus, mem: config.mem, disk: config.disk };
-    const port = 5051 + i;
+    const port = config.agentPort + i;
     // Distinct loopback addresses as hostnames (127.0.0.1, 127.0.0.2, …): UNIQUE hostname
     // constraints place one task per agent, and every name resolves and is reachable here.
     const n = i + 1;
@@ -145,6 +149,9 @@ export async function startMesosSim(config: MesosSimConfig, logger = pino({ name
     statusUpdateRetryMs: config.statusRetryMs,
     leader: config.leader,
     agents: buildAgents(config),
+    // Exec agents (the ones with sandboxes) serve their own endpoints; simulated ones, possibly
+    // thousands in a benchmark, do not open a listener each.
+    agentEndpoints: config.exec,
     logger: { info: (m) => logger.info(m), warn: (m) => logger.warn(m) },
   });
   await master.listen(config.port, config.host);
@@ -167,6 +174,7 @@ export function registerMesosSim(program: Command): void {
     .option('--leader <host:port|none>', 'act as a non-leading master: redirect (307) to this leader, or "none" for 503')
     .option('--work-dir <dir>', 'exec agents: where task sandboxes are created')
     .option('--openvnet <url>', 'simulated agents: DHCP interfaces get their address from this OpenVNet\'s lease policies')
+    .option('--agent-port <port>', '--exec: port of the first agent\'s own endpoints (/state, /files/*) on its address 127.0.0.<n>; agent n uses port + n - 1', '5051')
     .option('--health <mode>', 'simulated agents: health check results, healthy | unhealthy | flapping (task label mesos-sim.health overrides)')
     .action(async (raw: MesosSimRawOptions) => {
       const config = parseMesosSimOptions(raw);

@@ -214,7 +214,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   });
   const runner = new DeploymentRunner({ repo, bus, scheduler, queue, log: logShim });
   // Marathon's own HTTP/HTTPS/TCP checks run while this instance leads.
-  const marathonHealth = new MarathonHealthChecker({ repo, scheduler, now: Date.now, log: logShim });
+  const marathonHealth = new MarathonHealthChecker({ repo, scheduler, queue, now: Date.now, log: logShim });
   scheduler.setObserver(runner);
 
   const facts = async (): Promise<ValidationFacts> => {

@@ -11,6 +11,7 @@ import { badRequest, decodeSchedulerBody, negotiateEncoding, textAnswer } from '
 import { randomIds, realClock, type Clock, type Ids } from './clock';
 import { LocalMasterError } from './errors';
 import { eventRecord } from './event-wire';
+import { AgentEndpoints } from './agent-http';
 import { filesAnswer } from './files-endpoint';
 import { HttpAnswer } from './http-answer';
 import { MasterCore, silentLogger, type MasterLogger, type MasterSnapshot, type Subscription } from './master-core';
@@ -43,6 +44,11 @@ export interface LocalMasterOptions {
   logger?: MasterLogger;
   /** request bodies above this are refused with 413; default 16 MiB */
   maxBodyBytes?: number;
+  /**
+   * Each agent also serves its own endpoints (/state, /files/*) on its address and port, as a
+   * real agent does (agent-http.ts). An agent whose port is taken goes without (a warning).
+   */
+  agentEndpoints?: boolean;
 }
 
 export interface ListenAddress {
@@ -115,6 +121,8 @@ export class LocalMaster {
   readonly id: string;
   private readonly core: MasterCore;
   private readonly agentList: Agent[] = [];
+  private readonly agentIds = new Map<Agent, string>();
+  private readonly agentServers: AgentEndpoints[] = [];
   private readonly ids: Ids;
   private readonly clock: Clock;
   private readonly logger: MasterLogger;
@@ -164,6 +172,7 @@ export class LocalMaster {
     const ip = /^\d+\.\d+\.\d+\.\d+$/.test(host) && host !== '0.0.0.0' ? host : '127.0.0.1';
     this.core.setAddress({ ip, port: addr.port, hostname: this.opts.hostname ?? ip });
     this.core.start();
+    if (this.opts.agentEndpoints === true) for (const agent of this.agentList) await this.serveAgent(agent);
     this.logger.info(`mesos-compatible master ${this.id} listening on ${this.url}`);
     return { ...this.bound };
   }
@@ -177,7 +186,24 @@ export class LocalMaster {
   /** Adopts an agent; returns its agent id (`<master id>-S<n>`). */
   addAgent(agent: Agent): string {
     this.agentList.push(agent);
-    return this.core.addAgent(agent);
+    const id = this.core.addAgent(agent);
+    this.agentIds.set(agent, id);
+    return id;
+  }
+
+  private async serveAgent(agent: Agent): Promise<void> {
+    const agentId = this.agentIds.get(agent);
+    if (agentId === undefined) return;
+    const endpoints = new AgentEndpoints({
+      agent, agentId, snapshot: () => this.core.snapshot(), masterHostname: this.opts.hostname ?? this.bound?.host ?? '127.0.0.1',
+      mesosVersion: MESOS_VERSION, startTime: this.startedAt,
+    });
+    try {
+      await endpoints.listen();
+      this.agentServers.push(endpoints);
+    } catch (err) {
+      this.logger.warn(`agent ${agentId}: no endpoints on ${agent.ip}:${agent.port}: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   removeAgent(agentId: string): Promise<void> {
@@ -203,6 +229,7 @@ export class LocalMaster {
     if (this.closing === undefined) {
       this.closing = (async () => {
         await this.core.close();
+        await Promise.all(this.agentServers.splice(0).map((e) => e.close()));
         const server = this.server;
         if (server !== undefined) {
           await new Promise<void>((resolve) => {

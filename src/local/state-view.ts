@@ -9,7 +9,8 @@ export interface StateViewContext {
   startTime: number;
 }
 
-function task(t: TaskView): Record<string, unknown> {
+/** A task as Mesos' state endpoints list it (master and agent alike). */
+export function stateTask(t: TaskView): Record<string, unknown> {
   const out: Record<string, unknown> = {
     id: t.taskId,
     name: t.name,
@@ -55,8 +56,8 @@ export function masterStateView(s: MasterSnapshot, ctx: StateViewContext): Recor
       failover_timeout: f.failoverTimeoutSeconds,
       registered_time: f.registeredAt / 1000,
       unregistered_time: f.disconnectedAt !== undefined ? f.disconnectedAt / 1000 : 0,
-      tasks: f.tasks.map(task),
-      completed_tasks: s.completedTasks.filter((t) => t.frameworkId === f.id).map(task),
+      tasks: f.tasks.map(stateTask),
+      completed_tasks: s.completedTasks.filter((t) => t.frameworkId === f.id).map(stateTask),
       offers: s.offers.filter((o) => o.frameworkId === f.id).map((o) => ({
         id: o.id, framework_id: o.frameworkId, slave_id: o.agentId, resources: o.resources,
       })),
@@ -64,7 +65,7 @@ export function masterStateView(s: MasterSnapshot, ctx: StateViewContext): Recor
     completed_frameworks: s.completedFrameworks.map((f) => ({
       id: f.id,
       name: f.name,
-      completed_tasks: s.completedTasks.filter((t) => t.frameworkId === f.id).map(task),
+      completed_tasks: s.completedTasks.filter((t) => t.frameworkId === f.id).map(stateTask),
     })),
     slaves: s.agents.map((a) => ({
       id: a.id,

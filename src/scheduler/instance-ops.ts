@@ -89,10 +89,10 @@ export function wiped(current: Readonly<Instance>): ExpungeEffect {
   return { kind: 'expunge', instance: { ...current, decommissioned: false } };
 }
 
-/** A result of a check serve runs itself (health lives in memory). */
-export function healthNoted(current: Readonly<Instance>, healthy: boolean, nowIso: string, cause?: string): InstanceEffect {
+/** A result of a check serve runs itself; `durable` when stored with the instance (a new verdict or a failure). */
+export function healthNoted(current: Readonly<Instance>, healthy: boolean, nowIso: string, cause: string | undefined, durable: boolean): InstanceEffect {
   const health: HealthRecord = nextHealth(current.health, healthy, nowIso, cause);
-  return put({ ...current, health, healthy }, false);
+  return put({ ...current, health, healthy }, durable);
 }
 
 /** Unreachable past the strategy's inactiveAfterSeconds: a replacement is due. */

@@ -4,24 +4,29 @@
 // API (health-checks.ts). Marathon's semantics: every `intervalSeconds` one attempt with
 // `timeoutSeconds`; failures before the first success within `gracePeriodSeconds` of the task's
 // start are ignored; a task whose failures in a row reach `maxConsecutiveFailures` (0 = never) is
-// killed and replaced. A task's health is the conjunction of its checks.
+// killed and replaced, with the app's launch backoff as for a failed task (Marathon delays the
+// replacement of a task its checks killed). A task's health is the conjunction of its checks.
+// The runs restart from the task's stored Health record after a restart or leader change.
+import type { AppVersion } from '../deploy/app-version';
 import { readHealthCheck, runsInExecutor, type MarathonHealthCheck } from '../apps/health-checks';
 import { probeHere, type NetProbe } from '../local/health-probe';
 import type { Repository } from './repository';
 import type { Instance } from './instance';
 
 export interface MarathonHealthDeps {
-  repo: Repository;
+  repo: Pick<Repository, 'apps' | 'instances' | 'instancesOf'>;
   scheduler: {
     noteHealth(inst: Instance, healthy: boolean, cause?: string): void;
     killInstance(inst: Instance, opts: { decommission: boolean }): void;
   };
+  /** The launch queue: a kill for failed checks counts as a task failure (backoff). */
+  queue?: { onFailure(v: AppVersion, nowMs: number): void };
   now: () => number;
   probe?: (p: NetProbe) => Promise<boolean>;
   log: { info(o: object, m?: string): void };
 }
 
-interface CheckRun { nextAtMs: number; inFlight: boolean; alive: boolean | null; failures: number; succeeded: boolean }
+export interface CheckRun { nextAtMs: number; inFlight: boolean; alive: boolean | null; failures: number; succeeded: boolean }
 
 /** The probe for one check of one task, or undefined when the task has no such port. */
 export function probeFor(inst: Instance, c: MarathonHealthCheck): NetProbe | undefined {
@@ -30,6 +35,18 @@ export function probeFor(inst: Instance, c: MarathonHealthCheck): NetProbe | und
   const timeoutMs = c.timeoutSeconds * 1000;
   if (c.protocol === 'TCP') return { kind: 'tcp', host: inst.host, port, timeoutMs };
   return { kind: 'http', host: inst.host, port, scheme: c.protocol === 'HTTPS' ? 'https' : 'http', path: c.path ?? '/', timeoutMs };
+}
+
+/**
+ * A check's run for a task first seen by this checker. A task already checked before (a restart
+ * or a new leader: its Health record is stored with the instance) keeps its standing: a task that
+ * once succeeded is past its grace period, and with a single check its failures in a row go on
+ * counting from the stored number.
+ */
+export function seededRun(inst: Instance, checkCount: number, nowMs: number): CheckRun {
+  const h = inst.health;
+  const failures = checkCount === 1 && inst.healthy === false && h !== undefined ? h.consecutiveFailures : 0;
+  return { nextAtMs: nowMs, inFlight: false, alive: null, failures, succeeded: h?.firstSuccess !== null && h?.firstSuccess !== undefined };
 }
 
 export class MarathonHealthChecker {
@@ -67,7 +84,7 @@ export class MarathonHealthChecker {
           live.add(key);
           let run = this.runs.get(key);
           if (run === undefined) {
-            run = { nextAtMs: nowMs, inFlight: false, alive: null, failures: 0, succeeded: false };
+            run = seededRun(inst, checks.length, nowMs);
             this.runs.set(key, run);
           }
           if (run.inFlight || nowMs < run.nextAtMs) return;
@@ -102,6 +119,9 @@ export class MarathonHealthChecker {
     if (healthy || !ok) this.deps.scheduler.noteHealth(inst, healthy, ok ? undefined : cause ?? `${c.protocol} check failed`);
     if (!ok && c.maxConsecutiveFailures > 0 && run.failures >= c.maxConsecutiveFailures) {
       this.deps.log.info({ taskId: inst.taskId, appId: inst.appId, failures: run.failures }, 'killing unhealthy task');
+      const v = this.deps.repo.apps.get(inst.appId);
+      // Only a task of the app's current config delays the next launch (as a failed task does).
+      if (v !== undefined && inst.configVersion === v.versionInfo.lastConfigChangeAt) this.deps.queue?.onFailure(v, nowMs);
       this.deps.scheduler.killInstance(inst, { decommission: false });
     }
   }

@@ -44,6 +44,24 @@ function asHolder(doc: Json): ClaimHolder | undefined {
   return { appId: doc.appId, slot: doc.slot };
 }
 
+/**
+ * A group's own record (kept by api/app-service.ts): its versions, dependencies and enforceRole,
+ * and whether it stays while it has no apps (`empty`). The app tree itself comes from app ids.
+ */
+export interface GroupRecord {
+  version: string;
+  versions: string[];
+  dependencies: string[];
+  enforceRole: boolean;
+  empty: boolean;
+}
+
+function asGroup(doc: Json): GroupRecord | undefined {
+  if (!isObject(doc) || typeof doc.version !== 'string') return undefined;
+  const strings = (v: Json | undefined): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  return { version: doc.version, versions: strings(doc.versions), dependencies: strings(doc.dependencies), enforceRole: doc.enforceRole === true, empty: doc.empty === true };
+}
+
 /** Instance writes are off because this instance no longer leads. */
 export class RepositorySuspendedError extends Error {
   readonly code = 'MVN_ERR_NOT_LEADER';
@@ -91,6 +109,8 @@ export interface CommitChange {
   deleteDeployments?: string[];
   claim?: HeldAddress[];
   release?: HeldAddress[];
+  putGroups?: Array<[string, GroupRecord]>;
+  deleteGroups?: string[];
 }
 
 export function claimKey(network: string, address: string): string {
@@ -103,6 +123,8 @@ export class Repository {
   readonly deployments = new Map<string, DeploymentRecord>();
   /** `network address` → holder. */
   readonly claims = new Map<string, HeldAddress>();
+  /** Group records by group id ('/' included). */
+  readonly groups = new Map<string, GroupRecord>();
   frameworkId: string | undefined;
 
   private readonly byApp = new Map<string, Set<string>>();
@@ -162,6 +184,7 @@ export class Repository {
     this.instances.clear();
     this.deployments.clear();
     this.claims.clear();
+    this.groups.clear();
     this.byApp.clear();
     this.scheduled.clear();
     this.byTask.clear();
@@ -177,6 +200,10 @@ export class Repository {
     for (const stored of await this.store.listDeployments()) {
       const d = asDeployment(stored.data);
       if (d !== undefined) { this.deployments.set(stored.id, d); this.storedDeploymentRev.set(stored.id, d.revision ?? 0); }
+    }
+    for (const g of await this.store.listGroups()) {
+      const record = asGroup(g.data);
+      if (record !== undefined) this.groups.set(g.id, record);
     }
     await this.loadClaims();
   }
@@ -280,6 +307,12 @@ export class Repository {
       this.storedDeploymentRev.delete(id);
     }
     for (const id of [...this.deploymentTombstones.keys()]) if (!storedDeployments.has(id)) this.deploymentTombstones.delete(id);
+    // Group records and claims: the store's copy.
+    this.groups.clear();
+    for (const g of await this.store.listGroups()) {
+      const record = asGroup(g.data);
+      if (record !== undefined) this.groups.set(g.id, record);
+    }
     await this.loadClaims();
   }
 
@@ -366,7 +399,7 @@ export class Repository {
 
   // ---- durable writes (API) -----------------------------------------------------------------
 
-  /** App, deployment and claim changes in one store transaction; memory follows on success. */
+  /** App, deployment, group and claim changes in one store transaction; memory follows on success. */
   async commit(change: CommitChange): Promise<void> {
     const ops: StoreOp[] = [];
     for (const c of change.release ?? []) ops.push({ op: 'releaseAddress', network: c.network, address: c.address, holder: toJson(c.holder) });
@@ -380,6 +413,8 @@ export class Repository {
       d.writer = this.writerId;
       ops.push({ op: 'putDeployment', id, data: toJson(d) });
     }
+    for (const id of change.deleteGroups ?? []) ops.push({ op: 'deleteGroup', id });
+    for (const [id, g] of change.putGroups ?? []) ops.push({ op: 'putGroup', id, data: toJson(g) });
     if (ops.length > 0) await this.store.transaction(ops);
     this.commitToMemory(change);
   }
@@ -422,6 +457,8 @@ export class Repository {
       this.storedDeploymentRev.delete(id);
     }
     for (const d of change.putDeployments ?? []) { this.deployments.set(d.plan.id, d); this.storedDeploymentRev.set(d.plan.id, d.revision ?? 0); }
+    for (const id of change.deleteGroups ?? []) this.groups.delete(id);
+    for (const [id, g] of change.putGroups ?? []) this.groups.set(id, g);
   }
 
   async setFrameworkId(id: string): Promise<void> {

@@ -765,13 +765,16 @@ export class Scheduler {
 
   /**
    * A result of a check `serve` runs itself (Marathon's HTTP/HTTPS/TCP): updates the task's health
-   * record, tells listeners on a change (health_status_changed_event) and re-evaluates deployments.
+   * record (stored with the instance), tells listeners on a change (health_status_changed_event)
+   * and re-evaluates deployments.
    */
   noteHealth(checked: Instance, healthy: boolean, cause?: string): void {
     const current = this.deps.repo.instances.get(checked.instanceId);
     if (current === undefined || current.taskId !== checked.taskId) return;
     const changed = current.healthy !== healthy;
-    const inst = this.deps.repo.apply(ops.healthNoted(current, healthy, new Date(this.deps.now()).toISOString(), cause)) ?? current;
+    // Stored with the instance on a new verdict and on every failure (they count toward the kill),
+    // so a restarted or new leader reports and goes on from them; repeated successes stay in memory.
+    const inst = this.deps.repo.apply(ops.healthNoted(current, healthy, new Date(this.deps.now()).toISOString(), cause, changed || !healthy)) ?? current;
     if (!changed) return;
     this.deps.bus.publish('health_status_changed_event', {
       appId: inst.appId, instanceId: inst.instanceId, taskId: inst.taskId ?? '', version: inst.runSpecVersion, alive: healthy,

@@ -9,6 +9,7 @@ import {
   readApps,
   readClaims,
   readDeployments,
+  readGroups,
   readFrameworkId,
   readInstances,
   DocView,
@@ -24,6 +25,7 @@ import {
   StoreUnavailableError,
   StoredApp,
   StoredDeployment,
+  StoredGroup,
   StoredInstance,
 } from './store';
 
@@ -86,6 +88,9 @@ export abstract class DocumentStore implements StateStore {
     await this.transaction([{ op: 'deleteInstance', appId, instanceId }]);
   }
 
+  async listGroups(): Promise<StoredGroup[]> {
+    return readGroups(this.readable());
+  }
   async listDeployments(): Promise<StoredDeployment[]> {
     return readDeployments(this.readable());
   }

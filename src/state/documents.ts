@@ -7,6 +7,7 @@
 //   ['apps', appId, version]            the definition of that version
 //   ['instances', appId, instanceId]    instance document
 //   ['deployments', deploymentId]       deployment document
+//   ['groups', groupId]                 group record (added later: a state without it has none)
 //   ['ipam', network, address]          { holder }
 
 import {
@@ -17,6 +18,7 @@ import {
   StoreOp,
   StoredApp,
   StoredDeployment,
+  StoredGroup,
   StoredInstance,
 } from './store';
 
@@ -46,12 +48,14 @@ export const docKeys = {
   instance: (appId: string, instanceId: string): DocKey => ['instances', appId, instanceId],
   deployments: (): DocKey => ['deployments'],
   deployment: (id: string): DocKey => ['deployments', id],
+  groups: (): DocKey => ['groups'],
+  group: (id: string): DocKey => ['groups', id],
   networks: (): DocKey => ['ipam'],
   claimsOn: (network: string): DocKey => ['ipam', network],
   claim: (network: string, address: string): DocKey => ['ipam', network, address],
 };
 
-export const TOP_LEVEL = ['apps', 'instances', 'deployments', 'ipam'] as const;
+export const TOP_LEVEL = ['apps', 'instances', 'deployments', 'ipam', 'groups'] as const;
 
 interface AppMeta {
   id: string;
@@ -144,6 +148,15 @@ export function readDeployments(view: DocView): StoredDeployment[] {
   const out: StoredDeployment[] = [];
   for (const id of view.children(docKeys.deployments())) {
     const data = view.get(docKeys.deployment(id));
+    if (data !== undefined) out.push({ id, data });
+  }
+  return out;
+}
+
+export function readGroups(view: DocView): StoredGroup[] {
+  const out: StoredGroup[] = [];
+  for (const id of view.children(docKeys.groups())) {
+    const data = view.get(docKeys.group(id));
     if (data !== undefined) out.push({ id, data });
   }
   return out;
@@ -246,6 +259,14 @@ export function planTransaction(view: DocView, ops: readonly StoreOp[], options:
       case 'deleteDeployment':
         requireId('deployment id', op.id);
         o.set(docKeys.deployment(op.id), undefined);
+        break;
+      case 'putGroup':
+        requireId('group id', op.id);
+        o.set(docKeys.group(op.id), op.data);
+        break;
+      case 'deleteGroup':
+        requireId('group id', op.id);
+        o.set(docKeys.group(op.id), undefined);
         break;
       case 'claimAddress': {
         requireId('network', op.network);

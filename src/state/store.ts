@@ -22,6 +22,12 @@ export interface StoredDeployment {
   data: Json;
 }
 
+/** A group's own record (versions, dependencies, enforceRole, kept while empty); the app tree is not in it. */
+export interface StoredGroup {
+  id: string;
+  data: Json;
+}
+
 export interface AddressClaim {
   network: string;
   address: string;
@@ -39,6 +45,8 @@ export type StoreOp =
   | { op: 'deleteInstance'; appId: string; instanceId: string }
   | { op: 'putDeployment'; id: string; data: Json }
   | { op: 'deleteDeployment'; id: string }
+  | { op: 'putGroup'; id: string; data: Json }
+  | { op: 'deleteGroup'; id: string }
   /** Fails the whole transaction with AddressHeldError when another holder has the address. */
   | { op: 'claimAddress'; network: string; address: string; holder: Json }
   /** With `holder`, only that holder's claim is released (AddressHeldError otherwise). */
@@ -69,6 +77,9 @@ export interface StateStore {
   listInstances(appId?: string): Promise<StoredInstance[]>;
   putInstance(appId: string, instanceId: string, data: Json): Promise<void>;
   deleteInstance(appId: string, instanceId: string): Promise<void>;
+
+  /** Group records (absent in states written before they existed: then none). */
+  listGroups(): Promise<StoredGroup[]>;
 
   listDeployments(): Promise<StoredDeployment[]>;
   putDeployment(id: string, data: Json): Promise<void>;

@@ -5,6 +5,8 @@
 //   <root>/state/apps/<app>/<version>       definition of that version
 //   <root>/state/instances/<app>/<instance>
 //   <root>/state/deployments/<id>
+//   <root>/state/groups/<group>            group record (versions, dependencies, enforceRole, kept empty);
+//                                           created at open when a state from before lacks it
 //   <root>/state/ipam/<network>/<address>   { holder }: created, never overwritten, so of two
 //                                           racing claims exactly one create succeeds
 //   <root>/blobs/<blob>/<chunk>             chunks of documents too large for one node

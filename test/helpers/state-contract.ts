@@ -113,6 +113,26 @@ export function stateStoreContract(makeFixture: () => Promise<StoreFixture>): vo
     assert.deepEqual(await fresh.listDeployments(), [{ id: 'd-1', data: { steps: [1, 2] } }]);
   });
 
+  it('stores group records by id (any characters, the root too) and a new instance reads them back', async () => {
+    const s = await fixture.open();
+    assert.deepEqual(await s.listGroups(), [], 'none in a state that never had one');
+    await s.transaction([
+      { op: 'putGroup', id: '/', data: { version: 'v1' } },
+      { op: 'putGroup', id: '/prod/db', data: { version: 'v1', empty: true, dependencies: ['/prod/cache'] } },
+      { op: 'putGroup', id: '/tmp', data: { version: 'v0' } },
+    ]);
+    await s.transaction([{ op: 'deleteGroup', id: '/tmp' }, { op: 'deleteGroup', id: '/never' }]);
+    const fresh = await fixture.open();
+    const sorted = (xs: Array<{ id: string }>) => [...xs].sort((a, b) => a.id.localeCompare(b.id));
+    await eventually(async () => {
+      assert.deepEqual(sorted(await fresh.listGroups()), [
+        { id: '/', data: { version: 'v1' } },
+        { id: '/prod/db', data: { version: 'v1', empty: true, dependencies: ['/prod/cache'] } },
+      ]);
+    });
+    await assert.rejects(s.transaction([{ op: 'putGroup', id: '', data: {} }]), StoreInvalidError);
+  });
+
   it('claims an address exclusively; equal holder is idempotent; release frees it', async () => {
     const s = await fixture.open();
     const one = { app: '/a', instance: 'a.1' };

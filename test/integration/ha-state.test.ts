@@ -16,6 +16,7 @@ import { ZkStore } from '../../src/state/zk-store';
 import { processesMentioning, waitFor } from '../helpers/ha-cluster';
 import { startZooKeeper, type ZooKeeperCluster } from '../helpers/zookeeper';
 import { http, readSample, runningTasks, startCluster, type Cluster } from './serve-fixture';
+import { groupsAndHealthSurviveRestart } from './restart-keeps';
 import { describeNeeding } from '../helpers/requires';
 
 const FAST = { sessionTimeoutMs: 2000, timeoutMs: 4000 };
@@ -110,6 +111,38 @@ describeNeeding(['zookeeper'], 'HA: serve on ZooKeeper state', function () {
     await waitFor('re-subscribed', () => (c.master.state().frameworks.length === 1 && c.master.state().frameworks[0].connected ? true : undefined));
     assert.equal(c.master.state().frameworks[0].id, infoBefore.body.frameworkId);
     assert.equal(c.launched.size, launchedBefore, 'nothing relaunched after the restart');
+  });
+
+  it('a restart keeps serve-run health results and group records (issue 14)', async () => {
+    const c = await cluster('mvn-keep', { agent: { hostname: '127.0.0.1' } });
+    await groupsAndHealthSurviveRestart(c);
+  });
+
+  it('a ZooKeeper state written before group records existed (no groups node) still opens and loads', async () => {
+    const c = await cluster('mvn-oldzk');
+    assert.equal((await http(c.serve.url, 'POST', '/v2/apps', { id: '/old/app', cmd: 'sleep 100', cpus: 0.01, mem: 1, instances: 0 })).status, 201);
+    await c.serve.close();
+    // the layout as today's main writes it: state/{apps,instances,deployments,ipam}, no state/groups
+    const chroot = (c.serveOptions.state as string).replace(/^zk:\/\/[^/]*/, '');
+    const client = await rawClient(zk.connectString);
+    try {
+      const groups = `${chroot}/state/groups`;
+      const remove = async (p: string): Promise<void> => {
+        for (const child of await zkCall<string[]>((cb) => client.getChildren(p, cb))) await remove(`${p}/${child}`);
+        await zkCall<void>((cb) => client.remove(p, -1, (err) => cb(err, undefined)));
+      };
+      await remove(groups);
+      assert.equal(await zkCall<zookeeper.Stat | null>((cb) => client.exists(groups, cb)), null);
+    } finally {
+      client.close();
+    }
+    const serve = await c.restartServe();
+    const g = await http<{ dependencies: string[]; enforceRole: boolean }>(serve.url, 'GET', '/v2/groups/old');
+    assert.equal(g.status, 200);
+    assert.deepEqual([g.body.dependencies, g.body.enforceRole], [[], false]);
+    // and group records are written again
+    assert.equal((await http(serve.url, 'POST', '/v2/groups', { id: '/fresh' })).status, 201);
+    assert.equal((await http(serve.url, 'GET', '/v2/groups/fresh')).status, 200);
   });
 
   it('two instances, two apps, one static address at the same moment: one 201, one 409', async () => {

@@ -2,6 +2,8 @@
 // and reconciles instead of launching anew.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { groupsAndHealthSurviveRestart } from './restart-keeps';
 import { eventually, http, readSample, runningTasks, startCluster, type Cluster } from './serve-fixture';
 
 describe('serve: restart with the same file state', function () {
@@ -46,5 +48,29 @@ describe('serve: restart with the same file state', function () {
     await eventually('re-subscribed', () => (c.master.state().frameworks.length === 1 ? true : undefined));
     assert.equal(c.master.state().frameworks[0].id, infoBefore.body.frameworkId);
     assert.equal(c.launched.size, launchedBefore, 'nothing relaunched after the restart');
+  });
+});
+
+describe('serve: restart with the same file state keeps health results and groups (issue 14)', function () {
+  this.timeout(60_000);
+  let c: Cluster;
+  before(async () => { c = await startCluster({ store: 'file', agent: { hostname: '127.0.0.1' } }); });
+  after(async () => { await c?.close(); });
+
+  it('serve-run health results, empty groups, group versions, dependencies and enforceRole', async () => {
+    await groupsAndHealthSurviveRestart(c);
+  });
+
+  it('a state without group records (written before they were stored) still loads', async () => {
+    const base0 = c.serve.url;
+    assert.equal((await http(base0, 'POST', '/v2/apps', { id: '/old/app', cmd: 'sleep 100', cpus: 0.01, mem: 1, instances: 0 })).status, 201);
+    const appVersion = (await http<{ app: { version: string } }>(base0, 'GET', '/v2/apps/old/app')).body.app.version;
+    await c.serve.close();
+    fs.rmSync(path.join(c.dir, 'state', 'groups'), { recursive: true, force: true });
+    const serve = await c.restartServe();
+    const g = await http<{ version: string; dependencies: string[]; enforceRole: boolean }>(serve.url, 'GET', '/v2/groups/old');
+    assert.equal(g.status, 200);
+    assert.equal(g.body.version, appVersion, 'without a record: the newest app version inside');
+    assert.deepEqual([g.body.dependencies, g.body.enforceRole], [[], false]);
   });
 });

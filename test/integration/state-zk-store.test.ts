@@ -87,7 +87,7 @@ describeNeeding(['zookeeper'], 'state: ZooKeeper store (standalone)', function (
       { op: 'claimAddress', network: 'nw-1', address: '10.0.0.1', holder: 'web.1' },
     ]);
     const children = (p: string) => call<string[]>((cb) => raw.getChildren(`${root}${p}`, cb)).then((c) => c.sort());
-    assert.deepEqual(await children('/state'), ['apps', 'deployments', 'framework-id', 'instances', 'ipam']);
+    assert.deepEqual(await children('/state'), ['apps', 'deployments', 'framework-id', 'groups', 'instances', 'ipam']);
     assert.deepEqual(await children('/state/apps'), ['%2Fweb']);
     assert.deepEqual(await children('/state/apps/%2Fweb'), ['v1']);
     assert.deepEqual(await children('/state/instances/%2Fweb'), ['web.1']);

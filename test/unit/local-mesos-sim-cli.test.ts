@@ -13,9 +13,12 @@ describe('mesos-sim command line', () => {
   });
 
   it('reads every option', () => {
-    const c = parseMesosSimOptions({ listen: '0.0.0.0:5151', agents: '3', cpus: '2', mem: '512', disk: '0', exec: true, heartbeat: '0.5', taskDelay: '0', leader: '10.0.0.1:5050' });
-    assert.deepEqual(c, { host: '0.0.0.0', port: 5151, agents: 3, cpus: 2, mem: 512, disk: 0, exec: true, heartbeatSeconds: 0.5, taskDelayMs: 0, statusRetryMs: 10_000, leader: '10.0.0.1:5050' });
+    const c = parseMesosSimOptions({ listen: '0.0.0.0:5151', agents: '3', cpus: '2', mem: '512', disk: '0', exec: true, heartbeat: '0.5', taskDelay: '0', leader: '10.0.0.1:5050', agentPort: '6051' });
+    assert.deepEqual(c, { host: '0.0.0.0', port: 5151, agentPort: 6051, agents: 3, cpus: 2, mem: 512, disk: 0, exec: true, heartbeatSeconds: 0.5, taskDelayMs: 0, statusRetryMs: 10_000, leader: '10.0.0.1:5050' });
     assert.deepEqual(buildAgents(c).map((a) => a.kind), ['exec', 'exec', 'exec']);
+    assert.deepEqual(buildAgents(c).map((a) => `${a.ip}:${a.port}`), ['127.0.0.1:6051', '127.0.0.2:6052', '127.0.0.3:6053']);
+    assert.equal(parseMesosSimOptions({}).agentPort, 5051);
+    assert.throws(() => parseMesosSimOptions({ agentPort: '0' }), /--agent-port 0/);
     assert.equal(parseMesosSimOptions({ leader: 'none' }).leader, null);
   });
 

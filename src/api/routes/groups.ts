@@ -37,7 +37,7 @@ export function renderGroup(ctx: ApiContext, groupId: string, embeds: GroupEmbed
     if (embeds.groups) out.groups = children.map((c) => build(c));
     if (embeds.pods) out.pods = [];
     out.dependencies = meta?.dependencies ?? [];
-    // Without a record (e.g. after a restart: records are in memory) the newest app version inside.
+    // Without a record (a state written before group records were stored) the newest app version inside.
     const newest = apps.filter((v) => inGroup(v.app.id, gid)).map((v) => v.version).sort().pop();
     out.version = meta?.version ?? newest ?? new Date(ctx.now()).toISOString();
     out.enforceRole = meta?.enforceRole ?? false;

@@ -157,6 +157,15 @@ export class Repository {
   private readonly deploymentTombstones = new Map<string, number>();
   /** Apps deleted here: their version then. */
   private readonly appTombstones = new Map<string, string>();
+  /**
+   * Revisions are a Lamport clock: every durable write takes the next value above everything
+   * read or written so far, so a writer's revisions only grow and a successor's are above what
+   * it loaded. `watermark`: the highest revision known stored (a read below it is stale);
+   * `seenByWriter`: the highest revision seen of each writer.
+   */
+  private clock = 0;
+  private watermark = 0;
+  private readonly seenByWriter = new Map<string, number>();
 
   constructor(readonly store: StateStore, private readonly log?: RepositoryLogger, private readonly timers: SchedulerTimers = realTimers, opts: RepositoryOptions = {}) {
     this.writerId = opts.writerId ?? `w-${Math.random().toString(36).slice(2, 10)}`;
@@ -195,11 +204,11 @@ export class Repository {
     }
     for (const stored of await this.store.listInstances()) {
       const i = asInstance(stored.data);
-      if (i !== undefined) { this.index(i); this.storedInstanceRev.set(i.instanceId, i.revision ?? 0); }
+      if (i !== undefined) { this.index(i); this.storedInstanceRev.set(i.instanceId, i.revision ?? 0); this.saw(i); }
     }
     for (const stored of await this.store.listDeployments()) {
       const d = asDeployment(stored.data);
-      if (d !== undefined) { this.deployments.set(stored.id, d); this.storedDeploymentRev.set(stored.id, d.revision ?? 0); }
+      if (d !== undefined) { this.deployments.set(stored.id, d); this.storedDeploymentRev.set(stored.id, d.revision ?? 0); this.saw(d); }
     }
     for (const g of await this.store.listGroups()) {
       const record = asGroup(g.data);
@@ -227,14 +236,50 @@ export class Repository {
     return 'store';
   }
 
+  /** Notes a revision read from or confirmed in the store: the clock and the watermarks. */
+  private saw(doc: { revision?: number; writer?: string }): void {
+    const rev = doc.revision ?? 0;
+    if (rev > this.clock) this.clock = rev;
+    if (rev > this.watermark) this.watermark = rev;
+    if (doc.writer !== undefined && rev > (this.seenByWriter.get(doc.writer) ?? 0)) this.seenByWriter.set(doc.writer, rev);
+  }
+
+  /** A stored document unknown here, written at or before what we already saw of its writer: deleted since (a stale copy). */
+  private deletedSince(doc: { revision?: number; writer?: string }): boolean {
+    return doc.writer !== undefined && (doc.revision ?? 0) <= (this.seenByWriter.get(doc.writer) ?? 0);
+  }
+
   private async merge(): Promise<void> {
-    this.frameworkId = (await this.store.getFrameworkId()) ?? this.frameworkId;
-    // Apps: versions are timestamps; an older stored version is a stale read.
+    // Everything is read first: a failed read leaves memory as it was.
+    const frameworkId = await this.store.getFrameworkId();
     const storedApps = new Map<string, AppVersion>();
     for (const stored of await this.store.listApps()) {
       const v = asAppVersion(stored.definition);
       if (v !== undefined) storedApps.set(stored.id, v);
     }
+    const storedInstances = new Map<string, Instance>();
+    for (const stored of await this.store.listInstances()) {
+      const i = asInstance(stored.data);
+      if (i !== undefined) storedInstances.set(i.instanceId, i);
+    }
+    const storedDeployments = new Map<string, DeploymentRecord>();
+    for (const stored of await this.store.listDeployments()) {
+      const d = asDeployment(stored.data);
+      if (d !== undefined) storedDeployments.set(stored.id, d);
+    }
+    const groups = new Map<string, GroupRecord>();
+    for (const g of await this.store.listGroups()) {
+      const record = asGroup(g.data);
+      if (record !== undefined) groups.set(g.id, record);
+    }
+    // A read older than what this repository already knew to be stored (a lagging server) is
+    // stale: what it lacks was not deleted, and its group records and claims are not taken.
+    let readMax = 0;
+    for (const d of [...storedInstances.values(), ...storedDeployments.values()]) readMax = Math.max(readMax, d.revision ?? 0);
+    const fresh = readMax >= this.watermark;
+
+    this.frameworkId = frameworkId ?? this.frameworkId;
+    // Apps: versions are timestamps; an older stored version is a stale read.
     for (const [id, v] of storedApps) {
       const mine = this.apps.get(id);
       const deletedAt = this.appTombstones.get(id);
@@ -243,20 +288,22 @@ export class Repository {
       this.apps.set(id, v);
       this.touch(id);
     }
-    for (const id of [...this.apps.keys()]) if (!storedApps.has(id)) { this.apps.delete(id); this.touch(id); }
-    for (const id of [...this.appTombstones.keys()]) if (!storedApps.has(id)) this.appTombstones.delete(id);
+    if (fresh) {
+      for (const id of [...this.apps.keys()]) if (!storedApps.has(id)) { this.apps.delete(id); this.touch(id); }
+      for (const id of [...this.appTombstones.keys()]) if (!storedApps.has(id)) this.appTombstones.delete(id);
+    }
 
     // Instances.
-    const storedInstances = new Map<string, Instance>();
-    for (const stored of await this.store.listInstances()) {
-      const i = asInstance(stored.data);
-      if (i !== undefined) storedInstances.set(i.instanceId, i);
-    }
     for (const [id, s] of storedInstances) {
       const mine = this.instances.get(id);
       const tomb = this.instanceTombstones.get(id);
       const known = mine !== undefined ? this.storedInstanceRev.get(id) : tomb;
-      if (mine === undefined && tomb === undefined) { this.index(s); this.storedInstanceRev.set(id, s.revision ?? 0); continue; }
+      if (mine === undefined && tomb === undefined) {
+        if (this.deletedSince(s)) continue;
+        this.index(s);
+        this.storedInstanceRev.set(id, s.revision ?? 0);
+        continue;
+      }
       if (this.winner(s, known) === 'store') {
         this.instanceTombstones.delete(id);
         if (mine !== undefined) this.replaceStored(mine, s);
@@ -270,28 +317,21 @@ export class Repository {
     }
     for (const [id, mine] of [...this.instances]) {
       if (storedInstances.has(id)) continue;
-      // Absent: a write of ours that is pending or never landed, or a read that predates it —
-      // written again. Dropping it would leave its task running unknown while a replacement
-      // starts (over capacity). Only an instance another writer wrote last is taken as deleted
-      // by it. (A stale read cannot tell; an instance kept wrongly has no task any more, and
-      // reconciliation expunges it.)
-      if (mine.writer === this.writerId || !this.storedInstanceRev.has(id)) {
-        this.storedInstanceRev.delete(id);
-        this.enqueue(id, mine);
-      } else { this.dropFromMemory(mine); this.storedInstanceRev.delete(id); }
+      // Absent from a fresh read though known stored: another writer deleted it. Otherwise (a
+      // write of ours pending or lost, or a stale read) it is kept and written again: dropping it
+      // would leave its task running unknown while a replacement starts (over capacity).
+      if (fresh && this.storedInstanceRev.has(id)) { this.dropFromMemory(mine); this.storedInstanceRev.delete(id); continue; }
+      this.storedInstanceRev.delete(id);
+      this.enqueue(id, mine);
     }
-    for (const id of [...this.instanceTombstones.keys()]) if (!storedInstances.has(id)) this.instanceTombstones.delete(id);
+    if (fresh) for (const id of [...this.instanceTombstones.keys()]) if (!storedInstances.has(id)) this.instanceTombstones.delete(id);
 
     // Deployments.
-    const storedDeployments = new Map<string, DeploymentRecord>();
-    for (const stored of await this.store.listDeployments()) {
-      const d = asDeployment(stored.data);
-      if (d !== undefined) storedDeployments.set(stored.id, d);
-    }
     for (const [id, s] of storedDeployments) {
       const mine = this.deployments.get(id);
       const tomb = this.deploymentTombstones.get(id);
       const known = mine !== undefined ? this.storedDeploymentRev.get(id) : tomb;
+      if (mine === undefined && tomb === undefined && this.deletedSince(s)) continue;
       if ((mine === undefined && tomb === undefined) || this.winner(s, known) === 'store') {
         this.deploymentTombstones.delete(id);
         this.deployments.set(id, s);
@@ -300,20 +340,15 @@ export class Repository {
       }
       if (mine === undefined) this.writeDeployment(() => this.store.deleteDeployment(id), id);
     }
-    for (const [id, mine] of [...this.deployments]) {
-      // Ours (its commit landed): the read predates it. Another writer's: it ended there.
-      if (storedDeployments.has(id) || mine.writer === this.writerId) continue;
-      this.deployments.delete(id);
-      this.storedDeploymentRev.delete(id);
+    if (fresh) {
+      // Ended by another writer.
+      for (const id of [...this.deployments.keys()]) if (!storedDeployments.has(id)) { this.deployments.delete(id); this.storedDeploymentRev.delete(id); }
+      for (const id of [...this.deploymentTombstones.keys()]) if (!storedDeployments.has(id)) this.deploymentTombstones.delete(id);
+      this.groups.clear();
+      for (const [id, g] of groups) this.groups.set(id, g);
+      await this.loadClaims();
     }
-    for (const id of [...this.deploymentTombstones.keys()]) if (!storedDeployments.has(id)) this.deploymentTombstones.delete(id);
-    // Group records and claims: the store's copy.
-    this.groups.clear();
-    for (const g of await this.store.listGroups()) {
-      const record = asGroup(g.data);
-      if (record !== undefined) this.groups.set(g.id, record);
-    }
-    await this.loadClaims();
+    for (const d of [...storedInstances.values(), ...storedDeployments.values()]) this.saw(d);
   }
 
   /** The stored object takes another copy's fields (identity kept), indexes follow. */
@@ -409,7 +444,7 @@ export class Repository {
     for (const id of change.deleteDeployments ?? []) ops.push({ op: 'deleteDeployment', id });
     for (const d of change.putDeployments ?? []) {
       const id = d.plan.id;
-      d.revision = Math.max(this.deployments.get(id)?.revision ?? 0, this.storedDeploymentRev.get(id) ?? 0, this.deploymentTombstones.get(id) ?? 0) + 1;
+      d.revision = ++this.clock;
       d.writer = this.writerId;
       ops.push({ op: 'putDeployment', id, data: toJson(d) });
     }
@@ -456,7 +491,7 @@ export class Repository {
       this.deployments.delete(id);
       this.storedDeploymentRev.delete(id);
     }
-    for (const d of change.putDeployments ?? []) { this.deployments.set(d.plan.id, d); this.storedDeploymentRev.set(d.plan.id, d.revision ?? 0); }
+    for (const d of change.putDeployments ?? []) { this.deployments.set(d.plan.id, d); this.storedDeploymentRev.set(d.plan.id, d.revision ?? 0); this.saw(d); }
     for (const id of change.deleteGroups ?? []) this.groups.delete(id);
     for (const [id, g] of change.putGroups ?? []) this.groups.set(id, g);
   }
@@ -555,7 +590,7 @@ export class Repository {
 
   /** Updates memory now and writes the instance behind, coalesced. */
   saveInstance(i: Instance): void {
-    i.revision = Math.max(i.revision ?? 0, this.storedInstanceRev.get(i.instanceId) ?? 0) + 1;
+    i.revision = ++this.clock;
     i.writer = this.writerId;
     const prev = this.instances.get(i.instanceId);
     if (prev?.taskId !== undefined && prev.taskId !== null && prev.taskId !== i.taskId) this.byTask.delete(prev.taskId);
@@ -692,6 +727,7 @@ export class Repository {
           for (const e of entries) {
             if (e.value !== null) {
               if (this.instances.get(e.instanceId) !== undefined) this.storedInstanceRev.set(e.instanceId, e.value.revision ?? 0);
+              this.saw(e.value);
             }
             if (this.outstanding.get(e.instanceId) === e.seq) this.outstanding.delete(e.instanceId);
             this.settle(e.instanceId, e.seq);
@@ -702,6 +738,7 @@ export class Repository {
           for (const e of entries) {
             if (!landed.has(e.instanceId)) continue;
             if (e.value !== null && this.instances.has(e.instanceId)) this.storedInstanceRev.set(e.instanceId, e.value.revision ?? 0);
+            if (e.value !== null) this.saw(e.value);
             if (this.outstanding.get(e.instanceId) === e.seq) this.outstanding.delete(e.instanceId);
             this.settle(e.instanceId, e.seq);
           }

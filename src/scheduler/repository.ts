@@ -589,7 +589,7 @@ export class Repository {
   // ---- write-behind (scheduler) -------------------------------------------------------------
 
   /** Updates memory now and writes the instance behind, coalesced. */
-  saveInstance(i: Instance): void {
+  private saveInstance(i: Instance): void {
     i.revision = ++this.clock;
     i.writer = this.writerId;
     const prev = this.instances.get(i.instanceId);
@@ -602,11 +602,11 @@ export class Repository {
    * Updates memory only: for transient states (Staging, Starting) that reconciliation recovers
    * anyway, so a launch storm does not write every instance four times.
    */
-  updateInstanceInMemory(i: Instance): void {
+  private updateInstanceInMemory(i: Instance): void {
     this.index(i);
   }
 
-  removeInstance(i: Instance): void {
+  private removeInstance(i: Instance): void {
     capped(this.instanceTombstones).set(i.instanceId, Math.max(i.revision ?? 0, this.storedInstanceRev.get(i.instanceId) ?? 0));
     this.storedInstanceRev.delete(i.instanceId);
     this.touch(i.appId);

@@ -90,8 +90,7 @@ describe('scheduler shell', () => {
   it('stores the framework id before reconciling, then reconciles explicitly and implicitly', async () => {
     const v = await withApp(r, { id: '/a' });
     const [inst] = r.sched.scheduleInstances(v, 1);
-    inst.condition = 'Running'; inst.taskId = 'a.instance-x._app.1'; inst.agentId = 'ag1';
-    r.repo.saveInstance(inst);
+    r.repo.apply({ kind: 'put', instance: { ...inst, condition: 'Running', taskId: 'a.instance-x._app.1', agentId: 'ag1' }, durable: true });
     await subscribe(r);
     assert.deepEqual(r.order.slice(0, 3), ['stored', 'reconcile', 'reconcile']);
     assert.equal(await r.store.getFrameworkId(), 'fw-1');
@@ -305,8 +304,7 @@ describe('scheduler shell', () => {
     r.sched = sched;
     const v = await withApp(r, { id: '/a' });
     const [inst] = sched.scheduleInstances(v, 1);
-    inst.condition = 'Running'; inst.taskId = 'a.instance-x._app.1'; inst.agentId = 'ag1';
-    r.repo.saveInstance(inst);
+    r.repo.apply({ kind: 'put', instance: { ...inst, condition: 'Running', taskId: 'a.instance-x._app.1', agentId: 'ag1' }, durable: true });
     sched.start();
     await subscribe(r);
     const afterSubscribe = r.driver.of('reconcile').length;

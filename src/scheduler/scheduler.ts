@@ -402,7 +402,6 @@ export class Scheduler {
         if (inst.condition !== 'Scheduled' || repo.instances.get(inst.instanceId) !== inst) { list.shift(); continue; }
         const used = this.usedSlotsOf(round, appId);
         const slot = ops.compactedSlot(inst, used);
-        if (slot !== inst.slot) { used.delete(inst.slot); used.add(slot); }
         const prepared = this.prepare(v, inst, slot);
         if (!prepared.ok) {
           queue.recordRejected(appId, prepared.reason, round.nowIso, offer);
@@ -418,6 +417,8 @@ export class Scheduler {
           continue;
         }
         list.shift();
+        // The slot is taken only by a launch (a placement that failed leaves the instance where it was).
+        if (slot !== inst.slot) { used.delete(inst.slot); used.add(slot); }
         queue.recordUsed(appId, round.nowIso);
         tasks.push(this.commitLaunch(v, inst, slot, offer, r.task.resources, r.task.ports, prepared.assigned, round.nowMs));
         launched.push(inst);

@@ -484,6 +484,15 @@ export class World {
         throw new InvariantViolation(`app ${id}: ${n} live tasks, more than the bound ${bound} (instances × (1 + maximumOverCapacity)); master: ${tasks}; repo: ${repo}`);
       }
     }
+    // Slots (sticky addresses and MACs follow them) are unique among an app's instances.
+    for (const id of apps.keys()) {
+      const slots = new Map<number, string>();
+      for (const i of node.repo.instancesOf(id)) {
+        const other = slots.get(i.slot);
+        if (other !== undefined) throw new InvariantViolation(`app ${id}: instances ${other} and ${i.instanceId} share slot ${i.slot}`);
+        slots.set(i.slot, i.instanceId);
+      }
+    }
     // An app settles when no deployment touches it: its bound shrinks to the current declaration.
     const busy = new Set<string>();
     for (const d of node.repo.deployments.values()) for (const a of d.plan.affectedApps) busy.add(a);

@@ -16,28 +16,48 @@ function finish(stdout: string, exitCode: number): void {
   killChildren();
   // Exit explicitly once the output is flushed: keep-alive HTTP sockets must not hold us.
   if (stdout === '') process.exit(exitCode);
-  process.stdout.write(stdout, () => process.exit(exitCode));
+  // Written straight to fd 1 (a CNI result is a few hundred bytes, far below a pipe's buffer):
+  // process.stdout would first build a stream over the pipe. A non-blocking stdout that is full
+  // (EAGAIN) gets the rest through process.stdout, which waits for it.
+  const bytes = Buffer.from(stdout, 'utf8');
+  let sent = 0;
+  try {
+    while (sent < bytes.length) sent += fs.writeSync(1, bytes, sent, bytes.length - sent);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') process.exit(exitCode);
+  }
+  if (sent >= bytes.length) process.exit(exitCode);
+  process.stdout.write(bytes.subarray(sent), () => process.exit(exitCode));
 }
 
 /**
- * Build-time warm-up for the bundle's V8 code cache (src/bootstrap/bundle-driver.js): one ADD
- * and one DEL through the whole CNI path, OpenVNet client included, against a stand-in webapi
- * at `url`, with nothing to plumb. The ADD stops at the missing namespace (code 3) before its
- * first step; the DEL finds no log, no link and no record (404); the runner starts no program
- * (it answers that no such device exists). Returns both outputs.
+ * Build-time warm-up for the bundle's V8 code cache (src/bootstrap/bundle-driver.js): ADD and
+ * DEL through every step of the common paths (Linux bridge with and without OpenVNet, OVS with
+ * it), so what a real ADD/DEL runs is compiled once at build time and not at every call. Nothing
+ * is plumbed: the runner only answers (no program runs), the container "namespace" is the
+ * process's own (/proc/self/ns/net, only read), the state dir is `scratchDir`, and OpenVNet is a
+ * stand-in webapi at `url` (it must know network nw-warmup, 10.0.0.0/24, and accept any
+ * datapath, interface and delete). Returns every output (ADD, DEL, … in that order).
  */
 export async function warmUp(url: string, scratchDir: string): Promise<CniOutput[]> {
-  const deps: DriverDeps = { ...realDeps({}), run: () => Promise.resolve({ code: 1, stdout: '', stderr: 'Device "warm-up" does not exist.' }) };
-  const netns = path.join(scratchDir, 'no-such-netns');
-  const stdin = JSON.stringify({
-    cniVersion: '0.2.0', name: 'nw-warmup', type: 'vnet-driver', bridge: 'br-warmup', bridgeType: 'linux',
-    stateDir: path.join(scratchDir, 'state'), openvnet: { url, datapath: 'dp-warmup', dpid: '0x1', nodeId: 'vna', retries: 0 },
-    args: { 'org.apache.mesos': { network_info: { name: 'nw-warmup', ip_addresses: [{ protocol: 'IPv4', ip_address: '10.0.0.10' }], labels: { labels: [{ key: 'vnet.interface', value: 'eth0' }] } } } },
-  });
+  const deps: DriverDeps = { ...realDeps({}), run: () => Promise.resolve({ code: 0, stdout: '', stderr: '' }) };
+  const info = { name: 'nw-warmup', ip_addresses: [{ protocol: 'IPv4', ip_address: '10.0.0.10' }], labels: { labels: [{ key: 'vnet.interface', value: 'eth0' }] } };
+  const confs = [
+    { bridgeType: 'linux', openvnet: true },
+    { bridgeType: 'linux', openvnet: false },
+    { bridgeType: 'ovs', openvnet: true },
+  ];
   const out: CniOutput[] = [];
-  for (const command of ['ADD', 'DEL']) {
-    const env = { CNI_COMMAND: command, CNI_CONTAINERID: 'warmup', CNI_NETNS: netns, CNI_IFNAME: 'eth0', CNI_PATH: scratchDir };
-    out.push(await runCni(deps, env, () => stdin));
+  for (const [i, c] of confs.entries()) {
+    const stdin = JSON.stringify({
+      cniVersion: '0.2.0', name: 'nw-warmup', type: 'vnet-driver', bridge: 'br-warmup', bridgeType: c.bridgeType,
+      stateDir: path.join(scratchDir, 'state'), ...(c.openvnet ? { openvnet: { url, datapath: 'dp-warmup', dpid: '0x1', nodeId: 'vna', retries: 0 } } : { subnet: '10.0.0.0/24' }),
+      args: { 'org.apache.mesos': { network_info: info } },
+    });
+    for (const command of ['ADD', 'DEL']) {
+      const env = { CNI_COMMAND: command, CNI_CONTAINERID: `warmup${i}`, CNI_NETNS: '/proc/self/ns/net', CNI_IFNAME: 'eth0', CNI_PATH: scratchDir };
+      out.push(await runCni(deps, env, () => stdin));
+    }
   }
   return out;
 }

@@ -1,5 +1,6 @@
 // VNET_DRIVER_TRACE=1: one stderr line per traced event, milliseconds since the process began
-// (performance.now() counts from node's own start, so the first line shows boot + load cost).
+// (performance.now() counts from node's own start, so the first line shows boot + load cost)
+// and the CPU time (user + system, all threads) the process has used so far.
 let on: boolean | null = null;
 
 function enabled(): boolean {
@@ -7,8 +8,13 @@ function enabled(): boolean {
   return on;
 }
 
+function stamp(): string {
+  const c = process.cpuUsage();
+  return `${performance.now().toFixed(1)} ms (cpu ${((c.user + c.system) / 1000).toFixed(1)})`;
+}
+
 export function trace(what: string): void {
-  if (enabled()) process.stderr.write(`vnet-driver trace ${performance.now().toFixed(1)} ms ${what}\n`);
+  if (enabled()) process.stderr.write(`vnet-driver trace ${stamp()} ${what}\n`);
 }
 
 /** Times one awaited operation. */
@@ -18,6 +24,6 @@ export async function traced<T>(what: string, fn: () => Promise<T>): Promise<T> 
   try {
     return await fn();
   } finally {
-    process.stderr.write(`vnet-driver trace ${performance.now().toFixed(1)} ms ${what} took ${(performance.now() - t).toFixed(1)} ms\n`);
+    process.stderr.write(`vnet-driver trace ${stamp()} ${what} took ${(performance.now() - t).toFixed(1)} ms\n`);
   }
 }

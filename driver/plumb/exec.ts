@@ -1,6 +1,9 @@
 // The one way the driver runs programs: argument arrays, never a shell; optional stdin, timeout
 // and environment. Injected as `deps.run` so unit tests can record every call.
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { CniError, CNI_CODES } from '../cni/errors';
 import { traced } from '../trace';
 
@@ -47,19 +50,78 @@ export function boundedRunner(run: Runner, commandMs: number, deadlineAt: number
 
 export const spawnRunner: Runner = (cmd, args, opts = {}) => traced(`run ${cmd} ${args.slice(0, 4).join(' ')}`, () => spawnOnce(cmd, args, opts));
 
+/**
+ * Unlinked scratch files for a program's stdin, stdout and stderr, or null when none can be made
+ * (then pipes are used). Pipes cost a fresh process more than the program itself: each one is a
+ * socket object with two streams, set up and torn down per run; a file is an fd. The input is
+ * written with pwrite at offset 0, so the child reads it from the start; the output is read back
+ * once the program has exited. Created O_EXCL (never an existing file or link), mode 0600, and
+ * unlinked at once.
+ */
+function scratchFiles(input: string | undefined): { inFd: number | null; outFd: number; errFd: number } | null {
+  const fds: number[] = [];
+  try {
+    for (let i = 0; i < (input === undefined ? 2 : 3); i++) {
+      const file = path.join(os.tmpdir(), `vnet-driver.${process.pid}.${++scratchSeq}`);
+      fds.push(fs.openSync(file, 'wx+', 0o600));
+      fs.unlinkSync(file);
+    }
+    if (input !== undefined) fs.writeSync(fds[2], input, 0);
+    return { outFd: fds[0], errFd: fds[1], inFd: input === undefined ? null : fds[2] };
+  } catch {
+    for (const fd of fds) closeQuietly(fd);
+    return null;
+  }
+}
+let scratchSeq = 0;
+
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // already closed
+  }
+}
+
+/** What a program wrote into a scratch file (the whole file: the child wrote from offset 0). */
+function readBack(fd: number): string {
+  try {
+    const size = fs.fstatSync(fd).size;
+    const buf = Buffer.alloc(size);
+    let got = 0;
+    while (got < size) {
+      const n = fs.readSync(fd, buf, got, size - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.toString('utf8', 0, got);
+  } catch {
+    return '';
+  }
+}
+
 const spawnOnce: Runner = (cmd, args, opts = {}) =>
   new Promise((resolve, reject) => {
     const useFd = opts.outputFd !== undefined;
+    const files = useFd ? null : scratchFiles(opts.input);
+    const stdin = files !== null ? files.inFd ?? 'ignore' : opts.input === undefined ? 'ignore' : 'pipe';
     // Its own process group, so a timeout kills what it started too (a hung stub's `sleep`
     // would otherwise hold our pipes open, and 'close' would never come).
-    const child = spawn(cmd, args as string[], {
-      stdio: [opts.input === undefined ? 'ignore' : 'pipe', useFd ? opts.outputFd : 'pipe', useFd ? opts.outputFd : 'pipe'],
-      env: opts.env === undefined ? process.env : { ...process.env, ...opts.env },
-      detached: true,
-    });
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(cmd, args as string[], {
+        stdio: [stdin, useFd ? opts.outputFd : files?.outFd ?? 'pipe', useFd ? opts.outputFd : files?.errFd ?? 'pipe'],
+        env: opts.env === undefined ? process.env : { ...process.env, ...opts.env },
+        detached: true,
+      });
+    } catch (err) {
+      if (files !== null) for (const fd of [files.inFd, files.outFd, files.errFd]) if (fd !== null) closeQuietly(fd);
+      throw err;
+    }
     const pid = child.pid;
     if (pid !== undefined) live.add(pid);
-    // Raw chunks, decoded once at the end (setEncoding would load the string decoder: start-up cost).
+    // Pipes (no scratch files): raw chunks, decoded once at the end (setEncoding would load the
+    // string decoder: start-up cost).
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout?.on('data', (d: Buffer) => out.push(d));
@@ -67,13 +129,17 @@ const spawnOnce: Runner = (cmd, args, opts = {}) =>
     const limit = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     let timedOut = false;
     let done = false;
+    const release = (): void => {
+      if (files !== null) for (const fd of [files.inFd, files.outFd, files.errFd]) if (fd !== null) closeQuietly(fd);
+    };
     const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       if (pid !== undefined) live.delete(pid);
-      const stdout = Buffer.concat(out).toString('utf8');
-      const stderr = Buffer.concat(err).toString('utf8');
+      const stdout = files !== null ? readBack(files.outFd) : Buffer.concat(out).toString('utf8');
+      const stderr = files !== null ? readBack(files.errFd) : Buffer.concat(err).toString('utf8');
+      release();
       resolve({ code: timedOut ? -1 : code ?? (signal === null ? -1 : 128), stdout, stderr: timedOut ? `${stderr}timed out after ${limit} ms` : stderr });
     };
     const timer = setTimeout(() => {
@@ -89,15 +155,17 @@ const spawnOnce: Runner = (cmd, args, opts = {}) =>
       child.once('exit', finish);
       setTimeout(() => finish(null, 'SIGKILL'), 200).unref();
     }, limit);
-    child.on('error', (err) => {
+    child.on('error', (e) => {
       clearTimeout(timer);
       if (pid !== undefined) live.delete(pid);
       done = true;
-      reject(new CniError(CNI_CODES.PLUMBING_FAILED, `cannot run ${cmd}`, err.message));
+      release();
+      reject(new CniError(CNI_CODES.PLUMBING_FAILED, `cannot run ${cmd}`, e.message));
     });
-    // A daemonising child may keep inherited output open: with outputFd wait for 'exit' only.
-    child.on(useFd ? 'exit' : 'close', finish);
-    if (opts.input !== undefined) {
+    // Output in files or an inherited fd (a daemonising child may keep it open): 'exit' is the
+    // end; with pipes, 'close' (all output read).
+    child.on(useFd || files !== null ? 'exit' : 'close', finish);
+    if (files === null && opts.input !== undefined) {
       child.stdin?.on('error', () => undefined);
       child.stdin?.end(opts.input);
     }

@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 'use strict';
 // Build step after tsc (src/bootstrap/ensure.js build): bundles the compiled vnet-driver
-// (dist/driver/main.js with everything it may require, axios included) into one minified file,
-// dist/vnet-driver.bundle.js, and saves V8's code cache for it. The CNI plugin is a fresh
-// process per ADD/DEL: one file spares it the resolution, reading and compiling of ~100 modules,
-// and the cache most of the compiling of the rest. A manifest, written last, lists every
+// (dist/driver/main.js with everything it may require, except axios and commander) into one
+// minified file, dist/vnet-driver.bundle.js, and saves V8's code cache for it. The CNI plugin is
+// a fresh process per ADD/DEL: one file spares it the resolution, reading and compiling of ~50
+// modules, and the cache the compiling of what ADD and DEL run. axios (only the OpenVNet client's
+// default transport, which the driver never uses) and commander (the operator CLI) stay outside:
+// they were three quarters of the bundle's text, read and deserialised at every call for nothing;
+// the CLI loads commander from node_modules. A manifest, written last, lists every
 // compiled input of ours and npm's record of node_modules with size and mtime, and the bundle
 // and cache files themselves: driver/bin/vnet-driver.js uses them only while all still match
 // (anyone may run a plain tsc later), else dist/driver/main.js.
@@ -30,9 +33,9 @@ function stamp(file) {
 }
 
 /**
- * Child mode: compile the bundle exactly as the launcher does, run the driver's warm-up (an ADD
- * and a DEL with nothing to plumb, against a stand-in OpenVNet webapi on loopback) and save what
- * V8 compiled by then, the request path of axios included.
+ * Child mode: compile the bundle exactly as the launcher does, run the driver's warm-up (ADD and
+ * DEL through every step, with a runner that starts no program, against a stand-in OpenVNet
+ * webapi on loopback) and save what V8 compiled by then.
  */
 async function makeCodeCache(out) {
   const http = require('node:http');
@@ -40,26 +43,41 @@ async function makeCodeCache(out) {
   const vm = require('node:vm');
   const { wrap } = require('node:module');
   const before = stamp(bundle);
-  const source = fs.readFileSync(bundle, 'utf8');
+  const source = fs.readFileSync(bundle, 'latin1');
   // The stamp of the text compiled goes to the parent: a concurrent build may replace the file.
   if (JSON.stringify(stamp(bundle)) !== JSON.stringify(before)) throw new Error('bundle changed while read');
   const script = new vm.Script(wrap(source), { filename: bundle });
   const mod = { exports: {} };
   script.runInThisContext().call(mod.exports, mod.exports, require, mod, bundle, path.dirname(bundle));
+  // The stand-in knows network nw-warmup and nothing else: datapaths are unknown until posted;
+  // interfaces are created and deleted.
   const server = http.createServer((req, res) => {
-    const network = req.method === 'GET' && /^\/api\/networks\/nw-warmup(\?|$)/.test(req.url);
-    res.writeHead(network ? 200 : 404, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify(network
-      ? { id: 1, uuid: 'nw-warmup', display_name: 'warmup', ipv4_network: '10.0.0.0', ipv4_prefix: 24, network_mode: 'virtual' }
-      : { error: 'Vnet::Endpoints::Errors::UnknownUUIDResource', message: req.url, code: '100' }));
+    const reply = (status, body) => {
+      res.writeHead(status, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    req.resume();
+    req.on('end', () => {
+      if (req.method === 'GET' && /^\/api(\/1\.0)?\/networks\/nw-warmup(\?|$)/.test(req.url)) {
+        reply(200, { id: 1, uuid: 'nw-warmup', display_name: 'warmup', ipv4_network: '10.0.0.0', ipv4_prefix: 24, network_mode: 'virtual' });
+      } else if (req.method === 'POST' && /^\/api(\/1\.0)?\/datapaths(\?|$)/.test(req.url)) {
+        reply(201, { id: 1, uuid: 'dp-warmup', display_name: 'warmup', dpid: '0x1', node_id: 'vna' });
+      } else if (req.method === 'POST' && /^\/api(\/1\.0)?\/interfaces(\?|$)/.test(req.url)) {
+        reply(201, { id: 1, uuid: 'if-warmup', mode: 'vif', display_name: 'warmup' });
+      } else if (req.method === 'DELETE' && /^\/api(\/1\.0)?\/interfaces\//.test(req.url)) {
+        reply(200, { uuid: req.url.split('/').pop().split('?')[0] });
+      } else {
+        reply(404, { error: 'Vnet::Endpoints::Errors::UnknownUUIDResource', message: req.url, code: '100' });
+      }
+    });
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'vnet-driver-warmup.'));
   try {
-    const [add, del] = await mod.exports.warmUp(`http://127.0.0.1:${server.address().port}`, scratch);
-    // Proof that the whole path ran: the ADD reached the namespace check, the DEL succeeded.
-    if (!(add.exitCode === 1 && JSON.parse(add.stdout).code === 3 && del.exitCode === 0)) {
-      throw new Error(`unexpected warm-up result: ${add.stdout} ${del.stdout}`);
+    const outs = await mod.exports.warmUp(`http://127.0.0.1:${server.address().port}`, scratch);
+    // Proof that the whole path ran: every ADD and DEL succeeded.
+    if (outs.length === 0 || !outs.every((o) => o.exitCode === 0)) {
+      throw new Error(`unexpected warm-up result: ${outs.map((o) => o.stdout.trim()).join(' ')}`);
     }
   } finally {
     server.close();
@@ -68,50 +86,6 @@ async function makeCodeCache(out) {
   fs.writeFileSync(out, script.createCachedData());
   process.stdout.write(JSON.stringify(before));
 }
-
-// axios requires form-data (with mime-db and a dozen helper packages), https-proxy-agent and
-// node's http2 when it loads, though it touches them only to build multipart bodies, to talk
-// through a proxy or over HTTP/2, none of which the driver does unless configured. Inside
-// axios they are replaced by stand-ins that load the real module on first use; everything
-// else passes through.
-const LAZY = /^(form-data|https-proxy-agent|http2)$/;
-
-/** CommonJS source of the stand-in for package `name`: a proxy that loads it when touched. */
-function lazyStandIn(name) {
-  return `'use strict';
-let real;
-const load = () => {
-  if (real === undefined) {
-    if (process.env.VNET_DRIVER_TRACE === '1') process.stderr.write('vnet-driver trace loading ' + ${JSON.stringify(name)} + '\\n');
-    real = require(${JSON.stringify(name)});
-  }
-  return real;
-};
-// A constructor's own @@toStringTag is undefined; answering that loads nothing (axios asks
-// for it whenever it merges configs).
-module.exports = new Proxy(function () {}, {
-  get: (_, k) => (k === Symbol.toStringTag ? undefined : Reflect.get(load(), k)),
-  has: (_, k) => Reflect.has(load(), k),
-  set: (_, k, v) => Reflect.set(load(), k, v),
-  apply: (_, self, a) => Reflect.apply(load(), self, a),
-  construct: (_, a) => Reflect.construct(load(), a),
-  getPrototypeOf: () => Reflect.getPrototypeOf(load()),
-  ownKeys: () => Reflect.ownKeys(load()),
-  getOwnPropertyDescriptor: (_, k) => Reflect.getOwnPropertyDescriptor(load(), k),
-});
-`;
-}
-
-const lazyOptional = {
-  name: 'lazy-optional-axios-deps',
-  setup(b) {
-    b.onResolve({ filter: LAZY }, (args) => {
-      if (args.namespace === 'lazy' || !args.importer.split(path.sep).join('/').includes('/node_modules/axios/')) return undefined;
-      return { path: args.path, namespace: 'lazy', pluginData: { resolveDir: args.resolveDir } };
-    });
-    b.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({ resolveDir: args.pluginData.resolveDir, loader: 'js', contents: lazyStandIn(args.path) }));
-  },
-};
 
 const inNodeModules = (file) => file.split(path.sep).includes('node_modules');
 
@@ -161,13 +135,15 @@ async function build() {
     minify: true,
     sourcemap: true,
     legalComments: 'none',
+    // ASCII only (the default, stated): the launcher reads the text as latin1.
+    charset: 'ascii',
     metafile: true,
     logLevel: 'warning',
-    plugins: [lazyOptional, stampOurInputs(stamps)],
+    external: ['axios', 'commander'],
+    plugins: [stampOurInputs(stamps)],
   });
-  // Metafile keys: paths relative to root, or `<namespace>:<path>` for the stand-ins.
-  const inputs = Object.keys(result.metafile.inputs).filter((k) => !k.startsWith('lazy:'))
-    .map((rel) => path.resolve(root, rel)).filter((abs) => !inNodeModules(abs));
+  // Metafile keys: paths relative to root.
+  const inputs = Object.keys(result.metafile.inputs).map((rel) => path.resolve(root, rel)).filter((abs) => !inNodeModules(abs));
   const missing = inputs.filter((f) => !stamps.has(f));
   if (missing.length > 0) throw new Error(`inputs read without a stamp: ${missing.join(', ')}`);
   const tmp = `${cache}.${process.pid}.tmp`;
@@ -189,11 +165,7 @@ async function build() {
   return 0;
 }
 
-module.exports = { lazyStandIn };
-
-if (require.main !== module) {
-  // required by a test: build nothing
-} else if (process.argv[2] === '--code-cache') {
+if (process.argv[2] === '--code-cache') {
   makeCodeCache(process.argv[3]).catch((err) => {
     console.error(`bundle-driver: code cache: ${err instanceof Error ? err.message : String(err)}`);
     process.exitCode = 1;

@@ -7,7 +7,7 @@
 // because their bases are kept at least SLOT_WINDOW apart (re-hashing on the rare clash). Across
 // apps this is as collision-resistant as hashing every MAC independently.
 
-import { createHash } from 'node:crypto';
+import type * as Crypto from 'node:crypto';
 import type { AppDefinition, NetworkInterface } from '../apps/types';
 
 /** Slots below this never collide within one app. */
@@ -45,6 +45,10 @@ function low40(bytes: readonly number[]): number {
 }
 
 function hash40(appId: string, interfaceName: string, attempt: number): number {
+  // Required here, not at the top: the CNI plugin loads this module (MAC parsing, through the
+  // OpenVNet client) in a fresh process per call and never derives a MAC here; node:crypto cost
+  // it ~5 ms of start-up.
+  const { createHash } = require('node:crypto') as typeof Crypto;
   const digest = createHash('sha256').update(`${appId}\n${interfaceName}\n${attempt}`).digest();
   return digest.readUIntBE(0, 5);
 }

@@ -146,6 +146,8 @@ for (const kind of ['ovs', 'linux'] as const) {
      * removes it: nothing left, nothing wedged.
      */
     interface BadCase { name: string; path: 'static' | 'agent-link'; bad: (good: Record<string, unknown>) => Record<string, unknown>; code: number; msg: RegExp; hung?: string[]; leavesLog?: boolean }
+    /** The hung stubs sleep this long: 120 s, tagged with our pid so ps120 finds only ours. */
+    const hungSleep = `120.${process.pid}`;
     const BAD: BadCase[] = [
       { name: 'hostNetns /etc/shadow', path: 'static', bad: (c) => ({ ...c, hostNetns: '/etc/shadow' }), code: 7, msg: /hostNetns: \/etc\/shadow is not a network namespace/ },
       { name: 'config gateway outside the subnet', path: 'static', bad: (c) => ({ ...c, gateway: '1.1.1.1' }), code: 7, msg: /gateway: 1\.1\.1\.1 is outside/ },
@@ -170,7 +172,7 @@ for (const kind of ['ovs', 'linux'] as const) {
         if (bc.hung !== undefined) {
           const dir = path.join(fx.W, `hung-${i}`);
           fs.mkdirSync(dir, { recursive: true });
-          for (const cmd of bc.hung) fs.writeFileSync(path.join(dir, cmd), '#!/bin/sh\nsleep 120\n', { mode: 0o755 });
+          for (const cmd of bc.hung) fs.writeFileSync(path.join(dir, cmd), `#!/bin/sh\nsleep ${hungSleep}\n`, { mode: 0o755 });
           pathEnv = { PATH: `${dir}:${PATH_ENV}` };
         }
         const add = await runDriver({ ...cniEnv('ADD', cid, ns, 'eth0'), ...pathEnv }, badStdin);
@@ -214,13 +216,16 @@ for (const kind of ['ovs', 'linux'] as const) {
       await assertClean('after gc with a lost state dir');
     });
 
-    /** Our hung stubs' sleeps still running (none may outlive the driver that started them). */
+    /**
+     * Our hung stubs' sleeps still running (none may outlive the driver that started them). Their
+     * argument carries the run id: a `sleep 120` of anyone else on the machine is not ours.
+     */
     function ps120(): string[] {
       const out: string[] = [];
       for (const pid of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
         try {
           const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-          if (cmd[0] === 'sleep' && cmd[1] === '120' && fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z') out.push(pid);
+          if (cmd[0] === 'sleep' && cmd[1] === hungSleep && fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z') out.push(pid);
         } catch {
           // gone
         }

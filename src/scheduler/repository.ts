@@ -285,6 +285,7 @@ export class Repository {
       const deletedAt = this.appTombstones.get(id);
       if (mine !== undefined && mine.version > v.version) continue;
       if (mine === undefined && deletedAt !== undefined && v.version <= deletedAt) continue;
+      if (mine === undefined && !fresh) continue; // deleted since (a stale read)
       this.apps.set(id, v);
       this.touch(id);
     }
@@ -299,7 +300,9 @@ export class Repository {
       const tomb = this.instanceTombstones.get(id);
       const known = mine !== undefined ? this.storedInstanceRev.get(id) : tomb;
       if (mine === undefined && tomb === undefined) {
-        if (this.deletedSince(s)) continue;
+        // Unknown here: new from another writer — unless the read is stale (everything in it was
+        // known here; what is unknown was deleted since) or its writer's newer work was seen.
+        if (!fresh || this.deletedSince(s)) continue;
         this.index(s);
         this.storedInstanceRev.set(id, s.revision ?? 0);
         continue;
@@ -331,7 +334,7 @@ export class Repository {
       const mine = this.deployments.get(id);
       const tomb = this.deploymentTombstones.get(id);
       const known = mine !== undefined ? this.storedDeploymentRev.get(id) : tomb;
-      if (mine === undefined && tomb === undefined && this.deletedSince(s)) continue;
+      if (mine === undefined && tomb === undefined && (!fresh || this.deletedSince(s))) continue;
       if ((mine === undefined && tomb === undefined) || this.winner(s, known) === 'store') {
         this.deploymentTombstones.delete(id);
         this.deployments.set(id, s);

@@ -50,6 +50,8 @@ describe('scheduler fault simulation', function () {
     const failures = await failuresOf([
       ...[200026, 500698].map((seed) => ({ seed, steps: 30, convergeWithinMs: 300_000, faults: { stale: false } })),
       ...[500561, 500838].map((seed) => ({ seed, steps: 30, convergeWithinMs: 300_000 })),
+      // 800343 (50 steps): a stale reload adopted an instance deleted since; it shared its slot.
+      { seed: 800343, steps: 50, convergeWithinMs: 300_000 },
     ]);
     assert.equal(failures.length, 0, failures.join('\n\n'));
   });

@@ -115,6 +115,31 @@ describe('versioned state documents (re-read after reconnect / unknown outcome /
     });
   }
 
+  it('a stale re-read adopts nothing unknown here (deleted since) and keeps what it lacks', async () => {
+    const backend = new MemoryBackend();
+    const store = new TestStore(backend);
+    const other = new Repository(new MemoryStore({ backend }), undefined, new HandTimers(), { writerId: 'other' });
+    await other.load();
+    const x = other.apply(ops.created(instance('a.instance-x'))) as Instance;
+    await other.flush();
+    const old = store.snapshot(); // has x
+    other.apply(ops.killed(x, true)); // x deleted before we ever read it
+    other.apply(ops.created(instance('a.instance-z', { slot: 2 }))); // and z created (a newer revision)
+    await other.flush();
+    const repo = new Repository(store, undefined, new HandTimers(), { writerId: 'me' });
+    await repo.load();
+    const y = repo.apply(ops.created(instance('a.instance-y', { slot: 1 }))) as Instance;
+    await repo.flush();
+    repo.suspendWrites();
+    store.stale = old; // older than what we know stored (y's revision)
+    await repo.load();
+    store.stale = undefined;
+    assert.equal(repo.instances.has('a.instance-x'), false, 'x is not resurrected from the stale copy');
+    assert.equal(repo.instances.get('a.instance-y'), y, 'y, absent from the stale copy, is kept');
+    await repo.flush();
+    assert.deepEqual((await store.listInstances()).map((d) => d.instanceId).sort(), ['a.instance-y', 'a.instance-z']);
+  });
+
   it('another writer\'s newer copy replaces memory; a copy of our own is never taken as "theirs"', async () => {
     const { repo, store, backend } = await rig();
     const i = repo.apply(ops.created(instance('a.instance-1'))) as Instance;

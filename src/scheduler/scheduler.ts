@@ -469,8 +469,14 @@ export class Scheduler {
         driver.launch([offerId], tasks).then(
           () => { this.offerLedger.settled(offerId); this.counters.launched += tasks.length; },
           (err: unknown) => {
+            if (outcomeUnknown(err)) {
+              // The tasks may run: never put back in the queue. After a new subscription (or a
+              // failover) the SUBSCRIBED reconciliation asks about every Provisioned task (sim seed 503333).
+              if (generation === this.generation) this.launchOutcomeUnknown(offerId, tasks, err);
+              else log.warn({ err, offerId, tasks: tasks.length }, 'launch outcome unknown after the subscription changed; reconciled by the next one');
+              return;
+            }
             if (generation !== this.generation) { revert('launch failed', err); return; }
-            if (outcomeUnknown(err)) { this.launchOutcomeUnknown(offerId, tasks, err); return; }
             revert('launch failed', err);
             // The master did not take the ACCEPT: the offer is still outstanding there.
             this.declineOffers([offerId], this.options.declineWaitingSeconds);

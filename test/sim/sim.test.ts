@@ -52,6 +52,9 @@ describe('scheduler fault simulation', function () {
       ...[500561, 500838].map((seed) => ({ seed, steps: 30, convergeWithinMs: 300_000 })),
       // 800343 (50 steps): a stale reload adopted an instance deleted since; it shared its slot.
       { seed: 800343, steps: 50, convergeWithinMs: 300_000 },
+      // 503333 (30 steps): an ACCEPT of unknown outcome answered after the leader was deposed put
+      // its instances back in the queue; the re-lead kept that (newer) memory and launched again.
+      { seed: 503333, steps: 30, convergeWithinMs: 300_000 },
     ]);
     assert.equal(failures.length, 0, failures.join('\n\n'));
   });

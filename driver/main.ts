@@ -1,7 +1,7 @@
 // vnet-driver entry: a CNI plugin when CNI_COMMAND is set, otherwise the operator CLI.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runCni, type CniOutput } from './cni/skel';
+import { runCni, type CniOutput } from './commands/skel';
 import { realDeps, type DriverDeps } from './deps';
 import { killChildren } from './plumb/exec';
 import { trace } from './trace';

@@ -1,6 +1,6 @@
 // `vnet-driver gc` and `vnet-driver status` over a CNI config directory.
 import { collectGarbage, isAlive, type GcReport } from '../core/gc';
-import { cmdStatus } from '../cni/status';
+import { cmdStatus } from '../commands/status';
 import { toCniError } from '../cni/errors';
 import type { DriverDeps } from '../deps';
 import { netnsAlive } from '../plumb/netns';

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import { parseNetConf, type BridgeType, type DhcpClientKind } from '../cni/config';
 import { invalidConfig } from '../cni/errors';
-import { parseIpv4 } from '../cni/ipv4';
+import { isIPv4 } from '../../src/lib/ipv4';
 import { isInterfaceName, isOpenVnetUuid, isSafePath, isToken, networkBridgeName, parseDpid } from '../cni/names';
 import type { DriverDeps } from '../deps';
 import { createLinuxBridge } from '../plumb/bridge-linux';
@@ -41,7 +41,7 @@ export async function cliSetup(deps: DriverDeps, o: SetupOptions): Promise<Setup
   if (dpid === null) problems.push('--dpid: up to 16 hex digits');
   if (!isToken(o.nodeId)) problems.push('--node-id: [A-Za-z0-9_.-]{1,64}');
   if (!isSafePath(o.configDir)) problems.push('--config-dir: absolute path');
-  if (o.agentAddress !== undefined && parseIpv4(o.agentAddress) === null) problems.push('--agent-address: IPv4 address');
+  if (o.agentAddress !== undefined && !isIPv4(o.agentAddress)) problems.push('--agent-address: IPv4 address');
   if (o.datapathType !== undefined && o.datapathType !== 'netdev' && o.datapathType !== 'system') problems.push('--datapath-type: netdev or system');
   const wanted = o.networks === undefined ? null : o.networks.split(',').filter((n) => n !== '');
   if (wanted !== null && !wanted.every((n) => isOpenVnetUuid('nw', n))) problems.push('--networks: nw-… uuids, comma separated');

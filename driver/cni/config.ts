@@ -2,7 +2,7 @@
 // ADD/CHECK/STATUS are strict (every problem reported at once, code 7); DEL and GC are lenient:
 // an ADD that failed on a bad config is still followed by a DEL, which must succeed.
 import { CniError, CNI_CODES, invalidConfig } from './errors';
-import { inSubnet, isReservedInSubnet, parseCidr, parseIpv4, type Cidr } from './ipv4';
+import { cidrContains, isIPv4, isNetworkOrBroadcast, parseCidrText, parseIPv4, type Cidr } from '../../src/lib/ipv4';
 import { deriveDatapath, isInterfaceName, isOpenVnetUuid, isSafePath, isToken, parseDpid } from './names';
 import { requireVersion, type CniVersion } from './version';
 
@@ -75,7 +75,7 @@ const LINK_LOCAL: Cidr = { ip: '169.254.0.0', prefix: 16 };
 
 /** A unicast address a host can be given or routed to: not 0/8, loopback, multicast or class E. */
 function isUsableUnicast(ip: string): boolean {
-  const first = Number(ip.split('.')[0]);
+  const first = (parseIPv4(ip) ?? 0) >>> 24;
   return first !== 0 && first !== 127 && first < 224;
 }
 
@@ -112,7 +112,7 @@ function isOvsDb(s: unknown): s is string {
   if (typeof s !== 'string') return false;
   if (s.startsWith('unix:')) return isSafePath(s.slice(5));
   const m = /^tcp:([0-9.]+):(\d{1,5})$/.exec(s);
-  return m !== null && parseIpv4(m[1]) !== null && Number(m[2]) > 0 && Number(m[2]) < 65536;
+  return m !== null && isIPv4(m[1]) && Number(m[2]) > 0 && Number(m[2]) < 65536;
 }
 
 function isHttpUrl(s: unknown): s is string {
@@ -170,7 +170,7 @@ export function parseNetConf(raw: Record<string, unknown>, opts: ParseOptions): 
   }
   let subnet: Cidr | null = null;
   if (raw.subnet !== undefined && raw.subnet !== null) {
-    subnet = parseCidr(raw.subnet);
+    subnet = parseCidrText(raw.subnet);
     if (subnet === null) bad('subnet: a.b.c.d/len');
     else if (subnet.prefix < 8 || subnet.prefix > 30 || !isUsableUnicast(subnet.ip)) {
       bad(`subnet: ${raw.subnet as string} is not a usable IPv4 subnet (prefix 8..30, unicast)`);
@@ -179,9 +179,9 @@ export function parseNetConf(raw: Record<string, unknown>, opts: ParseOptions): 
   }
   let gateway: string | null = null;
   if (raw.gateway !== undefined && raw.gateway !== null) {
-    gateway = parseIpv4(raw.gateway) === null ? null : (raw.gateway as string);
+    gateway = isIPv4(raw.gateway) ? (raw.gateway as string) : null;
     if (gateway === null) bad('gateway: IPv4 address');
-    else if (subnet !== null && (!inSubnet(gateway, subnet) || isReservedInSubnet(gateway, subnet))) {
+    else if (subnet !== null && (!cidrContains(subnet, gateway) || isNetworkOrBroadcast(subnet, gateway))) {
       bad(`gateway: ${gateway} is not a host address of subnet ${subnet.ip}/${subnet.prefix}`);
       gateway = null;
     }
@@ -222,21 +222,21 @@ export function parseNetConf(raw: Record<string, unknown>, opts: ParseOptions): 
 
   let agentLink: AgentLinkConf | null = null;
   if (mode === 'agent-link') {
-    const agentAddress = parseIpv4(raw.agentAddress) === null ? null : (raw.agentAddress as string);
+    const agentAddress = isIPv4(raw.agentAddress) ? (raw.agentAddress as string) : null;
     if (agentAddress === null) bad('agentAddress: required IPv4 address for mode agent-link');
-    if (agentAddress !== null && (!isUsableUnicast(agentAddress) || inSubnet(agentAddress, LINK_LOCAL))) {
+    if (agentAddress !== null && (!isUsableUnicast(agentAddress) || cidrContains(LINK_LOCAL, agentAddress))) {
       bad(`agentAddress: ${agentAddress} is not a routable unicast address`);
     }
-    let range = raw.linkRange === undefined ? parseCidr(DEFAULT_LINK_RANGE) : parseCidr(raw.linkRange);
+    let range = raw.linkRange === undefined ? parseCidrText(DEFAULT_LINK_RANGE) : parseCidrText(raw.linkRange);
     if (range === null) bad('linkRange: a.b.c.d/len');
-    else if (range.prefix < 16 || range.prefix > 30 || !inSubnet(range.ip, LINK_LOCAL)) {
+    else if (range.prefix < 16 || range.prefix > 30 || !cidrContains(LINK_LOCAL, range.ip)) {
       bad(`linkRange: ${range.ip}/${range.prefix} must lie in link-local 169.254.0.0/16 with a prefix of 16..30`);
       range = null;
     }
     const hostAddressRaw = raw.linkHostAddress ?? DEFAULT_LINK_HOST_ADDRESS;
-    let hostAddress = parseIpv4(hostAddressRaw) === null ? null : (hostAddressRaw as string);
+    let hostAddress = isIPv4(hostAddressRaw) ? (hostAddressRaw as string) : null;
     if (hostAddress === null) bad('linkHostAddress: IPv4 address');
-    else if (!inSubnet(hostAddress, LINK_LOCAL) || isReservedInSubnet(hostAddress, LINK_LOCAL)) {
+    else if (!cidrContains(LINK_LOCAL, hostAddress) || isNetworkOrBroadcast(LINK_LOCAL, hostAddress)) {
       bad(`linkHostAddress: ${hostAddress} must be a host address in link-local 169.254.0.0/16`);
       hostAddress = null;
     }

@@ -3,7 +3,7 @@
 // `runtimeConfig` (mac, ips) and CNI_ARGS (IP=, MAC=, GATEWAY=). The first channel that sets a
 // field wins. Every problem is collected and reported at once as code 7 (CNI_ARGS syntax: 4).
 import { CniError, CNI_CODES, invalidConfig } from './errors';
-import { formatCidr, inSubnet, isReservedInSubnet, networkOf, parseCidr, parseIpv4, type Cidr } from './ipv4';
+import { formatCidr, cidrContains, isNetworkOrBroadcast, cidrNetwork, parseCidrText, isIPv4, type Cidr } from '../../src/lib/ipv4';
 import { deriveMac, isInterfaceName, parseMac } from './names';
 
 export type Bootproto = 'static' | 'dhcp';
@@ -72,11 +72,11 @@ function parseAddress(v: unknown, field: string, bad: (m: string) => void): { ip
     return undefined;
   }
   if (v.includes('/')) {
-    const c = parseCidr(v);
+    const c = parseCidrText(v);
     if (c === null) bad(`${field}: not a.b.c.d/len: ${JSON.stringify(v.slice(0, 64))}`);
     return c ?? undefined;
   }
-  if (parseIpv4(v) === null) {
+  if (!isIPv4(v)) {
     bad(`${field}: not an IPv4 address: ${JSON.stringify(v.slice(0, 64))}`);
     return undefined;
   }
@@ -84,7 +84,7 @@ function parseAddress(v: unknown, field: string, bad: (m: string) => void): { ip
 }
 
 function parseGateway(v: unknown, field: string, bad: (m: string) => void): string | undefined {
-  if (parseIpv4(v) === null) {
+  if (!isIPv4(v)) {
     bad(`${field}: not an IPv4 address: ${JSON.stringify(String(v).slice(0, 64))}`);
     return undefined;
   }
@@ -109,17 +109,17 @@ function parseRoutes(v: unknown, field: string, bad: (m: string) => void): Route
       return;
     }
     const dstRaw = r.destination ?? r.dst;
-    const dst = parseCidr(dstRaw);
+    const dst = parseCidrText(dstRaw);
     if (dst === null) {
       bad(`${field}[${i}].destination: a.b.c.d/len expected`);
       return;
     }
-    if (networkOf(dst).ip !== dst.ip) {
+    if (cidrNetwork(dst).ip !== dst.ip) {
       bad(`${field}[${i}].destination: ${formatCidr(dst)} has host bits set`);
       return;
     }
     const gwRaw = r.gateway ?? r.gw;
-    if (gwRaw !== undefined && gwRaw !== null && gwRaw !== '' && parseIpv4(gwRaw) === null) {
+    if (gwRaw !== undefined && gwRaw !== null && gwRaw !== '' && !isIPv4(gwRaw)) {
       bad(`${field}[${i}].gateway: not an IPv4 address`);
       return;
     }
@@ -294,17 +294,17 @@ export function readInterfaceSpec(input: SpecInput): InterfaceSpec {
 /** Checks addresses against the network's subnet and fills in the prefix. */
 export function checkAgainstSubnet(spec: InterfaceSpec, subnet: Cidr): InterfaceSpec {
   const problems: string[] = [];
-  const where = formatCidr(networkOf(subnet));
+  const where = formatCidr(cidrNetwork(subnet));
   if (spec.address !== null) {
-    if (!inSubnet(spec.address.ip, subnet)) problems.push(`address ${spec.address.ip} is outside the network's subnet ${where}`);
-    else if (isReservedInSubnet(spec.address.ip, subnet)) problems.push(`address ${spec.address.ip} is the network or broadcast address of ${where}`);
+    if (!cidrContains(subnet, spec.address.ip)) problems.push(`address ${spec.address.ip} is outside the network's subnet ${where}`);
+    else if (isNetworkOrBroadcast(subnet, spec.address.ip)) problems.push(`address ${spec.address.ip} is the network or broadcast address of ${where}`);
     if (spec.address.prefix !== null && spec.address.prefix !== subnet.prefix) {
       problems.push(`address prefix /${spec.address.prefix} differs from the network's /${subnet.prefix}`);
     }
   }
-  if (spec.gateway !== null && !inSubnet(spec.gateway, subnet)) problems.push(`gateway ${spec.gateway} is outside ${where}`);
+  if (spec.gateway !== null && !cidrContains(subnet, spec.gateway)) problems.push(`gateway ${spec.gateway} is outside ${where}`);
   spec.routes.forEach((r, i) => {
-    if (r.gw !== null && !inSubnet(r.gw, subnet)) problems.push(`routes[${i}].gateway ${r.gw} is outside ${where}`);
+    if (r.gw !== null && !cidrContains(subnet, r.gw)) problems.push(`routes[${i}].gateway ${r.gw} is outside ${where}`);
   });
   if (problems.length > 0) throw invalidConfig(problems.join('; '));
   return spec.address === null ? spec : { ...spec, address: { ip: spec.address.ip, prefix: subnet.prefix } };

@@ -1,6 +1,6 @@
 // CNI results: one current (1.x) result is built, then converted last to the shape of the
 // config's cniVersion (spec A4), as cni pkg/types/internal/convert.go does. Pure.
-import { parseCidr } from './ipv4';
+import { parseCidrText } from '../../src/lib/ipv4';
 import { shapeOf, type CniVersion } from './version';
 
 export interface ResultInterface { name: string; mac?: string; mtu?: number; sandbox?: string }
@@ -17,7 +17,7 @@ export interface CurrentResult {
 
 export type WireResult = Record<string, unknown> & { cniVersion: string };
 
-const isV4 = (cidr: string): boolean => parseCidr(cidr) !== null;
+const isV4 = (cidr: string): boolean => parseCidrText(cidr) !== null;
 
 export function toCniResult(r: CurrentResult, version: CniVersion): WireResult {
   const shape = shapeOf(version);

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { NetConf, OpenVnetConf } from '../cni/config';
 import { CniError, CNI_CODES, invalidConfig, toCniError } from '../cni/errors';
 import { checkAgainstSubnet, requirePrefix, type InterfaceSpec } from '../cni/interface-spec';
-import { formatCidr, inSubnet, type Cidr } from '../cni/ipv4';
+import { formatCidr, cidrContains, type Cidr } from '../../src/lib/ipv4';
 import { deriveMac, hostIfName } from '../cni/names';
 import type { CurrentResult, ResultDns, ResultRoute } from '../cni/result';
 import type { DriverDeps } from '../deps';
@@ -144,7 +144,7 @@ async function attachVif(deps: DriverDeps, req: AttachRequest): Promise<CurrentR
     if (spec.bootproto === 'dhcp' && ov.leasePolicy === null) throw invalidConfig('bootproto dhcp needs openvnet.leasePolicy');
   }
   spec = subnet === null ? requirePrefix(spec) : checkAgainstSubnet(spec, subnet);
-  if (conf.gateway !== null && subnet !== null && !inSubnet(conf.gateway, subnet)) {
+  if (conf.gateway !== null && subnet !== null && !cidrContains(subnet, conf.gateway)) {
     throw invalidConfig(`gateway: ${conf.gateway} is outside network ${conf.name}'s subnet ${formatCidr(subnet)}`);
   }
   const gateway = spec.gateway ?? conf.gateway;

@@ -4,6 +4,7 @@
 // same MAC (or the same address on the network) are looked at: one of ours whose container no
 // longer exists (no attachment log, or its namespace is gone) is removed; one whose container
 // still exists is waited for, boundedly, while its DEL runs. Anything else stays an error.
+import { sleep, systemClock, type Clock } from '../../src/lib/clock';
 import { CniError } from '../cni/errors';
 import { ownerTag, type InterfaceRecord, type NewInterface, type VnetRegistry } from '../openvnet/registry';
 import { isHostIfName } from '../cni/names';
@@ -31,15 +32,13 @@ export function conflicts(records: InterfaceRecord[], want: NewInterface): Inter
     && ((r.mac !== null && r.mac.toLowerCase() === mac) || (want.ipv4 !== null && r.ipv4 === want.ipv4 && r.networkUuid === want.networkUuid)));
 }
 
-export interface Clock { now(): number; sleep(ms: number): Promise<void> }
-const realClock: Clock = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
 
 /**
  * Creates the record; on refusal, clears what stale records of ours hold the MAC/address and
  * waits (at most `waitMs`) for live ones to go, then tries again. The first error is rethrown
  * when no record of ours explains it.
  */
-export async function createReplacingStale(reg: VnetRegistry, want: NewInterface, stateDir: string, create: () => Promise<void>, waitMs = STALE_WAIT_MS, clock: Clock = realClock): Promise<void> {
+export async function createReplacingStale(reg: VnetRegistry, want: NewInterface, stateDir: string, create: () => Promise<void>, waitMs = STALE_WAIT_MS, clock: Clock = systemClock): Promise<void> {
   try {
     await create();
     return;
@@ -71,7 +70,7 @@ export async function createReplacingStale(reg: VnetRegistry, want: NewInterface
         throw new CniError(err.code, err.msg, `${err.details ?? ''}; still held by live container interface(s) ${holders.filter((x) => x.h === 'live').map((x) => x.r.uuid).join(', ')} after ${waitMs} ms`);
       }
       first = false;
-      await clock.sleep(POLL_MS);
+      await sleep(clock, POLL_MS);
     }
   }
 }

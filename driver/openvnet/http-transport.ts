@@ -1,9 +1,9 @@
 // The plugin's HTTP transport for the OpenVNet client: node's own http (https loaded only for an
 // https URL). A CNI plugin is a fresh process per call, and loading axios cost it more than its
 // two or three requests; the client's retries, error mapping and paging stay in one place
-// (src/openvnet/client.ts), only the transport differs.
+// (src/lib/openvnet/client.ts), only the transport differs.
 import type * as Http from 'node:http';
-import type { HttpTransport } from '../../src/openvnet/client';
+import type { HttpTransport } from '../../src/lib/openvnet/client';
 
 export const nodeHttpTransport: HttpTransport = (req) => new Promise((resolve, reject) => {
   const url = new URL(req.url);

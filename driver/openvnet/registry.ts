@@ -1,14 +1,14 @@
 // The driver's seam to OpenVNet (the consumer owns the interface): what ADD, DEL, gc and setup
 // need, with OpenVNet failures translated once into CNI errors. The implementation wraps
-// src/openvnet/client.ts, loaded only when a config actually names an OpenVNet API.
+// src/lib/openvnet/client.ts, loaded only when a config actually names an OpenVNet API.
 import type { OpenVnetConf } from '../cni/config';
 import { CniError, CNI_CODES } from '../cni/errors';
-import { parseIpv4, type Cidr } from '../cni/ipv4';
+import { isIPv4, type Cidr } from '../../src/lib/ipv4';
 import { trace, traced } from '../trace';
 import { nodeHttpTransport } from './http-transport';
 import { loadClientModule } from './load-client';
-import { clientAuthFrom } from '../../src/api-security/password-file';
-import type { OpenVnetClient, OpenVnetError as OpenVnetErrorType } from '../../src/openvnet/client';
+import { clientAuthFrom } from '../../src/lib/password-file';
+import type { OpenVnetClient, OpenVnetError as OpenVnetErrorType } from '../../src/lib/openvnet/client';
 
 export interface NetworkRecord { uuid: string; displayName: string; subnet: Cidr }
 export interface InterfaceRecord {
@@ -89,7 +89,7 @@ async function wrap<T>(what: string, p: () => Promise<T>): Promise<T> {
 }
 
 function toNetwork(n: { uuid: string; displayName: string; ipv4Network: string; ipv4Prefix: number }): NetworkRecord | null {
-  if (parseIpv4(n.ipv4Network) === null || !Number.isInteger(n.ipv4Prefix) || n.ipv4Prefix < 0 || n.ipv4Prefix > 32) return null;
+  if (!isIPv4(n.ipv4Network) || !Number.isInteger(n.ipv4Prefix) || n.ipv4Prefix < 0 || n.ipv4Prefix > 32) return null;
   return { uuid: n.uuid, displayName: n.displayName, subnet: { ip: n.ipv4Network, prefix: n.ipv4Prefix } };
 }
 

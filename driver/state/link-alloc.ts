@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { makeDirs } from './dirs';
 import { CniError, CNI_CODES } from '../cni/errors';
-import { hostsOf, parseIpv4, type Cidr } from '../cni/ipv4';
+import { cidrHosts, isIPv4, type Cidr } from '../../src/lib/ipv4';
 
 const LOCK = '.lock';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -62,7 +62,7 @@ export function listReservations(dir: string): Reservation[] {
   }
   const out: Reservation[] = [];
   for (const n of names) {
-    if (parseIpv4(n) === null) continue;
+    if (!isIPv4(n)) continue;
     try {
       out.push({ address: n, owner: fs.readFileSync(path.join(dir, n), 'utf8').trim() });
     } catch {
@@ -79,7 +79,7 @@ export async function allocateLinkAddress(dir: string, range: Cidr, exclude: str
     const mine = held.find((r) => r.owner === owner);
     if (mine !== undefined) return mine.address;
     const used = new Set(held.map((r) => r.address));
-    for (const a of hostsOf(range)) {
+    for (const a of cidrHosts(range)) {
       if (a === exclude || used.has(a)) continue;
       fs.writeFileSync(path.join(dir, a), owner, { flag: 'wx' });
       return a;

@@ -3,7 +3,7 @@
 // is logged with the real error (message, stack) for the operator. A body over the limit is 413.
 import { randomBytes } from 'node:crypto';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, InternalServerError, PayloadTooLargeError } from '../api/errors';
+import { ApiError, InternalServerError, PayloadTooLargeError } from '../server/errors';
 
 export type ErrorHandler = (err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply) => void;
 

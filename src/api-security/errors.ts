@@ -2,11 +2,8 @@
 // plain typed errors, not HTTP answers; the layer's HTTP refusals (401, 403, 413, …) are in the
 // API's registry, src/api/errors.ts. No message ever carries a secret.
 
-/** Bad --http_credentials / --http_credentials_file content (never quotes the secret). */
-export class CredentialsConfigError extends Error {
-  readonly code = 'MVN_ERR_CREDENTIALS_CONFIG';
-  override readonly name = 'CredentialsConfigError';
-}
+/** Bad --http_credentials / --http_credentials_file content: src/lib's (the driver reads password files too). */
+export { CredentialsConfigError } from '../lib/password-file';
 
 /** Unreadable or mismatching --ssl_cert / --ssl_key / --ssl_ca. */
 export class TlsConfigError extends Error {

@@ -14,7 +14,7 @@ import { checkJsonLimits, DEFAULT_JSON_LIMITS, type JsonLimits } from './json-li
 import { DEFAULT_MAX_EVENT_SUBSCRIBERS, SubscriberGuard } from './subscriber-guard';
 import {
   CrossOriginRefusedError, JsonLimitError, TooManySubscribersError, UnauthorizedError, type ApiError,
-} from '../api/errors';
+} from '../server/errors';
 
 export const DEFAULT_REALM = 'Mesosphere';
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;

@@ -11,8 +11,8 @@ import {
 import { checkAddressConflicts, toMarathonDetails, validateApp, validateAppId } from '../apps/validate';
 import { nextVersion, type AppVersion, type ChangeKind } from '../deploy/app-version';
 import { planDeployment, type DeploymentPlan, type DeploymentRecord } from '../deploy/plan';
-import { addressAt, poolOf } from '../network/ipam-pool';
-import { formatIPv4 } from '../network/ipv4';
+import { addressAt, poolOf } from '../apps/address-pool';
+import { formatIPv4 } from '../lib/ipv4';
 import type { DeploymentRunner } from '../scheduler/deployment-runner';
 import type { EventBus } from '../scheduler/event-bus';
 import type { Instance } from '../scheduler/instance';
@@ -22,7 +22,7 @@ import { AddressHeldError as StoreAddressHeldError, StoreTimeoutError as StoreTi
 import {
   AddressHeldError, AppExistsError, AppLockedError, AppNotFoundError, DeploymentNotFoundError, GroupExistsError,
   GroupNotFoundError, IllegalArgumentError, TooManyDeploymentsError, JsonTypeError, StoreUnavailableError, UpstreamUnavailableError, ValidationError,
-} from './errors';
+} from '../server/errors';
 
 export const DEFAULT_MAX_RUNNING_DEPLOYMENTS = 100;
 
@@ -549,7 +549,8 @@ export class AppService {
         const bad = validateAppId(groupId);
         if (bad.length > 0) throw violationsError(bad);
       }
-      if (groupId !== '/' && this.groupExists(groupId)) throw new GroupExistsError(groupId);
+      // The root always exists: POST {"id":"/"} (what the stock UI's Create Group sends for an empty name) is 409, as in Marathon.
+      if (groupId === '/' || this.groupExists(groupId)) throw new GroupExistsError(groupId);
       if (this.deps.repo.apps.has(groupId)) throw new AppExistsError(groupId);
       const settings = this.groupSettingsOf(raw, groupId);
       const apps = await this.appsOfGroupBody(raw, groupId);

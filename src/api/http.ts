@@ -1,7 +1,7 @@
 // Small request/reply helpers shared by the route plugins.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DeploymentPlan } from '../deploy/plan';
-import { BadRequestError, IllegalArgumentError } from './errors';
+import { BadRequestError, IllegalArgumentError } from '../server/errors';
 
 export type Query = Record<string, string | string[] | undefined>;
 

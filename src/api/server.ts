@@ -5,7 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import { Counter } from 'prom-client';
 import type { ApiContext } from './context';
 import { StoreUnavailableError as StoreUnavailableFromState } from '../state/store';
-import { ApiError, InternalError, InvalidJsonError, NoLeaderError, RouteNotFoundError, StoreUnavailableError, UnsupportedMediaTypeError } from './errors';
+import { ApiError, InternalError, InvalidJsonError, NoLeaderError, RouteNotFoundError, StoreUnavailableError, UnsupportedMediaTypeError } from '../server/errors';
 import { appRoutes } from './routes/apps';
 import { deploymentRoutes } from './routes/deployments';
 import { eventRoutes } from './routes/events';

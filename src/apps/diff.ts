@@ -58,8 +58,12 @@ function isObject(value: JsonValue | undefined): value is JsonObject {
  * - a top-level `networkInterfaces` replaces the interfaces inside the current container;
  * - when the body changes networking without giving ports and the result is no longer host
  *   networking, the stored portDefinitions are dropped (they only exist for host networking).
+ * A top-level `null` means "not given", as in Marathon's AppUpdate (every field optional, JSON null
+ * read as absent, absent keeps the current value): the stock UI's edit form sends `"container": null`
+ * for apps it has no container form for, which must not drop their container (networkInterfaces).
  */
-export function mergePartial(current: AppDefinition, patch: JsonObject): JsonObject {
+export function mergePartial(current: AppDefinition, rawPatch: JsonObject): JsonObject {
+  const patch: JsonObject = Object.fromEntries(Object.entries(rawPatch).filter(([, v]) => v !== null));
   const merged = JSON.parse(JSON.stringify(current)) as JsonObject;
   for (const [key, value] of Object.entries(patch)) merged[key] = value;
 

@@ -54,6 +54,9 @@ export interface NetworkInterface {
   labels: StringMap;
 }
 
+/** Label keys under this prefix are ours (the `vnet.*` labels of NetworkInfo); user interface labels may not use it. */
+export const RESERVED_LABEL_PREFIX = 'vnet.';
+
 /** The fields an interface entry may carry; anything else is a violation. */
 export const NETWORK_INTERFACE_FIELDS: readonly string[] = [
   'networkName', 'interfaceName', 'bootproto', 'ipAddress', 'ipAddresses', 'ipRange', 'netmask',

@@ -1,14 +1,13 @@
 // networkInterfaces rules (DESIGN §3) over a normalised app and the facts the caller fetched.
 // Every rule is checked and every violation reported, each at the path of the field to fix.
 
-import type { AppDefinition, NetworkInterface, ValidationFacts, Violation } from './types';
+import { RESERVED_LABEL_PREFIX, type AppDefinition, type NetworkInterface, type ValidationFacts, type Violation } from './types';
 import {
   broadcastOf, formatIPv4, formatSubnet, isCanonicalCidr, isHostAddress, parseAddressWithPrefix, parseCidr, parseIPv4,
   parseNetmask, parseSubnet, subnetContains, type Subnet,
-} from '../network/ipv4';
-import { parseIpRange, poolContains, poolOf } from '../network/ipam-pool';
-import { RESERVED_LABEL_PREFIX } from '../network/network-info';
-import { isMulticastMac, isZeroMac, parseMac, canonicalMac } from '../network/mac';
+} from '../lib/ipv4';
+import { parseIpRange, poolContains, poolOf } from './address-pool';
+import { canonicalMac, isMulticastMac, isZeroMac, parseMac } from '../lib/mac';
 
 /** OpenVNet's rule for a uuid given as a parameter (cni-openvnet.md B4). */
 export const NETWORK_UUID_PATTERN = /^nw-[a-z0-9]{1,16}$/;

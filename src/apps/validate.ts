@@ -8,7 +8,7 @@ import type {
 import { CONSTRAINT_OPERATORS, DEFAULT_MAX_INSTANCES_PER_APP, HEALTH_CHECK_PROTOCOLS, MAX_INT32 } from './types';
 import { isHostNetworking } from './normalize';
 import { validateInterfaces } from './validate-interfaces';
-import { findHeldByOthers } from '../network/ipam-pool';
+import { findHeldByOthers } from './address-pool';
 
 const ID_SEGMENT = /^(?:(?:[a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])\.)*(?:[a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])$|^\.{1,2}$/;
 export const RESERVED_LAST_SEGMENTS: readonly string[] = ['restart', 'tasks', 'versions', '.', '..'];

@@ -10,6 +10,7 @@ import { spawnRun } from '../local-mode/exec';
 import { fabricNetns, instanceTag } from '../local-mode/names';
 import { preflight } from '../local-mode/preflight';
 import { DEFAULT_NETWORKS_FILE, startLocal, type LocalHandle } from '../local-mode/run-local';
+import { startServe } from './serve';
 
 interface LocalFlags {
   dataDir: string;
@@ -139,6 +140,7 @@ export function registerLocal(program: Command): void {
           probeNetns: `${fabricNetns(instanceTag(dataDir))}-probe`, run: spawnRun,
         });
         handle = await startLocal({
+          startServe,
           dataDir,
           httpHost: host('--http-host', flags.httpHost),
           httpPort: ports['--http-port'],

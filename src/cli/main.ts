@@ -19,6 +19,8 @@ export function buildProgram(): Command {
 export function main(argv: string[]): void {
   buildProgram().parseAsync(argv).catch((err: unknown) => {
     process.stderr.write(`marathon-vnet: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
+    // Errors that mean something to an operator's supervisor carry their own exit status.
+    const code = (err as { exitCode?: unknown } | null)?.exitCode;
+    process.exit(typeof code === 'number' && Number.isInteger(code) && code > 0 ? code : 1);
   });
 }

@@ -6,7 +6,7 @@ import type { Agent } from '../local/agent';
 import { ExecAgent } from '../local/exec-agent';
 import { LocalMaster } from '../local/master';
 import { openVnetDhcpHooks } from '../local/openvnet-dhcp';
-import { OpenVnetClient } from '../openvnet/client';
+import { OpenVnetClient } from '../lib/openvnet/client';
 import { SIMULATED_HEALTH, SimulatedAgent, type SimulatedHealth } from '../local/simulated-agent';
 
 export interface MesosSimConfig {

@@ -5,13 +5,25 @@
 // Starting → Running → others; within one condition by killSelection (YOUNGEST_FIRST kills the
 // most recently started/staged first). Among otherwise equal instances the higher slot goes first,
 // so surviving instances keep the low slots and the sticky per-slot addresses and MACs stay put.
-import type { Instance, InstanceCondition } from '../scheduler/instance';
+// The fields of an instance it reads are declared here, not imported: plans sit below the
+// scheduler that carries them out (an Instance is a KillCandidate; test/unit checks that
+// RankedCondition names only conditions an Instance can have).
 
 export type KillSelection = 'YOUNGEST_FIRST' | 'OLDEST_FIRST';
 
-export type KillCandidate = Pick<Instance, 'instanceId' | 'slot' | 'condition' | 'createdAt' | 'stagedAt' | 'startedAt'>;
+/** The conditions with a rank of their own; any other condition ranks last. */
+export type RankedCondition = 'Scheduled' | 'Provisioned' | 'Unreachable' | 'UnreachableInactive' | 'Staging' | 'Starting' | 'Running';
 
-const CONDITION_RANK: Partial<Record<InstanceCondition, number>> = {
+export interface KillCandidate {
+  instanceId: string;
+  slot: number;
+  condition: string;
+  createdAt: string;
+  stagedAt: string | null;
+  startedAt: string | null;
+}
+
+const CONDITION_RANK: Readonly<Record<RankedCondition, number>> = {
   Scheduled: 0, Provisioned: 0,
   Unreachable: 1, UnreachableInactive: 1,
   Staging: 2,
@@ -20,8 +32,8 @@ const CONDITION_RANK: Partial<Record<InstanceCondition, number>> = {
 };
 const OTHER_RANK = 5;
 
-function rankOf(c: InstanceCondition): number {
-  return CONDITION_RANK[c] ?? OTHER_RANK;
+function rankOf(c: string): number {
+  return Object.hasOwn(CONDITION_RANK, c) ? CONDITION_RANK[c as RankedCondition] : OTHER_RANK;
 }
 
 /** When the instance started (or staged, or was created): the age killSelection compares. */

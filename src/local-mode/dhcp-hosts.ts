@@ -1,8 +1,8 @@
 // What each network's DHCP server may hand out: OpenVNet's DHCP answers only addresses leased
 // to an interface, so dnsmasq gets exactly those MAC → IP pairs (a --dhcp-hostsfile, static
 // mode) and nothing else. Pure: embedded OpenVNet state in, file text out.
-import { formatIPv4, networkOf, prefixToNetmask } from '../network/ipv4';
-import { formatMac } from '../openvnet/address';
+import { formatIPv4, networkOf, parseIPv4, prefixToNetmask } from '../lib/ipv4';
+import { formatMac } from '../lib/openvnet/address';
 import type { VnetState } from '../openvnet/model';
 
 export interface DhcpHost { mac: string; ip: string }
@@ -79,6 +79,5 @@ export function netmaskOf(prefix: number): string {
 
 /** The network address of ip/prefix (dnsmasq's static dhcp-range start). */
 export function networkAddress(ip: string, prefix: number): string {
-  const n = ip.split('.').reduce((acc, o) => ((acc << 8) | Number(o)) >>> 0, 0);
-  return formatIPv4(networkOf(n, prefix));
+  return formatIPv4(networkOf(parseIPv4(ip) ?? 0, prefix));
 }

@@ -1,18 +1,11 @@
-// The one way local mode runs programs: argument arrays (no shell), optional stdin, exact
-// environment, a timeout. Injected as `run` so unit tests record calls instead.
+// How local mode runs programs: src/lib/process.ts's runner (argument arrays, stdin, extra
+// environment, a deadline), and long-running daemons. Injected as `run` so unit tests record calls.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import { childEnv, spawnProcess, SpawnError, type RunOptions, type RunResult, type Runner } from '../lib/process';
 
-export interface RunOptions {
-  input?: string;
-  /** the complete environment (default: this process's) */
-  env?: Record<string, string>;
-  timeoutMs?: number;
-}
-
-export interface RunResult { code: number; stdout: string; stderr: string }
-
-export type Run = (cmd: string, args: readonly string[], opts?: RunOptions) => Promise<RunResult>;
+export type { RunOptions, RunResult } from '../lib/process';
+export type Run = Runner;
 
 export class CommandError extends Error {
   readonly code = 'MVN_ERR_LOCAL_COMMAND';
@@ -22,34 +15,12 @@ export class CommandError extends Error {
   }
 }
 
-export const spawnRun: Run = (cmd, args, opts = {}) => new Promise((resolve) => {
-  let child;
-  try {
-    child = spawn(cmd, [...args], { detached: true, env: opts.env ?? process.env, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-  } catch (err) {
-    resolve({ code: -1, stdout: '', stderr: err instanceof Error ? err.message : String(err) });
-    return;
-  }
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-  let timedOut = false;
-  const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, opts.timeoutMs ?? 60_000);
-  child.once('error', (err) => {
-    clearTimeout(timer);
-    resolve({ code: -1, stdout, stderr: `${stderr}${err.message}` });
+/** src/lib's runner with local mode's default deadline; a program that cannot start is exit -1. */
+export const spawnRun: Run = (cmd, args, opts = {}) =>
+  spawnProcess(cmd, args, { ...opts, timeoutMs: opts.timeoutMs ?? 60_000 }).catch((err: unknown) => {
+    if (err instanceof SpawnError) return { code: -1, stdout: '', stderr: err.reason };
+    throw err;
   });
-  child.once('close', (code, signal) => {
-    clearTimeout(timer);
-    const how = timedOut ? 'timed out' : signal !== null ? `killed by ${signal}` : '';
-    resolve({ code: code ?? -1, stdout, stderr: how === '' ? stderr : `${stderr}${how}` });
-  });
-  if (opts.input !== undefined) {
-    child.stdin?.on('error', () => undefined);
-    child.stdin?.end(opts.input);
-  }
-});
 
 /** Runs and throws CommandError on a non-zero exit; returns stdout. */
 export async function runOk(run: Run, cmd: string, args: readonly string[], opts?: RunOptions): Promise<string> {
@@ -75,7 +46,7 @@ export function spawnDaemon(cmd: string, args: readonly string[], logFile: strin
     const fd = fs.openSync(logFile, 'a');
     let child;
     try {
-      child = spawn(cmd, [...args], { detached: true, stdio: ['ignore', fd, fd], env: env ?? process.env });
+      child = spawn(cmd, [...args], { detached: true, stdio: ['ignore', fd, fd], env: childEnv(env) });
     } catch (err) {
       fs.closeSync(fd);
       reject(err instanceof Error ? err : new Error(String(err)));

@@ -18,7 +18,7 @@ export class PrivateOvs {
   constructor(private readonly dir: string, private readonly fabricNetns: string, private readonly run: Run) {
     checkNetnsName(fabricNetns);
     this.db = `unix:${path.join(dir, 'db.sock')}`;
-    this.env = { ...stringEnv(process.env), OVS_RUNDIR: dir, OVS_LOGDIR: dir, OVS_DBDIR: dir };
+    this.env = { OVS_RUNDIR: dir, OVS_LOGDIR: dir, OVS_DBDIR: dir };
   }
 
   private vsctl(args: string[]): Promise<string> {
@@ -117,10 +117,4 @@ export class PrivateOvs {
       try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
     }
   }
-}
-
-function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
-  return out;
 }

@@ -7,7 +7,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
-import { startServe } from '../cli/serve';
 import { execAgent } from '../local/exec-agent';
 import { LocalMaster } from '../local/master';
 import type { AgentResources } from '../local/resources';
@@ -19,7 +18,25 @@ import { assertPortsFree } from './port-check';
 
 export { DEFAULT_NETWORKS_FILE } from './network-node';
 
+/** The options local mode gives `serve` (a subset of src/cli/serve's ServeOptions). */
+export interface LocalServeOptions {
+  master: string;
+  httpPort: number;
+  listenHost: string;
+  hostname: string;
+  state: string;
+  openvnet: string;
+  agentLink: string;
+  ui: boolean;
+  logger: Logger | false;
+  reconciliationInitialDelayMs: number;
+}
+
+/** serve's start: src/cli/serve's startServe, passed in by the CLI (the runner sits below the CLI). */
+export type StartServe = (o: LocalServeOptions) => Promise<{ url: string; close(): Promise<void> }>;
+
 export interface LocalOptions {
+  startServe: StartServe;
   dataDir: string;
   httpHost: string;
   httpPort: number;
@@ -98,7 +115,7 @@ export async function startLocal(o: LocalOptions): Promise<LocalHandle> {
     await master.listen(o.mesosPort, '127.0.0.1');
     cleanups.push('Mesos-compatible master', () => master.close());
 
-    const serve = await startServe({
+    const serve = await o.startServe({
       master: master.url,
       httpPort: o.httpPort,
       listenHost: o.httpHost,

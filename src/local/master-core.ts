@@ -18,6 +18,7 @@ import {
   scalar, subtract, summarize, toMesos, type ResourceBag,
 } from './resources';
 import { StatusUpdateManager } from './status-updates';
+import { parseLenientIPv4, toNetworkOrderUint32 } from '../lib/ipv4';
 
 /** One open SUBSCRIBE response stream. */
 export interface Subscription {
@@ -170,12 +171,11 @@ function refuseSeconds(filters: { refuse_seconds?: number } | undefined): number
   return Math.min(v, MAX_REFUSE_SECONDS);
 }
 
+const LOOPBACK = 0x7f000001;
+
 /** IPv4 dotted quad → MasterInfo.ip (network byte order read as a host uint32). */
 export function packIp(ip: string): number {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
-  const parts = m ? m.slice(1).map(Number) : [127, 0, 0, 1];
-  const [a = 0, b = 0, c = 0, d = 0] = parts;
-  return (a | (b << 8) | (c << 16) | (d << 24)) >>> 0;
+  return toNetworkOrderUint32(parseLenientIPv4(ip) ?? LOOPBACK);
 }
 
 export class MasterCore {

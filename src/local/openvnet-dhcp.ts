@@ -3,7 +3,7 @@
 // DHCP client runs — and report it in the task's NetworkInfos, so the UIs show addresses and pool
 // use. The lease is deleted (the address goes back to the pool) when the task ends. Static interfaces keep their asked-for address.
 import type { NetworkInfo } from '../mesos/types';
-import type { OpenVnetClient } from '../openvnet/client';
+import type { OpenVnetClient } from '../lib/openvnet/client';
 import { reportedNetworkInfos, staticAddress, type ContainerContext, type ContainerHooks } from './agent';
 
 export type DhcpLeaseClient = Pick<OpenVnetClient, 'listLeasePolicies' | 'getLeasePolicyNetworks' | 'allocateLease' | 'deleteIpLease'>;

@@ -8,7 +8,8 @@ import { Backoff, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
 import { type AttemptResult, CallHealth, type CallHealthLimits, DEFAULT_CALL_BACKOFF, DEFAULT_CALL_HEALTH, runCall } from './call-policy';
 import * as calls from './calls';
 import type { IdLike } from './calls';
-import { type Clock, type MesosLogger, type TimerHandle, silentLogger, systemClock } from './clock';
+import { type Clock, type Timer, systemClock } from '../lib/clock';
+import { type Logger, silentLogger } from '../lib/log';
 import { CONTENT_TYPE, type Encoding, decodeEvent, encodeCall } from './codec';
 import { type MasterDetector, createMasterDetector } from './detector';
 import {
@@ -92,7 +93,7 @@ export interface SchedulerClientOptions {
   callHealth?: CallHealthLimits;
   /** Roles to subscribe suppressed (Call.Subscribe.suppressed_roles). */
   suppressedRoles?: string[];
-  logger?: MesosLogger;
+  logger?: Logger;
   clock?: Clock;
   /** Replaces the detector built from `master` (tests, or a shared detector). */
   detector?: MasterDetector;
@@ -107,7 +108,7 @@ interface Subscription {
   request: http.ClientRequest;
   response: http.IncomingMessage | undefined;
   decoder: RecordIODecoder;
-  headerTimer: TimerHandle | undefined;
+  headerTimer: Timer | undefined;
   streamId: string | undefined;
   subscribed: boolean;
   resubscribe: boolean;
@@ -130,7 +131,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
   private readonly callBackoff: BackoffPolicy;
   private readonly callHealth: CallHealth;
   private readonly suppressedRoles: string[] | undefined;
-  private readonly log: MesosLogger;
+  private readonly log: Logger;
   private readonly clock: Clock;
   private readonly detector: MasterDetector;
   private readonly subscribeBackoff: Backoff;
@@ -146,7 +147,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
   private redirectBase: string | undefined;
   private redirects = 0;
   private sub: Subscription | undefined;
-  private reconnectTimer: TimerHandle | undefined;
+  private reconnectTimer: Timer | undefined;
   private started = false;
   private stopped = false;
 
@@ -382,11 +383,11 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
   private sleep(ms: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const abort = (err: Error): void => {
-        this.clock.clearTimeout(timer);
+        timer.cancel();
         this.inflight.delete(abort);
         reject(err);
       };
-      const timer = this.clock.setTimeout(() => {
+      const timer = this.clock.setTimer(() => {
         this.inflight.delete(abort);
         resolve();
       }, ms);
@@ -421,7 +422,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
   };
 
   private clearReconnect(): void {
-    if (this.reconnectTimer !== undefined) this.clock.clearTimeout(this.reconnectTimer);
+    if (this.reconnectTimer !== undefined) this.reconnectTimer.cancel();
     this.reconnectTimer = undefined;
   }
 
@@ -429,7 +430,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
     if (this.stopped || this.reconnectTimer !== undefined) return;
     const delay = this.subscribeBackoff.next();
     this.log.info({ delayMs: delay, frameworkId: this.fwId }, 'resubscribing to mesos master');
-    this.reconnectTimer = this.clock.setTimeout(() => {
+    this.reconnectTimer = this.clock.setTimer(() => {
       this.reconnectTimer = undefined;
       this.connect();
     }, delay);
@@ -461,7 +462,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
     };
     this.sub = sub;
     this.log.info({ master: base, frameworkId: this.fwId, encoding: this.encoding }, 'subscribing to mesos master');
-    sub.headerTimer = this.clock.setTimeout(() => {
+    sub.headerTimer = this.clock.setTimer(() => {
       sub.headerTimer = undefined;
       this.fail(sub, 'subscribe-failed', new MesosTimeoutError(`no SUBSCRIBE answer from ${base} within ${this.timeoutMs} ms`));
     }, this.timeoutMs);
@@ -478,7 +479,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
       return;
     }
     sub.response = res;
-    if (sub.headerTimer !== undefined) this.clock.clearTimeout(sub.headerTimer);
+    if (sub.headerTimer !== undefined) sub.headerTimer.cancel();
     sub.headerTimer = undefined;
     const status = res.statusCode ?? 0;
 
@@ -647,7 +648,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
   private closeSubscription(sub: Subscription): void {
     if (this.sub === sub) this.sub = undefined;
     this.watchdog.disarm();
-    if (sub.headerTimer !== undefined) this.clock.clearTimeout(sub.headerTimer);
+    if (sub.headerTimer !== undefined) sub.headerTimer.cancel();
     sub.headerTimer = undefined;
     sub.subscribed = false;
     sub.response?.destroy();

@@ -4,7 +4,9 @@
 import { EventEmitter } from 'node:events';
 import zookeeper from 'node-zookeeper-client';
 import { Backoff, type BackoffPolicy } from './backoff';
-import { type Clock, type MesosLogger, type TimerHandle, silentLogger, systemClock } from './clock';
+import { type Clock, type Timer, systemClock } from '../lib/clock';
+import { formatIPv4, toNetworkOrderUint32 } from '../lib/ipv4';
+import { type Logger, silentLogger } from '../lib/log';
 import { MesosMasterUrlError, ZkDetectionError, ZkTimeoutError } from './errors';
 
 export type DetectorEvents = { leader: [url: string]; 'no-leader': [] };
@@ -75,7 +77,7 @@ export function pickLeaderNode(children: readonly string[]): string | undefined 
 
 function ipFromUint32(ip: number): string {
   // MasterInfo.ip is in network byte order read as a little-endian integer: 127.0.0.1 → 16777343.
-  return [ip & 0xff, (ip >>> 8) & 0xff, (ip >>> 16) & 0xff, (ip >>> 24) & 0xff].join('.');
+  return formatIPv4(toNetworkOrderUint32(ip >>> 0));
 }
 
 /** Base URL of a master from the JSON MasterInfo stored in its ZooKeeper node. */
@@ -131,7 +133,7 @@ export interface ZkDetectorOptions {
   /** Every ZooKeeper operation fails after this long (the library never times out on its own). */
   operationTimeoutMs?: number;
   retry?: BackoffPolicy;
-  logger?: MesosLogger;
+  logger?: Logger;
   clock?: Clock;
   createClient?: (connect: string, options: Partial<zookeeper.Option>) => ZkClient;
 }
@@ -143,9 +145,9 @@ export class ZkMasterDetector extends EventEmitter<DetectorEvents> implements Ma
   private running = false;
   private detecting = false;
   private again = false;
-  private retryTimer: TimerHandle | undefined;
+  private retryTimer: Timer | undefined;
   private readonly retry: Backoff;
-  private readonly log: MesosLogger;
+  private readonly log: Logger;
   private readonly clock: Clock;
   private readonly opTimeout: number;
 
@@ -170,7 +172,7 @@ export class ZkMasterDetector extends EventEmitter<DetectorEvents> implements Ma
   async stop(): Promise<void> {
     this.running = false;
     this.session++;
-    if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer);
+    if (this.retryTimer !== undefined) this.retryTimer.cancel();
     this.retryTimer = undefined;
     this.closeClient();
   }
@@ -232,8 +234,8 @@ export class ZkMasterDetector extends EventEmitter<DetectorEvents> implements Ma
         if (session !== this.session || !this.running) return;
         const delay = this.retry.next();
         this.log.warn({ err, delayMs: delay }, 'mesos master detection failed; retrying');
-        if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer);
-        this.retryTimer = this.clock.setTimeout(() => {
+        if (this.retryTimer !== undefined) this.retryTimer.cancel();
+        this.retryTimer = this.clock.setTimer(() => {
           this.retryTimer = undefined;
           this.detect();
         }, delay);
@@ -291,7 +293,7 @@ export class ZkMasterDetector extends EventEmitter<DetectorEvents> implements Ma
   private op<T>(name: string, run: (done: (err: Error | zookeeper.Exception | undefined, value: T) => void) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let settled = false;
-      const timer = this.clock.setTimeout(() => {
+      const timer = this.clock.setTimer(() => {
         if (settled) return;
         settled = true;
         reject(new ZkTimeoutError(`zookeeper ${name} ${this.opts.path} timed out after ${this.opTimeout} ms`));
@@ -299,7 +301,7 @@ export class ZkMasterDetector extends EventEmitter<DetectorEvents> implements Ma
       run((err, value) => {
         if (settled) return;
         settled = true;
-        this.clock.clearTimeout(timer);
+        timer.cancel();
         if (err) reject(new ZkDetectionError(`zookeeper ${name} ${this.opts.path} failed: ${String(err)}`, { cause: err }));
         else resolve(value);
       });
@@ -308,7 +310,7 @@ export class ZkMasterDetector extends EventEmitter<DetectorEvents> implements Ma
 }
 
 export interface DetectorOptions {
-  logger?: MesosLogger;
+  logger?: Logger;
   clock?: Clock;
   zkSessionTimeoutMs?: number;
   zkOperationTimeoutMs?: number;

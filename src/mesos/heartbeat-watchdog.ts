@@ -1,6 +1,6 @@
 // Fires once when no record arrived for `limit` ms. feed() is called for every record, so it only
 // stores a timestamp; the single timer re-arms itself for the remaining time when it wakes early.
-import type { Clock, TimerHandle } from './clock';
+import type { Clock, Timer } from '../lib/clock';
 
 export function heartbeatTimeoutMs(intervalSeconds: number, missLimit: number): number {
   const interval = Number.isFinite(intervalSeconds) && intervalSeconds > 0 ? intervalSeconds : 15;
@@ -9,7 +9,7 @@ export function heartbeatTimeoutMs(intervalSeconds: number, missLimit: number): 
 }
 
 export class HeartbeatWatchdog {
-  private timer: TimerHandle | undefined;
+  private timer: Timer | undefined;
   private lastSeen = 0;
   private limitMs = 0;
 
@@ -30,7 +30,7 @@ export class HeartbeatWatchdog {
   }
 
   disarm(): void {
-    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    if (this.timer !== undefined) this.timer.cancel();
     this.timer = undefined;
   }
 
@@ -39,7 +39,7 @@ export class HeartbeatWatchdog {
   }
 
   private schedule(ms: number): void {
-    this.timer = this.clock.setTimeout(() => this.check(), ms);
+    this.timer = this.clock.setTimer(() => this.check(), ms);
   }
 
   private check(): void {

@@ -5,7 +5,7 @@
 // and each call needs a keep-alive pool separate from the long-lived stream connection.
 import http from 'node:http';
 import https from 'node:https';
-import type { Clock } from './clock';
+import type { Clock } from '../lib/clock';
 import { MesosConnectionError, MesosRedirectError, MesosStoppedError, MesosTimeoutError } from './errors';
 
 export const SCHEDULER_PATH = '/api/v1/scheduler';
@@ -75,13 +75,13 @@ export function postOnce(url: URL, opts: PostOptions): Promise<HttpResult> {
     const finish = (err: Error | undefined, result?: HttpResult): void => {
       if (done) return;
       done = true;
-      opts.clock.clearTimeout(timer);
+      timer.cancel();
       untrack();
       if (err) reject(err);
       else resolve(result as HttpResult);
     };
     const req = transportFor(url).request(url, { method: 'POST', headers: opts.headers, agent: opts.agent });
-    const timer = opts.clock.setTimeout(() => {
+    const timer = opts.clock.setTimer(() => {
       const err = new MesosTimeoutError(`no answer from ${baseOf(url)} within ${opts.timeoutMs} ms`);
       req.destroy(err);
       finish(err);
@@ -149,7 +149,7 @@ export function postCall(url: URL, opts: PostOptions & { fresh: boolean }): Prom
     const finish = (value: CallAttempt | undefined, stop?: Error): void => {
       if (done) return;
       done = true;
-      opts.clock.clearTimeout(timer);
+      timer.cancel();
       untrack();
       if (stop) reject(stop);
       else resolve(value as CallAttempt);
@@ -159,7 +159,7 @@ export function postCall(url: URL, opts: PostOptions & { fresh: boolean }): Prom
       if (req.reusedSocket || !(socket as { connecting?: boolean }).connecting) connected = true;
       else socket.once('connect', () => { connected = true; });
     });
-    const timer = opts.clock.setTimeout(() => {
+    const timer = opts.clock.setTimer(() => {
       const err = new MesosTimeoutError(`no answer from ${baseOf(url)} within ${opts.timeoutMs} ms`);
       req.destroy(err);
       finish(connected ? { failure: 'unknown', error: err } : { failure: 'not-sent', error: err });

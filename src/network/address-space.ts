@@ -7,14 +7,15 @@
 //   DHCP allocation never hands them out; an address no longer claimed gets its range back as a
 //   one-address ip_range. Only holes this process carved are given back (tracked in memory: a hole
 //   whose claim ended while no serve ran stays until an operator re-adds the range).
-import type { OpenVnetClient } from '../openvnet/client';
-import type { IpLease } from '../openvnet/types';
-import { formatIPv4, parseIPv4 } from './ipv4';
+import type { OpenVnetClient } from '../lib/openvnet/client';
+import type { IpLease } from '../lib/openvnet/types';
+import { formatIPv4, parseIPv4 } from '../lib/ipv4';
+import type { Logger } from '../lib/log';
 
 export interface AddressKey { network: string; address: string }
 export interface LeaseConflict extends AddressKey { holder: string }
 
-export interface AddressSpaceLog { warn(o: object, m?: string): void }
+export type AddressSpaceLog = Pick<Logger, 'warn'>;
 
 function key(a: AddressKey): string {
   return `${a.network} ${a.address}`;

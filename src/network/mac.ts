@@ -1,4 +1,4 @@
-// MAC addresses: parsing, and the stable default MAC of an interface.
+// The stable default MAC of an interface (parsing: src/lib/mac.ts).
 //
 // A default MAC is `02:` (locally administered, unicast) followed by 40 bits:
 //   base(app id, interface name) + slot   (mod 2^40)
@@ -9,36 +9,11 @@
 
 import type * as Crypto from 'node:crypto';
 import type { AppDefinition, NetworkInterface } from '../apps/types';
+import { canonicalMac, formatMac, parseMac } from '../lib/mac';
 
 /** Slots below this never collide within one app. */
 export const SLOT_WINDOW = 0x10000;
 const SPACE = 2 ** 40;
-
-const MAC_PATTERN = /^[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(\1[0-9A-Fa-f]{2}){4}$/;
-
-/** `aa:bb:cc:dd:ee:ff` or `aa-bb-cc-dd-ee-ff` (any case) → six bytes. */
-export function parseMac(text: string): number[] | undefined {
-  if (!MAC_PATTERN.test(text)) return undefined;
-  return text.split(/[:-]/).map((part) => parseInt(part, 16));
-}
-
-export function formatMac(bytes: readonly number[]): string {
-  return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
-}
-
-/** Lower-case, colon-separated form, or undefined when not a MAC. */
-export function canonicalMac(text: string): string | undefined {
-  const bytes = parseMac(text);
-  return bytes === undefined ? undefined : formatMac(bytes);
-}
-
-export function isMulticastMac(bytes: readonly number[]): boolean {
-  return (bytes[0] & 1) === 1;
-}
-
-export function isZeroMac(bytes: readonly number[]): boolean {
-  return bytes.every((b) => b === 0);
-}
 
 function low40(bytes: readonly number[]): number {
   return bytes.slice(1).reduce((n, b) => n * 256 + b, 0);

@@ -4,9 +4,9 @@
 // `networkInterfaces` and `ipAddresses`, matched by network name (Mesos reports them from a map
 // keyed by name, so positions mean nothing).
 
-import type { AppDefinition, NetworkInterface } from '../apps/types';
+import { RESERVED_LABEL_PREFIX, type AppDefinition, type NetworkInterface } from '../apps/types';
 import type { IPAddress, Label, NetworkInfo, NetworkProtocol } from '../mesos/types';
-import { parseAddressWithPrefix, parseNetmask, parseSubnet, subnetContains } from './ipv4';
+import { parseAddressWithPrefix, parseNetmask, parseSubnet, subnetContains } from '../lib/ipv4';
 import { macAddressesFor } from './mac';
 
 export const LABEL = {
@@ -22,8 +22,6 @@ export const LABEL = {
   agentLink: 'vnet.agent-link',
 } as const;
 
-/** Label keys under this prefix are ours; user interface labels may not use it. */
-export const RESERVED_LABEL_PREFIX = 'vnet.';
 
 export interface NetworkInfoOptions {
   /** Known networks (for the default prefix length of a static address). */

@@ -1,5 +1,5 @@
 // Lease-policy address allocation (spec B5 "Address pools"): pure range maths.
-import { broadcastOf, networkOf } from '../network/ipv4';
+import { broadcastOf, networkOf } from '../lib/ipv4';
 
 export interface AddressRange { begin: number; end: number }
 

@@ -1,7 +1,7 @@
 // The `vnet-api --init FILE` format: networks, DHCP services, IP pools and lease policies in one
 // JSON document, applied through the same parameter rules as the HTTP routes. Idempotent:
 // records whose uuid already exists are kept as they are.
-import { VnetApiError } from './errors';
+import { VnetApiError } from '../lib/openvnet/errors';
 import type { VnetModel } from './model';
 import { parseParams, type RawParams } from './params';
 import {

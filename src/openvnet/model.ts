@@ -1,10 +1,10 @@
 // The domain of the embedded OpenVNet webapi: tables of rows with soft delete, uniqueness,
 // cascades and lease-policy allocation (spec B3-B5). No I/O: clock and randomness are injected,
 // the state is a plain JSON-able value that server.ts persists.
-import { formatIPv4, networkOf, subnetContains } from '../network/ipv4';
-import { formatMac } from './address';
+import { formatIPv4, networkOf, subnetContains } from '../lib/ipv4';
+import { formatMac } from '../lib/openvnet/address';
 import { allocateAddress } from './allocate';
-import { argumentError, unknownUuid, VnetApiError, uniqueViolation } from './errors';
+import { argumentError, unknownUuid, VnetApiError, uniqueViolation } from '../lib/openvnet/errors';
 import { MODEL_BY_PREFIX, type UuidPrefix } from './uuid';
 
 export interface ModelDeps {

@@ -1,7 +1,8 @@
 // Route parameter declarations and coercion as sinatra-browse does it for OpenVNet (spec B2):
 // each route declares its params, undeclared ones are dropped, values are typed here.
-import { normaliseDpid, parseIpv4, parseMac } from './address';
-import { argumentError, invalidUuid, missingArgument, VnetApiError } from './errors';
+import { parseLenientIPv4 } from '../lib/ipv4';
+import { normaliseDpid, parseMac } from '../lib/openvnet/address';
+import { argumentError, invalidUuid, missingArgument, VnetApiError } from '../lib/openvnet/errors';
 import { MODEL_BY_PREFIX, isParamUuid, type UuidPrefix } from './uuid';
 
 export type ParamKind = 'string' | 'uuid' | 'int' | 'bool' | 'enum' | 'ipv4' | 'mac' | 'dpid';
@@ -83,8 +84,8 @@ function coerce(name: string, decl: ParamDecl, value: string): string | number |
       if (!(decl.values ?? []).includes(value)) throw validationFailed(name, value, 'in');
       return value;
     case 'ipv4': {
-      const n = parseIpv4(value);
-      if (n === null) throw argumentError(`Could not parse IPv4 address: ${value}`);
+      const n = parseLenientIPv4(value);
+      if (n === undefined) throw argumentError(`Could not parse IPv4 address: ${value}`);
       return n;
     }
     case 'mac': {

@@ -1,6 +1,6 @@
 // Rows of the embedded webapi → OpenVNet's wire JSON (spec B3/B5).
-import { formatIPv4 } from '../network/ipv4';
-import { formatMac } from './address';
+import { formatIPv4 } from '../lib/ipv4';
+import { formatMac } from '../lib/openvnet/address';
 import type {
   DatapathNetworkRow, DatapathRow, DnsRecordRow, DnsServiceRow, InterfaceRow, IpLeaseRow, IpRangeGroupRow, IpRangeRow,
   LeasePolicyNetworkRow, LeasePolicyRow, MacLeaseRow, MacRangeGroupRow, MacRangeRow, NetworkRow, NetworkServiceRow, PortRow,

@@ -1,6 +1,6 @@
 // The route table of the embedded OpenVNet webapi (spec B5/B8): path, declared params and the
 // model call for each route. server.ts mounts it; init-file.ts reuses the create param specs.
-import { invalidUuid, unknownUuid } from './errors';
+import { invalidUuid, unknownUuid } from '../lib/openvnet/errors';
 import {
   ALLOCATION_TYPES, INTERFACE_MODES, NETWORK_MODES, NETWORK_SERVICE_MODES, type VnetModel,
 } from './model';

@@ -2,7 +2,7 @@
 // OpenVNet's parameter handling, answers and errors. State in memory, optionally persisted.
 import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
-import { argumentError, VnetApiError } from './errors';
+import { argumentError, VnetApiError } from '../lib/openvnet/errors';
 import { applyInitSpec, type InitResult } from './init-file';
 import { emptyState, VnetModel, type ModelDeps } from './model';
 import { describeParams, type RawParams } from './params';

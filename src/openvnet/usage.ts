@@ -1,8 +1,8 @@
 // Networks with their subnets, dynamic pools and lease counts, for the API and the UI.
-import { parseIpv4 } from './address';
+import { parseLenientIPv4 as parseIpv4 } from '../lib/ipv4';
 import { poolSize } from './allocate';
-import type { OpenVnetClient } from './client';
-import type { IpLease, IpRange, LeasePolicyNetwork, Network } from './types';
+import type { OpenVnetClient } from '../lib/openvnet/client';
+import type { IpLease, IpRange, LeasePolicyNetwork, Network } from '../lib/openvnet/types';
 
 export interface PoolUsage {
   leasePolicyUuid: string;
@@ -40,7 +40,7 @@ export interface UsageFacts {
 export function summariseNetworkUsage(facts: UsageFacts): NetworkUsage[] {
   return facts.networks.map((nw) => {
     const leases = facts.ipLeases.filter((l) => l.networkUuid === nw.uuid);
-    const leasedInts = leases.map((l) => parseIpv4(l.ipv4Address)).filter((n): n is number => n !== null);
+    const leasedInts = leases.map((l) => parseIpv4(l.ipv4Address)).filter((n): n is number => n !== undefined);
     const net = parseIpv4(nw.ipv4Network) ?? 0;
     const pools: PoolUsage[] = [];
     for (const { leasePolicyUuid, networks } of facts.policyNetworks) {
@@ -48,7 +48,7 @@ export function summariseNetworkUsage(facts: UsageFacts): NetworkUsage[] {
         const ranges = link.ipRangeGroupUuid === undefined ? [] : facts.rangesByGroup.get(link.ipRangeGroupUuid) ?? [];
         const ints = ranges
           .map((r) => ({ begin: parseIpv4(r.beginIpv4Address), end: parseIpv4(r.endIpv4Address) }))
-          .filter((r): r is { begin: number; end: number } => r.begin !== null && r.end !== null);
+          .filter((r): r is { begin: number; end: number } => r.begin !== undefined && r.end !== undefined);
         pools.push({
           leasePolicyUuid,
           ...(link.ipRangeGroupUuid !== undefined ? { ipRangeGroupUuid: link.ipRangeGroupUuid } : {}),

@@ -1,7 +1,7 @@
 // Why an instance could not even be offered a place: the launch queue's reason for a failed
 // static address assignment. Says what is true: the slot lies past the end of its static pool
 // (nobody holds anything) vs. another holder has the address.
-import { AddressHeldError, PoolExhaustedError } from '../network/ipam-pool';
+import { AddressHeldError, PoolExhaustedError } from '../apps/address-pool';
 import { MARATHON_REASON, type RejectReason } from './match-offer';
 
 /** The queue reason of an assignAddresses failure, or undefined when `err` is something else. */

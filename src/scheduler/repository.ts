@@ -8,6 +8,7 @@ import { StoreTimeoutError, type Json, type StateStore, type StoreOp } from '../
 import type { Instance } from './instance';
 import type { InstanceEffect } from './instance-ops';
 import { realTimers, type SchedulerTimers, type TimerHandle } from './timers';
+import { decodeAppVersion, decodeClaimHolder, decodeDeployment, decodeInstance } from './stored-documents';
 
 export interface RepositoryLogger {
   error(obj: object, msg: string): void;
@@ -22,26 +23,6 @@ function toJson(value: unknown): Json {
 
 function isObject(v: Json | undefined): v is { [k: string]: Json } {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-export function asAppVersion(doc: Json | undefined): AppVersion | undefined {
-  if (!isObject(doc) || !isObject(doc.app) || typeof doc.version !== 'string' || !isObject(doc.versionInfo)) return undefined;
-  return doc as unknown as AppVersion;
-}
-
-function asInstance(doc: Json | undefined): Instance | undefined {
-  if (!isObject(doc) || typeof doc.instanceId !== 'string' || typeof doc.appId !== 'string' || typeof doc.slot !== 'number') return undefined;
-  return doc as unknown as Instance;
-}
-
-function asDeployment(doc: Json | undefined): DeploymentRecord | undefined {
-  if (!isObject(doc) || !isObject(doc.plan) || typeof doc.currentStep !== 'number') return undefined;
-  return doc as unknown as DeploymentRecord;
-}
-
-function asHolder(doc: Json): ClaimHolder | undefined {
-  if (!isObject(doc) || typeof doc.appId !== 'string' || typeof doc.slot !== 'number') return undefined;
-  return { appId: doc.appId, slot: doc.slot };
 }
 
 /**
@@ -198,17 +179,21 @@ export class Repository {
     this.scheduled.clear();
     this.byTask.clear();
     this.frameworkId = await this.store.getFrameworkId();
+    const skip = (what: string, error: string | undefined): void => this.skipped(what, error);
     for (const stored of await this.store.listApps()) {
-      const v = asAppVersion(stored.definition);
-      if (v !== undefined) this.apps.set(stored.id, v);
+      const v = decodeAppVersion(stored.definition);
+      if (v.value !== undefined) this.apps.set(stored.id, v.value);
+      else skip(`apps/${stored.id}/${stored.version}`, v.error);
     }
     for (const stored of await this.store.listInstances()) {
-      const i = asInstance(stored.data);
-      if (i !== undefined) { this.index(i); this.storedInstanceRev.set(i.instanceId, i.revision ?? 0); this.saw(i); }
+      const i = decodeInstance(stored.data);
+      if (i.value !== undefined) { this.index(i.value); this.storedInstanceRev.set(i.value.instanceId, i.value.revision ?? 0); this.saw(i.value); }
+      else skip(`instances/${stored.appId}/${stored.instanceId}`, i.error);
     }
     for (const stored of await this.store.listDeployments()) {
-      const d = asDeployment(stored.data);
-      if (d !== undefined) { this.deployments.set(stored.id, d); this.storedDeploymentRev.set(stored.id, d.revision ?? 0); this.saw(d); }
+      const d = decodeDeployment(stored.data);
+      if (d.value !== undefined) { this.deployments.set(stored.id, d.value); this.storedDeploymentRev.set(stored.id, d.value.revision ?? 0); this.saw(d.value); }
+      else skip(`deployments/${stored.id}`, d.error);
     }
     for (const g of await this.store.listGroups()) {
       const record = asGroup(g.data);
@@ -217,11 +202,17 @@ export class Repository {
     await this.loadClaims();
   }
 
+  /** Documents that do not match their schema are left out (and logged), as before they were skipped. */
+  private skipped(what: string, error: string | undefined): void {
+    this.log?.error({ document: what, error }, 'stored document does not match its schema; ignored');
+  }
+
   private async loadClaims(): Promise<void> {
     this.claims.clear();
     for (const c of await this.store.listClaims()) {
-      const holder = asHolder(c.holder);
-      if (holder !== undefined) this.claims.set(claimKey(c.network, c.address), { network: c.network, address: c.address, holder });
+      const holder = decodeClaimHolder(c.holder);
+      if (holder.value !== undefined) this.claims.set(claimKey(c.network, c.address), { network: c.network, address: c.address, holder: { appId: holder.value.appId, slot: holder.value.slot } });
+      else this.skipped(`ipam/${c.network}/${c.address}`, holder.error);
     }
   }
 
@@ -254,17 +245,17 @@ export class Repository {
     const frameworkId = await this.store.getFrameworkId();
     const storedApps = new Map<string, AppVersion>();
     for (const stored of await this.store.listApps()) {
-      const v = asAppVersion(stored.definition);
+      const v = decodeAppVersion(stored.definition).value;
       if (v !== undefined) storedApps.set(stored.id, v);
     }
     const storedInstances = new Map<string, Instance>();
     for (const stored of await this.store.listInstances()) {
-      const i = asInstance(stored.data);
+      const i = decodeInstance(stored.data).value;
       if (i !== undefined) storedInstances.set(i.instanceId, i);
     }
     const storedDeployments = new Map<string, DeploymentRecord>();
     for (const stored of await this.store.listDeployments()) {
-      const d = asDeployment(stored.data);
+      const d = decodeDeployment(stored.data).value;
       if (d !== undefined) storedDeployments.set(stored.id, d);
     }
     const groups = new Map<string, GroupRecord>();
@@ -469,7 +460,7 @@ export class Repository {
     if (probe === undefined) return false;
     let stored: DeploymentRecord | undefined;
     try {
-      stored = asDeployment((await this.store.listDeployments()).find((d) => d.id === probe.plan.id)?.data);
+      stored = decodeDeployment((await this.store.listDeployments()).find((d) => d.id === probe.plan.id)?.data).value;
     } catch {
       return false;
     }
@@ -509,7 +500,7 @@ export class Repository {
   }
 
   async getVersion(appId: string, version: string): Promise<AppVersion | undefined> {
-    return asAppVersion(await this.store.getAppVersion(appId, version));
+    return decodeAppVersion(await this.store.getAppVersion(appId, version)).value;
   }
 
   // ---- the one writer of scheduler state -------------------------------------------------------
@@ -782,7 +773,7 @@ export class Repository {
       for (const appId of new Set(entries.map((e) => e.appId))) {
         const docs = new Map<string, Instance>();
         for (const d of await this.store.listInstances(appId)) {
-          const i = asInstance(d.data);
+          const i = decodeInstance(d.data).value;
           if (i !== undefined) docs.set(i.instanceId, i);
         }
         byApp.set(appId, docs);

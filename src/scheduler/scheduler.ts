@@ -9,7 +9,7 @@ import type { AppVersion } from '../deploy/app-version';
 import { freeSlots } from '../deploy/kill-selection';
 import type { SchedulerClientEvents, SubscribedInfo } from '../mesos/client';
 import type { Attribute, Filters, KillPolicy, Offer, OfferID, ReconcileTask, TaskInfo, TaskStatus } from '../mesos/types';
-import { assignAddresses, poolOf } from '../network/ipam-pool';
+import { assignAddresses, poolOf } from '../apps/address-pool';
 import { addressRejectReason } from './queue-reasons';
 import { toNetworkInfos } from '../network/network-info';
 import type { EventBus } from './event-bus';

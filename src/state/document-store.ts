@@ -11,6 +11,7 @@ import {
   readDeployments,
   readGroups,
   readFrameworkId,
+  readStorageVersion,
   readInstances,
   DocView,
 } from './documents';
@@ -50,6 +51,10 @@ export abstract class DocumentStore implements StateStore {
       },
       children: (key) => view.children(key),
     };
+  }
+
+  async getStorageVersion(): Promise<number | undefined> {
+    return readStorageVersion(this.readable());
   }
 
   async getFrameworkId(): Promise<string | undefined> {

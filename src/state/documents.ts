@@ -2,6 +2,7 @@
 // store: reads over a `DocView`, and `planTransaction` turning StoreOps into document changes.
 // Stores differ only in how they persist the changes (memory, files, ZooKeeper multi).
 //
+//   ['storage-version']                 { version }: absent in state written before versions
 //   ['framework-id']                    string
 //   ['apps', appId]                     AppMeta: { id, versions: oldest → newest (current) }
 //   ['apps', appId, version]            the definition of that version
@@ -39,6 +40,7 @@ export interface DocChange {
 export const DEFAULT_MAX_VERSIONS = 50;
 
 export const docKeys = {
+  storageVersion: (): DocKey => ['storage-version'],
   frameworkId: (): DocKey => ['framework-id'],
   apps: (): DocKey => ['apps'],
   appMeta: (id: string): DocKey => ['apps', id],
@@ -99,6 +101,12 @@ function requireId(what: string, value: string): void {
 
 // ---------------------------------------------------------------------------------------------
 // Reads
+
+export function readStorageVersion(view: DocView): number | undefined {
+  const v = view.get(docKeys.storageVersion());
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  return typeof v.version === 'number' && Number.isInteger(v.version) ? v.version : undefined;
+}
 
 export function readFrameworkId(view: DocView): string | undefined {
   const v = view.get(docKeys.frameworkId());
@@ -218,6 +226,10 @@ export function planTransaction(view: DocView, ops: readonly StoreOp[], options:
   const o = new Overlay(view);
   for (const op of ops) {
     switch (op.op) {
+      case 'setStorageVersion':
+        if (!Number.isInteger(op.version) || op.version < 1) throw new StoreInvalidError('storage version must be a positive integer');
+        o.set(docKeys.storageVersion(), { version: op.version });
+        break;
       case 'setFrameworkId':
         requireId('framework id', op.frameworkId);
         o.set(docKeys.frameworkId(), op.frameworkId);

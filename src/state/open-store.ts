@@ -7,6 +7,7 @@ import { FileStore, FileStoreOptions } from './file-store';
 import { LeaderElection, SingleLeader, ZkLeaderElection } from './leader-election';
 import { MemoryStore } from './memory-store';
 import { StateStore, StoreInvalidError } from './store';
+import { ensureStorageVersion } from './storage-version';
 import { ZkStore, ZkStoreOptions } from './zk-store';
 import { ZkUrl, parseZkUrl } from './zk-url';
 
@@ -40,6 +41,22 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     case 'zk':
       return ZkStore.open(location.zk, options);
   }
+}
+
+/**
+ * openStore for a process that will read the state (serve): migrates older storage versions and
+ * refuses newer ones (StorageVersionError, the store closed again) before anything is read.
+ */
+export async function openVersionedStore(url: string, options: OpenStoreOptions, log: { info(o: object, m: string): void }): Promise<StateStore> {
+  const store = await openStore(url, options);
+  try {
+    const outcome = await ensureStorageVersion(store, url.replace(/\/\/[^@/]*@/, '//***@'));
+    if (outcome.from !== outcome.to) log.info({ storageVersion: outcome }, `state storage version ${outcome.from} → ${outcome.to}`);
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+  return store;
 }
 
 export interface OpenElectionOptions {

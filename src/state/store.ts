@@ -39,6 +39,8 @@ export type ClaimResult = { ok: true } | { ok: false; holder: Json };
 /** One change inside `transaction()`. All ops of one transaction apply together or not at all. */
 export type StoreOp =
   | { op: 'setFrameworkId'; frameworkId: string }
+  /** The layout version of the stored documents (storage-version.ts). */
+  | { op: 'setStorageVersion'; version: number }
   | { op: 'putApp'; id: string; version: string; definition: Json }
   | { op: 'deleteApp'; id: string }
   | { op: 'putInstance'; appId: string; instanceId: string; data: Json }
@@ -60,6 +62,8 @@ export interface StoreCounters {
 }
 
 export interface StateStore {
+  /** The layout version the state was written in; undefined for state written before versions. */
+  getStorageVersion(): Promise<number | undefined>;
   getFrameworkId(): Promise<string | undefined>;
   setFrameworkId(frameworkId: string): Promise<void>;
 

@@ -66,7 +66,9 @@ function isZkException(err: unknown): err is { code: number; name: string } {
   return err instanceof zookeeper.Exception || (typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'number');
 }
 
-// The parts of the library's private connection manager that a hard close needs.
+// The parts of the library's private connection manager that a hard close needs. They are
+// internals of node-zookeeper-client 1.1.3: package.json pins that exact version (and
+// test/unit/state-zk-pin checks the pin and the installed copy); read them again before a bump.
 interface ConnectionManagerInternals {
   socket?: { destroy(): void };
   connectTimeoutHandler?: NodeJS.Timeout | null;

@@ -1,5 +1,6 @@
 // ZooKeeper StateStore (production). Layout under the chroot of the --zk URL (DESIGN §6):
 //
+//   <root>/state/storage-version          { version } (storage-version.ts)
 //   <root>/state/framework-id
 //   <root>/state/apps/<app>                 { id, versions } (current = last)
 //   <root>/state/apps/<app>/<version>       definition of that version

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import nock from 'nock';
 import { CNI_CODES } from '../../driver/cni/errors';
 import { hostIfName } from '../../driver/cni/names';
-import { runCni } from '../../driver/cni/skel';
+import { runCni } from '../../driver/commands/skel';
 import { clientRegistry } from '../../driver/openvnet/registry';
 import { fakes } from '../unit/driver-fakes';
 

@@ -203,6 +203,10 @@ describe('contract: Marathon v2 API (spec §2–§4)', function () {
     deploymentResult(created);
     await settle('/g/sub/b', 1);
     assert.equal((await call('POST', '/v2/groups', { id: '/g' })).status, 409);
+    // the root always exists (Marathon: "Group / is already created. Use PUT to change this group.")
+    const rootPost = await call('POST', '/v2/groups', { id: '/' });
+    assert.equal(rootPost.status, 409);
+    assert.equal((rootPost.body as { message: string }).message, 'Group / is already created. Use PUT to change this group.');
     const g = (await call('GET', '/v2/groups/g')).body as Obj;
     assert.deepEqual((g.apps as Obj[]).map((a) => a.id), ['/g/a']);
     assert.deepEqual((g.groups as Obj[]).map((x) => x.id), ['/g/sub']);

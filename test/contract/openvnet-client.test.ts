@@ -3,7 +3,7 @@
 // and the exact set of form fields.
 import assert from 'node:assert/strict';
 import nock from 'nock';
-import { OpenVnetClient, OpenVnetError } from '../../src/openvnet/client';
+import { OpenVnetClient, OpenVnetError } from '../../src/lib/openvnet/client';
 
 const BASE = 'http://openvnet.test:9090';
 const FORM = 'application/x-www-form-urlencoded';

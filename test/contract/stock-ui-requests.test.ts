@@ -17,6 +17,17 @@
 // - master /master/state: `slaves[]` with `id`, `hostname`, `pid`.
 // - agent /state: `frameworks[]` (by `id` = Marathon's frameworkId) with `executors[]` (or
 //   `completed_executors[]`) whose `id` is the task id and `directory` the sandbox.
+// - writes (recorded with the body the UI sent, as the UI sends them: Content-Type application/json on
+//   every request, also on a DELETE without body; `//` after /v2/apps; `?force=true` after a 409):
+//   POST /v2/apps 201 → the app (`id`, `instances`, `cpus`, `mem`, `deployments[]`; AppsStore adds it to its list);
+//   PUT /v2/apps/{id} (partial: `{instances}` from Scale/Suspend, the edit form's changed fields, with
+//   `"container": null` and the app's own `networks` for apps it has no form for), POST …/restart `{force}`,
+//   POST /v2/tasks/delete(?scale=true) `{ids}`, DELETE /v2/apps/{id}, DELETE /v2/deployments/{id} (Rollback),
+//   POST /v2/groups `{id}`, PUT /v2/groups/{id} `{scaleBy}` (Scale By, Suspend = 0), DELETE /v2/groups/{id}:
+//   2xx with a JSON body; 409 while a deployment runs: `message` and `deployments[]` (the UI then offers
+//   "Stop Current Deployment and …" and resends with ?force=true); 409 without `deployments` (an id that exists)
+//   shows `message`; 422: `message` and `details[]` of `path` + `errors[]` (AppFormStore shows them per field,
+//   or under "general" for paths it has no field for).
 // - agent /files/browse?path=<directory>: entries with `path` (the name is its last segment: stdout,
 //   stderr), `size`, `mode`, `nlink`, `uid`, `gid`, `mtime`; the links are
 //   `<agent>/files/download?path=<encoded path>` (MesosStore), which must answer the file's bytes.
@@ -24,7 +35,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { STOCK_APP_ID, stockApp, startStockUiCluster, type StockUiCluster } from '../helpers/stock-ui-cluster';
-import { replayUrl, type RecordedRequest, type Substitutions, type UiTarget } from '../helpers/stock-ui-requests';
+import { fillPlaceholders, replayUrl, type RecordedRequest, type Substitutions, type UiTarget } from '../helpers/stock-ui-requests';
 
 type Obj = Record<string, unknown>;
 
@@ -94,18 +105,121 @@ describe('contract: the stock Marathon UI\'s recorded requests against serve + m
       if (r.query.some(([, v]) => v.includes('{directory}')) && !subs.some(([, p]) => p === '{directory}')) {
         throw new Error('the recording asks for the sandbox before the agent state named it');
       }
-      const url = replayUrl(r, origins, subs, 'cb');
-      const res = await fetch(url, { method: r.method, headers: r.target === 'marathon' ? { Accept: 'application/json' } : {} });
+      const write = r.method !== 'GET' && r.method !== 'HEAD';
+      const live = write ? await writeState(r) : await readState(r);
+      const url = replayUrl({ ...r, path: fillPlaceholders(r.path, live) }, origins, subs, 'cb');
+      const headers: Record<string, string> = r.target === 'marathon' ? { Accept: 'application/json' } : {};
+      if (r.contentType !== undefined) headers['Content-Type'] = r.contentType;
+      const body = r.body === undefined ? undefined : fillPlaceholders(JSON.stringify(r.body), [...live, ...subs]);
+      const appPut = r.target === 'marathon' && r.method === 'PUT' && r.path.startsWith('/v2/apps/');
+      const prev = appPut ? (await json<{ app: Obj }>(r.path)).app : undefined;
+      const res = await fetch(url, { method: r.method, headers, ...(body !== undefined ? { body } : {}) });
       const text = await res.text();
-      assert.equal(res.status, r.status, `${r.method} ${url}: ${text.slice(0, 200)}`);
+      assert.equal(res.status, r.status, `${r.method} ${url} ${body ?? ''}: ${text.slice(0, 300)}`);
+      if (write) {
+        writeAnswer(r, res, text);
+        if (prev !== undefined && res.status === 200) stored(prev, (await json<{ app: Obj }>(r.path)).app, JSON.parse(body ?? '{}') as Obj);
+        continue;
+      }
       if (res.status !== 200) continue;
       const jsonp = r.query.some(([k]) => k === 'jsonp');
       if (jsonp) assert.match(res.headers.get('content-type') ?? '', /javascript/);
-      const body = jsonp ? unpad(text, 'cb') : JSON.parse(text) as unknown;
-      answers.set(`${r.target} ${r.path}`, body);
-      learn(r, body);
+      const answer = jsonp ? unpad(text, 'cb') : JSON.parse(text) as unknown;
+      answers.set(`${r.target} ${r.path}`, answer);
+      learn(r, answer);
     }
+    assert.ok(recorded.some((r) => r.method === 'PUT' && r.status === 409), 'the recording has a 409 the UI resolved with force');
   });
+
+  async function json<T>(path: string): Promise<T> {
+    const res = await fetch(`${c.serve.url}${path}`);
+    assert.equal(res.status, 200, path);
+    return (await res.json()) as T;
+  }
+
+  /** `{version}` in a path: the current version of the app the path names. */
+  async function readState(r: RecordedRequest): Promise<Substitutions> {
+    const m = /^\/v2\/apps\/(\/.+)\/versions\/\{version\}$/.exec(r.path);
+    if (r.target !== 'marathon' || m === null) return [];
+    const app = await json<{ app: { version: string } }>(`/v2/apps${m[1] as string}`);
+    return [[app.app.version, '{version}']];
+  }
+
+  /**
+   * A write is sent in the state the UI sent it in: as many deployments running as then (finished ones
+   * waited for; one that cannot finish is still there), `{deploymentId}` the running one, and each
+   * `{task:<appId>}` a different running task of that app.
+   */
+  async function writeState(r: RecordedRequest): Promise<Substitutions> {
+    const want = r.deploymentsBefore ?? 0;
+    const deadline = Date.now() + 60_000;
+    let deps: Array<{ id: string }> = [];
+    for (;;) {
+      deps = await json<Array<{ id: string }>>('/v2/deployments');
+      if (deps.length === want) break;
+      if (Date.now() > deadline) assert.fail(`${r.method} ${r.path}: ${deps.length} deployments running, the UI saw ${want}`);
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    const live: Substitutions = deps.length > 0 ? [[(deps[0] as { id: string }).id, '{deploymentId}']] : [];
+    const text = JSON.stringify(r.body ?? null);
+    for (const m of new Set(text.match(/\{task:[^}]+\}/g) ?? [])) {
+      assert.equal(text.split(m).length, 2, 'one task per app in a kill (as recorded)');
+      const appId = m.slice('{task:'.length, -1);
+      const tasks = await json<{ tasks: Array<{ id: string; state: string }> }>(`/v2/apps${appId}/tasks`);
+      const running = tasks.tasks.find((t) => t.state === 'TASK_RUNNING');
+      assert.ok(running !== undefined, `${appId} has a running task to kill`);
+      live.push([running.id, m]);
+    }
+    return live;
+  }
+
+  /**
+   * A partial PUT as the UI sends it changed what it sent and nothing else: fields sent as `null`
+   * (the edit form's `"container": null`) keep their value, as in Marathon's AppUpdate.
+   */
+  function stored(prev: Obj, next: Obj, sent: Obj): void {
+    for (const [k, v] of Object.entries(sent)) {
+      if (v === null) assert.deepEqual(next[k], prev[k], `${k}: null keeps the stored value`);
+      else if (['instances', 'cpus', 'mem', 'cmd', 'env', 'labels'].includes(k)) assert.deepEqual(next[k], v, `${k} stored as sent`);
+    }
+    for (const k of ['container', 'healthChecks', 'env', 'labels', 'portDefinitions']) {
+      if (!(k in sent)) assert.deepEqual(next[k], prev[k], `${k} not sent: unchanged`);
+    }
+  }
+
+  /** What the UI reads from the answer to a write (AppsActions, TasksActions, DeploymentActions → stores). */
+  function writeAnswer(r: RecordedRequest, res: Response, text: string): void {
+    const what = `${r.method} ${r.path} → ${res.status}`;
+    assert.match(res.headers.get('content-type') ?? '', /application\/json/, `${what}: a JSON answer (the UI parses every answer as JSON)`);
+    const body = JSON.parse(text) as unknown;
+    assert.ok(isObj(body), what);
+    if (res.status === 201 && r.path === '/v2/apps') {
+      str(body.id, 'app.id');
+      for (const f of ['instances', 'cpus', 'mem']) num(body[f], `app.${f}`);
+      arr(body.deployments, 'app.deployments');
+      const sent = r.body as Obj;
+      assert.equal(body.id, sent.id);
+      if (isObj(sent.container) && Array.isArray(sent.container.networkInterfaces)) {
+        assert.ok(isObj(body.container), 'container kept');
+        assert.equal(arr(body.container.networkInterfaces, 'container.networkInterfaces').length, sent.container.networkInterfaces.length);
+      }
+    } else if (res.status === 200 && r.path === '/v2/tasks/delete' && !r.query.some(([k]) => k === 'scale')) {
+      arr(body.tasks, 'killed tasks');
+    } else if (res.status === 200 || res.status === 201) {
+      str(body.deploymentId, `${what}: deploymentId`);
+      str(body.version, `${what}: version`);
+    } else if (res.status === 409) {
+      str(body.message, `${what}: message`);
+      if (r.path === '/v2/apps') assert.ok(!('deployments' in body), 'an existing id: no deployments (the UI shows the message)');
+      else assert.ok(arr(body.deployments, `${what}: deployments`).length > 0, 'a lock names its deployments (the UI offers force)');
+    } else if (res.status === 422) {
+      str(body.message, `${what}: message`);
+      for (const d of arr(body.details, `${what}: details`) as Obj[]) {
+        str(d.path, 'details[].path');
+        for (const e of arr(d.errors, 'details[].errors')) str(e, 'details[].errors[]');
+      }
+    }
+  }
 
   /** Reads what the UI reads from one answer; fills the placeholders later requests use. */
   function learn(r: RecordedRequest, body: unknown): void {
@@ -124,6 +238,14 @@ describe('contract: the stock Marathon UI\'s recorded requests against serve + m
       for (const f of ['instances', 'cpus', 'mem', 'tasksRunning', 'tasksHealthy', 'tasksUnhealthy', 'tasksStaged']) num(app[f], `app.${f}`);
       arr(app.deployments, 'app.deployments');
       assert.equal(app.tasksHealthy, 1);
+    } else if (r.target === 'marathon' && r.path.includes('/versions/')) {
+      assert.ok(isObj(body));
+      str(body.id, 'version.id');
+      str(body.version, 'version.version');
+    } else if (r.target === 'marathon' && r.path.startsWith('/v2/apps/') && r.path !== `/v2/apps/${STOCK_APP_ID}`) {
+      assert.ok(isObj(body) && isObj(body.app));
+      arr(body.app.tasks, 'app.tasks');
+      arr(body.app.deployments, 'app.deployments');
     } else if (r.target === 'marathon' && r.path.startsWith('/v2/apps/')) {
       assert.ok(isObj(body) && isObj(body.app));
       const tasks = arr(body.app.tasks, 'app.tasks') as Obj[];

@@ -1,6 +1,6 @@
 // Fixtures for tests of the embedded OpenVNet webapi (src/openvnet).
 import assert from 'node:assert/strict';
-import { VnetApiError } from '../../src/openvnet/errors';
+import { VnetApiError } from '../../src/lib/openvnet/errors';
 
 /** `status/code` of the VnetApiError that `f` throws, 'ok' when it returns; any other error fails. */
 export function vnetFailure(f: () => unknown): string {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { OpenVnetClient } from '../../src/openvnet/client';
+import { OpenVnetClient } from '../../src/lib/openvnet/client';
 import { must, NetFixture, ovsPorts, runDriver, startVnet, tearDown, type Vnet } from './driver-fixture';
 import { describeNeeding } from '../helpers/requires';
 

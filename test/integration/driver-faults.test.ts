@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { hostIfName } from '../../driver/cni/names';
-import { OpenVnetClient } from '../../src/openvnet/client';
+import { OpenVnetClient } from '../../src/lib/openvnet/client';
 import {
   cniEnv, driverConf, driverLinks, labels, mesosStdin, must, NetFixture, ovsPorts, PATH_ENV, plugPeer, REPO, runDriver, sh, startDnsmasq,
   startVnet, stateLeftovers, staticInfo, tearDown, type BridgeKind, type Vnet,

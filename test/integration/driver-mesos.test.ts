@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { OpenVnetClient } from '../../src/openvnet/client';
+import { OpenVnetClient } from '../../src/lib/openvnet/client';
 import { cniPluginInputDir } from '../helpers/fixtures';
 import {
   driverLinks, must, NetFixture, ovsPorts, plugPeer, readJson, runDriver, startDnsmasq, startVnet, stateLeftovers, tearDown,

@@ -1,7 +1,7 @@
 // Two containers on one virtual network reach each other through the driver's plumbing, on a
 // Linux bridge and on Open vSwitch (userspace datapath), with results in the 1.0.0 shape.
 import assert from 'node:assert/strict';
-import { OpenVnetClient } from '../../src/openvnet/client';
+import { OpenVnetClient } from '../../src/lib/openvnet/client';
 import {
   cniEnv, driverConf, driverLinks, labels, mesosStdin, must, NetFixture, ovsPorts, runDriver, sh, startVnet, stateLeftovers,
   staticInfo, tearDown, type Vnet,

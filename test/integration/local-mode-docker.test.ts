@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { AgentFramework, AgentStatusReport } from '../../src/local/agent';
 import { ExecAgent, execAgent } from '../../src/local/exec-agent';
 import type { TaskState } from '../../src/mesos/types';
-import { OpenVnetClient } from '../../src/openvnet/client';
+import { OpenVnetClient } from '../../src/lib/openvnet/client';
 import { dockerNames } from '../../src/local-mode/names';
 import { startNetworkNode, type NetworkNode } from '../../src/local-mode/network-node';
 import { PrivateDockerd } from '../helpers/dockerd';

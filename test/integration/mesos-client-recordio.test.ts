@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import net from 'node:net';
 import { type DisconnectInfo, SchedulerClient } from '../../src/mesos/client';
-import type { MesosLogger } from '../../src/mesos/clock';
+import type { Logger } from '../../src/lib/log';
 import type { Encoding } from '../../src/mesos/codec';
 import { RecordIODecoder } from '../../src/mesos/recordio';
 import type { FrameworkInfo, Offer, TaskInfo, TaskStatus } from '../../src/mesos/types';
@@ -232,7 +232,7 @@ for (const encoding of ['json', 'protobuf'] as Encoding[]) {
       });
       await master.listen(0);
       proxy = new ReframingProxy(Number(new URL(master.url).port));
-      const logger: MesosLogger = {
+      const logger: Logger = {
         debug: () => undefined, info: () => undefined, warn: () => undefined,
         error: (_obj: object, msg?: string) => { errors.push({ msg }); },
       };

@@ -8,7 +8,7 @@ import type { AgentFramework, AgentStatusReport } from '../../src/local/agent';
 import { openVnetDhcpHooks } from '../../src/local/openvnet-dhcp';
 import { SimulatedAgent } from '../../src/local/simulated-agent';
 import type { TaskInfo } from '../../src/mesos/types';
-import { OpenVnetClient } from '../../src/openvnet/client';
+import { OpenVnetClient } from '../../src/lib/openvnet/client';
 import { applyInitFile, createVnetApiServer } from '../../src/openvnet/server';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');

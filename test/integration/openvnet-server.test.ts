@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { OpenVnetClient, OpenVnetError } from '../../src/openvnet/client';
+import { OpenVnetClient, OpenVnetError } from '../../src/lib/openvnet/client';
 import { applyInitFile, createVnetApiServer } from '../../src/openvnet/server';
 import { listNetworkUsage } from '../../src/openvnet/usage';
 

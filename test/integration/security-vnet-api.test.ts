@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { clientAuthFrom, readPasswordFile } from '../../src/api-security/password-file';
+import { clientAuthFrom, readPasswordFile } from '../../src/lib/password-file';
 import { parseNetConf } from '../../driver/cni/config';
 import { clientRegistry } from '../../driver/openvnet/registry';
-import { OpenVnetClient } from '../../src/openvnet/client';
+import { OpenVnetClient } from '../../src/lib/openvnet/client';
 import { basic, privateDir, request } from './security-kit';
 
 const BIN = path.resolve(__dirname, '..', '..', '..', 'src', 'bin', 'marathon-vnet.js');

@@ -3,8 +3,8 @@
 // of the lease policies' dynamic ranges (so DHCP never hands them out) and given back when the app
 // no longer claims them.
 import assert from 'node:assert/strict';
-import { OpenVnetClient } from '../../src/openvnet/client';
-import { parseIPv4 } from '../../src/network/ipv4';
+import { OpenVnetClient } from '../../src/lib/openvnet/client';
+import { parseIPv4 } from '../../src/lib/ipv4';
 import { eventually, http, readSample, runningTasks } from './serve-fixture';
 import { startVnetCluster, type VnetCluster } from './serve-vnet-fixture';
 

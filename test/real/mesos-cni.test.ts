@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { OpenVnetClient } from '../../src/openvnet/client';
-import type { Interface } from '../../src/openvnet/types';
+import { OpenVnetClient } from '../../src/lib/openvnet/client';
+import type { Interface } from '../../src/lib/openvnet/types';
 import { http, must, RealCluster, realTierSkip, waitFor } from './mesos-cluster';
 
 const SAMPLE = path.resolve(__dirname, '..', '..', '..', 'samples', 'apps', 'vnettest.json');

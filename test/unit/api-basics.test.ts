@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   API_ERRORS, AddressHeldError, ApiError, AppLockedError, InternalError, InternalServerError, InvalidJsonError, ValidationError,
-} from '../../src/api/errors';
+} from '../../src/server/errors';
 import { violationsError } from '../../src/api/app-service';
 import { boolParam, listParam, pathId } from '../../src/api/http';
 import { matchesLabels, parseLabelSelector } from '../../src/api/render';
@@ -12,8 +12,8 @@ import { pingFormat } from '../../src/api/routes/misc';
 import { sseFrame } from '../../src/api/routes/events';
 import { collapseSlashes } from '../../src/api/server';
 
-describe('api/errors registry', () => {
-  const errorsFile = path.resolve(__dirname, '../../../src/api/errors.ts');
+describe('server/errors registry', () => {
+  const errorsFile = path.resolve(__dirname, '../../../src/server/errors.ts');
   const source = fs.readFileSync(errorsFile, 'utf8');
   for (const [name, cls] of Object.entries(API_ERRORS)) {
     it(`${name} is an ApiError with a stable MVN_ERR_ code and an HTTP status`, () => {
@@ -35,7 +35,7 @@ describe('api/errors registry', () => {
       if (code !== undefined) assert.ok(listed.has(name), `${name} declares a code but is not in API_ERRORS`);
       else assert.ok(listed.has(parent), `${name} extends ${parent}, which is not a listed error with a code`);
     }
-    for (const name of listed) assert.ok(declared.some((d) => d[1] === name), `${name} is declared in src/api/errors.ts`);
+    for (const name of listed) assert.ok(declared.some((d) => d[1] === name), `${name} is declared in src/server/errors.ts`);
   });
   it('is the only registry: no module under src/ subclasses an error imported from it', () => {
     const elsewhere: string[] = [];

@@ -128,6 +128,20 @@ describe('mergePartial', () => {
     assert.deepEqual(merged.portDefinitions, [{ port: 8080, protocol: 'tcp', name: 'http' }]);
   });
 
+  it('null means "not given" (Marathon\'s AppUpdate): every field sent as null keeps its current value', () => {
+    // the stock UI's edit form sends "container": null and the app's derived networks back with a cpus change
+    const merged = ok(mergePartial(current, { container: null, networks: current.networks as unknown as JsonObject[], cpus: 0.7 }));
+    assert.equal(merged.cpus, 0.7);
+    assert.deepEqual(merged.container, current.container);
+    assert.deepEqual(merged.networks, current.networks);
+    for (const key of Object.keys(current)) {
+      if (key === 'id' || key === 'version' || key === 'versionInfo') continue;
+      const same = ok(mergePartial(current, { [key]: null }));
+      assert.equal(classifyChange(current, same), 'none', `${key}: null`);
+      assert.deepEqual((same as unknown as JsonObject)[key], (current as unknown as JsonObject)[key], `${key}: null keeps it`);
+    }
+  });
+
   it('does not modify the current definition', () => {
     const before = JSON.stringify(current);
     mergePartial(current, { instances: 9, cmd: 'x' });

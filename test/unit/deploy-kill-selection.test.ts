@@ -1,12 +1,19 @@
 import assert from 'node:assert/strict';
-import { freeSlots, orderForKill, selectInstancesToKill, type KillCandidate } from '../../src/deploy/kill-selection';
-import type { InstanceCondition } from '../../src/scheduler/instance';
+import { freeSlots, orderForKill, selectInstancesToKill, type KillCandidate, type RankedCondition } from '../../src/deploy/kill-selection';
+import type { Instance, InstanceCondition } from '../../src/scheduler/instance';
 
 function inst(id: string, condition: InstanceCondition, slot: number, startedAt: string | null = null): KillCandidate {
   return { instanceId: id, slot, condition, createdAt: '2024-01-01T00:00:00.000Z', stagedAt: startedAt, startedAt };
 }
 
 describe('deploy/kill-selection', () => {
+  it('declares only what an Instance has (checked by the compiler)', () => {
+    const ranked: [RankedCondition] extends [InstanceCondition] ? true : false = true;
+    const asCandidate = (i: Instance): KillCandidate => i;
+    assert.equal(ranked, true);
+    assert.equal(typeof asCandidate, 'function');
+  });
+
   const pool = [
     inst('run-old', 'Running', 0, '2024-01-01T01:00:00.000Z'),
     inst('run-new', 'Running', 1, '2024-01-01T05:00:00.000Z'),

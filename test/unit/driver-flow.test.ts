@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CniError, CNI_CODES } from '../../driver/cni/errors';
 import { hostIfName } from '../../driver/cni/names';
-import { runCni } from '../../driver/cni/skel';
+import { runCni } from '../../driver/commands/skel';
 import { allocateLinkAddress, listReservations, releaseLinkAddresses } from '../../driver/state/link-alloc';
 import { readLog } from '../../driver/state/step-log';
 import { fakes, type Call } from './driver-fakes';

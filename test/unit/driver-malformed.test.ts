@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runCni } from '../../driver/cni/skel';
+import { runCni } from '../../driver/commands/skel';
 import { fakes } from './driver-fakes';
 
 type Json = Record<string, unknown>;

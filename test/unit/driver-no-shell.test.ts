@@ -1,10 +1,13 @@
-// No shell anywhere in the driver (DESIGN §5): one module starts programs, with argument arrays
-// and without `shell`; nothing else imports child_process or names a shell.
+// No shell anywhere in the driver (DESIGN §5): one module, src/lib/process.ts, starts programs,
+// with argument arrays and without `shell`; nothing else the driver loads imports child_process
+// or names a shell.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-const DRIVER = path.resolve(__dirname, '..', '..', '..', 'driver');
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const DRIVER = path.join(ROOT, 'driver');
+const LIB = path.join(ROOT, 'src', 'lib');
 
 function sources(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -15,14 +18,14 @@ function sources(dir: string): string[] {
 }
 
 describe('driver: no shell (unit over the source)', () => {
-  const files = sources(DRIVER);
+  const files = [...sources(DRIVER), ...sources(LIB)];
 
   it('finds the driver sources', () => assert.ok(files.length > 20, String(files.length)));
 
-  it('only plumb/exec.ts starts programs, with spawn and no shell option', () => {
-    const starters = files.filter((f) => /child_process/.test(fs.readFileSync(f, 'utf8'))).map((f) => path.relative(DRIVER, f));
-    assert.deepEqual(starters, [path.join('plumb', 'exec.ts')]);
-    const exec = fs.readFileSync(path.join(DRIVER, 'plumb', 'exec.ts'), 'utf8');
+  it('only src/lib/process.ts starts programs, with spawn and no shell option', () => {
+    const starters = files.filter((f) => /child_process/.test(fs.readFileSync(f, 'utf8'))).map((f) => path.relative(ROOT, f));
+    assert.deepEqual(starters, [path.join('src', 'lib', 'process.ts')]);
+    const exec = fs.readFileSync(path.join(LIB, 'process.ts'), 'utf8');
     assert.doesNotMatch(exec, /\bshell\s*:|\bexec(Sync|File)?\s*\(|spawnSync/);
   });
 
@@ -31,7 +34,7 @@ describe('driver: no shell (unit over the source)', () => {
       const code = fs.readFileSync(f, 'utf8');
       // The DHCP hook scripts are data (written to a file, run by the DHCP client): strip them.
       const stripped = code.replace(/const (UDHCPC|DHCLIENT)_HOOK = `[\s\S]*?`;/g, '');
-      assert.doesNotMatch(stripped, /['"](\/bin\/)?(ba)?sh['"]|['"]-c['"]|shell\s*:\s*true/, path.relative(DRIVER, f));
+      assert.doesNotMatch(stripped, /['"](\/bin\/)?(ba)?sh['"]|['"]-c['"]|shell\s*:\s*true/, path.relative(ROOT, f));
     }
   });
 });

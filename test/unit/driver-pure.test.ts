@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { parseNetConf } from '../../driver/cni/config';
 import { checkAgainstSubnet, parseCniArgs, readInterfaceSpec } from '../../driver/cni/interface-spec';
-import { formatCidr, hostsOf, inSubnet, isReservedInSubnet, networkOf, parseCidr, parseIpv4 } from '../../driver/cni/ipv4';
+import { formatCidr, cidrHosts, cidrContains, isNetworkOrBroadcast, cidrNetwork, parseCidrText, parseIPv4 } from '../../src/lib/ipv4';
 import { deriveMac, hostIfName, isInterfaceName, parseDpid, parseMac } from '../../driver/cni/names';
 import { sha256Hex } from '../../driver/cni/sha256';
 import { fromCniResult, toCniResult, type CurrentResult } from '../../driver/cni/result';
@@ -152,15 +152,15 @@ describe('driver: names and addresses (unit)', () => {
     assert.equal(parseDpid('0x12345678901234567'), null);
   });
   it('IPv4 maths', () => {
-    assert.equal(parseIpv4('010.0.0.1'), null);
-    assert.equal(parseIpv4('1.2.3.4'), 0x01020304);
-    assert.deepEqual(parseCidr('10.1.2.3/8'), { ip: '10.1.2.3', prefix: 8 });
-    assert.equal(parseCidr('10.1.2.3/08'), null);
-    assert.equal(formatCidr(networkOf({ ip: '10.1.2.3', prefix: 8 })), '10.0.0.0/8');
-    assert.ok(inSubnet('192.168.0.200', { ip: '192.168.0.0', prefix: 24 }));
-    assert.ok(!inSubnet('192.168.1.1', { ip: '192.168.0.0', prefix: 24 }));
-    assert.ok(isReservedInSubnet('192.168.0.255', { ip: '192.168.0.0', prefix: 24 }));
-    assert.deepEqual([...hostsOf({ ip: '169.254.128.0', prefix: 30 })], ['169.254.128.1', '169.254.128.2']);
+    assert.equal(parseIPv4('010.0.0.1'), undefined);
+    assert.equal(parseIPv4('1.2.3.4'), 0x01020304);
+    assert.deepEqual(parseCidrText('10.1.2.3/8'), { ip: '10.1.2.3', prefix: 8 });
+    assert.equal(parseCidrText('10.1.2.3/08'), null);
+    assert.equal(formatCidr(cidrNetwork({ ip: '10.1.2.3', prefix: 8 })), '10.0.0.0/8');
+    assert.ok(cidrContains({ ip: '192.168.0.0', prefix: 24 }, '192.168.0.200'));
+    assert.ok(!cidrContains({ ip: '192.168.0.0', prefix: 24 }, '192.168.1.1'));
+    assert.ok(isNetworkOrBroadcast({ ip: '192.168.0.0', prefix: 24 }, '192.168.0.255'));
+    assert.deepEqual([...cidrHosts({ ip: '169.254.128.0', prefix: 30 })], ['169.254.128.1', '169.254.128.2']);
   });
   it('config defaults: linux bridge, udhcpc, /var/lib/vnet-driver, derived datapath', () => {
     const { conf } = parseNetConf({ name: 'nw-a', type: 'vnet-driver', bridge: 'br0', openvnet: { url: 'http://v:9090' } }, { hostName: 'h1' });

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CNI_CODES } from '../../driver/cni/errors';
 import { hostIfName } from '../../driver/cni/names';
-import { runCni } from '../../driver/cni/skel';
+import { runCni } from '../../driver/commands/skel';
 import { fakes, type Call } from './driver-fakes';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');

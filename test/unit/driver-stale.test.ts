@@ -66,13 +66,13 @@ describe('driver: stale OpenVNet records on slot reuse (unit)', () => {
     // A virtual clock: the old container's DEL removes its record after the third poll.
     let t = 0;
     let polls = 0;
-    const clock = { now: () => t, sleep: async (ms: number) => { t += ms; if (++polls === 3) records.splice(0, 1); } };
+    const clock = { now: () => t, setTimer: (fn: () => void, ms: number) => { t += ms; if (++polls === 3) records.splice(0, 1); fn(); return { cancel: () => undefined }; } };
     await createReplacingStale(f.reg, WANT, stateDir, () => f.reg.createInterface(WANT), 5000, clock);
     assert.equal(polls, 3);
     assert.deepEqual(f.deleted, []);
     assert.deepEqual(f.created, [WANT.uuid]);
     const g = registry([rec('if-bbbbbbbbbbbb')]);
-    const still = { now: () => t, sleep: async (ms: number) => { t += ms; } };
+    const still = { now: () => t, setTimer: (fn: () => void, ms: number) => { t += ms; fn(); return { cancel: () => undefined }; } };
     await assert.rejects(createReplacingStale(g.reg, WANT, stateDir, () => g.reg.createInterface(WANT), 1000, still), /still held by live container interface\(s\) if-bbbbbbbbbbbb/);
   });
 

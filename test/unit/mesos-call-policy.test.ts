@@ -81,7 +81,7 @@ describe('mesos call policy', function () {
     const start = clock.now();
     await drive(clock, runCall({
       type: 'DECLINE', maxAttempts: 2, backoff: BACKOFF, current: () => true,
-      sleep: (ms) => new Promise((r) => clock.setTimeout(r, ms)),
+      sleep: (ms) => new Promise((r) => clock.setTimer(r, ms)),
       attempt: async (fresh) => { seen.push({ at: clock.now() - start, fresh }); return script.shift() as AttemptResult; },
     }), 10);
     assert.equal(script.length, 0, 'more attempts than maxAttempts: a repeatable call has no limit');
@@ -97,7 +97,7 @@ describe('mesos call policy', function () {
     const fresh: boolean[] = [];
     await assert.rejects(drive(clock, runCall({
       type: 'ACCEPT', maxAttempts: 9, backoff: BACKOFF, current: () => true,
-      sleep: (ms) => new Promise((r) => clock.setTimeout(r, ms)),
+      sleep: (ms) => new Promise((r) => clock.setTimer(r, ms)),
       attempt: async (f) => { fresh.push(f); return script.shift() as AttemptResult; },
     })), MesosCallOutcomeUnknownError);
     assert.deepEqual(fresh, [false, true]);
@@ -110,7 +110,7 @@ describe('mesos call policy', function () {
     let attempts = 0;
     const p = runCall({
       type: 'REVIVE', maxAttempts: 9, backoff: BACKOFF, current: () => current,
-      sleep: (ms) => new Promise((r) => clock.setTimeout(r, ms)),
+      sleep: (ms) => new Promise((r) => clock.setTimer(r, ms)),
       attempt: async () => { attempts++; if (attempts === 3) current = false; return fail('unknown'); },
     });
     await assert.rejects(drive(clock, p), MesosSubscriptionLostError);

@@ -1,25 +1,22 @@
 // A manual clock for the Mesos client's timers: time moves only when a test calls advance().
-import type { Clock, TimerHandle } from '../../src/mesos/clock';
+import type { Clock, Timer } from '../../src/lib/clock';
 
 export class FakeClock implements Clock {
   private t = 1_000_000;
   private seq = 0;
-  private timers: Array<{ handle: TimerHandle; at: number; fn: () => void; seq: number }> = [];
+  private timers: Array<{ handle: Timer; at: number; fn: () => void; seq: number }> = [];
   readonly scheduled: number[] = [];
 
   now(): number {
     return this.t;
   }
 
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    const handle = { id: ++this.seq };
+  setTimer(fn: () => void, ms: number): Timer {
+    const handle: Timer = { cancel: () => { this.timers = this.timers.filter((x) => x.handle !== handle); } };
+    ++this.seq;
     this.scheduled.push(ms);
     this.timers.push({ handle, at: this.t + ms, fn, seq: this.seq });
     return handle;
-  }
-
-  clearTimeout(handle: TimerHandle): void {
-    this.timers = this.timers.filter((x) => x.handle !== handle);
   }
 
   get pending(): number {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { normalizeApp } from '../../src/apps/normalize';
 import type { AppDefinition } from '../../src/apps/types';
 import type { NetworkInfo } from '../../src/mesos/types';
-import { assignAddresses } from '../../src/network/ipam-pool';
+import { assignAddresses } from '../../src/apps/address-pool';
 import { macAddressesFor } from '../../src/network/mac';
 import { LABEL, MissingAddressError, fromStatusNetworkInfos, toNetworkInfos } from '../../src/network/network-info';
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { normalizeApp } from '../../src/apps/normalize';
 import type { AppDefinition } from '../../src/apps/types';
-import { SLOT_WINDOW, canonicalMac, deriveMac, isMulticastMac, isZeroMac, macAddressesFor, parseMac } from '../../src/network/mac';
+import { canonicalMac, isMulticastMac, isZeroMac, parseMac } from '../../src/lib/mac';
+import { SLOT_WINDOW, deriveMac, macAddressesFor } from '../../src/network/mac';
 
 function ok(raw: unknown): AppDefinition {
   const result = normalizeApp(raw);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { formatIPv4 } from '../../src/network/ipv4';
-import { parseIpv4 } from '../../src/openvnet/address';
+import { formatIPv4 } from '../../src/lib/ipv4';
+import { parseLenientIPv4 as parseIpv4 } from '../../src/lib/ipv4';
 import { allocateAddress, candidateRanges, poolSize, type AllocationRequest } from '../../src/openvnet/allocate';
 
 const ip = (s: string): number => parseIpv4(s) as number;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { parseIpv4, parseMac } from '../../src/openvnet/address';
-import { VnetApiError } from '../../src/openvnet/errors';
+import { parseLenientIPv4 as parseIpv4 } from '../../src/lib/ipv4';
+import { parseMac } from '../../src/lib/openvnet/address';
+import { VnetApiError } from '../../src/lib/openvnet/errors';
 import { emptyState, restoreState, VnetModel } from '../../src/openvnet/model';
 import { vnetFailure as failure } from '../helpers/openvnet';
 

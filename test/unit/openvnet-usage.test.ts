@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { summariseNetworkUsage } from '../../src/openvnet/usage';
-import type { IpLease, IpRange, Network } from '../../src/openvnet/types';
+import type { IpLease, IpRange, Network } from '../../src/lib/openvnet/types';
 
 const network = (uuid: string, ipv4Network: string): Network => ({ id: 1, uuid, displayName: uuid.slice(3), ipv4Network, ipv4Prefix: 24, mode: 'virtual' });
 const lease = (networkUuid: string, ipv4Address: string): IpLease => ({ id: 1, uuid: `il-${ipv4Address.replace(/\./g, '')}`, interfaceUuid: null, macLeaseUuid: null, networkUuid, ipv4Address, enableRouting: false });

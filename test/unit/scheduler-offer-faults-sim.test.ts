@@ -192,7 +192,7 @@ class SimDriver extends EventEmitter<SchedulerClientEvents> implements MesosDriv
     }
     await runCall({
       type: call.type, maxAttempts: 9, backoff: { initialMs: 250, maxMs: 4000 }, current: () => true,
-      sleep: (ms) => new Promise((r) => this.clock.setTimeout(r, ms)),
+      sleep: (ms) => new Promise((r) => this.clock.setTimer(r, ms)),
       attempt: (fresh) => this.attempt(call, `${base}|${++attempts}`, fresh),
     });
   }

@@ -176,7 +176,7 @@ describe('versioned state documents (re-read after reconnect / unknown outcome /
 
   it('an API commit with an unknown outcome that landed is adopted (resolveUnknownCommit)', async () => {
     const { repo, store } = await rig();
-    const record = { plan: { id: 'd1', steps: [], affectedApps: [], target: {}, version: 'v' }, currentStep: 0, startedAt: 'x' } as unknown as DeploymentRecord;
+    const record = { plan: { id: 'd1', steps: [], affectedApps: [], original: {}, target: {}, version: 'v' }, currentStep: 0, startedAt: 'x' } as unknown as DeploymentRecord;
     store.timeout = 'applied';
     await assert.rejects(repo.commit({ putDeployments: [record] }), StoreTimeoutError);
     assert.equal(repo.deployments.has('d1'), false);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import Fastify, { type FastifyError } from 'fastify';
 import pino from 'pino';
-import { ApiError, InvalidJsonError } from '../../src/api/errors';
+import { ApiError, InvalidJsonError } from '../../src/server/errors';
 import { parseOriginList } from '../../src/api-security/cors';
 import { basicAuthorization, CredentialStore } from '../../src/api-security/credentials';
 import { secureErrorHandler } from '../../src/api-security/error-handler';

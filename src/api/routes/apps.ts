@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppVersion } from '../../deploy/app-version';
 import { inGroup } from '../app-service';
 import type { ApiContext } from '../context';
-import { AppNotFoundError, AppVersionNotFoundError, GroupNotFoundError, IllegalArgumentError, TaskNotFoundError } from '../errors';
+import { AppNotFoundError, AppVersionNotFoundError, GroupNotFoundError, IllegalArgumentError, TaskNotFoundError } from '../../server/errors';
 import { resolveAppEmbeds, type AppEmbeds } from '../embeds';
 import { boolParam, clientIp, killParams, listParam, pathId, queryOf, sendDeployment, stringParam } from '../http';
 import { matchesLabels, parseLabelSelector, renderApp, renderAppVersion, renderTask, tasksOf } from '../render';

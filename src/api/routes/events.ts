@@ -1,7 +1,7 @@
 // GET /v2/events: the event bus as Server-Sent Events (spec §7).
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context';
-import { NotAcceptableError } from '../errors';
+import { NotAcceptableError } from '../../server/errors';
 import { listParam, queryOf } from '../http';
 import type { MarathonEvent } from '../../scheduler/event-bus';
 

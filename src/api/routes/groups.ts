@@ -5,7 +5,7 @@ import type { AppVersion } from '../../deploy/app-version';
 import { inGroup } from '../app-service';
 import type { ApiContext } from '../context';
 import { resolveGroupEmbeds, type GroupEmbeds } from '../embeds';
-import { GroupNotFoundError } from '../errors';
+import { GroupNotFoundError } from '../../server/errors';
 import { boolParam, listParam, pathId, queryOf, sendDeployment } from '../http';
 import { renderAppFor } from './apps';
 

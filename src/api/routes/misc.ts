@@ -1,7 +1,7 @@
 // /v2/info, /v2/leader, /ping, /v2/plugins, /metrics and the / redirect (spec §2, §3.6, §6.3).
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context';
-import { LeaderUnknownError } from '../errors';
+import { LeaderUnknownError } from '../../server/errors';
 
 export const MARATHON_VERSION = '1.10.0';
 

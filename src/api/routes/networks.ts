@@ -2,7 +2,7 @@
 // use and the tasks attached, for the UI's Networks page.
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext, NetworkDirectory, VnetNetwork } from '../context';
-import { poolOf } from '../../network/ipam-pool';
+import { poolOf } from '../../apps/address-pool';
 import type { NetworkUsage } from '../../openvnet/usage';
 import { renderTask, tasksOf } from '../render';
 

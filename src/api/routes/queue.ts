@@ -1,7 +1,7 @@
 // /v2/queue (spec §3.5).
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context';
-import { AppNotFoundError } from '../errors';
+import { AppNotFoundError } from '../../server/errors';
 import { pathId } from '../http';
 import { renderQueueItem } from '../render';
 import { renderAppFor } from './apps';

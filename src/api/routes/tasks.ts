@@ -1,7 +1,7 @@
 // /v2/tasks (spec §2, §3.2).
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context';
-import { BadRequestError, ValidationError } from '../errors';
+import { BadRequestError, ValidationError } from '../../server/errors';
 import { killParams, listParam, queryOf, sendDeployment, stringParam } from '../http';
 import { renderTask, tasksOf } from '../render';
 import { renderTasksText } from '../tasks-text';

@@ -1,0 +1,114 @@
+// The dependency rules of src/ and driver/ (checked in `npm test` by test/unit/layout-dependencies):
+// imports run downwards only. Layers, bottom up: src/lib (shared with driver/) → the pure core
+// (src/apps → src/deploy, src/network, the scheduler's pure modules) → the rest of src/ → src/cli.
+// Paths are relative to the directory depcruise runs in (the repository, or a test's fixture tree).
+
+/** The pure core: the model and its rules, tested without I/O. */
+const CORE = '^src/(apps|deploy|network)/|^src/scheduler/(instance|instance-update|unknown-task-killer|reconcile|health)[.]ts$';
+/** What the core may import for values: itself, src/lib's pure modules, the Mesos wire types. */
+const CORE_MAY_IMPORT = `${CORE}|^src/lib/(ipv4|mac|log|clock)[.]ts$|^src/mesos/types[.]ts$`;
+/** Modules that do I/O (files, sockets, processes, HTTP, ZooKeeper, logging sinks). */
+const IO = '^(node:)?(fs|fs/promises|net|http|https|http2|tls|dgram|dns|child_process|cluster|worker_threads|readline)$|^(axios|node-zookeeper-client|fastify|pino|prom-client)($|/)';
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      comment: 'No module may import itself through others: layers need a direction.',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'driver-imports-only-lib',
+      comment: 'vnet-driver is a short-lived CNI process: of src/ it loads only src/lib.',
+      severity: 'error',
+      from: { path: '^driver/' },
+      to: { path: '^src/', pathNot: '^src/lib/' },
+    },
+    {
+      name: 'lib-is-the-bottom',
+      comment: 'src/lib is shared by src/ and driver/ and imports neither.',
+      severity: 'error',
+      from: { path: '^src/lib/' },
+      to: { path: '^(src|driver)/', pathNot: '^src/lib/' },
+    },
+    {
+      name: 'core-imports-no-io',
+      comment: 'The pure core (and the lib modules it uses) import no I/O module.',
+      severity: 'error',
+      from: { path: `${CORE}|^src/lib/(ipv4|mac|log|clock)[.]ts$` },
+      to: { path: IO },
+    },
+    {
+      name: 'core-imports-only-core',
+      comment: 'The pure core imports values only from the core, pure src/lib modules and the Mesos wire types (types may come from anywhere below the CLI).',
+      severity: 'error',
+      from: { path: CORE },
+      to: { path: '^src/', pathNot: CORE_MAY_IMPORT, dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'core-not-above-runtime',
+      comment: 'Not even types of the runtime, the server, the CLI or the emulators reach the core.',
+      severity: 'error',
+      from: { path: CORE },
+      to: { path: '^src/(cli|api|api-security|api-ui|server|state|local|local-mode|openvnet)/' },
+    },
+    {
+      name: 'apps-below-network',
+      comment: 'App definitions are the model the network mapping reads, not the other way round.',
+      severity: 'error',
+      from: { path: '^src/apps/' },
+      to: { path: '^src/(network|deploy|scheduler)/' },
+    },
+    {
+      name: 'deploy-below-scheduler',
+      comment: 'Plans are pure; the scheduler carries them out.',
+      severity: 'error',
+      from: { path: '^src/deploy/' },
+      to: { path: '^src/scheduler/' },
+    },
+    {
+      name: 'security-below-api',
+      comment: 'The API registers the security layer; the security layer knows only src/server and src/lib.',
+      severity: 'error',
+      from: { path: '^src/api-security/' },
+      to: { path: '^src/(api|api-ui)/' },
+    },
+    {
+      name: 'cli-is-the-top',
+      comment: 'Only the CLI composes; nothing below imports it.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/cli/' },
+      to: { path: '^src/cli/' },
+    },
+    {
+      name: 'driver-cni-is-the-protocol-model',
+      comment: 'driver/cni (config, errors, results, interface spec) sits below the commands, the core and the plumbing.',
+      severity: 'error',
+      from: { path: '^driver/cni/' },
+      to: { path: '^driver/', pathNot: '^driver/cni/' },
+    },
+    {
+      name: 'driver-plumbing-below-core',
+      comment: 'plumb/, state/ and openvnet/ are the edges the driver core composes.',
+      severity: 'error',
+      from: { path: '^driver/(plumb|state|openvnet)/' },
+      to: { path: '^driver/(core|commands|cli)/' },
+    },
+    {
+      name: 'driver-core-below-commands',
+      severity: 'error',
+      from: { path: '^driver/core/' },
+      to: { path: '^driver/(commands|cli)/' },
+    },
+  ],
+  options: {
+    // Type-only imports count for cycles and layers too (a cycle of types is still a knot).
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(dist|node_modules|src/ui)/' },
+    moduleSystems: ['cjs', 'es6'],
+  },
+};

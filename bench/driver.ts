@@ -7,14 +7,18 @@
 // loopback), Linux bridge without OpenVNet, and Open vSwitch (userspace datapath) with OpenVNet;
 // Debian ships no OVS plugin, so the OVS row is compared with the same reference bridge plugin.
 // The floor (two bare `node -e 0` starts, interleaved in the same run) shows what start-up alone
-// costs against the reference. Env: MVN_BENCH_DRIVER_ITER (default 30); MVN_BENCH_DRIVER_ENTRY=bundle (default: the one-file
+// costs against the reference. Each variant also runs "via daemon": the thin plugin handing
+// ADD and DEL to a `vnet-driver daemon` started for the bench; its CPU is the plugin processes'
+// plus the daemon's own delta over the ADD+DEL (/proc/<pid>/stat utime + stime + cutime +
+// cstime, so the programs it ran count too). Env: MVN_BENCH_DRIVER_ITER (default 30); MVN_BENCH_DRIVER_ENTRY=bundle (default: the one-file
 // bundle with its code cache, rebuilt first when stale) or tsc (dist/driver/main.js, as before
 // the bundle existed).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  cniEnv, DRIVER_BIN, driverConf, mesosStdin, must, NetFixture, PATH_ENV, REPO, runDriver, sh, startVnet, staticInfo, type Vnet,
+  cniEnv, DRIVER_BIN, driverConf, mesosStdin, must, NetFixture, PATH_ENV, REPO, runDriver, sh, startDriverDaemon, startVnet, staticInfo,
+  type DriverDaemon, type Vnet,
 } from '../test/integration/driver-fixture';
 
 const ITER = Number(process.env.MVN_BENCH_DRIVER_ITER ?? 30);
@@ -34,6 +38,9 @@ function stats(ms: number[]): Stats {
 /** One ADD+DEL: wall time of each half. */
 type Op = () => Promise<{ add: number; del: number }>;
 
+/** An ADD+DEL variant of ours; `cpuElsewhere` counts CPU outside the plugin processes (the daemon's). */
+interface Ours { name: string; op: Op; cpuElsewhere?: () => number }
+
 /** CPU (user + system, ms) of the children this process has waited for: /proc/self/stat cutime + cstime. */
 function childrenCpuMs(): number {
   const fields = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
@@ -46,11 +53,21 @@ async function half(fn: () => Promise<void>): Promise<number> {
   return performance.now() - t;
 }
 
-/** ADD then DEL through our driver, exactly as Mesos runs it. */
-function oursOp(conf: Record<string, unknown>, netns: string, cid: string): Op {
+/**
+ * CPU (ms) of a daemon and every program it has waited for: /proc/<pid>/stat utime + stime +
+ * cutime + cstime.
+ */
+function processCpuMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 1000) / 100;
+}
+
+/** ADD then DEL through our driver, exactly as Mesos runs it (with `daemon`: the thin plugin handing both to it). */
+function oursOp(conf: Record<string, unknown>, netns: string, cid: string, daemon?: DriverDaemon): Op {
   const stdin = mesosStdin(conf, staticInfo(String(conf.name), 'eth0', '192.168.0.10/24'));
+  const via = daemon === undefined ? { VNET_DRIVER_DAEMON: 'off' } : { VNET_DRIVER_SOCKET: daemon.socket };
   const call = async (cmd: string): Promise<void> => {
-    const r = await runDriver({ ...cniEnv(cmd, cid, netns, 'eth0'), ...ENTRY_ENV }, stdin);
+    const r = await runDriver({ ...cniEnv(cmd, cid, netns, 'eth0'), ...ENTRY_ENV, ...via }, stdin);
     if (r.code !== 0) throw new Error(`vnet-driver ${cmd}: ${r.stdout}${r.stderr}`);
   };
   return async () => ({ add: await half(() => call('ADD')), del: await half(() => call('DEL')) });
@@ -71,12 +88,15 @@ function referenceOp(fx: NetFixture, bridge: string, netns: string, cid: string)
   return async () => ({ add: await half(() => call('ADD')), del: await half(() => call('DEL')) });
 }
 
-interface Sample { add: number[]; del: number[]; total: number[]; cpuMs: number }
+interface Sample { add: number[]; del: number[]; total: number[]; cpuMs: number; elsewhereMs: number }
 
-async function sample(op: Op, into: Sample): Promise<void> {
+async function sample(op: Op, into: Sample, cpuElsewhere: () => number = () => 0): Promise<void> {
   const cpu = childrenCpuMs();
+  const other = cpuElsewhere();
   const r = await op();
-  into.cpuMs += childrenCpuMs() - cpu;
+  const elsewhere = cpuElsewhere() - other;
+  into.cpuMs += childrenCpuMs() - cpu + elsewhere;
+  into.elsewhereMs += elsewhere;
   into.add.push(r.add);
   into.del.push(r.del);
   into.total.push(r.add + r.del);
@@ -91,34 +111,37 @@ const floorOp: Op = async () => {
   return { add: await half(start), del: await half(start) };
 };
 
-async function compare(label: string, ours: Op, reference: Op): Promise<string[]> {
+async function compare(label: string, ours: Ours[], reference: Op): Promise<string[]> {
   for (let i = 0; i < WARMUP; i++) {
-    await ours();
+    for (const o of ours) await o.op();
     await reference();
     await floorOp();
   }
-  const a: Sample = { add: [], del: [], total: [], cpuMs: 0 };
-  const b: Sample = { add: [], del: [], total: [], cpuMs: 0 };
-  const f: Sample = { add: [], del: [], total: [], cpuMs: 0 };
+  const empty = (): Sample => ({ add: [], del: [], total: [], cpuMs: 0, elsewhereMs: 0 });
+  const a = ours.map(empty);
+  const b = empty();
+  const f = empty();
   for (let i = 0; i < ITER; i++) {
-    await sample(ours, a);
+    for (const [k, o] of ours.entries()) await sample(o.op, a[k], o.cpuElsewhere);
     await sample(reference, b);
     await sample(floorOp, f);
   }
-  const o = stats(a.total);
   const r = stats(b.total);
   const fl = stats(f.total);
   const line = (name: string, x: Sample, s: Stats): string =>
-    `  ${name.padEnd(22)}  median ${s.median.toFixed(1)} ms, p95 ${s.p95.toFixed(1)} ms (ADD ${stats(x.add).median.toFixed(1)}, DEL ${stats(x.del).median.toFixed(1)}), CPU ${(x.cpuMs / ITER).toFixed(0)} ms`;
+    `  ${name.padEnd(30)}  median ${s.median.toFixed(1)} ms, p95 ${s.p95.toFixed(1)} ms (ADD ${stats(x.add).median.toFixed(1)}, DEL ${stats(x.del).median.toFixed(1)}), CPU ${(x.cpuMs / ITER).toFixed(0)} ms`;
   const cpuRatio = (x: Sample): string => (x.cpuMs / Math.max(1, b.cpuMs)).toFixed(2);
-  return [
-    `${label}`,
-    line('vnet-driver ADD+DEL', a, o),
-    line('bridge+host-local', b, r),
-    line('floor: 2 bare node', f, fl),
-    `  ratio                   median ${(o.median / r.median).toFixed(2)}x, p95 ${(o.p95 / r.p95).toFixed(2)}x, CPU ${cpuRatio(a)}x of the reference (goal <= 3x wall, <= 4x CPU)`,
-    `  floor ratio             median ${(fl.median / r.median).toFixed(2)}x, CPU ${cpuRatio(f)}x of the reference; above the floor: ${(o.median - fl.median).toFixed(1)} ms, CPU ${((a.cpuMs - f.cpuMs) / ITER).toFixed(0)} ms`,
-  ];
+  const out = [`${label}`];
+  for (const [k, o] of ours.entries()) {
+    out.push(line(o.name, a[k], stats(a[k].total)) + (o.cpuElsewhere === undefined ? '' : ` (daemon ${(a[k].elsewhereMs / ITER).toFixed(0)} ms of it)`));
+  }
+  out.push(line('bridge+host-local', b, r), line('floor: 2 bare node', f, fl));
+  for (const [k, o] of ours.entries()) {
+    const s = stats(a[k].total);
+    out.push(`  ratio ${o.name.padEnd(24)}  median ${(s.median / r.median).toFixed(2)}x, p95 ${(s.p95 / r.p95).toFixed(2)}x, CPU ${cpuRatio(a[k])}x of the reference (goal <= 3x wall, <= 4x CPU)`);
+  }
+  out.push(`  floor ratio                     median ${(fl.median / r.median).toFixed(2)}x, CPU ${cpuRatio(f)}x of the reference; above the floor (in-process): ${(stats(a[0].total).median - fl.median).toFixed(1)} ms, CPU ${((a[0].cpuMs - f.cpuMs) / ITER).toFixed(0)} ms`);
+  return out;
 }
 
 /** Which entry the launcher takes; with ENTRY=bundle a stale bundle is rebuilt first (as the build does). */
@@ -143,6 +166,7 @@ export async function run(): Promise<void> {
   ];
   let vnet: Vnet | null = null;
   const fixtures: NetFixture[] = [];
+  const daemons: DriverDaemon[] = [];
   try {
     vnet = await startVnet();
     const lx = await NetFixture.create('linux');
@@ -150,8 +174,16 @@ export async function run(): Promise<void> {
     const ns = await lx.netns('c');
     const refNs = await lx.netns('r');
     const ref = referenceOp(lx, lx.bridge, refNs, `ref-${lx.R}`);
-    lines.push(...await compare('Linux bridge, static address, OpenVNet registration', oursOp(driverConf(lx, vnet, 'nw-vnet3'), ns, `bench-${lx.R}`), ref));
-    lines.push(...await compare('Linux bridge, static address, no OpenVNet', oursOp(driverConf(lx, null, 'nw-bench', { subnet: '192.168.0.0/24' }), ns, `bench2-${lx.R}`), ref));
+    const daemon = await startDriverDaemon(path.join(lx.W, 'daemon'));
+    daemons.push(daemon);
+    const viaDaemon = (conf: Record<string, unknown>, netns: string, cid: string): Ours => ({
+      name: 'vnet-driver via daemon', op: oursOp(conf, netns, cid, daemon), cpuElsewhere: () => processCpuMs(daemon.pid),
+    });
+    const both = (conf: Record<string, unknown>, netns: string, cid: string): Ours[] => [
+      { name: 'vnet-driver ADD+DEL', op: oursOp(conf, netns, cid) }, viaDaemon(conf, netns, `${cid}d`),
+    ];
+    lines.push(...await compare('Linux bridge, static address, OpenVNet registration', both(driverConf(lx, vnet, 'nw-vnet3'), ns, `bench-${lx.R}`), ref));
+    lines.push(...await compare('Linux bridge, static address, no OpenVNet', both(driverConf(lx, null, 'nw-bench', { subnet: '192.168.0.0/24' }), ns, `bench2-${lx.R}`), ref));
 
     const ovs = await NetFixture.create('ovs');
     fixtures.push(ovs);
@@ -161,8 +193,9 @@ export async function run(): Promise<void> {
     const ons = await ovs.netns('c');
     const orefNs = await ovs.netns('r');
     lines.push(...await compare('Open vSwitch (netdev), static address, OpenVNet registration (reference: bridge plugin on a Linux bridge)',
-      oursOp(driverConf(ovs, vnet, 'nw-vnet3'), ons, `bench3-${ovs.R}`), referenceOp(ovs, refBridge, orefNs, `oref-${ovs.R}`)));
+      both(driverConf(ovs, vnet, 'nw-vnet3'), ons, `bench3-${ovs.R}`), referenceOp(ovs, refBridge, orefNs, `oref-${ovs.R}`)));
   } finally {
+    for (const d of daemons) await d.stop();
     await vnet?.close();
     for (const f of fixtures) {
       await f.cleanup();

@@ -3,17 +3,21 @@
 // GET /v2/apps (p50/p99) polled during the storm, and the process's peak RSS (serve and the
 // simulated master runs as a separate `marathon-vnet mesos-sim` process, so the latency and RSS
 // are serve's own). Env: MVN_BENCH_APPS, MVN_BENCH_INSTANCES, MVN_BENCH_AGENTS,
-// MVN_BENCH_STATE (memory | file). `--state zk` also runs the storm on a 3-node ZooKeeper ensemble
-// and reports its figures as ratios to the memory store measured in the same run.
+// MVN_BENCH_STATE (memory | file). `--state zk` runs the storm twice, each in a fresh child
+// process (so neither inherits the other's heap or JIT): on the memory store, then on a 3-node
+// ZooKeeper ensemble the bench starts (private ports and directory, stopped by PID after), and
+// reports the ensemble's figures as ratios to the memory store measured in the same run.
 // `--scale` runs a series of storms instead, one per size in MVN_BENCH_SCALE (total tasks, default
 // 10000,30000,100000; MVN_BENCH_APPS apps each, one agent per 50 tasks, at most 5000), and prints
 // tasks/s and RSS growth per task for each size and the ratios of the largest size to the smallest
 // (tasks/s 1.0 = cost linear in the work).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import pino from 'pino';
 import { startServe } from '../src/cli/serve';
 import { startEnsemble } from '../test/helpers/zookeeper';
 
@@ -48,7 +52,8 @@ async function startSimulator(agents: number, cpus: number, mem: number): Promis
   const child = spawn(process.execPath, [...nodeArgs, bin, 'mesos-sim', '--listen', `127.0.0.1:${port}`, '--agents', String(agents),
     '--cpus', String(cpus), '--mem', String(mem), '--disk', '1000', '--task-delay', '1'], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
-  const deadline = performance.now() + 10_000 + agents * 10;
+  // Generous: on a loaded shared machine 2,000 agents took over 30 s to come up.
+  const deadline = performance.now() + 30_000 + agents * 30;
   while (performance.now() < deadline) {
     try {
       const res = await fetch(`${url}/health`);
@@ -60,7 +65,20 @@ async function startSimulator(agents: number, cpus: number, mem: number): Promis
   throw new Error('mesos-sim did not come up');
 }
 
+/** CPU seconds (user + system) a process used so far, from /proc (Linux); NaN elsewhere. */
+function procCpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return NaN;
+  }
+}
+
 interface StormResult {
+  /** CPU seconds serve (this process) and mesos-sim used during the storm: unlike the wall time, not inflated by other load on the machine. */
+  serveCpu: number; simCpu: number;
   seconds: number; tasksPerSecond: number; p50: number; p99: number; peakRssMiB: number;
   /** Peak RSS minus the RSS before the storm, per task started, in KiB. */
   rssKiBPerTask: number; running: number;
@@ -84,16 +102,19 @@ async function scaleSeries(): Promise<void> {
   const sizes = scaleSizes(process.env.MVN_BENCH_SCALE ?? '10000,30000,100000', APPS);
   const results: Array<{ size: StormSize; r: StormResult }> = [];
   for (const size of sizes) results.push({ size, r: await storm(STATE, undefined, size) });
-  process.stdout.write('\nscale series            tasks   agents   tasks/s   RSS KiB/task   p99 GET /v2/apps\n');
+  process.stdout.write('\nscale series            tasks   agents   tasks/s   RSS KiB/task   p99 GET /v2/apps   serve CPU µs/task   sim CPU µs/task\n');
+  const perTask = (cpu: number, r: StormResult): number => (cpu * 1e6) / Math.max(1, r.running);
   for (const { size, r } of results) {
     process.stdout.write(`  ${String(size.apps * size.instances).padStart(20)} ${String(size.agents).padStart(8)} ${r.tasksPerSecond.toFixed(0).padStart(9)} `
-      + `${r.rssKiBPerTask.toFixed(1).padStart(14)} ${r.p99.toFixed(1).padStart(15)} ms${r.running < size.apps * size.instances ? ` (only ${r.running} RUNNING)` : ''}\n`);
+      + `${r.rssKiBPerTask.toFixed(1).padStart(14)} ${r.p99.toFixed(1).padStart(15)} ms ${perTask(r.serveCpu, r).toFixed(0).padStart(19)} ${perTask(r.simCpu, r).toFixed(0).padStart(17)}`
+      + `${r.running < size.apps * size.instances ? ` (only ${r.running} RUNNING)` : ''}\n`);
   }
   if (results.length >= 2) {
     const first = results[0].r;
     const last = results[results.length - 1].r;
     process.stdout.write(`largest / smallest: tasks/s ${(last.tasksPerSecond / first.tasksPerSecond).toFixed(2)}× (1.0 = linear; acceptance: ≥ 0.67), `
-      + `RSS per task ${(last.rssKiBPerTask / first.rssKiBPerTask).toFixed(2)}×\n`);
+      + `RSS per task ${(last.rssKiBPerTask / first.rssKiBPerTask).toFixed(2)}×, serve CPU per task ${(perTask(last.serveCpu, last) / perTask(first.serveCpu, first)).toFixed(2)}× `
+      + `(1.0 = linear; CPU is not inflated by other load on the machine as wall time is)\n`);
   }
 }
 
@@ -104,18 +125,47 @@ export async function run(): Promise<void> {
   }
   const i = process.argv.indexOf('--state');
   const variant = i >= 0 ? process.argv[i + 1] : undefined;
-  const base = await storm(STATE, undefined);
-  if (variant !== 'zk') return;
+  if (variant === undefined) {
+    await storm(STATE, undefined);
+    return;
+  }
+  if (variant !== 'zk') throw new Error(`--state ${variant}: only "zk" is a variant (MVN_BENCH_STATE picks memory or file)`);
+  const base = await stormInChild('memory', undefined);
   const zk = await startEnsemble(3);
+  let z: StormResult;
   try {
-    const z = await storm('zk', zk.url('/mvn-bench'));
-    process.stdout.write([
-      `zk / memory: time ${(z.seconds / base.seconds).toFixed(2)}×, tasks/s ${(z.tasksPerSecond / base.tasksPerSecond).toFixed(2)}×, `
-      + `GET /v2/apps p99 ${(z.p99 / base.p99).toFixed(2)}×, peak RSS ${(z.peakRssMiB / base.peakRssMiB).toFixed(2)}×`,
-    ].join('\n') + '\n');
+    z = await stormInChild('zk', zk.url(`/mvn-bench-${randomBytes(4).toString('hex')}`));
   } finally {
     await zk.stop();
   }
+  const left = zk.alivePids();
+  if (left.length > 0) throw new Error(`ZooKeeper members still running: ${left.join(', ')}`);
+  const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
+  process.stdout.write([
+    '',
+    `                      memory     zk (3 nodes)   zk / memory`,
+    `all TASK_RUNNING     ${base.seconds.toFixed(2).padStart(6)} s   ${z.seconds.toFixed(2).padStart(8)} s     ${ratio(z.seconds, base.seconds)}`,
+    `tasks/s              ${base.tasksPerSecond.toFixed(0).padStart(8)}   ${z.tasksPerSecond.toFixed(0).padStart(10)}     ${ratio(z.tasksPerSecond, base.tasksPerSecond)}`,
+    `GET /v2/apps p99     ${base.p99.toFixed(1).padStart(5)} ms   ${z.p99.toFixed(1).padStart(7)} ms     ${ratio(z.p99, base.p99)}`,
+    `peak RSS of serve    ${base.peakRssMiB.toFixed(0).padStart(4)} MiB   ${z.peakRssMiB.toFixed(0).padStart(6)} MiB     ${ratio(z.peakRssMiB, base.peakRssMiB)}`,
+    `zk / memory: time ${ratio(z.seconds, base.seconds)}, tasks/s ${ratio(z.tasksPerSecond, base.tasksPerSecond)}, `
+    + `GET /v2/apps p99 ${ratio(z.p99, base.p99)}, peak RSS ${ratio(z.peakRssMiB, base.peakRssMiB)}`
+    + `${z.running < base.running ? ` (zk: only ${z.running} RUNNING)` : ''}${base.running < z.running ? ` (memory: only ${base.running} RUNNING)` : ''}`,
+  ].join('\n') + '\n');
+}
+
+/** One storm in a fresh node process (this file with --storm-child); its figures come back over IPC. */
+function stormInChild(stateName: string, zkUrl: string | undefined): Promise<StormResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(__filename, ['--storm-child', stateName, ...(zkUrl !== undefined ? [zkUrl] : [])], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let result: StormResult | undefined;
+    child.on('message', (m) => { result = m as StormResult; });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      if (result !== undefined) resolve(result);
+      else reject(new Error(`storm on ${stateName} ended without figures (${String(code ?? signal)})`));
+    });
+  });
 }
 
 async function storm(stateName: string, zkUrl: string | undefined, size: StormSize = DEFAULT_SIZE): Promise<StormResult> {
@@ -124,47 +174,103 @@ async function storm(stateName: string, zkUrl: string | undefined, size: StormSi
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mvn-bench-sched-'));
   const perAgent = Math.ceil((total * 1.2) / AGENTS);
   const sim = await startSimulator(AGENTS, perAgent * 0.01 + 0.001, perAgent * 8);
+  // A failed storm must not leave the simulator running (a 1,000-agent one holds ~600 MB).
+  const killSim = (): void => { if (sim.child.exitCode === null) sim.child.kill('SIGKILL'); };
+  process.once('exit', killSim);
+  try {
+    return await stormOn(sim, size, stateName, zkUrl, dir);
+  } finally {
+    process.off('exit', killSim);
+    killSim();
+  }
+}
+
+async function stormOn(sim: { url: string; child: ChildProcess; startMs: number }, size: StormSize, stateName: string, zkUrl: string | undefined, dir: string): Promise<StormResult> {
+  const { apps: APPS, instances: INSTANCES, agents: AGENTS } = size;
+  const total = APPS * INSTANCES;
   const serve = await startServe({
-    master: sim.url, httpPort: 0, listenHost: '127.0.0.1', logger: false, ui: false,
+    master: sim.url, httpPort: 0, listenHost: '127.0.0.1', ui: false,
+    // MVN_BENCH_LOG=<level>: serve's log on stderr (e.g. warn, to see failing Mesos calls).
+    logger: process.env.MVN_BENCH_LOG === undefined ? false : pino({ name: 'serve', level: process.env.MVN_BENCH_LOG }, pino.destination(2)),
     state: zkUrl ?? (stateName === 'file' ? `file:${path.join(dir, 'state')}` : 'memory:'),
     reconciliationInitialDelayMs: 600_000, scheduler: { declineWaitingSeconds: 0.05, declineIdleSeconds: 5 },
   });
 
-  const rssBefore = process.memoryUsage().rss;
+  // Leading (elected, with ZooKeeper) and subscribed before the clock starts.
+  const readyBy = performance.now() + 60_000;
+  while (!serve.scheduler.ready) {
+    if (performance.now() > readyBy) throw new Error(`serve on ${stateName} not subscribed to mesos-sim within 60 s`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const rssBefore = process.memoryUsage.rss();
   let peakRss = rssBefore;
-  const rssTimer = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 100);
+  // memoryUsage.rss(): the full memoryUsage() walks the heap spaces (1.4 % of the CPU at 30,000 tasks).
+  const rssTimer = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage.rss()); }, 100);
+  // Distinct tasks now RUNNING: a status update re-sent before its acknowledgement (common on a
+  // busy machine) is published again and must not count twice.
+  const runningTasks = new Set<string>();
   let running = 0;
   let done: () => void = () => undefined;
   const allRunning = new Promise<void>((resolve) => { done = resolve; });
   const unsubscribe = serve.bus.subscribe((e) => {
-    if (e.eventType === 'status_update_event' && e.taskStatus === 'TASK_RUNNING' && ++running >= total) done();
+    if (e.eventType !== 'status_update_event' || typeof e.taskId !== 'string') return;
+    if (e.taskStatus === 'TASK_RUNNING') runningTasks.add(e.taskId);
+    // A late duplicate of STAGING/STARTING does not undo RUNNING; anything else ends it.
+    else if (e.taskStatus !== 'TASK_STAGING' && e.taskStatus !== 'TASK_STARTING') runningTasks.delete(e.taskId);
+    running = runningTasks.size;
+    if (running >= total) done();
   });
 
   const latencies: number[] = [];
+  let pollErrors = 0;
   let polling = true;
   const poller = (async () => {
     while (polling) {
       const t0 = performance.now();
-      const res = await fetch(`${serve.url}/v2/apps`);
-      await res.arrayBuffer();
-      latencies.push(performance.now() - t0);
+      try {
+        const res = await fetch(`${serve.url}/v2/apps`);
+        await res.arrayBuffer();
+        latencies.push(performance.now() - t0);
+      } catch {
+        // A keep-alive connection serve closed as it was reused (bench and serve share one busy
+        // event loop): counted, and polled again.
+        pollErrors++;
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
   })();
 
   const start = performance.now();
+  const cpuBefore = process.cpuUsage();
+  const simCpuBefore = procCpuSeconds(sim.child.pid);
   for (let a = 0; a < APPS; a++) {
-    const res = await fetch(`${serve.url}/v2/apps`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ id: `/bench/app-${a}`, cmd: 'sleep 3600', cpus: 0.01, mem: 8, instances: INSTANCES }),
-    });
-    if (res.status !== 201) throw new Error(`POST app-${a}: ${res.status} ${await res.text()}`);
+    const body = JSON.stringify({ id: `/bench/app-${a}`, cmd: 'sleep 3600', cpus: 0.01, mem: 8, instances: INSTANCES });
+    for (let attempt = 1; ; attempt++) {
+      let res: Response;
+      try {
+        res = await fetch(`${serve.url}/v2/apps`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+      } catch (err) {
+        // As for the poller: a reused connection closed under us. Posted again; 409 then means the first one landed.
+        if (attempt >= 5) throw err;
+        continue;
+      }
+      if (res.status === 201 || (attempt > 1 && res.status === 409)) { await res.arrayBuffer(); break; }
+      throw new Error(`POST app-${a}: ${res.status} ${await res.text()}`);
+    }
   }
   const posted = performance.now();
   const timeout = setTimeout(() => done(), 600_000);
   await allRunning;
   clearTimeout(timeout);
   const elapsedMs = performance.now() - start;
+  const cpu = process.cpuUsage(cpuBefore);
+  const serveCpu = (cpu.user + cpu.system) / 1e6;
+  const simCpu = procCpuSeconds(sim.child.pid) - simCpuBefore;
+  // MVN_BENCH_HEAP_SNAPSHOT=<dir>: a heap snapshot of this process (serve) once all run, for memory per task.
+  if (process.env.MVN_BENCH_HEAP_SNAPSHOT !== undefined) {
+    const file = (await import('node:v8')).writeHeapSnapshot(path.join(process.env.MVN_BENCH_HEAP_SNAPSHOT, `serve-${total}.heapsnapshot`));
+    process.stdout.write(`heap snapshot        ${file}\n`);
+  }
   polling = false;
   await poller;
   clearInterval(rssTimer);
@@ -177,9 +283,10 @@ async function storm(stateName: string, zkUrl: string | undefined, size: StormSi
     `POSTs done after     ${(posted - start).toFixed(0)} ms`,
     `all TASK_RUNNING     ${running >= total ? '' : `(only ${running}) `}${(elapsedMs / 1000).toFixed(2)} s`,
     `tasks/s              ${(running / (elapsedMs / 1000)).toFixed(0)}`,
-    `GET /v2/apps p50     ${percentile(latencies, 50).toFixed(1)} ms (${latencies.length} requests during the storm)`,
+    `GET /v2/apps p50     ${percentile(latencies, 50).toFixed(1)} ms (${latencies.length} requests during the storm${pollErrors > 0 ? `, ${pollErrors} failed` : ''})`,
     `GET /v2/apps p99     ${percentile(latencies, 99).toFixed(1)} ms`,
     `peak RSS of serve    ${(peakRss / 1024 / 1024).toFixed(0)} MiB`,
+    `CPU used             serve ${serveCpu.toFixed(1)} s (${((serveCpu * 1e6) / total).toFixed(0)} µs/task), mesos-sim ${simCpu.toFixed(1)} s (${((simCpu * 1e6) / total).toFixed(0)} µs/task)`,
     `mesos counters       ${Object.entries(serve.scheduler.counters).map(([k, v]) => `${k} ${v}`).join(', ')}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -190,7 +297,19 @@ async function storm(stateName: string, zkUrl: string | undefined, size: StormSi
   if (sim.child.exitCode === null) sim.child.kill('SIGKILL');
   fs.rmSync(dir, { recursive: true, force: true });
   return {
+    serveCpu, simCpu,
     seconds: elapsedMs / 1000, tasksPerSecond: running / (elapsedMs / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99),
     peakRssMiB: peakRss / 1024 / 1024, rssKiBPerTask: Math.max(0, peakRss - rssBefore) / 1024 / Math.max(1, running), running,
   };
+}
+
+if (require.main === module && process.argv[2] === '--storm-child') {
+  const [stateName, zkUrl] = process.argv.slice(3);
+  storm(stateName, zkUrl).then(
+    (r) => { process.send?.(r, () => process.exit(0)); },
+    (err: unknown) => {
+      process.stderr.write(`storm on ${stateName}: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
 }

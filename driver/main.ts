@@ -62,10 +62,17 @@ export async function warmUp(url: string, scratchDir: string): Promise<CniOutput
   return out;
 }
 
-export async function main(argv: string[]): Promise<void> {
+/** stdin as the launcher already read it (to look for a daemon socket), or the error reading it. */
+export type ReadStdin = { text: string } | { error: unknown };
+
+export async function main(argv: string[], stdin?: ReadStdin): Promise<void> {
   trace(`loaded (${__filename.endsWith('bundle.js') ? 'bundle' : 'tsc output'})`);
   if (process.env.CNI_COMMAND !== undefined && process.env.CNI_COMMAND !== '') {
-    const out = await runCni(realDeps(process.env), process.env, readStdin);
+    const read = stdin === undefined ? readStdin : (): string => {
+      if ('error' in stdin) throw stdin.error;
+      return stdin.text;
+    };
+    const out = await runCni(realDeps(process.env), process.env, read);
     finish(out.stdout, out.exitCode);
     return;
   }

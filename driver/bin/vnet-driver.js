@@ -39,5 +39,43 @@ function loadBundle() {
   return mod.exports;
 }
 
-const driver = (process.env.VNET_DRIVER_NO_BUNDLE === '1' ? null : loadBundle()) ?? require(path.join(dist, 'driver', 'main.js'));
-driver.main(process.argv);
+function isSocket(p) {
+  try {
+    return fs.statSync(p, { throwIfNoEntry: false })?.isSocket() === true;
+  } catch {
+    return false; // e.g. EACCES: not root, so not for us
+  }
+}
+
+function inProcess(stdin) {
+  const driver = (process.env.VNET_DRIVER_NO_BUNDLE === '1' ? null : loadBundle()) ?? require(path.join(dist, 'driver', 'main.js'));
+  driver.main(process.argv, stdin);
+}
+
+// As a CNI plugin: when a `vnet-driver daemon` socket exists (VNET_DRIVER_SOCKET, else the
+// config's daemonSocket, else /run/vnet-driver/driver.sock), hand it the call without loading
+// the driver (driver/bin/daemon-client.js); otherwise, or when nobody listens there, run it
+// here. VNET_DRIVER_DAEMON=off or a fault hook (VNET_DRIVER_FAULT, tests) keeps it in-process.
+const env = process.env;
+if (env.CNI_COMMAND !== undefined && env.CNI_COMMAND !== '') {
+  let stdin;
+  try {
+    stdin = { text: fs.readFileSync(0, 'utf8') };
+  } catch (error) {
+    stdin = { error };
+  }
+  let conf = {};
+  if ('text' in stdin) {
+    try {
+      const v = JSON.parse(stdin.text);
+      if (v !== null && typeof v === 'object' && !Array.isArray(v)) conf = v;
+    } catch {
+      // not JSON: the driver answers that
+    }
+  }
+  const sock = env.VNET_DRIVER_SOCKET || (typeof conf.daemonSocket === 'string' ? conf.daemonSocket : '/run/vnet-driver/driver.sock');
+  const useDaemon = env.VNET_DRIVER_DAEMON !== 'off' && (env.VNET_DRIVER_FAULT === undefined || env.VNET_DRIVER_FAULT === '') && 'text' in stdin
+    && sock.startsWith('/') && isSocket(sock);
+  if (useDaemon) require('./daemon-client.js').viaDaemon(sock, conf, stdin.text, () => inProcess(stdin));
+  else inProcess(stdin);
+} else inProcess(undefined);

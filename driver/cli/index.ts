@@ -6,6 +6,7 @@ import { cliAttach, cliDetach, type AttachOptions, type TargetOptions } from './
 import { DEFAULT_CONFIG_DIR } from './config-dir';
 import { cliGc, cliStatus } from './gc';
 import { cliSetup, type SetupOptions } from './setup';
+import { DEFAULT_SOCKET, runDaemon } from '../daemon/server';
 
 export interface CliIo { out: (s: string) => void; err: (s: string) => void }
 
@@ -88,6 +89,13 @@ export function program(deps: DriverDeps, io: CliIo, setCode: (c: number) => voi
     .option('--display-name <name>', 'datapath display name (default: host name)')
     .action(async (o: SetupOptions) => {
       print(await cliSetup(deps, o));
+    });
+  p.command('daemon')
+    .description('serve CNI requests of thin plugin calls on a root-only unix socket (until SIGTERM)')
+    .option('--socket <path>', 'socket path (its directory is made 0700)', process.env.VNET_DRIVER_SOCKET ?? DEFAULT_SOCKET)
+    .action(async (o: { socket: string }) => {
+      // A fault hook would end the daemon, not one request: faults are tested in-process.
+      setCode(await runDaemon({ ...deps, fault: () => undefined }, o.socket, io.err));
     });
   return p;
 }

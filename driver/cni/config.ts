@@ -207,6 +207,7 @@ export function parseNetConf(raw: Record<string, unknown>, opts: ParseOptions): 
 
   const commandTimeoutMs = raw.commandTimeoutMs === undefined ? DEFAULT_COMMAND_TIMEOUT_MS : intIn(raw.commandTimeoutMs, 100, 120000);
   if (commandTimeoutMs === null) bad('commandTimeoutMs: integer 100..120000');
+  if (raw.daemonSocket !== undefined && !(isSafePath(raw.daemonSocket) && raw.daemonSocket.length <= 100)) bad('daemonSocket: absolute path of at most 100 bytes');
   const deadlineMs = raw.deadlineMs === undefined ? Math.max(DEFAULT_DEADLINE_MS, dhcpTimeout + 10000) : intIn(raw.deadlineMs, 1000, 600000);
   if (deadlineMs === null) bad('deadlineMs: integer 1000..600000');
   else if (deadlineMs <= dhcpTimeout) bad('deadlineMs: must exceed dhcp.timeoutMs');

@@ -20,6 +20,12 @@ export interface Leadership {
    * quorum lost) it still answers reads from that cache instead of 503.
    */
   hasCachedState?(): boolean;
+  /**
+   * Resolves true once this instance's current leadership term has loaded the state and started
+   * its scheduler; false when it stops leading or `timeoutMs` passes first. Absent: a leader is
+   * ready as soon as it is elected.
+   */
+  takenOver?(timeoutMs: number): Promise<boolean>;
 }
 
 /** An OpenVNet network as the API needs it (uuid, subnet). */

@@ -10,6 +10,7 @@ import { MARATHON_REASON, type RejectReason } from '../scheduler/match-offer';
 import type { TaskFailure } from '../scheduler/scheduler';
 import type { OfferStats } from '../scheduler/launch-queue';
 import type { Offer } from '../mesos/types';
+import type { TaskCounts } from '../scheduler/instance-index';
 
 export interface TaskJson {
   id: string;
@@ -69,7 +70,7 @@ export function tasksOf(instances: readonly Instance[]): Instance[] {
   return instances.filter((i) => isLaunched(i) && i.taskId !== null);
 }
 
-export interface TaskCounts { tasksStaged: number; tasksRunning: number; tasksHealthy: number; tasksUnhealthy: number }
+export type { TaskCounts } from '../scheduler/instance-index';
 
 export function countTasks(instances: readonly Instance[]): TaskCounts {
   const c: TaskCounts = { tasksStaged: 0, tasksRunning: 0, tasksHealthy: 0, tasksUnhealthy: 0 };
@@ -121,7 +122,10 @@ export function renderTaskStats(v: AppVersion, instances: readonly Instance[], n
 }
 
 export interface AppRenderContext {
+  /** The app's instances (needed for `tasks` and `taskStats`; the counts come from `counts` when given). */
   instances: readonly Instance[];
+  /** The task counts, kept by the repository as instances change (else counted from `instances`). */
+  counts?: TaskCounts;
   deployments: readonly DeploymentRecord[];
   lastTaskFailure?: TaskFailure;
   /** Include `tasks`. */
@@ -168,7 +172,7 @@ export function renderApp(v: AppVersion, ctx: AppRenderContext): Record<string, 
     ...appView(v.app, ctx.defaultRole),
     version: v.version,
     versionInfo: v.versionInfo,
-    ...countTasks(ctx.instances),
+    ...(ctx.counts ?? countTasks(ctx.instances)),
     deployments: ctx.deployments.map((d) => ({ id: d.plan.id })),
   };
   if (ctx.tasks) out.tasks = tasksOf(ctx.instances).map((i) => renderTask(i, ctx.agentLink, ctx.networks));
@@ -177,6 +181,30 @@ export function renderApp(v: AppVersion, ctx: AppRenderContext): Record<string, 
   if (ctx.taskStats) out.tasksStats = renderTaskStats(v, ctx.instances, ctx.nowMs);
   if (ctx.readiness) out.readinessCheckResults = [];
   return out;
+}
+
+/** Keys renderApp adds after the definition; a definition holding one of them is rendered whole. */
+const ADDED_KEYS = ['tasksStaged', 'tasksRunning', 'tasksHealthy', 'tasksUnhealthy', 'deployments', 'tasks', 'lastTaskFailure', 'tasksStats', 'readinessCheckResults'];
+
+/**
+ * The part of an app's list JSON that changes only with its version: the definition, version and
+ * versionInfo, without the closing brace (undefined when the definition holds a key renderApp
+ * adds later). With appListJson it gives exactly JSON.stringify(renderApp(…)) without tasks and
+ * task stats, without building the app object again for every request (issue 20).
+ */
+export function appHeadJson(v: AppVersion, defaultRole?: string): string | undefined {
+  const view = appView(v.app, defaultRole);
+  if (ADDED_KEYS.some((k) => k in view)) return undefined;
+  const json = JSON.stringify({ ...view, version: v.version, versionInfo: v.versionInfo });
+  return json.slice(0, -1);
+}
+
+/** An app's list JSON from its head (appHeadJson) and what changes between versions. */
+export function appListJson(head: string, counts: TaskCounts, deployments: readonly DeploymentRecord[], lastTaskFailure: TaskFailure | undefined, readiness: boolean): string {
+  let out = `${head},"tasksStaged":${counts.tasksStaged},"tasksRunning":${counts.tasksRunning},"tasksHealthy":${counts.tasksHealthy},"tasksUnhealthy":${counts.tasksUnhealthy},"deployments":${JSON.stringify(deployments.map((d) => ({ id: d.plan.id })))}`;
+  if (lastTaskFailure !== undefined) out += `,"lastTaskFailure":${JSON.stringify(lastTaskFailure)}`;
+  if (readiness) out += ',"readinessCheckResults":[]';
+  return `${out}}`;
 }
 
 /** A stored version as GET /versions/{ts} shows it (no counts). */

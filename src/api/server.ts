@@ -5,7 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import { Counter } from 'prom-client';
 import type { ApiContext } from './context';
 import { StoreUnavailableError as StoreUnavailableFromState } from '../state/store';
-import { ApiError, InternalError, InvalidJsonError, NoLeaderError, RouteNotFoundError, StoreUnavailableError, UnsupportedMediaTypeError } from '../server/errors';
+import { ApiError, InternalError, InvalidJsonError, LeaderNotReadyError, NoLeaderError, RouteNotFoundError, StoreUnavailableError, UnsupportedMediaTypeError } from '../server/errors';
 import { appRoutes } from './routes/apps';
 import { deploymentRoutes } from './routes/deployments';
 import { eventRoutes } from './routes/events';
@@ -35,6 +35,9 @@ export function collapseSlashes(url: string): string {
 }
 
 /** Paths a non-leader answers itself (everything else is forwarded or 503). DELETE /v2/leader goes to the leader. */
+/** How long a request waits for a leader that is still taking over before it answers 503. */
+const TAKEOVER_WAIT_MS = 5000;
+
 function servedWithoutLeadership(method: string, url: string): boolean {
   const path = url.split('?')[0] ?? '';
   return path === '/ping' || path === '/metrics' || path === '/v2/info' || (path === '/v2/leader' && method !== 'DELETE')
@@ -114,7 +117,15 @@ export async function buildApiServer(ctx: ApiContext, opts: ApiServerOptions = {
   });
 
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-    if (ctx.leadership.isLeader() || servedWithoutLeadership(req.method, req.url)) return;
+    if (servedWithoutLeadership(req.method, req.url)) return;
+    if (ctx.leadership.isLeader()) {
+      // A leader that is still loading the state (after an election, or a re-election once
+      // ZooKeeper is back) would apply the request to a model about to be replaced, with its
+      // scheduler stopped: wait for the takeover (bounded), then decide again.
+      const takenOver = ctx.leadership.takenOver;
+      if (takenOver === undefined || await takenOver(TAKEOVER_WAIT_MS)) return;
+      if (ctx.leadership.isLeader()) throw new LeaderNotReadyError();
+    }
     const leader = ctx.leadership.leader();
     if (leader !== undefined && ctx.forward !== undefined && await ctx.forward(req, reply, leader)) return reply;
     if (leader === undefined && isCachedRead(req.method, req.url) && (ctx.leadership.hasCachedState?.() ?? false)) return;

@@ -71,7 +71,29 @@ function ensureDebian() {
   }
 }
 
+/**
+ * Removes compiled files whose TypeScript source is gone (a deleted or moved test would otherwise
+ * still run from dist/). Only dist/{src,driver,test,bench}/**.js(.map) with no .ts beside the source.
+ */
+function sweepStaleOutput() {
+  const dist = path.join(root, 'dist');
+  const walk = (dir) => {
+    let entries;
+    try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch { return; }
+    for (const e of entries) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) { walk(full); continue; }
+      const m = /^(.*)\.js(\.map)?$/.exec(e.name);
+      if (!m) continue;
+      const source = path.join(root, path.relative(dist, dir), `${m[1]}.ts`);
+      if (!fs.existsSync(source)) fs.rmSync(full, { force: true });
+    }
+  };
+  for (const top of ['src', 'driver', 'test', 'bench']) walk(path.join(dist, top));
+}
+
 function build() {
+  sweepStaleOutput();
   run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
   run(process.execPath, [path.join(root, 'src', 'bootstrap', 'bundle-driver.js')]);
   run(process.execPath, [path.join(root, 'src', 'ui', 'build.js')]);

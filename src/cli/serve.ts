@@ -167,12 +167,17 @@ class CachedNetworks implements NetworkDirectory {
   }
 }
 
-function electionView(e: LeaderElection, hasCachedState: () => boolean): Leadership {
+function electionView(e: LeaderElection, hasCachedState: () => boolean, takenOver: () => boolean): Leadership {
   return {
     isLeader: () => e.isLeader,
     leader: () => e.currentLeader() ?? undefined,
     abdicate: () => e.abdicate(),
     hasCachedState,
+    async takenOver(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      while (e.isLeader && !takenOver() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      return e.isLeader && takenOver();
+    },
   };
 }
 
@@ -359,6 +364,8 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   // One leadership term at a time: taking over and stepping down are serialised on `leading`.
   let leading: Promise<void> = Promise.resolve();
   let term = 0;
+  /** The term whose takeover finished (state loaded, scheduler started): the API serves only then. */
+  let readyTerm = -1;
   let stateLoaded = false;
   let mesosGrace: NodeJS.Timeout | undefined;
   const graceMs = opts.mesosDisconnectGraceMs ?? DEFAULT_MESOS_DISCONNECT_GRACE_MS;
@@ -411,6 +418,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     marathonHealth.start();
     runner.resume();
     armMesosGrace(e, 'not subscribed yet');
+    readyTerm = myTerm;
     log.info({ frameworkId: repo.frameworkId ?? null, apps: repo.apps.size, instances: repo.instances.size, deployments: repo.deployments.size, loadMs: Date.now() - startedAt },
       'leading: state loaded, subscribing to Mesos');
   };
@@ -428,7 +436,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     ? await openLeaderElection(stateUrl, { id: self, ...(onZooKeeper ? zkElectionOptions(zkTuning) : {}), rejoinDelayMs: opts.leaderRejoinDelayMs ?? 1000 })
     : await openLeaderElection('memory:', { id: self });
   const e = election;
-  leadership = electionView(e, () => stateLoaded);
+  leadership = electionView(e, () => stateLoaded, () => readyTerm === term);
   const takeOver = (): void => {
     leading = leading.then(() => becomeLeader(e)).catch(async (err: unknown) => {
       if (err instanceof ServeFatalError) {

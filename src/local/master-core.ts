@@ -18,6 +18,7 @@ import {
   scalar, subtract, summarize, toMesos, type ResourceBag,
 } from './resources';
 import { StatusUpdateManager } from './status-updates';
+import { TaskTable } from './task-table';
 import { parseLenientIPv4, toNetworkOrderUint32 } from '../lib/ipv4';
 
 /** One open SUBSCRIBE response stream. */
@@ -181,7 +182,7 @@ export function packIp(ip: string): number {
 export class MasterCore {
   private readonly frameworks = new Map<string, FrameworkRecord>();
   private readonly completedFrameworks = new Map<string, FrameworkRecord>();
-  private readonly tasks = new Map<string, TaskRecord>();
+  private readonly tasks = new TaskTable<TaskRecord>();
   private readonly completedTasks: TaskRecord[] = [];
   private readonly offers = new Map<string, OfferRecord>();
   private readonly agents = new Map<string, AgentRecord>();
@@ -510,11 +511,10 @@ export class MasterCore {
     }, 0);
   }
 
-  /** Resources held by live tasks and by outstanding offers, per agent: one pass over each (not one per agent). */
-  private usage(): { used: Map<string, ResourceBag>; offered: Map<string, ResourceBag> } {
-    const used = new Map<string, ResourceBag>();
+  /** Resources held by live tasks (kept by the task table) and by outstanding offers (one pass), per agent. */
+  private usage(): { used: ReadonlyMap<string, ResourceBag>; offered: Map<string, ResourceBag> } {
+    const used = this.tasks.used();
     const offered = new Map<string, ResourceBag>();
-    for (const t of this.tasks.values()) if (!t.resourcesFreed) used.set(t.agentId, add(used.get(t.agentId) ?? EMPTY, t.resources));
     for (const o of this.offers.values()) offered.set(o.agentId, add(offered.get(o.agentId) ?? EMPTY, o.resources));
     return { used, offered };
   }
@@ -528,7 +528,7 @@ export class MasterCore {
       fw.refusals = liveRefusals(fw.refusals, now);
       if (!fw.connected || fw.suppressed || fw.subscription === undefined) continue;
       let cpus = 0;
-      for (const t of this.tasks.values()) if (t.frameworkId === fw.id && !t.resourcesFreed) cpus += scalar(t.resources, 'cpus');
+      cpus += this.tasks.cpusOf(fw.id);
       for (const o of this.offers.values()) if (o.frameworkId === fw.id) cpus += scalar(o.resources, 'cpus');
       eligible.push({ id: fw.id, allocatedCpus: cpus, refusals: fw.refusals });
     }
@@ -743,7 +743,7 @@ export class MasterCore {
     rec.statuses.push(status);
     if (rec.statuses.length > 50) rec.statuses.shift();
     if (isTerminal(report.state) && !rec.resourcesFreed) {
-      rec.resourcesFreed = true;
+      this.tasks.free(rec);
       this.scheduleAllocation();
     }
     if (rec.orphan) {

@@ -162,6 +162,11 @@ export class LocalMaster {
     if (this.closing) throw new LocalMasterError('MVN_ERR_LOCAL_CLOSED', 'master is closed');
     const server = http.createServer((req, res) => { void this.handle(req, res); });
     server.on('connection', (socket) => socket.setNoDelay(true));
+    // A Mesos master (libprocess) does not close idle keep-alive connections after Node's 5 s
+    // default: with it, a scheduler's pooled socket raced the close under load, and an ACCEPT on
+    // it came back as outcome unknown (issue 20 bench: 60–240 per 30,000-task storm).
+    server.keepAliveTimeout = 120_000;
+    server.headersTimeout = 125_000;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

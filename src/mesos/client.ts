@@ -19,6 +19,7 @@ import {
 import { HeartbeatWatchdog, heartbeatTimeoutMs } from './heartbeat-watchdog';
 import { baseOf, openStream, postCall, readSmallBody, resolveRedirect, schedulerEndpoint } from './master-http';
 import { RecordIODecoder, RecordIOError } from './recordio';
+import { CallGate } from './call-gate';
 import type {
   AgentID, Call, Event, ExecutorID, Filters, FrameworkInfo, KillPolicy, MasterInfo, Offer, OfferID,
   Operation, ReconcileTask, ResourceRequest, TaskInfo, TaskStatus,
@@ -120,6 +121,11 @@ const DEFAULT_HEARTBEAT_SECONDS = 15;
 const MAX_SUBSCRIBE_REDIRECTS = 8;
 const FRAMEWORK_REMOVED = /framework has been removed/i;
 
+/** Keep-alive sockets (and calls on the wire at once) per pool: one pool for ACKNOWLEDGE, one for every other call. */
+const CALL_SOCKETS = 16;
+/** ACKNOWLEDGE calls wait on the master's round trip, not on its CPU: more of them at once keep the ACK backlog (and the agents' resends of unacknowledged updates) down in a storm. */
+const ACK_SOCKETS = 64;
+
 export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
   private readonly encoding: Encoding;
   private readonly contentType: string;
@@ -138,6 +144,16 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
   private readonly watchdog: HeartbeatWatchdog;
   private readonly callAgent: http.Agent;
   private readonly callAgentTls: https.Agent;
+  /**
+   * ACKNOWLEDGE calls have pools of their own: in a launch storm thousands of them queue, and an
+   * ACCEPT or DECLINE behind them in one pool waited until the master re-offered (issue 20). Each
+   * call still follows its own policy (call-policy.ts); only the connections differ.
+   */
+  private readonly ackAgent: http.Agent;
+  private readonly ackAgentTls: https.Agent;
+  /** Calls wait here for a socket, in order (call-gate.ts), not inside the agents. */
+  private readonly callGate = new CallGate(CALL_SOCKETS);
+  private readonly ackGate = new CallGate(ACK_SOCKETS);
   /** ACKNOWLEDGE calls queued or in flight, by task id and update uuid. */
   private readonly acksInFlight = new Map<string, Promise<void>>();
   private readonly inflight = new Set<(err: Error) => void>();
@@ -184,8 +200,10 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
       this.fail(sub, 'heartbeat-timeout', new MesosHeartbeatTimeoutError(
         `no record from ${baseOf(sub.url)} for ${silentMs} ms (limit ${this.missLimit} heartbeats)`));
     });
-    this.callAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-    this.callAgentTls = new https.Agent({ keepAlive: true, maxSockets: 16 });
+    this.callAgent = new http.Agent({ keepAlive: true, maxSockets: CALL_SOCKETS });
+    this.callAgentTls = new https.Agent({ keepAlive: true, maxSockets: CALL_SOCKETS });
+    this.ackAgent = new http.Agent({ keepAlive: true, maxSockets: ACK_SOCKETS });
+    this.ackAgentTls = new https.Agent({ keepAlive: true, maxSockets: ACK_SOCKETS });
   }
 
   /** The framework id, once the master assigned it (or as given in the options). */
@@ -232,6 +250,8 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
     await this.detector.stop();
     this.callAgent.destroy();
     this.callAgentTls.destroy();
+    this.ackAgent.destroy();
+    this.ackAgentTls.destroy();
   }
 
   // ---- calls ---------------------------------------------------------------------------------
@@ -338,11 +358,19 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
       sleep: (ms) => this.sleep(ms),
       attempt: async (fresh): Promise<AttemptResult> => {
         if (this.stopped) throw new MesosStoppedError('SchedulerClient stopped');
-        const outcome = await postCall(url, {
+        const release = await (call.type === 'ACKNOWLEDGE' ? this.ackGate : this.callGate).acquire((abort) => {
+          this.inflight.add(abort);
+          return () => this.inflight.delete(abort);
+        });
+        let outcome: Awaited<ReturnType<typeof postCall>>;
+        try {
+          outcome = await postCall(url, {
           headers,
           body,
           fresh,
-          agent: url.protocol === 'https:' ? this.callAgentTls : this.callAgent,
+          agent: call.type === 'ACKNOWLEDGE'
+            ? (url.protocol === 'https:' ? this.ackAgentTls : this.ackAgent)
+            : (url.protocol === 'https:' ? this.callAgentTls : this.callAgent),
           // A call unanswered for longer than the heartbeat allows is a silent master, as a silent stream is.
           timeoutMs: Math.min(this.timeoutMs, sub.heartbeatLimitMs ?? this.timeoutMs),
           clock: this.clock,
@@ -350,7 +378,10 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
             this.inflight.add(abort);
             return () => this.inflight.delete(abort);
           },
-        });
+          });
+        } finally {
+          release();
+        }
         if ('failure' in outcome) return { kind: outcome.failure, error: outcome.error };
         const res = outcome.response;
         if (res.status === 202 || res.status === 200) {

@@ -108,16 +108,30 @@ export class DeploymentRunner implements InstanceObserver {
     this.dirty.add(appId);
     if (this.scheduled) return;
     this.scheduled = true;
-    (this.deps.timers ?? realTimers).soon(() => this.processDirty());
+    const timers = this.deps.timers ?? realTimers;
+    // An evaluation looks at every instance of the dirty apps: in a launch storm of large apps it
+    // would run after every status update. The next one waits so that evaluations take at most
+    // ~1/EVALUATION_SHARE of the time (issue 20); a cheap one still runs at once.
+    const pauseMs = this.lastEvaluation.endMs + (DeploymentRunner.EVALUATION_SHARE - 1) * this.lastEvaluation.costMs - timers.sliceNow();
+    if (pauseMs >= 1) timers.after(pauseMs, () => this.processDirty());
+    else timers.soon(() => this.processDirty());
   }
+
+  /** Evaluations take at most 1/EVALUATION_SHARE of the time while instances change. */
+  static EVALUATION_SHARE = 10;
+  private lastEvaluation = { endMs: 0, costMs: 0 };
 
   private processDirty(): void {
     this.scheduled = false;
+    const timers = this.deps.timers ?? realTimers;
+    const startMs = timers.sliceNow();
     const apps = new Set(this.dirty);
     this.dirty.clear();
     for (const d of this.active()) {
       if (d.plan.affectedApps.some((a) => apps.has(a))) this.evaluate(d);
     }
+    const endMs = timers.sliceNow();
+    this.lastEvaluation = { endMs, costMs: endMs - startMs };
   }
 
   private enterStep(d: DeploymentRecord): void {

@@ -79,9 +79,9 @@ export function killed(current: Readonly<Instance>, decommission: boolean): Inst
   return put({ ...current, decommissioned, killRequested: true }, true);
 }
 
-/** A KILL was sent now (memory only: after a reload every requested kill is sent again). */
-export function killSent(current: Readonly<Instance>, nowMs: number): InstanceEffect {
-  return put({ ...current, killSentAtMs: nowMs }, false);
+/** A KILL was sent at `sentAtMs`, or (null) it failed to go out (memory only: after a reload every requested kill is sent again). */
+export function killSent(current: Readonly<Instance>, sentAtMs: number | null): InstanceEffect {
+  return put({ ...current, killSentAtMs: sentAtMs }, false);
 }
 
 /** Forgotten without waiting for Mesos (wipe=true): the slot may be refilled at once. */

@@ -7,6 +7,7 @@ import type { DeploymentRecord } from '../deploy/plan';
 import { StoreTimeoutError, type Json, type StateStore, type StoreOp } from '../state/store';
 import type { Instance } from './instance';
 import type { InstanceEffect } from './instance-ops';
+import { InstanceIndex, type TaskCounts } from './instance-index';
 import { realTimers, type SchedulerTimers, type TimerHandle } from './timers';
 import { decodeAppVersion, decodeClaimHolder, decodeDeployment, decodeInstance } from './stored-documents';
 
@@ -112,10 +113,14 @@ export class Repository {
   /** Scheduled (waiting to launch) instance ids per app, kept by index()/removeInstance(). */
   private readonly scheduled = new Map<string, Set<string>>();
   private scheduledCount = 0;
+  /** Changes (per app) whenever an instance joins the app's Scheduled set. */
+  private readonly scheduledStamps = new Map<string, number>();
   /** Bumped whenever an app or one of its instances changes (render caches key on it). */
   private readonly stamps = new Map<string, number>();
   private stampSeq = 0;
   private readonly byTask = new Map<string, string>();
+  /** Counts, slots and housekeeping candidates per app (instance-index.ts). */
+  private readonly facts = new InstanceIndex();
   private readonly pendingInstanceWrites = new Map<string, { value: Instance | null; seq: number }>();
   private readonly idle: Array<() => void> = [];
   /** Sequence of the newest instance write not yet known to be stored, per instance. */
@@ -178,6 +183,7 @@ export class Repository {
     this.byApp.clear();
     this.scheduled.clear();
     this.byTask.clear();
+    this.facts.clear();
     this.frameworkId = await this.store.getFrameworkId();
     const skip = (what: string, error: string | undefined): void => this.skipped(what, error);
     for (const stored of await this.store.listApps()) {
@@ -358,6 +364,7 @@ export class Repository {
   private dropFromMemory(i: Instance): void {
     this.touch(i.appId);
     this.unmarkScheduled(i);
+    this.facts.remove(i.instanceId);
     this.instances.delete(i.instanceId);
     this.byApp.get(i.appId)?.delete(i.instanceId);
     if (this.byApp.get(i.appId)?.size === 0) this.byApp.delete(i.appId);
@@ -408,6 +415,56 @@ export class Repository {
       }
       if (list.length > 0) yield [appId, list];
     }
+  }
+
+  /** Changes whenever an instance joins the app's waiting (Scheduled) set. */
+  scheduledStampOf(appId: string): number {
+    return this.scheduledStamps.get(appId) ?? 0;
+  }
+
+  /** The app's Scheduled instances, in no particular order. */
+  scheduledOf(appId: string): Instance[] {
+    const out: Instance[] = [];
+    for (const id of this.scheduled.get(appId) ?? []) {
+      const i = this.instances.get(id);
+      if (i !== undefined && i.condition === 'Scheduled') out.push(i);
+    }
+    return out;
+  }
+
+  /** Apps with instances waiting to launch (cost: their number). */
+  appsWithScheduled(): Iterable<string> {
+    return this.scheduled.keys();
+  }
+
+  /** Marathon's task counts of the app, kept as instances change (no scan). */
+  taskCounts(appId: string): TaskCounts {
+    return this.facts.counts(appId);
+  }
+
+  /** The app's lowest slot no instance holds, when below `below` (slot compaction). */
+  lowestFreeSlotBelow(appId: string, below: number): number | undefined {
+    return this.facts.lowestFreeSlotBelow(appId, below);
+  }
+
+  /** Instances whose launch was sent at or before `cutoffMs`, each launch once (launch timeouts). */
+  launchesSentBy(cutoffMs: number): Instance[] {
+    const out: Instance[] = [];
+    for (const id of this.facts.launchesSentBy(cutoffMs)) {
+      const i = this.instances.get(id);
+      if (i !== undefined) out.push(i);
+    }
+    return out;
+  }
+
+  /** Instances with a kill sent, or unreachable: what housekeeping looks at every round. */
+  watchedInstances(): Instance[] {
+    const out: Instance[] = [];
+    for (const id of this.facts.watched()) {
+      const i = this.instances.get(id);
+      if (i !== undefined) out.push(i);
+    }
+    return out;
   }
 
   /** True when any instance waits to launch. */
@@ -605,6 +662,7 @@ export class Repository {
     this.storedInstanceRev.delete(i.instanceId);
     this.touch(i.appId);
     this.unmarkScheduled(i);
+    this.facts.remove(i.instanceId);
     this.instances.delete(i.instanceId);
     this.byApp.get(i.appId)?.delete(i.instanceId);
     if (this.byApp.get(i.appId)?.size === 0) this.byApp.delete(i.appId);
@@ -671,11 +729,12 @@ export class Repository {
     if (i.condition === 'Scheduled') {
       let set = this.scheduled.get(i.appId);
       if (set === undefined) { set = new Set(); this.scheduled.set(i.appId, set); }
-      if (!set.has(i.instanceId)) { set.add(i.instanceId); this.scheduledCount++; }
+      if (!set.has(i.instanceId)) { set.add(i.instanceId); this.scheduledCount++; this.scheduledStamps.set(i.appId, ++this.stampSeq); }
     } else {
       this.unmarkScheduled(i);
     }
     this.instances.set(i.instanceId, i);
+    this.facts.put(i);
     let set = this.byApp.get(i.appId);
     if (set === undefined) { set = new Set(); this.byApp.set(i.appId, set); }
     set.add(i.instanceId);

@@ -25,6 +25,21 @@ import { reconcile } from './reconcile';
 import { buildTaskInfo, usesHostNetwork } from './task-builder';
 import { instanceIdFor, parseTaskId, taskIdFor } from './task-ids';
 import { DEFAULT_OFFER_LEDGER, OfferLedger, type OfferHoldStats } from './offer-ledger';
+import { WaitingLists, type WaitingCursor } from './waiting-lists';
+
+/**
+ * Sends the ACKNOWLEDGE of an update, holding only what the call needs: in a storm thousands wait
+ * for a socket, and each used to keep its whole TaskStatus (container status, network infos) alive.
+ */
+function acknowledger(driver: MesosDriver, log: SchedulerLogger, status: TaskStatus): () => void {
+  const taskId = status.task_id.value;
+  const minimal: TaskStatus = { task_id: { value: taskId }, state: status.state };
+  if (status.agent_id !== undefined) minimal.agent_id = { value: status.agent_id.value };
+  if (status.uuid !== undefined) minimal.uuid = status.uuid;
+  return () => {
+    driver.acknowledge(minimal).catch((err: unknown) => log.warn({ err, taskId }, 'acknowledge failed'));
+  };
+}
 
 /** True for a call error that leaves open whether the master acted (src/mesos/call-policy.ts). */
 function outcomeUnknown(err: unknown): boolean {
@@ -143,10 +158,9 @@ export function staticCapacity(app: AppDefinition): number {
 interface OfferRound {
   nowMs: number;
   nowIso: string;
-  waiting: Map<string, Instance[]>;
+  waiting: Map<string, WaitingCursor>;
   unused: string[];
   placements: Map<string, Placement[]>;
-  usedSlots: Map<string, Set<number>>;
   addressesInUse: Map<string, string>;
 }
 
@@ -290,6 +304,7 @@ export class Scheduler {
     if (generation !== this.generation || !this.started) return;
     this.afterReconcile();
     this.ready = true;
+    this.resendUnsentKills();
     this.suppressed = false;
     if (this.hasWaitingWork()) this.requestRevive();
   }
@@ -353,7 +368,7 @@ export class Scheduler {
     const nowMs = this.deps.now();
     const round: OfferRound = {
       nowMs, nowIso: new Date(nowMs).toISOString(), waiting: this.launchableByApp(nowMs), unused: [],
-      placements: new Map(), usedSlots: new Map(), addressesInUse: new Map(),
+      placements: new Map(), addressesInUse: new Map(),
     };
     round.addressesInUse = this.addressesInUse(round.waiting);
     // At least one offer per slice: under load the round set-up alone can exceed the budget,
@@ -398,10 +413,12 @@ export class Scheduler {
       const v = repo.apps.get(appId);
       if (v === undefined) { round.waiting.delete(appId); continue; }
       while (list.length > 0) {
-        const inst = list[0];
+        const inst = list.first();
         if (inst.condition !== 'Scheduled' || repo.instances.get(inst.instanceId) !== inst) { list.shift(); continue; }
-        const used = this.usedSlotsOf(round, appId);
-        const slot = ops.compactedSlot(inst, used);
+        // A never-launched instance moves down to the lowest free slot (sticky addresses stay
+        // dense); the slot is taken by the launch (apply), not before: a placement that fails leaves it.
+        const lower = inst.incarnation > 0 ? undefined : repo.lowestFreeSlotBelow(inst.appId, inst.slot);
+        const slot = lower ?? inst.slot;
         const prepared = this.prepare(v, inst, slot);
         if (!prepared.ok) {
           queue.recordRejected(appId, prepared.reason, round.nowIso, offer);
@@ -417,8 +434,6 @@ export class Scheduler {
           continue;
         }
         list.shift();
-        // The slot is taken only by a launch (a placement that failed leaves the instance where it was).
-        if (slot !== inst.slot) { used.delete(inst.slot); used.add(slot); }
         queue.recordUsed(appId, round.nowIso);
         tasks.push(this.commitLaunch(v, inst, slot, offer, r.task.resources, r.task.ports, prepared.assigned, round.nowMs));
         launched.push(inst);
@@ -507,15 +522,6 @@ export class Scheduler {
     driver.reconcile(reconcile).catch((e: unknown) => log.warn({ err: e, offerId }, 'reconciliation of an unknown launch failed; the next subscription reconciles it'));
   }
 
-  private usedSlotsOf(round: OfferRound, appId: string): Set<number> {
-    let used = round.usedSlots.get(appId);
-    if (used === undefined) {
-      used = new Set(this.deps.repo.instancesOf(appId).map((i) => i.slot));
-      round.usedSlots.set(appId, used);
-    }
-    return used;
-  }
-
   private declineOffers(ids: string[], refuseSeconds: number): void {
     if (ids.length === 0) return;
     this.counters.declined += ids.length;
@@ -532,22 +538,28 @@ export class Scheduler {
     );
   }
 
-  /** Scheduled instances whose app is not backed off, grouped per app in app order. */
-  private launchableByApp(nowMs: number): Map<string, Instance[]> {
-    // From the repository's index of waiting instances: the cost does not grow with the number of
-    // instances stored (issue 20).
-    const out = new Map<string, Instance[]>();
-    for (const [appId, list] of this.deps.repo.scheduledByApp()) {
-      const v = this.deps.repo.apps.get(appId);
+  /** Scheduled instances whose app is not backed off, grouped per app in app order, each app's from its lowest slot. */
+  private launchableByApp(nowMs: number): Map<string, WaitingCursor> {
+    // Lists kept between rounds (waiting-lists.ts): the cost of a round does not grow with the
+    // number of instances stored or waiting (issue 20).
+    const { repo } = this.deps;
+    const out = new Map<string, WaitingCursor>();
+    const withScheduled = new Set(repo.appsWithScheduled());
+    this.waitingLists.keepOnly(withScheduled);
+    for (const appId of withScheduled) {
+      const v = repo.apps.get(appId);
       if (v === undefined) continue;
       if (this.deps.queue.timeLeftMs(v, nowMs) > 0) continue;
-      out.set(appId, list);
+      const cursor = this.waitingLists.cursor(appId, repo.scheduledStampOf(appId), () => repo.scheduledOf(appId),
+        (i) => i.condition === 'Scheduled' && repo.instances.get(i.instanceId) === i);
+      if (cursor.length > 0) out.set(appId, cursor);
     }
-    for (const list of out.values()) list.sort((a, b) => a.slot - b.slot);
     return out;
   }
 
-  private addressesInUse(waiting: Map<string, Instance[]>): Map<string, string> {
+  private readonly waitingLists = new WaitingLists();
+
+  private addressesInUse(waiting: Map<string, WaitingCursor>): Map<string, string> {
     const out = new Map<string, string>();
     const anyStatic = [...waiting.keys()].some((id) => {
       const app = this.deps.repo.apps.get(id)?.app;
@@ -662,9 +674,7 @@ export class Scheduler {
   private onUpdate(status: TaskStatus): void {
     this.counters.updates++;
     const { repo, log } = this.deps;
-    const ack = (): void => {
-      this.deps.driver.acknowledge(status).catch((err: unknown) => log.warn({ err, taskId: status.task_id.value }, 'acknowledge failed'));
-    };
+    const ack = acknowledger(this.deps.driver, log, status);
     const taskId = status.task_id.value;
     const inst = repo.instanceByTaskId(taskId);
     const condition = conditionOf(status.state, status.reason);
@@ -844,12 +854,26 @@ export class Scheduler {
   private sendKill(inst: Instance): void {
     if (inst.taskId === null) return;
     const taskId = inst.taskId;
-    this.deps.repo.apply(ops.killSent(inst, this.deps.now()));
+    const sentAt = this.deps.now();
+    this.deps.repo.apply(ops.killSent(inst, sentAt));
     const v = this.deps.repo.apps.get(inst.appId);
     const grace = v?.app.taskKillGracePeriodSeconds;
     const policy = grace !== undefined ? { grace_period: { nanoseconds: Math.round(grace * 1e9) } } : undefined;
     this.deps.driver.kill(taskId, inst.agentId ?? undefined, policy)
-      .catch((err: unknown) => this.deps.log.warn({ err, taskId }, 'kill failed (will retry)'));
+      .catch((err: unknown) => {
+        // Not sent (e.g. a new leader's kills before its subscription): no kill is in flight, so
+        // it goes out again as soon as we are subscribed, not only after killRetryMs.
+        const current = this.deps.repo.instances.get(inst.instanceId);
+        if (current !== undefined && current.taskId === taskId && current.killSentAtMs === sentAt) this.deps.repo.apply(ops.killSent(current, null));
+        this.deps.log.warn({ err, taskId }, 'kill failed (will retry)');
+      });
+  }
+
+  /** Kills requested but not in flight (not sent, or requested by an earlier leader): sent now. */
+  private resendUnsentKills(): void {
+    for (const inst of this.deps.repo.instances.values()) {
+      if (inst.killRequested && inst.killSentAtMs === null) this.sendKill(inst);
+    }
   }
 
   /** Outside deployments: launch replacements until the app has its instance count. */
@@ -920,34 +944,52 @@ export class Scheduler {
     const nowMs = this.deps.now();
     this.unknownKills.prune(nowMs);
     let delayedWork = false;
-    for (const inst of [...this.deps.repo.instances.values()]) {
-      if (inst.condition === 'Scheduled') {
-        const v = this.deps.repo.apps.get(inst.appId);
-        if (v !== undefined && this.deps.queue.timeLeftMs(v, nowMs) === 0 && this.suppressed) delayedWork = true;
-        continue;
+    if (this.suppressed) {
+      for (const appId of this.deps.repo.appsWithScheduled()) {
+        const v = this.deps.repo.apps.get(appId);
+        if (v !== undefined && this.deps.queue.timeLeftMs(v, nowMs) === 0) { delayedWork = true; break; }
       }
+    }
+    // Only instances with a kill sent or unreachable, and launches old enough to have timed out:
+    // never a scan of every instance each second (issue 20).
+    for (const inst of this.deps.repo.watchedInstances()) {
+      if (inst.condition === 'Scheduled') continue;
       if (inst.killRequested) {
         // killSentAtMs is null after a reload (the kill was requested by an earlier leader).
-        if (inst.killSentAtMs === null || nowMs - inst.killSentAtMs >= this.options.killRetryMs) this.sendKill(inst);
-        continue;
-      }
-      if (inst.condition === 'Provisioned' && inst.launchedAtMs !== null && nowMs - inst.launchedAtMs >= this.options.launchConfirmTimeoutMs) {
-        // Killed, and replaced by a new instance once the kill (or the master's "unknown") is
-        // confirmed: relaunching the same instance while the old task may live could run it twice.
-        this.deps.log.warn({ taskId: inst.taskId }, 'no status within the launch confirm timeout; killing (replaced once gone)');
-        this.killInstance(inst, { decommission: false });
-        continue;
-      }
-      if ((inst.condition === 'Staging' || inst.condition === 'Starting') && inst.launchedAtMs !== null
-        && nowMs - inst.launchedAtMs >= this.options.launchTimeoutMs) {
-        this.deps.log.warn({ taskId: inst.taskId }, 'not running within the launch timeout; killing');
-        this.killInstance(inst, { decommission: false });
+        // Only while subscribed: a kill sent before fails, and becoming ready resends it at once.
+        if (this.ready && (inst.killSentAtMs === null || nowMs - inst.killSentAtMs >= this.options.killRetryMs)) this.sendKill(inst);
         continue;
       }
       if (inst.condition === 'Unreachable' || inst.condition === 'UnreachableInactive') this.unreachableTick(inst, nowMs);
     }
+    this.launchTimeouts(nowMs);
     if (delayedWork && this.ready) this.requestRevive();
     this.redeclineOverdueOffers(nowMs);
+  }
+
+  /** Launches past the shorter timeout whose own (by condition) is not reached yet; looked at each round. */
+  private launchesNotYetDue = new Set<Instance>();
+
+  /** Kills launches without a first status within launchConfirmTimeoutMs, or not running within launchTimeoutMs. */
+  private launchTimeouts(nowMs: number): void {
+    const { repo, log } = this.deps;
+    const { launchConfirmTimeoutMs, launchTimeoutMs } = this.options;
+    const candidates = [...this.launchesNotYetDue, ...repo.launchesSentBy(nowMs - Math.min(launchConfirmTimeoutMs, launchTimeoutMs))];
+    this.launchesNotYetDue = new Set();
+    for (const inst of candidates) {
+      if (repo.instances.get(inst.instanceId) !== inst || inst.killRequested || inst.launchedAtMs === null) continue;
+      const confirm = inst.condition === 'Provisioned';
+      if (!confirm && inst.condition !== 'Staging' && inst.condition !== 'Starting') continue;
+      if (nowMs - inst.launchedAtMs < (confirm ? launchConfirmTimeoutMs : launchTimeoutMs)) {
+        this.launchesNotYetDue.add(inst);
+        continue;
+      }
+      // Killed, and replaced by a new instance once the kill (or the master's "unknown") is
+      // confirmed: relaunching the same instance while the old task may live could run it twice.
+      if (confirm) log.warn({ taskId: inst.taskId }, 'no status within the launch confirm timeout; killing (replaced once gone)');
+      else log.warn({ taskId: inst.taskId }, 'not running within the launch timeout; killing');
+      this.killInstance(inst, { decommission: false });
+    }
   }
 
   /** The offer invariant: an offer no answer of ours settled within offerReanswerMs is declined again (a housekeeping step; public for simulations). */

@@ -138,6 +138,13 @@ export class NoLeaderError extends ApiError {
   constructor() { super('There is no leader'); }
 }
 
+/** Elected, but still loading the state: the request is neither served nor forwarded (to ourselves). */
+export class LeaderNotReadyError extends ApiError {
+  readonly code = 'MVN_ERR_LEADER_NOT_READY';
+  readonly status = 503;
+  constructor() { super('The leader is taking over; try again'); }
+}
+
 /** `GET /v2/leader` when nobody leads: Marathon answers 404 there, 503 on proxied calls. */
 export class LeaderUnknownError extends ApiError {
   readonly code = 'MVN_ERR_LEADER_UNKNOWN';
@@ -225,7 +232,7 @@ export class TooManySubscribersError extends ApiError {
 export const API_ERRORS = {
   InvalidJsonError, JsonTypeError, ValidationError, IllegalArgumentError, BadRequestError, AppExistsError, GroupExistsError,
   AppLockedError, TooManyDeploymentsError, AddressHeldError, AppNotFoundError, AppVersionNotFoundError, GroupNotFoundError,
-  TaskNotFoundError, DeploymentNotFoundError, NoLeaderError, LeaderUnknownError, RouteNotFoundError,
+  TaskNotFoundError, DeploymentNotFoundError, NoLeaderError, LeaderNotReadyError, LeaderUnknownError, RouteNotFoundError,
   NotAcceptableError, UnsupportedMediaTypeError, StoreUnavailableError, UpstreamUnavailableError, InternalError,
   PayloadTooLargeError, JsonLimitError, UnauthorizedError, CrossOriginRefusedError, TooManySubscribersError,
 } as const;

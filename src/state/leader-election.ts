@@ -56,6 +56,8 @@ function sequenceOf(name: string): number {
 
 export class ZkLeaderElection extends EventEmitter implements LeaderElection {
   private readonly guid = randomBytes(8).toString('hex');
+  /** A create is in flight: a node with our guid may be the one it is making, not a stale one. */
+  private creating = false;
   private ourNode: string | null = null;
   private elected = false;
   private leader: string | null = null;
@@ -231,6 +233,7 @@ export class ZkLeaderElection extends EventEmitter implements LeaderElection {
   private async createNode(): Promise<void> {
     if (this.closed || this.ourNode !== null) return;
     const prefix = `${this.path}/${CANDIDATE_PREFIX}${this.guid}-`;
+    this.creating = true;
     try {
       const created = await this.session.request<string>('write', `create ${prefix}`, (client, resolve, reject) =>
         client.create(prefix, Buffer.from(this.options.id, 'utf8'), this.acl, zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL, (err, p) =>
@@ -244,6 +247,8 @@ export class ZkLeaderElection extends EventEmitter implements LeaderElection {
       const mine = (await this.listCandidates()).find((c) => c.includes(this.guid));
       if (!mine) throw err;
       this.ourNode = mine;
+    } finally {
+      this.creating = false;
     }
   }
 
@@ -251,11 +256,18 @@ export class ZkLeaderElection extends EventEmitter implements LeaderElection {
     const node = this.ourNode;
     this.ourNode = null;
     if (!node) return;
-    await this.session
-      .request<void>('write', `remove ${node}`, (client, resolve, reject) =>
-        client.remove(`${this.path}/${node}`, -1, (err) => (err && (err as { code?: number }).code !== zookeeper.Exception.NO_NODE ? reject(err) : resolve())),
-      )
-      .catch(() => undefined);
+    await this.removeNode(node);
+  }
+
+  /** Removes one of our candidate nodes; a failure is left to the next check (see checkOnce). */
+  private async removeNode(node: string): Promise<void> {
+    await this.removeNodeOrThrow(node).catch(() => undefined);
+  }
+
+  private async removeNodeOrThrow(node: string): Promise<void> {
+    await this.session.request<void>('write', `remove ${node}`, (client, resolve, reject) =>
+      client.remove(`${this.path}/${node}`, -1, (err) => (err && (err as { code?: number }).code !== zookeeper.Exception.NO_NODE ? reject(err) : resolve())),
+    );
   }
 
   /** Serialised: a check requested while one runs runs once more afterwards. */
@@ -286,6 +298,15 @@ export class ZkLeaderElection extends EventEmitter implements LeaderElection {
   private async checkOnce(): Promise<void> {
     if (this.closed) return;
     const candidates = await this.listCandidates();
+    // A node of ours that is not our current one: an abdication (or a failed takeover) whose
+    // remove failed while ZooKeeper had no quorum. Our session survived the outage, so nobody
+    // else removes it; left there, it would stay first in line and nobody would ever lead.
+    const stale = this.creating ? [] : candidates.filter((c) => c.includes(this.guid) && c !== this.ourNode);
+    if (stale.length > 0) {
+      for (const c of stale) await this.removeNodeOrThrow(c); // a failure: retried after a pause
+      this.checkAgain = true;
+      return;
+    }
     if (this.ourNode !== null && !candidates.includes(this.ourNode)) {
       // Deleted behind our back (e.g. by an operator): re-enter.
       this.ourNode = null;

@@ -135,6 +135,44 @@ function waitExit(child: ChildProcess, timeoutMs: number): Promise<void> {
   });
 }
 
+export interface SpawnServeOptions {
+  index: number;
+  masterUrl: string;
+  /** --zk */
+  stateUrl: string;
+  /** serve's stderr (its log) is appended here. */
+  logFile: string;
+  sessionTimeoutMs: number;
+  zkTimeoutMs: number;
+  logLevel: string;
+  serveArgs: string[];
+}
+
+/** Starts one `marathon-vnet serve` child process on an ephemeral port; resolves once it listens. */
+export async function spawnServe(o: SpawnServeOptions): Promise<ServeProcess> {
+  const { index, logFile } = o;
+  const log = fs.openSync(logFile, 'a');
+  const child = spawn(process.execPath, [
+    BIN, 'serve', '--master', o.masterUrl, '--zk', o.stateUrl, '--http-port', '0', '--listen', '127.0.0.1', '--no-ui',
+    '--zk_session_timeout', String(o.sessionTimeoutMs), '--zk_timeout', String(o.zkTimeoutMs),
+    '--zk_connection_timeout', '15000', '--reconciliation-initial-delay', '30000',
+    '--log-level', o.logLevel, ...o.serveArgs,
+  ], { stdio: ['ignore', 'pipe', log] });
+  fs.closeSync(log);
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`serve ${index} did not start:\n${fs.readFileSync(logFile, 'utf8').slice(-2000)}`)), 30_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString('utf8');
+      const m = /listening on (http:\/\/[0-9.]+:\d+)/.exec(out);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    child.once('exit', (code, signal) => { clearTimeout(timer); reject(new Error(`serve ${index} exited (${String(code ?? signal)}):\n${fs.readFileSync(logFile, 'utf8').slice(-2000)}`)); });
+  });
+  child.stdout?.resume();
+  return { index, url, hostPort: url.replace(/^http:\/\//, ''), child, logFile };
+}
+
 export async function startHaCluster(opts: HaClusterOptions = {}): Promise<HaCluster> {
   const options = {
     serves: opts.serves ?? 3,
@@ -159,27 +197,10 @@ export async function startHaCluster(opts: HaClusterOptions = {}): Promise<HaClu
   const serves: ServeProcess[] = [];
 
   const startServe = async (index: number): Promise<ServeProcess> => {
-    const logFile = path.join(dir, `serve-${index}.log`);
-    const log = fs.openSync(logFile, 'a');
-    const child = spawn(process.execPath, [
-      BIN, 'serve', '--master', master.url, '--zk', stateUrl, '--http-port', '0', '--listen', '127.0.0.1', '--no-ui',
-      '--zk_session_timeout', String(options.sessionTimeoutMs), '--zk_timeout', String(options.zkTimeoutMs),
-      '--zk_connection_timeout', '15000', '--reconciliation-initial-delay', '30000',
-      '--log-level', options.logLevel, ...options.serveArgs,
-    ], { stdio: ['ignore', 'pipe', log] });
-    fs.closeSync(log);
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`serve ${index} did not start:\n${fs.readFileSync(logFile, 'utf8').slice(-2000)}`)), 30_000);
-      child.stdout?.on('data', (d: Buffer) => {
-        out += d.toString('utf8');
-        const m = /listening on (http:\/\/[0-9.]+:\d+)/.exec(out);
-        if (m) { clearTimeout(timer); resolve(m[1]); }
-      });
-      child.once('exit', (code, signal) => { clearTimeout(timer); reject(new Error(`serve ${index} exited (${String(code ?? signal)}):\n${fs.readFileSync(logFile, 'utf8').slice(-2000)}`)); });
+    const s = await spawnServe({
+      index, masterUrl: master.url, stateUrl, logFile: path.join(dir, `serve-${index}.log`),
+      sessionTimeoutMs: options.sessionTimeoutMs, zkTimeoutMs: options.zkTimeoutMs, logLevel: options.logLevel, serveArgs: options.serveArgs,
     });
-    child.stdout?.resume();
-    const s: ServeProcess = { index, url, hostPort: url.replace(/^http:\/\//, ''), child, logFile };
     serves[index] = s;
     return s;
   };

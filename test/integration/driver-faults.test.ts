@@ -11,8 +11,8 @@ import * as path from 'node:path';
 import { hostIfName } from '../../driver/cni/names';
 import { OpenVnetClient } from '../../src/lib/openvnet/client';
 import {
-  cniEnv, driverConf, driverLinks, labels, mesosStdin, must, NetFixture, ovsPorts, PATH_ENV, plugPeer, REPO, runDriver, sh, startDnsmasq,
-  startVnet, stateLeftovers, staticInfo, tearDown, type BridgeKind, type Vnet,
+  cniEnv, driverConf, driverLinks, labels, mesosStdin, must, NetFixture, ovsPorts, PATH_ENV, plugPeer, REPO, runDriver, runDriver as runFresh, sh,
+  startDnsmasq, startDriverDaemon, startVnet, stateLeftovers, staticInfo, tearDown, type BridgeKind, type DriverRun, type Vnet,
 } from './driver-fixture';
 import { describeNeeding } from '../helpers/requires';
 
@@ -159,10 +159,40 @@ for (const kind of ['ovs', 'linux'] as const) {
       ...(kind === 'ovs' ? [{ name: 'hung ovs-vsctl', path: 'static' as const, bad: (c: Record<string, unknown>) => ({ ...c, commandTimeoutMs: 300 }), code: 100, msg: /timed out/, hung: ['ovs-vsctl'], leavesLog: true }] : []),
     ];
 
-    BAD.forEach((bc, i) => {
-      it(`refused ADD (${bc.name}): then DEL, a corrected ADD and gc — nothing left, nothing wedged`, async () => {
+    // Each case in-process and through a `vnet-driver daemon` (thin plugin): the same answers.
+    // Via the daemon, programs run with the daemon's PATH, so a hung case's stubs are on that
+    // daemon's PATH, and a second daemon without them serves the DEL and the corrected ADD.
+    for (const via of ['in-process', 'daemon'] as const) BAD.forEach((bc, j) => {
+      const i = via === 'daemon' ? j + 20 : j;
+      it(`refused ADD (${bc.name}, ${via}): then DEL, a corrected ADD and gc — nothing left, nothing wedged`, async () => {
         const ns = await fx.netns(`b${i}`);
         const cid = `bad-${i}-${fx.R}`;
+        const daemons: DriverDaemon[] = [];
+        const runDriver = async (env: Record<string, string | undefined>, stdin: unknown, extra: string[] = []): Promise<DriverRun> => {
+          if (via === 'in-process' || env.CNI_COMMAND === undefined) return runFresh(env, stdin, extra);
+          const want = env.PATH ?? PATH_ENV;
+          if (daemons.length === 0 || daemons[daemons.length - 1].path !== want) {
+            await daemons[daemons.length - 1]?.d.stop();
+            const dir = path.join(fx.W, `dm-${i}-${daemons.length}`);
+            daemons.push({ path: want, d: await startDriverDaemon(dir, { PATH: want }) });
+          }
+          const { PATH: _path, ...rest } = env;
+          const d = daemons[daemons.length - 1].d;
+          const r = await runFresh({ ...rest, VNET_DRIVER_SOCKET: d.socket }, stdin, extra);
+          assert.ok(d.log().includes(`${env.CNI_COMMAND} ${env.CNI_CONTAINERID} `), `served by the daemon: ${d.log()}`);
+          return r;
+        };
+        try {
+          await refusedThenClean(runDriver, bc, i, ns, cid);
+        } finally {
+          for (const d of daemons) await d.d.stop();
+        }
+      });
+    });
+    type DriverDaemon = { path: string; d: Awaited<ReturnType<typeof startDriverDaemon>> };
+
+    async function refusedThenClean(runDriver: typeof runFresh, bc: BadCase, i: number, ns: string, cid: string): Promise<void> {
+      {
         const hostIf = hostIfName(bc.path === 'agent-link' ? 'agent-link' : 'vif', cid, 'eth0');
         const good = bc.path === 'agent-link'
           ? mesosStdin(agentLinkConf(), { name: 'vnet-agent-link' })
@@ -194,8 +224,8 @@ for (const kind of ['ovs', 'linux'] as const) {
         assert.equal(gc.code, 0, gc.stdout + gc.stderr);
         assert.deepEqual(await tracesOf(hostIf), [], `gc after ${bc.name}`);
         await assertClean(`after ${bc.name}`);
-      });
-    });
+      }
+    }
 
     it('gc with the state dir lost: a live container keeps veth, port and record; once it is gone all three go', async () => {
       const ns = await fx.netns('lost');

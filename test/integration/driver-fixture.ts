@@ -333,3 +333,43 @@ export function driverConf(fx: NetFixture, vnet: Vnet | null, name: string, extr
 export function staticInfo(network: string, ifName: string, cidr: string, extra: Record<string, string> = {}): Record<string, unknown> {
   return { name: network, ip_addresses: [{ protocol: 'IPv4', ip_address: cidr.split('/')[0] }], labels: labels({ 'vnet.interface': ifName, 'vnet.bootproto': 'static', 'vnet.address': cidr, ...extra }) };
 }
+
+/** A `vnet-driver daemon` this test started (its own socket under `dir`), stopped by PID. */
+export interface DriverDaemon { socket: string; pid: number; stop(): Promise<void>; log(): string }
+
+/** Starts `vnet-driver daemon --socket <dir>/d.sock` with `env` (programs it runs see that PATH). */
+export async function startDriverDaemon(dir: string, env: NodeJS.ProcessEnv = { PATH: PATH_ENV }): Promise<DriverDaemon> {
+  const socket = path.join(dir, 'd.sock');
+  const child = spawn(process.execPath, [DRIVER_BIN, 'daemon', '--socket', socket], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`daemon did not start: ${stderr}`)), 10000);
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes('listening on')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`daemon exited ${code}: ${stderr}`));
+    });
+  });
+  const pid = child.pid ?? -1;
+  return {
+    socket,
+    pid,
+    log: () => stderr,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        process.kill(pid, 'SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+      assert.equal(fs.existsSync(socket), false, `daemon ${pid} left its socket ${socket}`);
+    },
+  };
+}

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  DRIVER_BIN, driverConf, driverLinks, must, NetFixture, ovsPorts, PATH_ENV, REPO, sh, startVnet, stateLeftovers, tearDown, type Vnet,
+  DRIVER_BIN, driverConf, driverLinks, must, NetFixture, ovsPorts, PATH_ENV, REPO, sh, startDriverDaemon, startVnet, stateLeftovers, tearDown,
+  type DriverDaemon, type Vnet,
 } from './driver-fixture';
 import { cniHarnessPath } from '../helpers/fixtures';
 import { describeNeeding } from '../helpers/requires';
@@ -19,6 +20,7 @@ for (const kind of ['linux', 'ovs'] as const) describeNeeding(['root', 'netns', 
   let vnet: Vnet;
   let harness: string;
   let pluginDir: string;
+  let daemon: DriverDaemon | undefined;
 
   before(async () => {
     fx = await NetFixture.create(kind);
@@ -29,15 +31,24 @@ for (const kind of ['linux', 'ovs'] as const) describeNeeding(['root', 'netns', 
     fs.symlinkSync(DRIVER_BIN, path.join(pluginDir, 'vnet-driver'));
   });
 
-  after(() => tearDown(fx, vnet));
+  after(async () => {
+    await daemon?.stop();
+    await tearDown(fx, vnet);
+  });
 
+  // In-process, then the same through a `vnet-driver daemon` (thin plugin; libcni passes its
+  // environment, VNET_DRIVER_SOCKET included, to the plugin).
   const cases = [
-    { version: '0.2.0', ip: '192.168.0.41', tag: 'a' },
-    { version: '0.4.0', ip: '192.168.0.42', tag: 'b' },
-    { version: '1.0.0', ip: '192.168.0.43', tag: 'c' },
+    { version: '0.2.0', ip: '192.168.0.41', tag: 'a', daemon: false },
+    { version: '0.4.0', ip: '192.168.0.42', tag: 'b', daemon: false },
+    { version: '1.0.0', ip: '192.168.0.43', tag: 'c', daemon: false },
+    { version: '0.2.0', ip: '192.168.0.44', tag: 'd', daemon: true },
+    { version: '0.4.0', ip: '192.168.0.45', tag: 'e', daemon: true },
+    { version: '1.0.0', ip: '192.168.0.46', tag: 'f', daemon: true },
   ];
   for (const c of cases) {
-    it(`ADD, CHECK, DEL with cniVersion ${c.version}`, async () => {
+    it(`ADD, CHECK, DEL with cniVersion ${c.version}${c.daemon ? ' via vnet-driver daemon' : ''}`, async () => {
+      if (c.daemon && daemon === undefined) daemon = await startDriverDaemon(path.join(fx.W, 'daemon'));
       const netconf = path.join(fx.W, `net-${c.tag}`);
       fs.mkdirSync(netconf);
       // Other runtimes' channel: the static address arrives as CNI_ARGS IP=… (libcni RuntimeConf.Args).
@@ -46,7 +57,8 @@ for (const kind of ['linux', 'ovs'] as const) describeNeeding(['root', 'netns', 
       const cid = `lib-${c.tag}-${fx.R}`;
       const env: NodeJS.ProcessEnv = {
         PATH: `${path.dirname(process.execPath)}:${PATH_ENV}`, NETCONFPATH: netconf, CNI_PATH: `${pluginDir}:/usr/lib/cni`,
-        CNI_CACHE_DIR: path.join(fx.W, `cache-${c.tag}`), CNI_ARGS: `IgnoreUnknown=1;IP=${c.ip}/24;MAC=02:00:00:00:41:0${c.tag === 'a' ? 1 : c.tag === 'b' ? 2 : 3}`,
+        CNI_CACHE_DIR: path.join(fx.W, `cache-${c.tag}`), CNI_ARGS: `IgnoreUnknown=1;IP=${c.ip}/24;MAC=02:00:00:00:41:0${'abcdef'.indexOf(c.tag) + 1}`,
+        ...(c.daemon ? { VNET_DRIVER_SOCKET: daemon?.socket } : { VNET_DRIVER_DAEMON: 'off' }),
       };
       const h = (cmd: string): Promise<{ code: number; stdout: string; stderr: string }> => sh(harness, [cmd, 'nw-vnet3', ns, 'eth0', cid], { env });
 
@@ -82,6 +94,7 @@ for (const kind of ['linux', 'ovs'] as const) describeNeeding(['root', 'netns', 
         const del = await h('del');
         assert.equal(del.code, 0, del.stdout + del.stderr);
       }
+      if (c.daemon) assert.match(daemon?.log() ?? '', new RegExp(`ADD ${cid} eth0 → 0\n[^]*DEL ${cid} eth0 → 0`), 'served by the daemon');
       assert.deepEqual(stateLeftovers(fx.stateDir), []);
       assert.deepEqual(await driverLinks(fx), []);
       if (kind === 'ovs') assert.deepEqual(await ovsPorts(fx), []);

@@ -232,6 +232,24 @@ describe('scheduler shell', () => {
     assert.equal(r.driver.of('kill').length, 1);
   });
 
+  it('a kill refused before the subscription (a new leader resuming a scale-down) goes out once subscribed, not after killRetryMs', async () => {
+    const v = await withApp(r, { id: '/a', instances: 2 });
+    const insts = r.sched.scheduleInstances(v, 2);
+    insts.forEach((inst, n) => { r.repo.apply({ kind: 'put', instance: { ...inst, condition: 'Running', taskId: `a.instance-k${n}._app.1`, agentId: 'ag1' }, durable: true }); });
+    const kill = r.driver.kill.bind(r.driver);
+    let refused = 0;
+    r.driver.kill = (taskId, agentId, policy) => {
+      if (!r.sched.ready) { refused++; return Promise.reject(new Error('cannot send KILL: not subscribed to a Mesos master')); }
+      return kill(taskId, agentId, policy);
+    };
+    r.sched.killInstance(insts[0], { decommission: true });
+    await tick();
+    assert.equal(refused, 1);
+    await subscribe(r);
+    assert.deepEqual(r.driver.of('kill').map((c) => c.args[0]), ['a.instance-k0._app.1'], 'sent on becoming ready, once');
+    assert.equal(refused, 1);
+  });
+
   it('TASK_UNREACHABLE with inactiveAfterSeconds 0 launches a replacement at once', async () => {
     await subscribe(r);
     const v = await withApp(r, { id: '/a', unreachableStrategy: { inactiveAfterSeconds: 0, expungeAfterSeconds: 0 } });

@@ -6,7 +6,8 @@ import type { ApiContext } from '../context';
 import { AppNotFoundError, AppVersionNotFoundError, GroupNotFoundError, IllegalArgumentError, TaskNotFoundError } from '../../server/errors';
 import { resolveAppEmbeds, type AppEmbeds } from '../embeds';
 import { boolParam, clientIp, killParams, listParam, pathId, queryOf, sendDeployment, stringParam } from '../http';
-import { matchesLabels, parseLabelSelector, renderApp, renderAppVersion, renderTask, tasksOf } from '../render';
+import { appHeadJson, appListJson, matchesLabels, parseLabelSelector, renderApp, renderAppVersion, renderTask, tasksOf, type TaskCounts } from '../render';
+import type { TaskFailure } from '../../scheduler/scheduler';
 import type { Instance } from '../../scheduler/instance';
 
 type Target =
@@ -57,17 +58,40 @@ export function renderAppJson(ctx: ApiContext, v: AppVersion, opts: AppEmbeds): 
   let cache = listCache.get(ctx);
   if (cache === undefined) { cache = new Map(); listCache.set(ctx, cache); }
   const deps = ctx.runner.deploymentsOf(v.app.id).map((d) => d.plan.id).join(',');
-  const key = `${v.version}|${ctx.repo.stampOf(v.app.id)}|${deps}|${Number(opts.tasks)}${Number(opts.lastFailure)}${Number(opts.readiness)}|${opts.tasks ? networksKey(ctx) : ''}`;
+  // Without tasks the JSON depends on the instances only through the counts (issue 20: a change
+  // of another instance's timestamps or addresses does not render the app again).
+  const c = ctx.repo.taskCounts(v.app.id);
+  const failure = opts.lastFailure ? ctx.scheduler.lastTaskFailure.get(v.app.id) : undefined;
+  const instancesKey = opts.tasks ? String(ctx.repo.stampOf(v.app.id))
+    : `${c.tasksStaged},${c.tasksRunning},${c.tasksHealthy},${c.tasksUnhealthy},${failure === undefined ? '' : `${failure.taskId}@${failure.timestamp}`}`;
+  const key = `${v.version}|${instancesKey}|${deps}|${Number(opts.tasks)}${Number(opts.lastFailure)}${Number(opts.readiness)}|${opts.tasks ? networksKey(ctx) : ''}`;
   const hit = cache.get(v.app.id);
   if (hit !== undefined && hit.key === key) return hit.json;
-  const json = JSON.stringify(renderAppFor(ctx, v, opts));
+  const json = opts.tasks ? JSON.stringify(renderAppFor(ctx, v, opts)) : listJsonOf(ctx, v, opts, c, failure);
   cache.set(v.app.id, { key, json });
   return json;
 }
 
+/** Per app: the JSON head of its current version (appHeadJson), built once per version. */
+const headCache = new WeakMap<ApiContext, Map<string, { version: AppVersion; head: string | undefined }>>();
+
+/** An app's list JSON without tasks from the cached head, the counts and the deployments. */
+function listJsonOf(ctx: ApiContext, v: AppVersion, opts: AppEmbeds, counts: TaskCounts, failure: TaskFailure | undefined): string {
+  let heads = headCache.get(ctx);
+  if (heads === undefined) { heads = new Map(); headCache.set(ctx, heads); }
+  let h = heads.get(v.app.id);
+  if (h === undefined || h.version !== v) {
+    h = { version: v, head: appHeadJson(v, ctx.info.mesosRole) };
+    heads.set(v.app.id, h);
+  }
+  if (h.head === undefined) return JSON.stringify(renderAppFor(ctx, v, opts));
+  return appListJson(h.head, counts, ctx.runner.deploymentsOf(v.app.id), failure, opts.readiness);
+}
+
 export function renderAppFor(ctx: ApiContext, v: AppVersion, opts: AppEmbeds): Record<string, unknown> {
   return renderApp(v, {
-    instances: ctx.repo.instancesOf(v.app.id),
+    instances: opts.tasks || opts.taskStats ? ctx.repo.instancesOf(v.app.id) : [],
+    counts: ctx.repo.taskCounts(v.app.id),
     deployments: ctx.runner.deploymentsOf(v.app.id),
     lastTaskFailure: ctx.scheduler.lastTaskFailure.get(v.app.id),
     agentLink: ctx.agentLink,

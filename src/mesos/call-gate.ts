@@ -1,0 +1,87 @@
+// At most `limit` scheduler calls of one kind on the wire at once; the others wait here, in order.
+// Without it thousands of ACKNOWLEDGEs queued inside Node's http.Agent, whose per-origin queue
+// costs a shift of the whole array per freed socket (quadratic in a launch storm), and a call's
+// deadline ran while it still waited for a socket (issue 20). A call's deadline now starts when it
+// leaves the gate, and each call still follows its own retry policy (call-policy.ts).
+
+interface Waiter { grant: () => void; withdrawn: boolean }
+
+export class CallGate {
+  private active = 0;
+  private waiting: Waiter[] = [];
+  private head = 0;
+
+  constructor(readonly limit: number) {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`call gate limit must be a positive integer, got ${limit}`);
+  }
+
+  /** Calls holding a place now. */
+  get running(): number {
+    return this.active;
+  }
+
+  /** Calls waiting for a place. */
+  get queued(): number {
+    let n = 0;
+    for (let k = this.head; k < this.waiting.length; k++) if (!this.waiting[k].withdrawn) n++;
+    return n;
+  }
+
+  /**
+   * Resolves with a release function once a place is free (in request order). `onAbort` receives
+   * a function that withdraws the waiting request (it then rejects with the given error) and
+   * returns an untrack function, called once the request got its place or was withdrawn.
+   */
+  acquire(onAbort?: (abort: (err: Error) => void) => () => void): Promise<() => void> {
+    if (this.active < this.limit && this.head === this.waiting.length) {
+      this.active++;
+      return Promise.resolve(this.releaser());
+    }
+    return new Promise<() => void>((resolve, reject) => {
+      let untrack = (): void => undefined;
+      const w: Waiter = {
+        withdrawn: false,
+        grant: () => {
+          untrack();
+          resolve(this.releaser());
+        },
+      };
+      this.waiting.push(w);
+      if (onAbort !== undefined) {
+        untrack = onAbort((err) => {
+          if (w.withdrawn) return;
+          w.withdrawn = true;
+          untrack();
+          reject(err);
+        });
+      }
+    });
+  }
+
+  private releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.active--;
+      this.next();
+    };
+  }
+
+  private next(): void {
+    while (this.active < this.limit && this.head < this.waiting.length) {
+      const w = this.waiting[this.head++];
+      if (w.withdrawn) continue;
+      w.withdrawn = true; // granted: a later abort does nothing
+      this.active++;
+      w.grant();
+    }
+    if (this.head === this.waiting.length) {
+      this.waiting = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.waiting.length) {
+      this.waiting = this.waiting.slice(this.head);
+      this.head = 0;
+    }
+  }
+}

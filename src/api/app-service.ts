@@ -18,7 +18,7 @@ import type { EventBus } from '../scheduler/event-bus';
 import type { Instance } from '../scheduler/instance';
 import type { GroupRecord, Repository } from '../scheduler/repository';
 import type { Scheduler } from '../scheduler/scheduler';
-import { AddressHeldError as StoreAddressHeldError, StoreUnavailableError as StoreDown } from '../state/store';
+import { AddressHeldError as StoreAddressHeldError, StoreTimeoutError as StoreTimeout, StoreUnavailableError as StoreDown } from '../state/store';
 import {
   AddressHeldError, AppExistsError, AppLockedError, AppNotFoundError, DeploymentNotFoundError, GroupExistsError,
   GroupNotFoundError, IllegalArgumentError, TooManyDeploymentsError, JsonTypeError, StoreUnavailableError, UpstreamUnavailableError, ValidationError,
@@ -318,15 +318,18 @@ export class AppService {
       for (const a of ancestorsOf(id)) this.touchGroup(a, plan.version);
     }
     groupEdits?.(plan);
+    const change = {
+      putApps: changed,
+      deleteApps: [...changes].filter(([, v]) => v === null).map(([id]) => id),
+      putDeployments: [record],
+      claim,
+      ...this.takeGroupDraft(),
+    };
     try {
-      await repo.commit({
-        putApps: changed,
-        deleteApps: [...changes].filter(([, v]) => v === null).map(([id]) => id),
-        putDeployments: [record],
-        claim,
-        ...this.takeGroupDraft(),
-      });
+      await repo.commit(change);
     } catch (err) {
+      // Outcome unknown (timeout): re-read; if it landed, it is done and runs like any other.
+      if (err instanceof StoreTimeout && await repo.resolveUnknownCommit(change)) return this.afterCommit(plan, record, claim, changes, conflicts);
       this.groupDraft = new Map();
       if (err instanceof StoreAddressHeldError) {
         const holder = isObject(err.holder) && typeof err.holder.appId === 'string' ? `${err.holder.appId} (instance slot ${String(err.holder.slot)})` : JSON.stringify(err.holder);
@@ -335,6 +338,13 @@ export class AppService {
       if (err instanceof StoreDown) throw new StoreUnavailableError(err.message);
       throw err;
     }
+    return this.afterCommit(plan, record, claim, changes, conflicts);
+  }
+
+  private afterCommit(
+    plan: DeploymentPlan, record: DeploymentRecord, claim: HeldAddress[], changes: Map<string, AppVersion | null>, conflicts: DeploymentRecord[],
+  ): DeploymentPlan {
+    const { repo, runner } = this.deps;
     if (this.deps.addressSpace !== undefined && (claim.length > 0 || changes.size > 0)) {
       void this.deps.addressSpace.sync(repo.heldAddresses());
     }

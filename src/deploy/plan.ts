@@ -135,4 +135,7 @@ export interface DeploymentRecord {
   plan: DeploymentPlan;
   currentStep: number;
   startedAt: string;
+  /** Stored revision and its writer (see Instance.revision). */
+  revision?: number;
+  writer?: string;
 }

@@ -12,6 +12,7 @@ import type { Agent } from './agent';
 import { filesAnswer } from './files-endpoint';
 import type { MasterSnapshot, TaskView } from './master-core';
 import { stateTask } from './state-view';
+import { sendJson } from './send-json';
 
 export interface AgentHttpContext {
   agent: Agent;
@@ -22,14 +23,6 @@ export interface AgentHttpContext {
   startTime: number;
 }
 
-/** A JSON body, or with `?jsonp=fn` the JSONP form `fn(<json>);` as text/javascript. */
-function sendJson(res: http.ServerResponse, value: unknown, jsonp: string | null): void {
-  const json = JSON.stringify(value);
-  const padded = jsonp !== null && /^[A-Za-z_$][A-Za-z0-9_$.]*$/.test(jsonp);
-  const body = padded ? `${jsonp}(${json});` : json;
-  res.writeHead(200, { 'Content-Type': padded ? 'text/javascript' : 'application/json', 'Content-Length': String(Buffer.byteLength(body)) });
-  res.end(body);
-}
 
 function plain(res: http.ServerResponse, status: number, body = ''): void {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)) });

@@ -16,6 +16,7 @@ import { filesAnswer } from './files-endpoint';
 import { HttpAnswer } from './http-answer';
 import { MasterCore, silentLogger, type MasterLogger, type MasterSnapshot, type Subscription } from './master-core';
 import { masterStateView } from './state-view';
+import { sendJson } from './send-json';
 
 export interface LocalMasterOptions {
   /** default: a random UUID */
@@ -60,14 +61,6 @@ const SCHEDULER_PATH = '/api/v1/scheduler';
 /** What `/version` reports (the Mesos release mesos-sim follows). */
 export const MESOS_VERSION = '1.11.0';
 
-/** A JSON body, or with `?jsonp=fn` Mesos' JSONP form `fn(<json>);` as text/javascript. */
-function sendJson(res: http.ServerResponse, value: unknown, jsonp: string | null): void {
-  const json = JSON.stringify(value);
-  const padded = jsonp !== null && /^[A-Za-z_$][A-Za-z0-9_$.]*$/.test(jsonp);
-  const body = padded ? `${jsonp}(${json});` : json;
-  res.writeHead(200, { 'Content-Type': padded ? 'text/javascript' : 'application/json', 'Content-Length': String(Buffer.byteLength(body)) });
-  res.end(body);
-}
 
 class HttpSubscription implements Subscription {
   private ended = false;

@@ -34,8 +34,6 @@ export function planJson(plan: DeploymentPlan): Record<string, unknown> {
 export class DeploymentRunner implements InstanceObserver {
   private readonly dirty = new Set<string>();
   private scheduled = false;
-  /** Deployment progress writes, in order (a finished deployment's delete must land last). */
-  private writes: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: DeploymentRunnerDeps) {}
 
@@ -63,7 +61,7 @@ export class DeploymentRunner implements InstanceObserver {
   resume(): void {
     for (const d of this.active()) {
       if (this.dropIfSuperseded(d)) continue;
-      d.currentStep = 0;
+      this.deps.repo.apply({ kind: 'deployment-step', id: d.plan.id, currentStep: 0 });
       this.enterStep(d);
     }
   }
@@ -84,8 +82,7 @@ export class DeploymentRunner implements InstanceObserver {
     });
     if (!stale) return false;
     this.deps.log.warn({ deploymentId: d.plan.id }, 'deployment superseded by a newer app version; dropped');
-    repo.deployments.delete(d.plan.id);
-    this.write(() => repo.store.deleteDeployment(d.plan.id), d.plan.id);
+    repo.apply({ kind: 'deployment-end', id: d.plan.id });
     this.deps.bus.publish('deployment_failed', { id: d.plan.id, plan: planJson(d.plan) });
     return true;
   }
@@ -94,8 +91,7 @@ export class DeploymentRunner implements InstanceObserver {
   cancel(id: string): DeploymentRecord | undefined {
     const d = this.deps.repo.deployments.get(id);
     if (d === undefined) return undefined;
-    this.deps.repo.deployments.delete(id);
-    this.write(() => this.deps.repo.store.deleteDeployment(id), id);
+    this.deps.repo.apply({ kind: 'deployment-end', id });
     this.deps.bus.publish('deployment_failed', { id, plan: planJson(d.plan) });
     return d;
   }
@@ -140,7 +136,7 @@ export class DeploymentRunner implements InstanceObserver {
 
   private enterStep(d: DeploymentRecord): void {
     const { bus } = this.deps;
-    if (d.currentStep === 0) d.currentStep = 1;
+    if (d.currentStep === 0) this.deps.repo.apply({ kind: 'deployment-step', id: d.plan.id, currentStep: 1 });
     const step = d.plan.steps[d.currentStep - 1];
     if (step === undefined) { this.finish(d); return; }
     bus.publish('deployment_info', { plan: planJson(d.plan), currentStep: { actions: step.actions.map((a) => ({ action: a.action, app: a.app })) } });
@@ -183,7 +179,7 @@ export class DeploymentRunner implements InstanceObserver {
     if (!allDone) return;
     this.deps.bus.publish('deployment_step_success', { plan: planJson(d.plan), currentStep: { actions: step.actions.map((a) => ({ action: a.action, app: a.app })) } });
     if (d.currentStep >= d.plan.steps.length) { this.finish(d); return; }
-    d.currentStep += 1;
+    this.deps.repo.apply({ kind: 'deployment-step', id: d.plan.id, currentStep: d.currentStep + 1 });
     this.enterStep(d);
   }
 
@@ -225,34 +221,15 @@ export class DeploymentRunner implements InstanceObserver {
     if (!repo.deployments.has(d.plan.id)) return;
     // Stopped apps give their static addresses back once their tasks are gone.
     const release = repo.heldAddresses().filter((h) => d.plan.target[h.holder.appId] === null && !repo.apps.has(h.holder.appId));
-    repo.deployments.delete(d.plan.id);
-    this.write(() => repo.store.deleteDeployment(d.plan.id), d.plan.id);
+    repo.apply({ kind: 'deployment-end', id: d.plan.id });
     if (release.length > 0) {
       repo.commit({ release }).catch((err: unknown) => log.warn({ err, deploymentId: d.plan.id }, 'could not release addresses of stopped apps'));
     }
     bus.publish('deployment_success', { id: d.plan.id, plan: planJson(d.plan) });
   }
 
-  /** Deployment record writes, in order; a failed one is retried (with a growing pause) while this instance leads. */
-  private write(op: () => Promise<void>, deploymentId: string): void {
-    const attempt = async (): Promise<void> => {
-      for (let n = 0; ; n++) {
-        try {
-          await op();
-          return;
-        } catch (err) {
-          if (this.deps.repo.writesSuspended) return;
-          this.deps.log.warn({ err, deploymentId }, 'could not store deployment progress; retrying');
-          await new Promise<void>((resolve) => { (this.deps.timers ?? realTimers).after(Math.min(10_000, 500 * 2 ** n), resolve); });
-          if (this.deps.repo.writesSuspended) return;
-        }
-      }
-    };
-    this.writes = this.writes.then(attempt);
-  }
-
   /** Resolves when queued deployment writes have landed. */
   flush(): Promise<void> {
-    return this.writes;
+    return this.deps.repo.flushDeployments();
   }
 }

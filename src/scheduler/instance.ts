@@ -53,6 +53,10 @@ export interface Instance {
   /** Marathon's Health record of the current task, from the `healthy` of its status updates. */
   health?: HealthRecord;
   role: string;
+  /** Stored revision (issue 21): bumped by the repository on every durable write; with `writer`, tells a newer copy from an older one on a re-read. */
+  revision?: number;
+  /** Id of the repository (serve process term) that wrote this revision. */
+  writer?: string;
 }
 
 export const ACTIVE_CONDITIONS: ReadonlySet<InstanceCondition> = new Set<InstanceCondition>([

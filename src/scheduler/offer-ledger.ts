@@ -76,6 +76,13 @@ export class OfferLedger {
     return this.offers.get(offerId)?.answer === 'accept';
   }
 
+  /** Offers held with no answer on its way (not yet matched, or their answer failed). */
+  unanswered(): string[] {
+    const out: string[] = [];
+    for (const [id, e] of this.offers) if (e.answer === null) out.push(id);
+    return out;
+  }
+
   /** Offers to decline (again) now: held at least reanswerAfterMs, with no answer attempt for as long. */
   overdue(nowMs: number): string[] {
     const limit = this.options.reanswerAfterMs;

@@ -4,8 +4,9 @@
 import type { HeldAddress } from '../apps/types';
 import type { AppVersion } from '../deploy/app-version';
 import type { DeploymentRecord } from '../deploy/plan';
-import type { Json, StateStore, StoreOp } from '../state/store';
+import { StoreTimeoutError, type Json, type StateStore, type StoreOp } from '../state/store';
 import type { Instance } from './instance';
+import type { InstanceEffect } from './instance-ops';
 import { InstanceIndex, type TaskCounts } from './instance-index';
 import { realTimers, type SchedulerTimers, type TimerHandle } from './timers';
 import { decodeAppVersion, decodeClaimHolder, decodeDeployment, decodeInstance } from './stored-documents';
@@ -52,6 +53,48 @@ export class RepositorySuspendedError extends Error {
   }
 }
 
+/** A change of a running deployment's state (progress is memory only; the end is stored). */
+export type DeploymentEffect =
+  | { kind: 'deployment-step'; id: string; currentStep: number }
+  /** Finished, cancelled or superseded: removed from memory now and from the store in order (retried while leading). */
+  | { kind: 'deployment-end'; id: string };
+
+export type RepositoryEffect = InstanceEffect | DeploymentEffect;
+
+export interface RepositoryOptions {
+  /** Names this repository's writes in stored documents (one per serve process); random by default. */
+  writerId?: string;
+  /** Deliberately broken (simulation only): load() replaces memory with the store's copy, revisions ignored. */
+  unversioned?: boolean;
+}
+
+/**
+ * Tombstones are kept after the delete landed (a stale read may still show the document) until
+ * a re-read shows it gone; at most this many, oldest dropped first.
+ */
+const MAX_TOMBSTONES = 10_000;
+
+function capped<V>(m: Map<string, V>): Map<string, V> {
+  while (m.size >= MAX_TOMBSTONES) {
+    const oldest = m.keys().next().value;
+    if (oldest === undefined) break;
+    m.delete(oldest);
+  }
+  return m;
+}
+
+/** App, deployment and claim changes of one API transaction. */
+export interface CommitChange {
+  putApps?: AppVersion[];
+  deleteApps?: string[];
+  putDeployments?: DeploymentRecord[];
+  deleteDeployments?: string[];
+  claim?: HeldAddress[];
+  release?: HeldAddress[];
+  putGroups?: Array<[string, GroupRecord]>;
+  deleteGroups?: string[];
+}
+
 export function claimKey(network: string, address: string): string {
   return `${network} ${address}`;
 }
@@ -88,12 +131,50 @@ export class Repository {
   private suspended = false;
   private retryTimer: TimerHandle | undefined;
 
-  constructor(readonly store: StateStore, private readonly log?: RepositoryLogger, private readonly timers: SchedulerTimers = realTimers) {}
+  readonly writerId: string;
+  private readonly unversioned: boolean;
+  /** Something was loaded before: a later load() merges by revision instead of replacing. */
+  private loaded = false;
+  /** Revision of each instance / deployment the store is known to hold (read or confirmed written). */
+  private readonly storedInstanceRev = new Map<string, number>();
+  private readonly storedDeploymentRev = new Map<string, number>();
+  /** Deleted here: the revision known stored when it was deleted (a copy at most this new is older than the delete). */
+  private readonly instanceTombstones = new Map<string, number>();
+  private readonly deploymentTombstones = new Map<string, number>();
+  /** Apps deleted here: their version then. */
+  private readonly appTombstones = new Map<string, string>();
+  /**
+   * Revisions are a Lamport clock: every durable write takes the next value above everything
+   * read or written so far, so a writer's revisions only grow and a successor's are above what
+   * it loaded. `watermark`: the highest revision known stored (a read below it is stale);
+   * `seenByWriter`: the highest revision seen of each writer.
+   */
+  private clock = 0;
+  private watermark = 0;
+  private readonly seenByWriter = new Map<string, number>();
 
-  /** (Re)reads everything from the store, replacing what is in memory. */
+  constructor(readonly store: StateStore, private readonly log?: RepositoryLogger, private readonly timers: SchedulerTimers = realTimers, opts: RepositoryOptions = {}) {
+    this.writerId = opts.writerId ?? `w-${Math.random().toString(36).slice(2, 10)}`;
+    this.unversioned = opts.unversioned === true;
+  }
+
+  /**
+   * (Re)reads everything from the store. The first load takes the store's copy; a later one (on
+   * becoming leader again, after a reconnect or an unknown write outcome) merges by revision:
+   * a stored document only replaces the one in memory when another writer changed it since this
+   * repository last knew it; an older copy (a lagging server, a write that never landed) never
+   * replaces newer memory, and what memory has newer is written again.
+   */
   async load(): Promise<void> {
     await this.flush();
     this.suspended = false;
+    if (this.loaded && !this.unversioned) {
+      await this.merge();
+      return;
+    }
+    this.loaded = true;
+    this.storedInstanceRev.clear();
+    this.storedDeploymentRev.clear();
     this.apps.clear();
     this.instances.clear();
     this.deployments.clear();
@@ -104,8 +185,7 @@ export class Repository {
     this.byTask.clear();
     this.facts.clear();
     this.frameworkId = await this.store.getFrameworkId();
-    // Documents that do not match their schema are left out (and logged), as before they were skipped.
-    const skip = (what: string, error: string | undefined): void => this.log?.error({ document: what, error }, 'stored document does not match its schema; ignored');
+    const skip = (what: string, error: string | undefined): void => this.skipped(what, error);
     for (const stored of await this.store.listApps()) {
       const v = decodeAppVersion(stored.definition);
       if (v.value !== undefined) this.apps.set(stored.id, v.value);
@@ -113,23 +193,182 @@ export class Repository {
     }
     for (const stored of await this.store.listInstances()) {
       const i = decodeInstance(stored.data);
-      if (i.value !== undefined) this.index(i.value);
+      if (i.value !== undefined) { this.index(i.value); this.storedInstanceRev.set(i.value.instanceId, i.value.revision ?? 0); this.saw(i.value); }
       else skip(`instances/${stored.appId}/${stored.instanceId}`, i.error);
     }
     for (const stored of await this.store.listDeployments()) {
       const d = decodeDeployment(stored.data);
-      if (d.value !== undefined) this.deployments.set(stored.id, d.value);
+      if (d.value !== undefined) { this.deployments.set(stored.id, d.value); this.storedDeploymentRev.set(stored.id, d.value.revision ?? 0); this.saw(d.value); }
       else skip(`deployments/${stored.id}`, d.error);
     }
     for (const g of await this.store.listGroups()) {
       const record = asGroup(g.data);
       if (record !== undefined) this.groups.set(g.id, record);
     }
+    await this.loadClaims();
+  }
+
+  /** Documents that do not match their schema are left out (and logged), as before they were skipped. */
+  private skipped(what: string, error: string | undefined): void {
+    this.log?.error({ document: what, error }, 'stored document does not match its schema; ignored');
+  }
+
+  private async loadClaims(): Promise<void> {
+    this.claims.clear();
     for (const c of await this.store.listClaims()) {
       const holder = decodeClaimHolder(c.holder);
       if (holder.value !== undefined) this.claims.set(claimKey(c.network, c.address), { network: c.network, address: c.address, holder: { appId: holder.value.appId, slot: holder.value.slot } });
-      else skip(`ipam/${c.network}/${c.address}`, holder.error);
+      else this.skipped(`ipam/${c.network}/${c.address}`, holder.error);
     }
+  }
+
+  /**
+   * Which copy wins for one document: 'store' when another writer changed it since this
+   * repository last knew it (stored revision above the known one, not written by us), else
+   * 'memory' (the stored copy is the one we know, one of our own, or older: a stale read).
+   */
+  private winner(stored: { revision?: number; writer?: string }, known: number | undefined): 'store' | 'memory' {
+    if (stored.writer === this.writerId) return 'memory';
+    if (known !== undefined && (stored.revision ?? 0) <= known) return 'memory';
+    return 'store';
+  }
+
+  /** Notes a revision read from or confirmed in the store: the clock and the watermarks. */
+  private saw(doc: { revision?: number; writer?: string }): void {
+    const rev = doc.revision ?? 0;
+    if (rev > this.clock) this.clock = rev;
+    if (rev > this.watermark) this.watermark = rev;
+    if (doc.writer !== undefined && rev > (this.seenByWriter.get(doc.writer) ?? 0)) this.seenByWriter.set(doc.writer, rev);
+  }
+
+  /** A stored document unknown here, written at or before what we already saw of its writer: deleted since (a stale copy). */
+  private deletedSince(doc: { revision?: number; writer?: string }): boolean {
+    return doc.writer !== undefined && (doc.revision ?? 0) <= (this.seenByWriter.get(doc.writer) ?? 0);
+  }
+
+  private async merge(): Promise<void> {
+    // Everything is read first: a failed read leaves memory as it was.
+    const frameworkId = await this.store.getFrameworkId();
+    const storedApps = new Map<string, AppVersion>();
+    for (const stored of await this.store.listApps()) {
+      const v = decodeAppVersion(stored.definition).value;
+      if (v !== undefined) storedApps.set(stored.id, v);
+    }
+    const storedInstances = new Map<string, Instance>();
+    for (const stored of await this.store.listInstances()) {
+      const i = decodeInstance(stored.data).value;
+      if (i !== undefined) storedInstances.set(i.instanceId, i);
+    }
+    const storedDeployments = new Map<string, DeploymentRecord>();
+    for (const stored of await this.store.listDeployments()) {
+      const d = decodeDeployment(stored.data).value;
+      if (d !== undefined) storedDeployments.set(stored.id, d);
+    }
+    const groups = new Map<string, GroupRecord>();
+    for (const g of await this.store.listGroups()) {
+      const record = asGroup(g.data);
+      if (record !== undefined) groups.set(g.id, record);
+    }
+    // A read older than what this repository already knew to be stored (a lagging server) is
+    // stale: what it lacks was not deleted, and its group records and claims are not taken.
+    let readMax = 0;
+    for (const d of [...storedInstances.values(), ...storedDeployments.values()]) readMax = Math.max(readMax, d.revision ?? 0);
+    const fresh = readMax >= this.watermark;
+
+    this.frameworkId = frameworkId ?? this.frameworkId;
+    // Apps: versions are timestamps; an older stored version is a stale read.
+    for (const [id, v] of storedApps) {
+      const mine = this.apps.get(id);
+      const deletedAt = this.appTombstones.get(id);
+      if (mine !== undefined && mine.version > v.version) continue;
+      if (mine === undefined && deletedAt !== undefined && v.version <= deletedAt) continue;
+      if (mine === undefined && !fresh) continue; // deleted since (a stale read)
+      this.apps.set(id, v);
+      this.touch(id);
+    }
+    if (fresh) {
+      for (const id of [...this.apps.keys()]) if (!storedApps.has(id)) { this.apps.delete(id); this.touch(id); }
+      for (const id of [...this.appTombstones.keys()]) if (!storedApps.has(id)) this.appTombstones.delete(id);
+    }
+
+    // Instances.
+    for (const [id, s] of storedInstances) {
+      const mine = this.instances.get(id);
+      const tomb = this.instanceTombstones.get(id);
+      const known = mine !== undefined ? this.storedInstanceRev.get(id) : tomb;
+      if (mine === undefined && tomb === undefined) {
+        // Unknown here: new from another writer — unless the read is stale (everything in it was
+        // known here; what is unknown was deleted since) or its writer's newer work was seen.
+        if (!fresh || this.deletedSince(s)) continue;
+        this.index(s);
+        this.storedInstanceRev.set(id, s.revision ?? 0);
+        continue;
+      }
+      if (this.winner(s, known) === 'store') {
+        this.instanceTombstones.delete(id);
+        if (mine !== undefined) this.replaceStored(mine, s);
+        else this.index(s);
+        this.storedInstanceRev.set(id, s.revision ?? 0);
+        continue;
+      }
+      this.storedInstanceRev.set(id, Math.max(known ?? 0, s.revision ?? 0));
+      if (mine === undefined) this.enqueue(id, null, s.appId); // our delete is newer: delete again
+      else if ((mine.revision ?? 0) !== (s.revision ?? 0) || s.writer !== mine.writer) this.enqueue(id, mine); // ours is newer: write again
+    }
+    for (const [id, mine] of [...this.instances]) {
+      if (storedInstances.has(id)) continue;
+      // Absent from a fresh read though known stored: another writer deleted it. Otherwise (a
+      // write of ours pending or lost, or a stale read) it is kept and written again: dropping it
+      // would leave its task running unknown while a replacement starts (over capacity).
+      if (fresh && this.storedInstanceRev.has(id)) { this.dropFromMemory(mine); this.storedInstanceRev.delete(id); continue; }
+      this.storedInstanceRev.delete(id);
+      this.enqueue(id, mine);
+    }
+    if (fresh) for (const id of [...this.instanceTombstones.keys()]) if (!storedInstances.has(id)) this.instanceTombstones.delete(id);
+
+    // Deployments.
+    for (const [id, s] of storedDeployments) {
+      const mine = this.deployments.get(id);
+      const tomb = this.deploymentTombstones.get(id);
+      const known = mine !== undefined ? this.storedDeploymentRev.get(id) : tomb;
+      if (mine === undefined && tomb === undefined && (!fresh || this.deletedSince(s))) continue;
+      if ((mine === undefined && tomb === undefined) || this.winner(s, known) === 'store') {
+        this.deploymentTombstones.delete(id);
+        this.deployments.set(id, s);
+        this.storedDeploymentRev.set(id, s.revision ?? 0);
+        continue;
+      }
+      if (mine === undefined) this.writeDeployment(() => this.store.deleteDeployment(id), id);
+    }
+    if (fresh) {
+      // Ended by another writer.
+      for (const id of [...this.deployments.keys()]) if (!storedDeployments.has(id)) { this.deployments.delete(id); this.storedDeploymentRev.delete(id); }
+      for (const id of [...this.deploymentTombstones.keys()]) if (!storedDeployments.has(id)) this.deploymentTombstones.delete(id);
+      this.groups.clear();
+      for (const [id, g] of groups) this.groups.set(id, g);
+      await this.loadClaims();
+    }
+    for (const d of [...storedInstances.values(), ...storedDeployments.values()]) this.saw(d);
+  }
+
+  /** The stored object takes another copy's fields (identity kept), indexes follow. */
+  private replaceStored(stored: Instance, next: Instance): void {
+    const prevTask = stored.taskId;
+    for (const k of Object.keys(stored) as Array<keyof Instance>) if (!(k in next)) delete stored[k];
+    Object.assign(stored, next);
+    if (prevTask !== null && prevTask !== stored.taskId && this.byTask.get(prevTask) === stored.instanceId) this.byTask.delete(prevTask);
+    this.index(stored);
+  }
+
+  /** Removes an instance from memory only (the store no longer has it). */
+  private dropFromMemory(i: Instance): void {
+    this.touch(i.appId);
+    this.unmarkScheduled(i);
+    this.facts.remove(i.instanceId);
+    this.instances.delete(i.instanceId);
+    this.byApp.get(i.appId)?.delete(i.instanceId);
+    if (this.byApp.get(i.appId)?.size === 0) this.byApp.delete(i.appId);
+    if (i.taskId !== null && this.byTask.get(i.taskId) === i.instanceId) this.byTask.delete(i.taskId);
   }
 
   // ---- reads -------------------------------------------------------------------------------
@@ -247,32 +486,63 @@ export class Repository {
   // ---- durable writes (API) -----------------------------------------------------------------
 
   /** App, deployment, group and claim changes in one store transaction; memory follows on success. */
-  async commit(change: {
-    putApps?: AppVersion[];
-    deleteApps?: string[];
-    putDeployments?: DeploymentRecord[];
-    deleteDeployments?: string[];
-    claim?: HeldAddress[];
-    release?: HeldAddress[];
-    putGroups?: Array<[string, GroupRecord]>;
-    deleteGroups?: string[];
-  }): Promise<void> {
+  async commit(change: CommitChange): Promise<void> {
     const ops: StoreOp[] = [];
     for (const c of change.release ?? []) ops.push({ op: 'releaseAddress', network: c.network, address: c.address, holder: toJson(c.holder) });
     for (const c of change.claim ?? []) ops.push({ op: 'claimAddress', network: c.network, address: c.address, holder: toJson(c.holder) });
     for (const id of change.deleteApps ?? []) ops.push({ op: 'deleteApp', id });
     for (const v of change.putApps ?? []) ops.push({ op: 'putApp', id: v.app.id, version: v.version, definition: toJson(v) });
     for (const id of change.deleteDeployments ?? []) ops.push({ op: 'deleteDeployment', id });
-    for (const d of change.putDeployments ?? []) ops.push({ op: 'putDeployment', id: d.plan.id, data: toJson(d) });
+    for (const d of change.putDeployments ?? []) {
+      const id = d.plan.id;
+      d.revision = ++this.clock;
+      d.writer = this.writerId;
+      ops.push({ op: 'putDeployment', id, data: toJson(d) });
+    }
     for (const id of change.deleteGroups ?? []) ops.push({ op: 'deleteGroup', id });
     for (const [id, g] of change.putGroups ?? []) ops.push({ op: 'putGroup', id, data: toJson(g) });
     if (ops.length > 0) await this.store.transaction(ops);
+    this.commitToMemory(change);
+  }
+
+  /**
+   * After commit() failed with an unknown outcome (StoreTimeoutError): re-reads the deployment
+   * record the change carried. When that revision landed (the transaction is atomic: all of it
+   * did), memory takes the change as commit() would have, and true is returned; false when it
+   * did not land or the store cannot tell yet (a later re-read, e.g. on becoming leader, adopts
+   * it then).
+   */
+  async resolveUnknownCommit(change: CommitChange): Promise<boolean> {
+    const probe = change.putDeployments?.[0];
+    if (probe === undefined) return false;
+    let stored: DeploymentRecord | undefined;
+    try {
+      stored = decodeDeployment((await this.store.listDeployments()).find((d) => d.id === probe.plan.id)?.data).value;
+    } catch {
+      return false;
+    }
+    if (stored === undefined || stored.writer !== this.writerId || stored.revision !== probe.revision) return false;
+    this.commitToMemory(change);
+    return true;
+  }
+
+  private commitToMemory(change: CommitChange): void {
     for (const c of change.release ?? []) this.claims.delete(claimKey(c.network, c.address));
     for (const c of change.claim ?? []) this.claims.set(claimKey(c.network, c.address), c);
-    for (const id of change.deleteApps ?? []) { this.apps.delete(id); this.touch(id); }
-    for (const v of change.putApps ?? []) { this.apps.set(v.app.id, v); this.touch(v.app.id); }
-    for (const id of change.deleteDeployments ?? []) this.deployments.delete(id);
-    for (const d of change.putDeployments ?? []) this.deployments.set(d.plan.id, d);
+    for (const id of change.deleteApps ?? []) {
+      const gone = this.apps.get(id);
+      if (gone !== undefined) capped(this.appTombstones).set(id, gone.version);
+      this.apps.delete(id);
+      this.touch(id);
+    }
+    for (const v of change.putApps ?? []) { this.apps.set(v.app.id, v); this.appTombstones.delete(v.app.id); this.touch(v.app.id); }
+    for (const id of change.deleteDeployments ?? []) {
+      const gone = this.deployments.get(id);
+      if (gone !== undefined) capped(this.deploymentTombstones).set(id, Math.max(gone.revision ?? 0, this.storedDeploymentRev.get(id) ?? 0));
+      this.deployments.delete(id);
+      this.storedDeploymentRev.delete(id);
+    }
+    for (const d of change.putDeployments ?? []) { this.deployments.set(d.plan.id, d); this.storedDeploymentRev.set(d.plan.id, d.revision ?? 0); this.saw(d); }
     for (const id of change.deleteGroups ?? []) this.groups.delete(id);
     for (const [id, g] of change.putGroups ?? []) this.groups.set(id, g);
   }
@@ -290,10 +560,89 @@ export class Repository {
     return decodeAppVersion(await this.store.getAppVersion(appId, version)).value;
   }
 
+  // ---- the one writer of scheduler state -------------------------------------------------------
+
+  /**
+   * Applies one effect computed by a pure function (instance-update.ts, instance-ops.ts, the
+   * deployment runner's step decision): memory now, the store behind it. The stored instance
+   * object keeps its identity (its fields are replaced), so holders of it see the change; no
+   * other module writes instance or deployment state. Returns the stored instance, if any.
+   */
+  apply(effect: RepositoryEffect): Instance | undefined {
+    switch (effect.kind) {
+      case 'put': {
+        const stored = this.replaceInMemory(effect.instance);
+        if (effect.durable) this.saveInstance(stored);
+        else this.updateInstanceInMemory(stored);
+        return stored;
+      }
+      case 'expunge': {
+        const stored = this.replaceInMemory(effect.instance);
+        this.removeInstance(stored);
+        return stored;
+      }
+      case 'deployment-step': {
+        const d = this.deployments.get(effect.id);
+        if (d !== undefined) d.currentStep = effect.currentStep;
+        return undefined;
+      }
+      case 'deployment-end': {
+        const id = effect.id;
+        const gone = this.deployments.get(id);
+        if (gone === undefined) return undefined;
+        this.deployments.delete(id);
+        capped(this.deploymentTombstones).set(id, Math.max(gone.revision ?? 0, this.storedDeploymentRev.get(id) ?? 0));
+        this.storedDeploymentRev.delete(id);
+        this.writeDeployment(() => this.store.deleteDeployment(id), id);
+        return undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** The stored object with the next value's fields (fields the next value lacks are removed). */
+  private replaceInMemory(next: Instance): Instance {
+    const stored = this.instances.get(next.instanceId);
+    if (stored === undefined || stored === next) return next;
+    const prevTask = stored.taskId;
+    for (const k of Object.keys(stored) as Array<keyof Instance>) if (!(k in next)) delete stored[k];
+    Object.assign(stored, next);
+    if (prevTask !== null && prevTask !== stored.taskId && this.byTask.get(prevTask) === stored.instanceId) this.byTask.delete(prevTask);
+    return stored;
+  }
+
+  private deploymentWrites: Promise<void> = Promise.resolve();
+
+  /** Deployment record writes, in order; a failed one is retried (with a growing pause) while leading. */
+  private writeDeployment(op: () => Promise<void>, deploymentId: string): void {
+    const attempt = async (): Promise<void> => {
+      for (let n = 0; ; n++) {
+        try {
+          await op();
+          return;
+        } catch (err) {
+          if (this.suspended) return;
+          this.log?.error({ err, deploymentId }, 'could not store deployment progress; retrying');
+          await new Promise<void>((resolve) => { this.timers.after(Math.min(10_000, 500 * 2 ** n), resolve); });
+          if (this.suspended) return;
+        }
+      }
+    };
+    this.deploymentWrites = this.deploymentWrites.then(attempt);
+  }
+
+  /** Resolves when queued deployment writes have landed (or were given up on deposition). */
+  flushDeployments(): Promise<void> {
+    return this.deploymentWrites;
+  }
+
   // ---- write-behind (scheduler) -------------------------------------------------------------
 
   /** Updates memory now and writes the instance behind, coalesced. */
-  saveInstance(i: Instance): void {
+  private saveInstance(i: Instance): void {
+    i.revision = ++this.clock;
+    i.writer = this.writerId;
     const prev = this.instances.get(i.instanceId);
     if (prev?.taskId !== undefined && prev.taskId !== null && prev.taskId !== i.taskId) this.byTask.delete(prev.taskId);
     this.index(i);
@@ -304,11 +653,13 @@ export class Repository {
    * Updates memory only: for transient states (Staging, Starting) that reconciliation recovers
    * anyway, so a launch storm does not write every instance four times.
    */
-  updateInstanceInMemory(i: Instance): void {
+  private updateInstanceInMemory(i: Instance): void {
     this.index(i);
   }
 
-  removeInstance(i: Instance): void {
+  private removeInstance(i: Instance): void {
+    capped(this.instanceTombstones).set(i.instanceId, Math.max(i.revision ?? 0, this.storedInstanceRev.get(i.instanceId) ?? 0));
+    this.storedInstanceRev.delete(i.instanceId);
     this.touch(i.appId);
     this.unmarkScheduled(i);
     this.facts.remove(i.instanceId);
@@ -427,12 +778,27 @@ export class Repository {
         try {
           await this.store.transaction(batch);
           for (const e of entries) {
+            if (e.value !== null) {
+              if (this.instances.get(e.instanceId) !== undefined) this.storedInstanceRev.set(e.instanceId, e.value.revision ?? 0);
+              this.saw(e.value);
+            }
             if (this.outstanding.get(e.instanceId) === e.seq) this.outstanding.delete(e.instanceId);
             this.settle(e.instanceId, e.seq);
           }
         } catch (err) {
-          this.log?.error({ err, ops: batch.length }, 'instance writes failed; retrying');
+          // Outcome unknown: what landed (our revision is stored) counts as written.
+          const landed = err instanceof StoreTimeoutError ? await this.landedOf(entries) : new Set<string>();
           for (const e of entries) {
+            if (!landed.has(e.instanceId)) continue;
+            if (e.value !== null && this.instances.has(e.instanceId)) this.storedInstanceRev.set(e.instanceId, e.value.revision ?? 0);
+            if (e.value !== null) this.saw(e.value);
+            if (this.outstanding.get(e.instanceId) === e.seq) this.outstanding.delete(e.instanceId);
+            this.settle(e.instanceId, e.seq);
+          }
+          if (landed.size === entries.length) continue;
+          this.log?.error({ err, ops: batch.length - landed.size }, 'instance writes failed; retrying');
+          for (const e of entries) {
+            if (landed.has(e.instanceId)) continue;
             this.settle(e.instanceId, e.seq, err);
             // Kept for a retry unless a newer value is already queued.
             if (!this.suspended && !this.pendingInstanceWrites.has(e.instanceId)) {
@@ -456,6 +822,31 @@ export class Repository {
       }
       for (const resolve of this.idle.splice(0)) resolve();
     }
+  }
+
+  /** Entries of a batch whose outcome was unknown that the store holds (re-read per app; empty when it cannot tell). */
+  private async landedOf(entries: ReadonlyArray<{ instanceId: string; appId: string; value: Instance | null }>): Promise<Set<string>> {
+    const out = new Set<string>();
+    try {
+      const byApp = new Map<string, Map<string, Instance>>();
+      for (const appId of new Set(entries.map((e) => e.appId))) {
+        const docs = new Map<string, Instance>();
+        for (const d of await this.store.listInstances(appId)) {
+          const i = decodeInstance(d.data).value;
+          if (i !== undefined) docs.set(i.instanceId, i);
+        }
+        byApp.set(appId, docs);
+      }
+      for (const e of entries) {
+        const stored = byApp.get(e.appId)?.get(e.instanceId);
+        const ok = e.value === null ? stored === undefined
+          : stored !== undefined && stored.writer === this.writerId && stored.revision === e.value.revision;
+        if (ok) out.add(e.instanceId);
+      }
+    } catch {
+      // The store cannot answer yet: everything is retried.
+    }
+    return out;
   }
 
   /** Pause before retrying failed instance writes. */

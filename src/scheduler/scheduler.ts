@@ -3,7 +3,7 @@
 // timers (reconciliation, launch timeouts, unreachable handling, backoff wake-ups) and publishes
 // Marathon events. Deployment logic lives in DeploymentRunner, which this class notifies.
 import { servicePortsOf } from '../apps/service-ports';
-import { hasReportedHealth, nextHealth } from './health';
+import { hasReportedHealth } from './health';
 import type { AppDefinition, HeldAddress, NetworkInterface } from '../apps/types';
 import type { AppVersion } from '../deploy/app-version';
 import { freeSlots } from '../deploy/kill-selection';
@@ -20,6 +20,7 @@ import type { Repository } from './repository';
 import { realTimers, type SchedulerTimers, type TimerHandle } from './timers';
 import { UnknownTaskKiller } from './unknown-task-killer';
 import { applyUpdate } from './instance-update';
+import * as ops from './instance-ops';
 import { reconcile } from './reconcile';
 import { buildTaskInfo, usesHostNetwork } from './task-builder';
 import { instanceIdFor, parseTaskId, taskIdFor } from './task-ids';
@@ -414,7 +415,11 @@ export class Scheduler {
       while (list.length > 0) {
         const inst = list.first();
         if (inst.condition !== 'Scheduled' || repo.instances.get(inst.instanceId) !== inst) { list.shift(); continue; }
-        const prepared = this.prepare(v, inst);
+        // A never-launched instance moves down to the lowest free slot (sticky addresses stay
+        // dense); the slot is taken by the launch (apply), not before: a placement that fails leaves it.
+        const lower = inst.incarnation > 0 ? undefined : repo.lowestFreeSlotBelow(inst.appId, inst.slot);
+        const slot = lower ?? inst.slot;
+        const prepared = this.prepare(v, inst, slot);
         if (!prepared.ok) {
           queue.recordRejected(appId, prepared.reason, round.nowIso, offer);
           list.shift();
@@ -430,7 +435,7 @@ export class Scheduler {
         }
         list.shift();
         queue.recordUsed(appId, round.nowIso);
-        tasks.push(this.commitLaunch(v, inst, offer, r.task.resources, r.task.ports, prepared.assigned, round.nowMs));
+        tasks.push(this.commitLaunch(v, inst, slot, offer, r.task.resources, r.task.ports, prepared.assigned, round.nowMs));
         launched.push(inst);
         if (v.app.constraints.length > 0) placedFor(appId).push({ appId, hostname: offer.hostname, attributes: offer.attributes ?? [] });
       }
@@ -452,9 +457,10 @@ export class Scheduler {
     const { repo, log } = this.deps;
     const driver = this.deps.driver;
     const generation = this.generation;
+    const taskIds = new Map(launched.map((i) => [i.instanceId, i.taskId]));
     const revert = (why: string, err?: unknown): void => {
       log.warn({ err, offerId, tasks: tasks.length }, `${why}; instances go back to the queue`);
-      for (const inst of launched) this.revertLaunch(inst);
+      for (const inst of launched) this.revertLaunch(inst, taskIds.get(inst.instanceId) ?? null);
     };
     Promise.all(launched.map((i) => repo.whenDurable(i.instanceId))).then(
       () => {
@@ -478,8 +484,14 @@ export class Scheduler {
         driver.launch([offerId], tasks).then(
           () => { this.offerLedger.settled(offerId); this.counters.launched += tasks.length; },
           (err: unknown) => {
+            if (outcomeUnknown(err)) {
+              // The tasks may run: never put back in the queue. After a new subscription (or a
+              // failover) the SUBSCRIBED reconciliation asks about every Provisioned task (sim seed 503333).
+              if (generation === this.generation) this.launchOutcomeUnknown(offerId, tasks, err);
+              else log.warn({ err, offerId, tasks: tasks.length }, 'launch outcome unknown after the subscription changed; reconciled by the next one');
+              return;
+            }
             if (generation !== this.generation) { revert('launch failed', err); return; }
-            if (outcomeUnknown(err)) { this.launchOutcomeUnknown(offerId, tasks, err); return; }
             revert('launch failed', err);
             // The master did not take the ACCEPT: the offer is still outstanding there.
             this.declineOffers([offerId], this.options.declineWaitingSeconds);
@@ -570,13 +582,12 @@ export class Scheduler {
   }
 
   /** The placement request of one instance, with its slot's static addresses. */
-  private prepare(v: AppVersion, inst: Instance): { ok: true; request: PlacementRequest; assigned: Map<string, string> } | { ok: false; reason: RejectReason } {
+  private prepare(v: AppVersion, inst: Instance, slot: number): { ok: true; request: PlacementRequest; assigned: Map<string, string> } | { ok: false; reason: RejectReason } {
     const app = v.app;
-    this.compactSlot(inst);
     let assigned = new Map<string, string>();
     if (staticInterfaces(app).length > 0) {
       try {
-        assigned = assignAddresses(app, [inst.slot], this.deps.repo.heldAddresses()).get(inst.slot) ?? new Map();
+        assigned = assignAddresses(app, [slot], this.deps.repo.heldAddresses()).get(slot) ?? new Map();
       } catch (err) {
         const reason = addressRejectReason(err);
         if (reason !== undefined) return { ok: false, reason };
@@ -604,25 +615,15 @@ export class Scheduler {
     };
   }
 
-  /** A never-launched instance moves down to the lowest free slot (sticky addresses stay dense). */
-  private compactSlot(inst: Instance): void {
-    if (inst.incarnation > 0) return;
-    const s = this.deps.repo.lowestFreeSlotBelow(inst.appId, inst.slot);
-    if (s === undefined) return;
-    inst.slot = s;
-    this.deps.repo.updateInstanceInMemory(inst);
-  }
-
   private commitLaunch(
-    v: AppVersion, inst: Instance, offer: Offer, resources: TaskInfo['resources'], ports: number[],
+    v: AppVersion, inst: Instance, slot: number, offer: Offer, resources: TaskInfo['resources'], ports: number[],
     assigned: Map<string, string>, nowMs: number,
   ): TaskInfo {
     const app = v.app;
-    inst.incarnation += 1;
-    const taskId = taskIdFor(inst.instanceId, inst.incarnation);
+    const taskId = taskIdFor(inst.instanceId, inst.incarnation + 1);
     const vnet = hasVnet(app);
     const vnetNetworkInfos = vnet
-      ? toNetworkInfos(app, inst.slot, assigned, {
+      ? toNetworkInfos(app, slot, assigned, {
         networks: this.deps.networks?.(),
         ...(this.options.agentLink !== null ? { agentLink: this.options.agentLink } : {}),
       })
@@ -631,30 +632,12 @@ export class Scheduler {
       app, appVersion: v.version, taskId, agentId: offer.agent_id.value, hostname: offer.hostname,
       resources: resources ?? [], hostPorts: ports, vnetNetworkInfos, mesosBridgeName: this.options.mesosBridgeName,
     });
-    inst.taskId = taskId;
-    inst.agentId = offer.agent_id.value;
-    inst.host = offer.hostname;
-    inst.condition = 'Provisioned';
-    inst.state = null;
-    inst.launchedAtMs = nowMs;
-    // Marathon stamps stagedAt at launch: a real agent sends no TASK_STAGING update.
-    inst.stagedAt = new Date(nowMs).toISOString();
-    inst.startedAt = null;
-    inst.ports = ports;
-    inst.servicePorts = servicePortsOf(app);
-    inst.runSpecVersion = v.version;
-    inst.configVersion = v.versionInfo.lastConfigChangeAt;
-    inst.launchedNetworkInfos = vnetNetworkInfos ?? [];
-    inst.ipAddresses = [];
-    inst.statusNetworkInfos = [];
-    inst.killRequested = false;
-    inst.killSentAtMs = null;
-    inst.message = '';
-    inst.healthy = null;
-    delete inst.health;
-    this.deps.repo.saveInstance(inst);
-    this.claimSlotAddresses(app, inst.slot, assigned);
-    this.publishInstanceChanged(inst);
+    const stored = this.deps.repo.apply(ops.launched(inst, {
+      slot, taskId, agentId: offer.agent_id.value, host: offer.hostname, nowMs, ports, servicePorts: servicePortsOf(app),
+      runSpecVersion: v.version, configVersion: v.versionInfo.lastConfigChangeAt, launchedNetworkInfos: vnetNetworkInfos ?? [],
+    })) ?? inst;
+    this.claimSlotAddresses(app, slot, assigned);
+    this.publishInstanceChanged(stored);
     return task;
   }
 
@@ -671,27 +654,20 @@ export class Scheduler {
     repo.commit({ claim: missing }).catch((err: unknown) => this.deps.log.warn({ err, appId: app.id, slot }, 'could not claim static address at launch'));
   }
 
-  private revertLaunch(inst: Instance): void {
+  private revertLaunch(inst: Instance, taskId: string | null): void {
     const current = this.deps.repo.instances.get(inst.instanceId);
-    if (current === undefined || current.condition !== 'Provisioned') return;
-    if (current.killRequested || current.decommissioned) {
+    if (current === undefined || current.taskId !== taskId) return;
+    const effect = ops.launchReverted(current);
+    if (effect === null) return;
+    if (effect.kind === 'expunge') {
       // Killed while its launch was in flight, and the launch never reached Mesos: nothing runs,
       // so it ends here as a never-launched instance does (killInstance), instead of going back to
       // the queue and starting after all.
-      current.killRequested = false;
-      current.killSentAtMs = null;
-      current.condition = 'Killed';
-      this.publishInstanceChanged(current);
-      this.expunge(current);
+      this.expunge(effect);
       this.afterChange(current.appId);
       return;
     }
-    current.condition = 'Scheduled';
-    current.taskId = null;
-    current.agentId = null;
-    current.host = null;
-    current.launchedAtMs = null;
-    this.deps.repo.saveInstance(current);
+    this.deps.repo.apply(effect);
     this.requestRevive();
   }
 
@@ -718,23 +694,21 @@ export class Scheduler {
       ack();
       return;
     }
-    // The effect is applied to the one instance object the repository holds (identity is kept).
-    Object.assign(inst, effect.instance);
     if (v !== undefined && effect.backoff === 'progress') this.deps.queue.onProgress(v, nowMs);
     if (v !== undefined && effect.backoff === 'failure') this.deps.queue.onFailure(v, nowMs);
 
+    const next = effect.instance;
     this.deps.bus.publish('status_update_event', {
-      slaveId: inst.agentId ?? '', taskId, taskStatus: status.state, message: status.message ?? '', appId: inst.appId,
-      host: inst.host ?? '', ipAddresses: inst.ipAddresses, ports: inst.ports, version: inst.runSpecVersion,
+      slaveId: next.agentId ?? '', taskId, taskStatus: status.state, message: status.message ?? '', appId: next.appId,
+      host: next.host ?? '', ipAddresses: next.ipAddresses, ports: next.ports, version: next.runSpecVersion,
     });
-    if (effect.previous !== inst.condition) this.publishInstanceChanged(inst);
+    if (effect.previous !== next.condition) this.publishInstanceChanged(next);
 
     if (effect.kind === 'expunge') {
-      if (effect.failure) this.recordFailure(inst, status, new Date(nowMs).toISOString());
-      this.expunge(inst);
+      if (effect.failure) this.recordFailure(effect.instance, status, new Date(nowMs).toISOString());
+      this.expunge({ kind: 'expunge', instance: effect.instance }, false);
     } else {
-      if (effect.durable) repo.saveInstance(inst);
-      else repo.updateInstanceInMemory(inst);
+      repo.apply({ kind: 'put', instance: effect.instance, durable: effect.durable });
       if (effect.becameInactive && !(this.observer?.manages(inst.appId) ?? false)) this.ensureInstances(inst.appId);
       if (effect.resendKill) this.sendKill(inst);
     }
@@ -774,10 +748,14 @@ export class Scheduler {
     });
   }
 
-  /** Removes the instance; releases its slot's claims when the slot is no longer wanted. */
-  private expunge(inst: Instance): void {
+  /**
+   * Applies an expunge effect; releases the slot's claims when the slot is no longer wanted.
+   * `announce`: publish the final condition (the status path has published it already).
+   */
+  private expunge(effect: ops.ExpungeEffect, announce = true): void {
     const { repo } = this.deps;
-    repo.removeInstance(inst);
+    const inst = repo.apply(effect) ?? effect.instance;
+    if (announce && effect.instance.condition === 'Killed') this.publishInstanceChanged(inst);
     const v = repo.apps.get(inst.appId);
     const slotStillWanted = v !== undefined && inst.slot < v.app.instances;
     if (!slotStillWanted) {
@@ -807,14 +785,13 @@ export class Scheduler {
    * record (stored with the instance), tells listeners on a change (health_status_changed_event)
    * and re-evaluates deployments.
    */
-  noteHealth(inst: Instance, healthy: boolean, cause?: string): void {
-    const changed = inst.healthy !== healthy;
-    inst.health = nextHealth(inst.health, healthy, new Date(this.deps.now()).toISOString(), cause);
-    inst.healthy = healthy;
+  noteHealth(checked: Instance, healthy: boolean, cause?: string): void {
+    const current = this.deps.repo.instances.get(checked.instanceId);
+    if (current === undefined || current.taskId !== checked.taskId) return;
+    const changed = current.healthy !== healthy;
     // Stored with the instance on a new verdict and on every failure (they count toward the kill),
     // so a restarted or new leader reports and goes on from them; repeated successes stay in memory.
-    if (changed || !healthy) this.deps.repo.saveInstance(inst);
-    else this.deps.repo.updateInstanceInMemory(inst);
+    const inst = this.deps.repo.apply(ops.healthNoted(current, healthy, new Date(this.deps.now()).toISOString(), cause, changed || !healthy)) ?? current;
     if (!changed) return;
     this.deps.bus.publish('health_status_changed_event', {
       appId: inst.appId, instanceId: inst.instanceId, taskId: inst.taskId ?? '', version: inst.runSpecVersion, alive: healthy,
@@ -835,14 +812,13 @@ export class Scheduler {
     const nowIso = new Date(this.deps.now()).toISOString();
     const created: Instance[] = [];
     for (const slot of freeSlots(used, count)) {
-      const inst: Instance = {
+      const inst = this.deps.repo.apply(ops.created({
         instanceId: instanceIdFor(v.app.id, this.deps.newUuid()), appId: v.app.id, slot, incarnation: 0, taskId: null,
         runSpecVersion: v.version, configVersion: v.versionInfo.lastConfigChangeAt, condition: 'Scheduled', state: null,
         agentId: null, host: null, createdAt: nowIso, launchedAtMs: null, stagedAt: null, startedAt: null, ports: [],
         servicePorts: [], ipAddresses: [], launchedNetworkInfos: [], statusNetworkInfos: [], message: '', unreachableSince: null,
         killRequested: false, killSentAtMs: null, decommissioned: false, healthy: null, role: v.app.role ?? this.options.role,
-      };
-      repo.saveInstance(inst);
+      })) as Instance;
       created.push(inst);
       this.publishInstanceChanged(inst);
     }
@@ -854,41 +830,42 @@ export class Scheduler {
    * Kills an instance. `decommission` = it is not to be replaced (scale-down, stop, wipe). A
    * never-launched instance is simply removed.
    */
-  killInstance(inst: Instance, opts: { decommission: boolean }): void {
-    if (opts.decommission) inst.decommissioned = true;
-    if (!isLaunched(inst) || inst.taskId === null) {
-      inst.condition = 'Killed';
-      this.publishInstanceChanged(inst);
-      this.expunge(inst);
-      this.afterChange(inst.appId);
+  killInstance(target: Instance, opts: { decommission: boolean }): void {
+    const current = this.deps.repo.instances.get(target.instanceId);
+    if (current === undefined) return;
+    const effect = ops.killed(current, opts.decommission);
+    if (effect.kind === 'expunge') {
+      this.expunge(effect);
+      this.afterChange(current.appId);
       return;
     }
-    inst.killRequested = true;
-    this.deps.repo.saveInstance(inst);
-    this.sendKill(inst);
+    this.sendKill(this.deps.repo.apply(effect) ?? current);
   }
 
   /** Forgets an instance without waiting for Mesos (wipe=true): kill is still sent. */
-  wipeInstance(inst: Instance): void {
-    inst.decommissioned = false;
-    if (inst.taskId !== null && isLaunched(inst)) this.sendKill(inst);
-    this.expunge(inst);
-    this.afterChange(inst.appId);
+  wipeInstance(target: Instance): void {
+    const current = this.deps.repo.instances.get(target.instanceId);
+    if (current === undefined) return;
+    if (current.taskId !== null && isLaunched(current)) this.sendKill(current);
+    this.expunge(ops.wiped(current), false);
+    this.afterChange(current.appId);
   }
 
   private sendKill(inst: Instance): void {
     if (inst.taskId === null) return;
+    const taskId = inst.taskId;
     const sentAt = this.deps.now();
-    inst.killSentAtMs = sentAt;
+    this.deps.repo.apply(ops.killSent(inst, sentAt));
     const v = this.deps.repo.apps.get(inst.appId);
     const grace = v?.app.taskKillGracePeriodSeconds;
     const policy = grace !== undefined ? { grace_period: { nanoseconds: Math.round(grace * 1e9) } } : undefined;
-    this.deps.driver.kill(inst.taskId, inst.agentId ?? undefined, policy)
+    this.deps.driver.kill(taskId, inst.agentId ?? undefined, policy)
       .catch((err: unknown) => {
         // Not sent (e.g. a new leader's kills before its subscription): no kill is in flight, so
         // it goes out again as soon as we are subscribed, not only after killRetryMs.
-        if (inst.killSentAtMs === sentAt) inst.killSentAtMs = null;
-        this.deps.log.warn({ err, taskId: inst.taskId }, 'kill failed (will retry)');
+        const current = this.deps.repo.instances.get(inst.instanceId);
+        if (current !== undefined && current.taskId === taskId && current.killSentAtMs === sentAt) this.deps.repo.apply(ops.killSent(current, null));
+        this.deps.log.warn({ err, taskId }, 'kill failed (will retry)');
       });
   }
 
@@ -942,6 +919,16 @@ export class Scheduler {
       this.reviveQueued = false;
       if (!this.ready) return;
       this.suppressed = false;
+      // Offers whose DECLINE failed are still held at the master, and it offers nothing held
+      // again: declined now (before the REVIVE, which clears the filter), the new work gets them
+      // at the next allocation instead of after the ledger's re-answer pause (sim seed 500698).
+      // (Part of the ledger's re-answering: off with it, offerReanswerMs = Infinity.)
+      const pending = new Set(this.pendingOffers.map((o) => o.id.value));
+      const stranded = Number.isFinite(this.options.offerReanswerMs) ? this.offerLedger.unanswered().filter((id) => !pending.has(id)) : [];
+      if (stranded.length > 0) {
+        this.counters.redeclined += stranded.length;
+        this.declineOffers(stranded, this.options.declineWaitingSeconds);
+      }
       const d = this.deps.driver;
       this.inOrder(() => d.revive([this.options.role])).catch((err: unknown) => {
         // Counted as still suppressed: housekeeping asks again while work waits.
@@ -1001,9 +988,7 @@ export class Scheduler {
       // confirmed: relaunching the same instance while the old task may live could run it twice.
       if (confirm) log.warn({ taskId: inst.taskId }, 'no status within the launch confirm timeout; killing (replaced once gone)');
       else log.warn({ taskId: inst.taskId }, 'not running within the launch timeout; killing');
-      inst.killRequested = true;
-      repo.saveInstance(inst);
-      this.sendKill(inst);
+      this.killInstance(inst, { decommission: false });
     }
   }
 
@@ -1023,15 +1008,13 @@ export class Scheduler {
     if (strategy === 'disabled' || inst.unreachableSince === null) return;
     const elapsed = nowMs - Date.parse(inst.unreachableSince);
     if (inst.condition === 'Unreachable' && elapsed >= strategy.inactiveAfterSeconds * 1000) {
-      inst.condition = 'UnreachableInactive';
-      this.deps.repo.saveInstance(inst);
-      this.publishInstanceChanged(inst);
+      this.publishInstanceChanged(this.deps.repo.apply(ops.becameInactive(inst)) ?? inst);
       this.afterInactive(inst.appId);
     }
-    if (elapsed >= strategy.expungeAfterSeconds * 1000) {
+    const current = this.deps.repo.instances.get(inst.instanceId);
+    if (current !== undefined && elapsed >= strategy.expungeAfterSeconds * 1000) {
       // Expunged: if the task comes back later it is unknown and gets killed.
-      inst.decommissioned = true;
-      this.expunge(inst);
+      this.expunge(ops.unreachableExpunged(current), false);
       this.afterChange(inst.appId);
     }
   }

@@ -68,6 +68,8 @@ export const InstanceDocument = Type.Object({
   healthy: Nullable(Type.Boolean()),
   health: Type.Optional(Type.Unsafe<HealthRecord>(HealthShape)),
   role: Type.String(),
+  revision: Type.Optional(Type.Integer({ minimum: 0 })),
+  writer: Type.Optional(Type.String()),
 });
 
 const DeploymentPlanShape = Type.Unsafe<DeploymentPlan>(Type.Object({
@@ -83,6 +85,8 @@ export const DeploymentDocument = Type.Object({
   plan: DeploymentPlanShape,
   currentStep: Type.Integer({ minimum: 0 }),
   startedAt: Type.String(),
+  revision: Type.Optional(Type.Integer({ minimum: 0 })),
+  writer: Type.Optional(Type.String()),
 });
 
 export const ClaimHolderDocument = Type.Object({

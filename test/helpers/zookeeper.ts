@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { freePort } from './ports';
 
 const CLASSPATH = '/usr/share/java/slf4j-simple.jar:/usr/share/java/zookeeper.jar';
 const ZOOKEEPER_JAR = '/usr/share/java/zookeeper.jar';
@@ -75,18 +76,6 @@ function installExitHook(): void {
   });
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Sends a four-letter word and returns the whole answer ('' on any error). */
 export function fourLetterWord(port: number, word: string, timeoutMs = 1000): Promise<string> {

@@ -11,12 +11,12 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { httpJson, processesMentioning, spawnServe, waitFor, type ServeProcess } from '../helpers/ha-cluster';
 import { describeNeeding } from '../helpers/requires';
 import { startEnsemble, type ZooKeeperCluster } from '../helpers/zookeeper';
+import { freePort } from '../helpers/ports';
 
 const BIN = path.resolve(__dirname, '..', '..', '..', 'src', 'bin', 'marathon-vnet.js');
 const APP = '/repro/r2';
@@ -36,16 +36,6 @@ interface MasterTask { id: string; state: string }
 interface MasterState { frameworks: Array<{ id: string; tasks: MasterTask[]; completed_tasks: MasterTask[] }> }
 interface AppView { id: string; instances: number; tasksRunning: number; tasksStaged: number; deployments: unknown[] }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function waitExit(child: ChildProcess, timeoutMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();

@@ -15,16 +15,10 @@ import { createMasterDetector, type MasterDetector } from '../../src/mesos/detec
 import { encodeRecord } from '../../src/mesos/recordio';
 import { FakeMaster, nextEvent } from '../contract/mesos-fake-master';
 import { describeNeeding } from '../helpers/requires';
+import { freePort } from '../helpers/ports';
 
 const JARS = ['/usr/share/java/slf4j-simple.jar', '/usr/share/java/zookeeper.jar'];
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 function srvr(port: number): Promise<string> {
   return new Promise((resolve) => {

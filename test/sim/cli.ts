@@ -1,4 +1,5 @@
-// npm run sim -- --seeds N [--from S] | --seed S [--steps N] [--bug no-kill] [--trace]
+// npm run sim -- --seeds N [--from S] | --seed S [--steps N] [--faults k=off,…] [--bug no-kill|lost-decline|unversioned] [--trace]
+// (SIM_VERBOSE=1: every log line of the serve nodes in the trace)
 // Runs seeded simulations; a failing seed prints the one command that replays it and a short trace.
 import { replayCommand, runSeed, type SimOptions } from './world';
 

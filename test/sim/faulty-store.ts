@@ -2,6 +2,7 @@
 // ensemble produces: writes refused (quorum lost), writes timing out with an unknown outcome
 // (applied or not), a fenced store once the process is no longer the leader, and a dead one after
 // a crash.
+import { DocTree, type DocKey, type DocView } from '../../src/state/documents';
 import { MemoryStore, type MemoryBackend } from '../../src/state/memory-store';
 import { StoreFencedError, StoreTimeoutError, StoreUnavailableError, type StoreOp } from '../../src/state/store';
 import type { Random } from '../../src/local/rng';
@@ -17,7 +18,21 @@ export interface StoreFaultRates {
 
 export const NO_STORE_FAULTS: StoreFaultRates = { unavailable: 0, timeoutApplied: 0, timeoutLost: 0 };
 
+/** A copy of every document as it is now (what a lagging ZooKeeper server still serves later). */
+export function snapshotOf(view: DocView): DocTree {
+  const copy = new DocTree();
+  const walk = (key: DocKey): void => {
+    const v = view.get(key);
+    if (v !== undefined) copy.set(key, structuredClone(v));
+    for (const child of view.children(key)) walk([...key, child]);
+  };
+  walk([]);
+  return copy;
+}
+
 export class FaultyStore extends MemoryStore {
+  /** Reads come from this older copy (a new session on a lagging server), writes still go to the ensemble. */
+  staleView: DocTree | undefined;
   rates: StoreFaultRates = NO_STORE_FAULTS;
   /** Quorum lost: every write is refused. */
   outage = false;
@@ -29,6 +44,10 @@ export class FaultyStore extends MemoryStore {
 
   constructor(backend: MemoryBackend, private readonly random: Random, private readonly note: (line: string) => void) {
     super({ backend });
+  }
+
+  protected override view(): DocView {
+    return this.staleView ?? super.view();
   }
 
   protected override async commit(ops: readonly StoreOp[]): Promise<void> {

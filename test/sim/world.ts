@@ -16,7 +16,8 @@ import { Scheduler, type SchedulerOptions } from '../../src/scheduler/scheduler'
 import { parseTaskId } from '../../src/scheduler/task-ids';
 import { OFFER_HOLD_BOUND_MS, offerInvariantViolations } from '../../src/scheduler/offer-ledger';
 import { MemoryBackend } from '../../src/state/memory-store';
-import { FaultyStore, NO_STORE_FAULTS } from './faulty-store';
+import type { DocTree } from '../../src/state/documents';
+import { FaultyStore, NO_STORE_FAULTS, snapshotOf } from './faulty-store';
 import { InProcessDriver, type CallFault, type DriverFaults, type EventFate } from './in-process-driver';
 import { SimClock, type TimerGroup } from './sim-clock';
 
@@ -27,7 +28,7 @@ export interface SimOptions {
   /** virtual time allowed to converge once faults stop (ms) */
   convergeWithinMs: number;
   /** deliberately broken behaviour, to show the checker catches it */
-  bug?: 'no-kill' | 'lost-decline';
+  bug?: 'no-kill' | 'lost-decline' | 'unversioned';
   /** number of simulated agents (default 3–5 from the seed) */
   agents?: number;
   /** launch failure probability of the agents (default 0.05) */
@@ -36,7 +37,7 @@ export interface SimOptions {
   faults?: Partial<Record<FaultKind, boolean>>;
 }
 
-export type FaultKind = 'store' | 'crash' | 'leader' | 'updates' | 'calls' | 'agents' | 'master' | 'offers';
+export type FaultKind = 'store' | 'crash' | 'leader' | 'updates' | 'calls' | 'agents' | 'master' | 'offers' | 'stale';
 
 export interface SimResult {
   ok: boolean;
@@ -51,6 +52,8 @@ export interface SimResult {
 const LIVE: ReadonlySet<TaskState> = new Set<TaskState>(['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', 'TASK_UNREACHABLE']);
 const APP_IDS = ['/a0', '/a1', '/a2', '/g/b0', '/g/b1'];
 const AGENT_CPUS = 4;
+/** SIM_VERBOSE=1: the trace carries every log line of the serve nodes, with its fields. */
+const VERBOSE = process.env.SIM_VERBOSE === '1';
 
 export class InvariantViolation extends Error {}
 
@@ -88,12 +91,13 @@ class ServeNode {
     this.timers = w.clock.group();
     this.store = new FaultyStore(w.backend, w.random, (l) => w.note(`${name} ${l}`));
     const log = {
-      debug: () => undefined,
-      info: (o: object, m?: string) => { if (m !== undefined && /killing|relaunch/.test(m)) w.note(`${name} ${m}`); },
-      warn: (o: object, m?: string) => w.note(`${name} warn: ${m ?? ''}`),
+      debug: (o: object, m?: string) => { if (VERBOSE) w.note(`${name} debug: ${m ?? ''} ${JSON.stringify(o)}`); },
+      info: (o: object, m?: string) => { if (VERBOSE || (m !== undefined && /killing|relaunch/.test(m))) w.note(`${name} ${m ?? ''}${VERBOSE ? ` ${JSON.stringify(o)}` : ''}`); },
+      warn: (o: object, m?: string) => w.note(`${name} warn: ${m ?? ''}${VERBOSE ? ` ${JSON.stringify(o)}` : ''}`),
       error: (o: object, m?: string) => w.note(`${name} error: ${m ?? ''}`),
     };
-    this.repo = new Repository(this.store, { error: (o, m) => w.note(`${name} error: ${m}`) }, this.timers);
+    this.repo = new Repository(this.store, { error: (o, m) => w.note(`${name} error: ${m}`) }, this.timers,
+      { writerId: name, unversioned: w.opts.bug === 'unversioned' });
     const queue = new LaunchQueue();
     const bus = new EventBus(() => this.timers.now());
     bus.subscribe((e) => {
@@ -149,6 +153,7 @@ class ServeNode {
 export class World {
   readonly clock = new SimClock();
   readonly random: Random;
+  private readonly staleRandom: Random;
   readonly backend = new MemoryBackend();
   readonly uuids = new Seq('5e000000');
   private readonly masterIds = new Seq('a0000000');
@@ -173,10 +178,15 @@ export class World {
   readonly driverFaults: DriverFaults;
   private stepNo = 0;
   private violation: string | undefined;
+  /** Copies of the stored state from the last few steps, oldest first (what a lagging server serves). */
+  private readonly snapshots: DocTree[] = [];
+  /** Per serve process: the newest revision of each instance and version of each app seen in its memory, and deployments it ended. */
+  private memorySeen = { node: '', instances: new Map<string, number>(), apps: new Map<string, string>(), ended: new Set<string>(), deployments: new Set<string>() };
 
   constructor(readonly opts: SimOptions) {
     this.random = seededRandom(opts.seed * 7919 + 13);
-    const all: FaultKind[] = ['store', 'crash', 'leader', 'updates', 'calls', 'agents', 'master', 'offers'];
+    this.staleRandom = seededRandom(opts.seed * 104_729 + 7);
+    const all: FaultKind[] = ['store', 'crash', 'leader', 'updates', 'calls', 'agents', 'master', 'offers', 'stale'];
     this.enabled = Object.fromEntries(all.map((k) => [k, opts.faults?.[k] ?? true])) as Record<FaultKind, boolean>;
     this.master = this.newMaster();
     const agents = opts.agents ?? 3 + Math.floor(this.random() * 3);
@@ -344,16 +354,18 @@ export class World {
   }
 
   /** Brings every app back into a placeable configuration (what an operator does after a bad deploy). */
-  private repair(): void {
+  private repair(): Promise<void> {
     const node = this.node;
-    if (node === undefined || !node.leading) return;
+    if (node === undefined || !node.leading) return Promise.resolve();
+    const done: Array<Promise<void>> = [];
     for (const v of node.repo.apps.values()) {
       if (v.app.cpus <= AGENT_CPUS) continue;
       const id = v.app.id;
       this.note(`op: repair ${id} cpus=0.1 force`);
-      node.service.updateApp(id, { cpus: 0.1 }, { partial: true, force: true, allowCreate: false, meta: { clientIp: '127.0.0.1', uri: '/v2/apps' } })
-        .then(() => this.note(`op ok: repair ${id}`), (err: unknown) => this.note(`op refused: repair ${id}: ${String(err)}`));
+      done.push(node.service.updateApp(id, { cpus: 0.1 }, { partial: true, force: true, allowCreate: false, meta: { clientIp: '127.0.0.1', uri: '/v2/apps' } })
+        .then(() => this.note(`op ok: repair ${id}`), (err: unknown) => this.note(`op refused: repair ${id}: ${String(err)}`)));
     }
+    return Promise.all(done).then(() => undefined);
   }
 
   // ---- faults -------------------------------------------------------------------------------------
@@ -367,12 +379,18 @@ export class World {
       node.crash();
       this.node = undefined;
     } else if (r < 0.35 && e.leader && node !== undefined) {
-      this.note(`fault: ${node.name} loses leadership (session expired), then leads again`);
+      // Its new session may land on a lagging ZooKeeper server: the reload then reads an older
+      // copy of the state (no sync()); the repository must not let it replace newer memory.
+      // (Drawn from its own random source: the other faults of a seed stay as they were.)
+      const stale = this.enabled.stale && this.staleRandom() < 0.5 ? this.snapshots[0] : undefined;
+      this.note(`fault: ${node.name} loses leadership (session expired), then leads again${stale !== undefined ? ' (reads from a lagging server)' : ''}`);
       await node.depose();
       await this.clock.advance(this.int(0, 3000));
       if (this.node === node && !node.timers.isDead) {
         this.note(`${node.name} elected leader again`);
+        node.store.staleView = stale;
         await node.lead().catch((err: unknown) => this.note(`${node.name} re-lead failed: ${String(err)}`));
+        node.store.staleView = undefined;
       }
     } else if (r < 0.45 && e.leader && node !== undefined) {
       this.note(`fault: leader change ${node.name} → next`);
@@ -444,6 +462,7 @@ export class World {
     const late = offerInvariantViolations(this.master.outstandingOffers(), this.clock.now(), OFFER_HOLD_BOUND_MS);
     if (late.length > 0) throw new InvariantViolation(`offer ${late[0]?.id} outstanding for ${late[0]?.ageMs} ms (bound ${OFFER_HOLD_BOUND_MS} ms); ${late.length} offer(s) past the bound`);
     if (this.frameworkIds.size > 1) throw new InvariantViolation(`more than one framework id: ${[...this.frameworkIds].join(', ')}`);
+    this.checkMemoryMonotonic();
     // Over capacity while a deployment runs: live tasks not asked to die ≤ bound.
     const node = this.node;
     if (node === undefined || !node.leading) return;
@@ -465,6 +484,15 @@ export class World {
         throw new InvariantViolation(`app ${id}: ${n} live tasks, more than the bound ${bound} (instances × (1 + maximumOverCapacity)); master: ${tasks}; repo: ${repo}`);
       }
     }
+    // Slots (sticky addresses and MACs follow them) are unique among an app's instances.
+    for (const id of apps.keys()) {
+      const slots = new Map<number, string>();
+      for (const i of node.repo.instancesOf(id)) {
+        const other = slots.get(i.slot);
+        if (other !== undefined) throw new InvariantViolation(`app ${id}: instances ${other} and ${i.instanceId} share slot ${i.slot}`);
+        slots.set(i.slot, i.instanceId);
+      }
+    }
     // An app settles when no deployment touches it: its bound shrinks to the current declaration.
     const busy = new Set<string>();
     for (const d of node.repo.deployments.values()) for (const a of d.plan.affectedApps) busy.add(a);
@@ -473,6 +501,36 @@ export class World {
       this.note(`${id} settled at ${a.instances}: bound ${a.bound}`);
       this.capBound.set(id, a.bound);
     }
+  }
+
+  /**
+   * A serve process never replaces newer state in its memory with an older copy (a re-read after
+   * a reconnect, from a lagging server, or of a write that never landed): per process, an
+   * instance's revision and an app's version never go down, and a deployment it ended never
+   * comes back.
+   */
+  private checkMemoryMonotonic(): void {
+    const node = this.node;
+    if (node === undefined) return;
+    const seen = this.memorySeen;
+    if (seen.node !== node.name) this.memorySeen = { node: node.name, instances: new Map(), apps: new Map(), ended: new Set(), deployments: new Set() };
+    const m = this.memorySeen;
+    for (const i of node.repo.instances.values()) {
+      const rev = i.revision ?? 0;
+      const before = m.instances.get(i.instanceId);
+      if (before !== undefined && rev < before) throw new InvariantViolation(`${node.name} rolled instance ${i.instanceId} back from revision ${before} to ${rev} (an older stored copy replaced newer memory)`);
+      m.instances.set(i.instanceId, rev);
+    }
+    for (const v of node.repo.apps.values()) {
+      const before = m.apps.get(v.app.id);
+      if (before !== undefined && v.version < before) throw new InvariantViolation(`${node.name} rolled app ${v.app.id} back from version ${before} to ${v.version}`);
+      m.apps.set(v.app.id, v.version);
+    }
+    for (const id of node.repo.deployments.keys()) {
+      if (m.ended.has(id)) throw new InvariantViolation(`${node.name}: deployment ${id} came back after it ended (an older stored copy)`);
+    }
+    for (const id of m.deployments) if (!node.repo.deployments.has(id)) m.ended.add(id);
+    m.deployments = new Set(node.repo.deployments.keys());
   }
 
   private converged(id: string, instances: number, live: ReturnType<World['liveTasks']>): boolean {
@@ -525,6 +583,8 @@ export class World {
       await this.startNode();
       await this.settle(3000);
       for (this.stepNo = 1; this.stepNo <= this.opts.steps; this.stepNo++) {
+        this.snapshots.push(snapshotOf(this.backend.tree));
+        if (this.snapshots.length > 3) this.snapshots.shift();
         if (this.node === undefined) await this.startNode();
         if (this.chance(0.7)) this.operate();
         else await this.fault();
@@ -541,9 +601,14 @@ export class World {
         break;
       }
       await this.settle(5000);
-      this.repair();
+      // The repairs must have landed before convergence is judged: checked at once, the old
+      // (unplaceable but settled) state passed as converged and the repair's deployment then
+      // counted as a divergence (seed 500698).
+      let repaired = false;
+      void this.repair().then(() => { repaired = true; });
       const started = this.clock.now();
-      let problem = this.quiescenceProblem();
+      while (!repaired && this.clock.now() - started < this.opts.convergeWithinMs) await this.settle(100);
+      let problem = repaired ? this.quiescenceProblem() : 'repair never answered';
       while (problem !== undefined && this.clock.now() - started < this.opts.convergeWithinMs) {
         await this.settle(5000);
         problem = this.quiescenceProblem();

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 const root = path.resolve(__dirname, '..', '..', '..');
 const CORE = [
   'src/scheduler/instance.ts', 'src/scheduler/instance-update.ts', 'src/scheduler/unknown-task-killer.ts', 'src/scheduler/reconcile.ts',
-  'src/deploy/restart.ts', 'src/deploy/kill-selection.ts', 'src/scheduler/health.ts',
+  'src/deploy/restart.ts', 'src/deploy/kill-selection.ts', 'src/scheduler/health.ts', 'src/scheduler/instance-ops.ts',
 ];
 const CORE_RELATIVE = new Set(['./instance', '../scheduler/instance', './kill-selection', '../deploy/kill-selection', '../deploy/restart', './health']);
 

@@ -90,8 +90,7 @@ describe('scheduler shell', () => {
   it('stores the framework id before reconciling, then reconciles explicitly and implicitly', async () => {
     const v = await withApp(r, { id: '/a' });
     const [inst] = r.sched.scheduleInstances(v, 1);
-    inst.condition = 'Running'; inst.taskId = 'a.instance-x._app.1'; inst.agentId = 'ag1';
-    r.repo.saveInstance(inst);
+    r.repo.apply({ kind: 'put', instance: { ...inst, condition: 'Running', taskId: 'a.instance-x._app.1', agentId: 'ag1' }, durable: true });
     await subscribe(r);
     assert.deepEqual(r.order.slice(0, 3), ['stored', 'reconcile', 'reconcile']);
     assert.equal(await r.store.getFrameworkId(), 'fw-1');
@@ -134,6 +133,24 @@ describe('scheduler shell', () => {
     await tick(); // the ACCEPT follows the durable instance write
     assert.deepEqual(r.driver.of('decline')[1].args, [['o4'], { refuse_seconds: 120 }]);
     assert.equal(r.driver.of('suppress').length, 1);
+  });
+
+  it('new work declines offers whose DECLINE failed before it revives (they are held at the master until answered)', async () => {
+    await subscribe(r);
+    const failing = r.driver.decline.bind(r.driver);
+    r.driver.decline = (ids, f) => { void failing(ids, f); return Promise.reject(new Error('connection reset')); };
+    r.driver.emit('offers', [offer(1)]); // nothing waits: declined, and the decline fails
+    await tick();
+    assert.deepEqual(r.driver.of('decline').map((c) => c.args[0]), [['o1']]);
+    r.driver.decline = failing;
+    const v = await withApp(r, { id: '/a' });
+    const before = r.driver.calls.length;
+    r.sched.scheduleInstances(v, 1);
+    await tick();
+    const after = r.driver.calls.slice(before).filter((c) => c.type === 'decline' || c.type === 'revive');
+    assert.deepEqual(after.map((c) => c.type), ['decline', 'revive']);
+    assert.deepEqual(after[0].args[0], ['o1']);
+    assert.equal(r.sched.offerStats().held, 0);
   });
 
   it('tracks status updates, acknowledges them, and takes ipAddresses from network_infos', async () => {
@@ -218,7 +235,7 @@ describe('scheduler shell', () => {
   it('a kill refused before the subscription (a new leader resuming a scale-down) goes out once subscribed, not after killRetryMs', async () => {
     const v = await withApp(r, { id: '/a', instances: 2 });
     const insts = r.sched.scheduleInstances(v, 2);
-    insts.forEach((inst, n) => { inst.condition = 'Running'; inst.taskId = `a.instance-k${n}._app.1`; inst.agentId = 'ag1'; r.repo.saveInstance(inst); });
+    insts.forEach((inst, n) => { r.repo.apply({ kind: 'put', instance: { ...inst, condition: 'Running', taskId: `a.instance-k${n}._app.1`, agentId: 'ag1' }, durable: true }); });
     const kill = r.driver.kill.bind(r.driver);
     let refused = 0;
     r.driver.kill = (taskId, agentId, policy) => {
@@ -305,8 +322,7 @@ describe('scheduler shell', () => {
     r.sched = sched;
     const v = await withApp(r, { id: '/a' });
     const [inst] = sched.scheduleInstances(v, 1);
-    inst.condition = 'Running'; inst.taskId = 'a.instance-x._app.1'; inst.agentId = 'ag1';
-    r.repo.saveInstance(inst);
+    r.repo.apply({ kind: 'put', instance: { ...inst, condition: 'Running', taskId: 'a.instance-x._app.1', agentId: 'ag1' }, durable: true });
     sched.start();
     await subscribe(r);
     const afterSubscribe = r.driver.of('reconcile').length;

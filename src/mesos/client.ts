@@ -121,15 +121,15 @@ const DEFAULT_HEARTBEAT_SECONDS = 15;
 const MAX_SUBSCRIBE_REDIRECTS = 8;
 const FRAMEWORK_REMOVED = /framework has been removed/i;
 
-/** Keep-alive sockets (and calls on the wire at once) per pool: one pool for ACKNOWLEDGE, one for every other call. */
-const CALL_SOCKETS = 16;
 /**
- * ACKNOWLEDGE calls on the wire at once. Each answered ACK lets the master send the task's next
- * update, so this sets the pace of status work in a storm: with 64, serve's event loop was never
- * idle and GET /v2/apps waited behind the ACK traffic (10k-task bench: p50 71 ms, p99 274 ms, POSTs
- * done after 11.4 s; with 8: 10 ms, 123 ms, 4.1 s, and more tasks/s). Issue 20/21.
+ * Keep-alive sockets, and calls on the wire at once, for every call (ACKNOWLEDGE included). Each
+ * answered ACK lets the master send the task's next update, so the ACKs' share of these sockets sets
+ * the pace of status work in a storm. A pool of 64 sockets for ACKs alone (besides these 16) kept
+ * serve's event loop saturated and the API 2-3x slower than with one shared pool (10k-task bench:
+ * GET /v2/apps p50 54-64 ms vs 14-18 ms, POSTs done after 10-11 s vs 5-6 s); 8 or 16 ACK sockets of
+ * their own were between, 8 lagging past the agents' 10 s retry on a loaded machine (issue 20/21).
  */
-const ACK_SOCKETS = 8;
+const CALL_SOCKETS = 16;
 
 export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
   private readonly encoding: Encoding;
@@ -149,16 +149,8 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
   private readonly watchdog: HeartbeatWatchdog;
   private readonly callAgent: http.Agent;
   private readonly callAgentTls: https.Agent;
-  /**
-   * ACKNOWLEDGE calls have pools of their own: in a launch storm thousands of them queue, and an
-   * ACCEPT or DECLINE behind them in one pool waited until the master re-offered (issue 20). Each
-   * call still follows its own policy (call-policy.ts); only the connections differ.
-   */
-  private readonly ackAgent: http.Agent;
-  private readonly ackAgentTls: https.Agent;
   /** Calls wait here for a socket, in order (call-gate.ts), not inside the agents. */
   private readonly callGate = new CallGate(CALL_SOCKETS);
-  private readonly ackGate = new CallGate(ACK_SOCKETS);
   /** ACKNOWLEDGE calls queued or in flight, by task id and update uuid. */
   private readonly acksInFlight = new Map<string, Promise<void>>();
   private readonly inflight = new Set<(err: Error) => void>();
@@ -207,8 +199,6 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
     });
     this.callAgent = new http.Agent({ keepAlive: true, maxSockets: CALL_SOCKETS });
     this.callAgentTls = new https.Agent({ keepAlive: true, maxSockets: CALL_SOCKETS });
-    this.ackAgent = new http.Agent({ keepAlive: true, maxSockets: ACK_SOCKETS });
-    this.ackAgentTls = new https.Agent({ keepAlive: true, maxSockets: ACK_SOCKETS });
   }
 
   /** The framework id, once the master assigned it (or as given in the options). */
@@ -255,8 +245,6 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
     await this.detector.stop();
     this.callAgent.destroy();
     this.callAgentTls.destroy();
-    this.ackAgent.destroy();
-    this.ackAgentTls.destroy();
   }
 
   // ---- calls ---------------------------------------------------------------------------------
@@ -363,7 +351,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
       sleep: (ms) => this.sleep(ms),
       attempt: async (fresh): Promise<AttemptResult> => {
         if (this.stopped) throw new MesosStoppedError('SchedulerClient stopped');
-        const release = await (call.type === 'ACKNOWLEDGE' ? this.ackGate : this.callGate).acquire((abort) => {
+        const release = await this.callGate.acquire((abort) => {
           this.inflight.add(abort);
           return () => this.inflight.delete(abort);
         });
@@ -373,9 +361,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
           headers,
           body,
           fresh,
-          agent: call.type === 'ACKNOWLEDGE'
-            ? (url.protocol === 'https:' ? this.ackAgentTls : this.ackAgent)
-            : (url.protocol === 'https:' ? this.callAgentTls : this.callAgent),
+          agent: url.protocol === 'https:' ? this.callAgentTls : this.callAgent,
           // A call unanswered for longer than the heartbeat allows is a silent master, as a silent stream is.
           timeoutMs: Math.min(this.timeoutMs, sub.heartbeatLimitMs ?? this.timeoutMs),
           clock: this.clock,

@@ -184,28 +184,51 @@ export class Repository {
     this.scheduled.clear();
     this.byTask.clear();
     this.facts.clear();
-    this.frameworkId = await this.store.getFrameworkId();
-    const skip = (what: string, error: string | undefined): void => this.skipped(what, error);
+    const read = await this.readStored();
+    this.frameworkId = read.frameworkId;
+    for (const [id, v] of read.apps) this.apps.set(id, v);
+    for (const i of read.instances.values()) { this.index(i); this.storedInstanceRev.set(i.instanceId, i.revision ?? 0); this.saw(i); }
+    for (const [id, d] of read.deployments) { this.deployments.set(id, d); this.storedDeploymentRev.set(id, d.revision ?? 0); this.saw(d); }
+    for (const [id, g] of read.groups) this.groups.set(id, g);
+    await this.loadClaims();
+  }
+
+  /**
+   * Reads and decodes every stored app (current version), instance, deployment and group record,
+   * for the first load and for later merges alike. Nothing in memory changes here.
+   */
+  private async readStored(): Promise<{
+    frameworkId: string | undefined;
+    apps: Map<string, AppVersion>;
+    instances: Map<string, Instance>;
+    deployments: Map<string, DeploymentRecord>;
+    groups: Map<string, GroupRecord>;
+  }> {
+    const frameworkId = await this.store.getFrameworkId();
+    const apps = new Map<string, AppVersion>();
     for (const stored of await this.store.listApps()) {
       const v = decodeAppVersion(stored.definition);
-      if (v.value !== undefined) this.apps.set(stored.id, v.value);
-      else skip(`apps/${stored.id}/${stored.version}`, v.error);
+      if (v.value !== undefined) apps.set(stored.id, v.value);
+      else this.skipped(`apps/${stored.id}/${stored.version}`, v.error);
     }
+    const instances = new Map<string, Instance>();
     for (const stored of await this.store.listInstances()) {
       const i = decodeInstance(stored.data);
-      if (i.value !== undefined) { this.index(i.value); this.storedInstanceRev.set(i.value.instanceId, i.value.revision ?? 0); this.saw(i.value); }
-      else skip(`instances/${stored.appId}/${stored.instanceId}`, i.error);
+      if (i.value !== undefined) instances.set(i.value.instanceId, i.value);
+      else this.skipped(`instances/${stored.appId}/${stored.instanceId}`, i.error);
     }
+    const deployments = new Map<string, DeploymentRecord>();
     for (const stored of await this.store.listDeployments()) {
       const d = decodeDeployment(stored.data);
-      if (d.value !== undefined) { this.deployments.set(stored.id, d.value); this.storedDeploymentRev.set(stored.id, d.value.revision ?? 0); this.saw(d.value); }
-      else skip(`deployments/${stored.id}`, d.error);
+      if (d.value !== undefined) deployments.set(stored.id, d.value);
+      else this.skipped(`deployments/${stored.id}`, d.error);
     }
+    const groups = new Map<string, GroupRecord>();
     for (const g of await this.store.listGroups()) {
       const record = asGroup(g.data);
-      if (record !== undefined) this.groups.set(g.id, record);
+      if (record !== undefined) groups.set(g.id, record);
     }
-    await this.loadClaims();
+    return { frameworkId, apps, instances, deployments, groups };
   }
 
   /** Documents that do not match their schema are left out (and logged), as before they were skipped. */
@@ -248,27 +271,7 @@ export class Repository {
 
   private async merge(): Promise<void> {
     // Everything is read first: a failed read leaves memory as it was.
-    const frameworkId = await this.store.getFrameworkId();
-    const storedApps = new Map<string, AppVersion>();
-    for (const stored of await this.store.listApps()) {
-      const v = decodeAppVersion(stored.definition).value;
-      if (v !== undefined) storedApps.set(stored.id, v);
-    }
-    const storedInstances = new Map<string, Instance>();
-    for (const stored of await this.store.listInstances()) {
-      const i = decodeInstance(stored.data).value;
-      if (i !== undefined) storedInstances.set(i.instanceId, i);
-    }
-    const storedDeployments = new Map<string, DeploymentRecord>();
-    for (const stored of await this.store.listDeployments()) {
-      const d = decodeDeployment(stored.data).value;
-      if (d !== undefined) storedDeployments.set(stored.id, d);
-    }
-    const groups = new Map<string, GroupRecord>();
-    for (const g of await this.store.listGroups()) {
-      const record = asGroup(g.data);
-      if (record !== undefined) groups.set(g.id, record);
-    }
+    const { frameworkId, apps: storedApps, instances: storedInstances, deployments: storedDeployments, groups } = await this.readStored();
     // A read older than what this repository already knew to be stored (a lagging server) is
     // stale: what it lacks was not deleted, and its group records and claims are not taken.
     let readMax = 0;

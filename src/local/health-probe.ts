@@ -3,14 +3,12 @@
 // `curl -k`), a TCP connect to 127.0.0.1:port (::1 for IPv6), or the COMMAND through `/bin/sh -c`
 // with the task's environment (exit 0 is healthy). Each attempt has the check's timeout. With a
 // namespace prefix (local mode: `ip netns exec <ns>`) the attempt runs inside the task's network
-// namespace: HTTP/TCP by running this file's `main` under the prefix, the command under it.
+// namespace: HTTP/TCP by running src/lib/net-probe's `main` under the prefix, the command under it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import http from 'node:http';
-import https from 'node:https';
-import net from 'node:net';
 import type { HealthCheck } from '../mesos/types';
+import { probeHere, type NetProbe } from '../lib/net-probe';
 
-export interface NetProbe { kind: 'http' | 'tcp'; host: string; port: number; scheme?: string; path?: string; timeoutMs: number }
+export type { NetProbe };
 
 export function netProbeOf(check: HealthCheck, timeoutMs: number): NetProbe | undefined {
   if (check.type === 'HTTP' && check.http !== undefined) {
@@ -23,32 +21,8 @@ export function netProbeOf(check: HealthCheck, timeoutMs: number): NetProbe | un
   return undefined;
 }
 
-/** One attempt in this process's network namespace. */
-export function probeHere(p: NetProbe): Promise<boolean> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const done = (ok: boolean): void => { if (!settled) { settled = true; clearTimeout(timer); resolve(ok); } };
-    const timer = setTimeout(() => { done(false); cleanup(); }, p.timeoutMs);
-    let cleanup: () => void = () => undefined;
-    if (p.kind === 'tcp') {
-      const sock = net.connect({ host: p.host, port: p.port });
-      cleanup = () => sock.destroy();
-      sock.once('connect', () => { done(true); sock.destroy(); });
-      sock.once('error', () => done(false));
-      return;
-    }
-    const path = p.path === undefined || p.path === '' ? '/' : p.path.startsWith('/') ? p.path : `/${p.path}`;
-    const mod = p.scheme === 'https' ? https : http;
-    const req = mod.request({ host: p.host, port: p.port, path, method: 'GET', rejectUnauthorized: false, agent: false }, (res) => {
-      const code = res.statusCode ?? 0;
-      res.resume();
-      done(code >= 200 && code < 400);
-    });
-    cleanup = () => req.destroy();
-    req.once('error', () => done(false));
-    req.end();
-  });
-}
+/** The compiled net-probe module, run as a program inside the task's namespace. */
+const NET_PROBE_MAIN = require.resolve('../lib/net-probe');
 
 export interface ProbeContext {
   /** argv prefix entering the task's network namespace; none = this namespace */
@@ -81,22 +55,8 @@ export async function probe(check: HealthCheck, ctx: ProbeContext): Promise<bool
   const p = netProbeOf(check, timeoutMs);
   if (p === undefined) return false;
   if (prefix.length === 0) return probeHere(p);
-  const argv = [...prefix, process.execPath, __filename, JSON.stringify(p)];
+  const argv = [...prefix, process.execPath, NET_PROBE_MAIN, JSON.stringify(p)];
   const child = spawn(argv[0] as string, argv.slice(1), { cwd: ctx.cwd, env: { PATH: ctx.env.PATH ?? process.env.PATH ?? '' }, stdio: 'ignore', detached: true });
   // The helper needs a moment to start: allow it on top of the check's own timeout.
   return waitChild(child, timeoutMs + 5000);
 }
-
-/** `node health-probe.js '<NetProbe JSON>'`: exit 0 healthy, 1 not, 2 bad argument. */
-async function main(): Promise<void> {
-  let p: NetProbe;
-  try {
-    p = JSON.parse(process.argv[2] ?? '') as NetProbe;
-    if ((p.kind !== 'http' && p.kind !== 'tcp') || typeof p.port !== 'number' || typeof p.host !== 'string') throw new Error('bad probe');
-  } catch {
-    process.exit(2);
-  }
-  process.exit((await probeHere(p)) ? 0 : 1);
-}
-
-if (require.main === module) void main();

@@ -9,7 +9,7 @@
 // The runs restart from the task's stored Health record after a restart or leader change.
 import type { AppVersion } from '../deploy/app-version';
 import { readHealthCheck, runsInExecutor, type MarathonHealthCheck } from '../apps/health-checks';
-import { probeHere, type NetProbe } from '../local/health-probe';
+import { probeHere, type NetProbe } from '../lib/net-probe';
 import type { Repository } from './repository';
 import type { Instance } from './instance';
 

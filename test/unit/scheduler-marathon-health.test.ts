@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { normalizeApp } from '../../src/apps/normalize';
 import { nextVersion, type AppVersion } from '../../src/deploy/app-version';
-import type { NetProbe } from '../../src/local/health-probe';
+import type { NetProbe } from '../../src/lib/net-probe';
 import { LaunchQueue } from '../../src/scheduler/launch-queue';
 import { MarathonHealthChecker, seededRun } from '../../src/scheduler/marathon-health';
 import { nextHealth } from '../../src/scheduler/health';

@@ -1,10 +1,11 @@
 // The dependency rules of src/ and driver/ (checked in `npm test` by test/unit/layout-dependencies):
-// imports run downwards only. Layers, bottom up: src/lib (shared with driver/) → the pure core
-// (src/apps → src/deploy, src/network, the scheduler's pure modules) → the rest of src/ → src/cli.
+// imports run downwards only. Layers, bottom up: src/lib (shared with driver/) → src/core (the pure
+// model and rules: apps → deploy → scheduler, network) → src/mesos, src/state → src/runtime (the one
+// writer and the Mesos-facing shell) → src/server → src/sim (emulators) → src/local → src/cli.
 // Paths are relative to the directory depcruise runs in (the repository, or a test's fixture tree).
 
 /** The pure core: the model and its rules, tested without I/O. */
-const CORE = '^src/(apps|deploy|network)/|^src/scheduler/(instance|instance-update|unknown-task-killer|reconcile|health)[.]ts$';
+const CORE = '^src/core/';
 /** What the core may import for values: itself, src/lib's pure modules, the Mesos wire types. */
 const CORE_MAY_IMPORT = `${CORE}|^src/lib/(ipv4|mac|log|clock)[.]ts$|^src/mesos/types[.]ts$`;
 /** Modules that do I/O (files, sockets, processes, HTTP, ZooKeeper, logging sinks). */
@@ -52,28 +53,42 @@ module.exports = {
       comment: 'Not even types of the runtime, the server, the CLI or the emulators reach the core.',
       severity: 'error',
       from: { path: CORE },
-      to: { path: '^src/(cli|api|api-security|api-ui|server|state|local|local-mode|openvnet)/' },
+      to: { path: '^src/(cli|server|runtime|state|sim|local)/' },
     },
     {
       name: 'apps-below-network',
       comment: 'App definitions are the model the network mapping reads, not the other way round.',
       severity: 'error',
-      from: { path: '^src/apps/' },
-      to: { path: '^src/(network|deploy|scheduler)/' },
+      from: { path: '^src/core/apps/' },
+      to: { path: '^src/core/(network|deploy|scheduler)/' },
     },
     {
       name: 'deploy-below-scheduler',
       comment: 'Plans are pure; the scheduler carries them out.',
       severity: 'error',
-      from: { path: '^src/deploy/' },
-      to: { path: '^src/scheduler/' },
+      from: { path: '^src/core/deploy/' },
+      to: { path: '^src/core/scheduler/' },
     },
     {
       name: 'security-below-api',
       comment: 'The API registers the security layer; the security layer knows only src/server and src/lib.',
       severity: 'error',
-      from: { path: '^src/api-security/' },
-      to: { path: '^src/(api|api-ui)/' },
+      from: { path: '^src/server/security/' },
+      to: { path: '^src/server/(api|ui)/' },
+    },
+    {
+      name: 'runtime-below-server',
+      comment: 'The runtime, the Mesos client and the stores serve the HTTP layer; they never call into it.',
+      severity: 'error',
+      from: { path: '^src/(runtime|mesos|state)/' },
+      to: { path: '^src/server/' },
+    },
+    {
+      name: 'production-needs-no-emulator',
+      comment: 'serve runs against real Mesos and OpenVNet: below the CLI, only the local runner uses the emulators.',
+      severity: 'error',
+      from: { path: '^src/(lib|core|mesos|state|runtime|server)/' },
+      to: { path: '^src/(sim|local)/' },
     },
     {
       name: 'cli-is-the-top',

@@ -5,8 +5,8 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startServe } from '../src/cli/serve';
-import { LocalMaster } from '../src/local/master';
-import { simulatedAgent } from '../src/local/simulated-agent';
+import { LocalMaster } from '../src/sim/mesos/master';
+import { simulatedAgent } from '../src/sim/mesos/simulated-agent';
 
 const APPS = Number(process.env.MVN_BENCH_API_APPS ?? 1000);
 const SECONDS = Number(process.env.MVN_BENCH_API_SECONDS ?? 5);

@@ -1,15 +1,15 @@
 // `marathon-vnet local` (what `npm start` runs): the whole system in one process on this
 // machine, with real namespaces, bridges, DHCP and the vnet-driver CNI plugin. See
-// src/local-mode/run-local.ts for what it starts; this file parses flags, checks the machine,
+// src/local/run-local.ts for what it starts; this file parses flags, checks the machine,
 // prints where everything is and stops it all on SIGINT/SIGTERM.
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import pino from 'pino';
-import { isLoopbackAddress } from '../api-security/config';
-import { spawnRun } from '../local-mode/exec';
-import { fabricNetns, instanceTag } from '../local-mode/names';
-import { preflight } from '../local-mode/preflight';
-import { DEFAULT_NETWORKS_FILE, startLocal, type LocalHandle } from '../local-mode/run-local';
+import { isLoopbackAddress } from '../server/security/config';
+import { spawnRun } from '../local/exec';
+import { fabricNetns, instanceTag } from '../local/names';
+import { preflight } from '../local/preflight';
+import { DEFAULT_NETWORKS_FILE, startLocal, type LocalHandle } from '../local/run-local';
 import { startServe } from './serve';
 
 interface LocalFlags {

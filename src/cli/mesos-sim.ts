@@ -2,12 +2,12 @@
 // process, for developing against the v1 scheduler API without a Mesos cluster.
 import type { Command } from 'commander';
 import pino from 'pino';
-import type { Agent } from '../local/agent';
-import { ExecAgent } from '../local/exec-agent';
-import { LocalMaster } from '../local/master';
-import { openVnetDhcpHooks } from '../local/openvnet-dhcp';
+import type { Agent } from '../sim/mesos/agent';
+import { ExecAgent } from '../sim/mesos/exec-agent';
+import { LocalMaster } from '../sim/mesos/master';
+import { openVnetDhcpHooks } from '../sim/mesos/openvnet-dhcp';
 import { OpenVnetClient } from '../lib/openvnet/client';
-import { SIMULATED_HEALTH, SimulatedAgent, type SimulatedHealth } from '../local/simulated-agent';
+import { SIMULATED_HEALTH, SimulatedAgent, type SimulatedHealth } from '../sim/mesos/simulated-agent';
 
 export interface MesosSimConfig {
   host: string;

@@ -1,34 +1,34 @@
 // `marathon-vnet serve`: the Marathon-compatible API + scheduler. `startServe` wires the pieces
 // (state store, leader election, Mesos client, scheduler, deployment runner, HTTP API) and is
 // exported for local mode and tests; `registerServe` adds the CLI command.
-import { MarathonHealthChecker } from '../scheduler/marathon-health';
-import { DEFAULT_SERVICE_PORT_RANGE, type ServicePortRange } from '../apps/service-ports';
+import { MarathonHealthChecker } from '../runtime/marathon-health';
+import { DEFAULT_SERVICE_PORT_RANGE, type ServicePortRange } from '../core/apps/service-ports';
 import { randomUUID } from 'node:crypto';
 import { Option, type Command } from 'commander';
 import pino, { type Logger } from 'pino';
 import { Gauge, Registry } from 'prom-client';
-import { DEFAULT_MAX_INSTANCES_PER_APP, type ValidationFacts } from '../apps/types';
-import { AppService, DEFAULT_MAX_RUNNING_DEPLOYMENTS } from '../api/app-service';
-import type { ApiContext, ForwardHook, InfoConfig, Leadership, NetworkDirectory, VnetNetwork } from '../api/context';
+import { DEFAULT_MAX_INSTANCES_PER_APP, type ValidationFacts } from '../core/apps/types';
+import { AppService, DEFAULT_MAX_RUNNING_DEPLOYMENTS } from '../server/api/app-service';
+import type { ApiContext, ForwardHook, InfoConfig, Leadership, NetworkDirectory, VnetNetwork } from '../server/api/context';
 import { UpstreamUnavailableError } from '../server/errors';
-import { buildApiServer } from '../api/server';
-import { OpenVnetAddressSpace } from '../network/address-space';
-import { DEFAULT_HTTPS_PORT, addSecurityFlags, marathonListenAliases, serveSecurityFromFlags } from '../api-security/cli-flags';
-import { exposureWarning, type ServeSecurity } from '../api-security/config';
-import { makeForwardHook, type ForwardOptions } from '../api-security/forward';
-import { listenApi } from '../api-security/tls';
-import type { CorsPolicy } from '../api-security/cors';
+import { buildApiServer } from '../server/api/server';
+import { OpenVnetAddressSpace } from '../runtime/address-space';
+import { DEFAULT_HTTPS_PORT, addSecurityFlags, marathonListenAliases, serveSecurityFromFlags } from '../server/security/cli-flags';
+import { exposureWarning, type ServeSecurity } from '../server/security/config';
+import { makeForwardHook, type ForwardOptions } from '../server/security/forward';
+import { listenApi } from '../server/security/tls';
+import type { CorsPolicy } from '../server/security/cors';
 import { SchedulerClient } from '../mesos/client';
 import type { Encoding } from '../mesos/codec';
 import type { FrameworkInfo } from '../mesos/types';
 import { OpenVnetClient } from '../lib/openvnet/client';
-import { listNetworkUsage, type NetworkUsage } from '../openvnet/usage';
-import { DeploymentRunner } from '../scheduler/deployment-runner';
-import { EventBus } from '../scheduler/event-bus';
-import { LaunchQueue } from '../scheduler/launch-queue';
-import { Repository } from '../scheduler/repository';
-import { Scheduler, type MesosDriver, type SchedulerOptions } from '../scheduler/scheduler';
-import { isLaunched } from '../scheduler/instance';
+import { listNetworkUsage, type NetworkUsage } from '../lib/openvnet/usage';
+import { DeploymentRunner } from '../runtime/deployment-runner';
+import { EventBus } from '../runtime/event-bus';
+import { LaunchQueue } from '../core/scheduler/launch-queue';
+import { Repository } from '../runtime/repository';
+import { Scheduler, type MesosDriver, type SchedulerOptions } from '../runtime/scheduler';
+import { isLaunched } from '../core/scheduler/instance';
 import type { LeaderElection } from '../state/leader-election';
 import { openLeaderElection, openVersionedStore } from '../state/open-store';
 import type { StateStore } from '../state/store';
@@ -92,7 +92,7 @@ export interface ServeOptions {
    * launched instances exist). Default: logged only. The CLI exits with status 1.
    */
   onFatal?: (err: ServeFatalError) => void;
-  /** Basic auth, TLS, CORS, limits (src/api-security; `serveSecurityFromFlags` builds it from flags). */
+  /** Basic auth, TLS, CORS, limits (src/server/security; `serveSecurityFromFlags` builds it from flags). */
   security?: ServeSecurity;
   /** How often unchanged static-address reservations are re-applied in OpenVNet. Default 10000 ms. */
   openvnetResyncMs?: number;

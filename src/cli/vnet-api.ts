@@ -2,12 +2,12 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
-import { applyInitFile, createVnetApiServer } from '../openvnet/server';
-import type { InitResult } from '../openvnet/init-file';
-import { addAuthFlags, authFromFlags } from '../api-security/cli-flags';
-import { exposureWarning } from '../api-security/config';
-import type { CredentialStore } from '../api-security/credentials';
-import { registerBasicAuth } from '../api-security/plugin';
+import { applyInitFile, createVnetApiServer } from '../sim/openvnet/server';
+import type { InitResult } from '../sim/openvnet/init-file';
+import { addAuthFlags, authFromFlags } from '../server/security/cli-flags';
+import { exposureWarning } from '../server/security/config';
+import type { CredentialStore } from '../server/security/credentials';
+import { registerBasicAuth } from '../server/security/plugin';
 
 export interface ListenAddress { host: string; port: number }
 

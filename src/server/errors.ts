@@ -1,4 +1,4 @@
-// The HTTP error registry of the API and its security layer (src/api, src/api-security; both
+// The HTTP error registry of the API and its security layer (src/server/api, src/server/security; both
 // import it from here): one class per failure, each with a stable `code` and HTTP `status`.
 // `toMarathonBody` is the only place that knows Marathon's error body shapes (spec §4); routes
 // throw these and never build error bodies themselves.
@@ -190,7 +190,7 @@ export class InternalServerError extends InternalError {
   constructor(readonly errorId: string) { super(`Internal server error (id ${errorId})`); }
 }
 
-// The security layer's refusals (src/api-security). No message ever carries a secret.
+// The security layer's refusals (src/server/security). No message ever carries a secret.
 
 /** Request body above the configured limit (Content-Length or counted bytes). */
 export class PayloadTooLargeError extends ApiError {

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { startServe, type ServeHandle } from '../../src/cli/serve';
 import { encodeMessage } from '../../src/mesos/codec';
 import type { TaskInfo } from '../../src/mesos/types';
-import { taskNameFor } from '../../src/scheduler/task-ids';
+import { taskNameFor } from '../../src/core/scheduler/task-ids';
 import { ScriptedMesos } from '../helpers/scripted-mesos';
 
 type Obj = Record<string, unknown>;

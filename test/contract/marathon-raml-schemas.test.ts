@@ -1,7 +1,7 @@
 // Every response of a scripted session (apps, tasks, groups, deployments, queue, info, leader,
 // errors, events, networks) validated against JSON Schemas written from Marathon's RAML types
 // (test/fixtures/marathon-raml, see its README): a shape regression fails here. The last test
-// checks that each /v2 route the API registers (read from src/api/routes) was exercised.
+// checks that each /v2 route the API registers (read from src/server/api/routes) was exercised.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -12,7 +12,7 @@ import { startServe, type ServeHandle } from '../../src/cli/serve';
 import { apiHelpers, ScriptedMesos, type Obj, type Res } from '../helpers/scripted-mesos';
 
 const SCHEMA_DIR = path.resolve(__dirname, '../../../test/fixtures/marathon-raml');
-const ROUTES_DIR = path.resolve(__dirname, '../../../src/api/routes');
+const ROUTES_DIR = path.resolve(__dirname, '../../../src/server/api/routes');
 
 /** Ajv with every schema file loaded; `validator('app.json#/definitions/AppInfo')`. */
 export function ramlValidators(): (ref: string) => ValidateFunction {

@@ -1,15 +1,15 @@
 // The agent-link recordings of a real Mesos 1.11 agent (fixtures/mesos-1.11/agent-link-*.jsonl),
 // replayed through the wire codec (JSON and protobuf RecordIO) and the status → task mapping the
-// API uses (src/network/network-info.ts fromStatusNetworkInfos):
+// API uses (src/core/network/network-info.ts fromStatusNetworkInfos):
 //   plain   the agent reported [vnet-agent-link, nw-vnet3] for a launch of [nw-vnet3, vnet-agent-link];
 //           the task must show nw-vnet3 with 192.168.0.100 and nothing of the link.
 //   nolink  the same task without the link failed "Executor terminated": why the link exists.
 import assert from 'node:assert/strict';
-import { normalizeApp } from '../../src/apps/normalize';
+import { normalizeApp } from '../../src/core/apps/normalize';
 import { type Encoding, decodeEvent, encodeEvent } from '../../src/mesos/codec';
 import { RecordIODecoder, encodeRecord } from '../../src/mesos/recordio';
 import type { Call, Event, NetworkInfo, TaskStatus } from '../../src/mesos/types';
-import { fromStatusNetworkInfos, toNetworkInfos } from '../../src/network/network-info';
+import { fromStatusNetworkInfos, toNetworkInfos } from '../../src/core/network/network-info';
 import { readScenario } from './mesos-fixtures';
 
 const LINK = 'vnet-agent-link';

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { instanceTag } from '../../src/local-mode/names';
+import { instanceTag } from '../../src/local/names';
 import { PrivateDockerd } from '../helpers/dockerd';
 import { LocalCli, namespacesMatching, REPO } from '../helpers/local-mode';
 import { poller } from '../helpers/poll';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { instanceTag } from '../../src/local-mode/names';
+import { instanceTag } from '../../src/local/names';
 import { LocalCli, namespacesMatching } from '../helpers/local-mode';
 import { poller } from '../helpers/poll';
 import { run as sh } from '../helpers/processes';

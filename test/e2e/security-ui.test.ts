@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { CredentialStore } from '../../src/api-security/credentials';
+import { CredentialStore } from '../../src/server/security/credentials';
 import { startCluster, type Cluster } from '../integration/serve-fixture';
 import { basic, capturingLogger, request } from '../integration/security-kit';
 import { CHROMIUM, screenshot } from './ui-browser-kit';

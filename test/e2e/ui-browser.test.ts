@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { NO_DOCKER_NOTE as NOTE } from '../../src/local-mode/cni-isolator';
+import { NO_DOCKER_NOTE as NOTE } from '../../src/local/cni-isolator';
 import {
   buildUi, documentStillMarked, eventuallyMatches, focusedSummary, isFocused, markDocument, openBrowser, screenshot, selectedText, textOf,
   type BrowserSession,

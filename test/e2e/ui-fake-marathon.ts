@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import { registerUi } from '../../src/api-ui/ui-plugin';
+import { registerUi } from '../../src/server/ui/ui-plugin';
 
 interface Iface {
   networkName?: string;
@@ -232,7 +232,7 @@ export class FakeMarathon {
         version: a.version,
         affectedApps: [a.def.id],
         steps: [{ actions: [{ action: 'StartApplication', app: a.def.id }] }, { actions: [{ action: 'ScaleApplication', app: a.def.id }] }],
-        // [project] the launch queue's reasons while instances wait (serve: src/api/routes/deployments.ts)
+        // [project] the launch queue's reasons while instances wait (serve: src/server/api/routes/deployments.ts)
         currentActions: [{ action: 'ScaleApplication', app: a.def.id, waitingFor: [{ reason: 'InsufficientCpus', declined: 3 }] }],
         currentStep: 2,
         totalSteps: 2,

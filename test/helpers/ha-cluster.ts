@@ -11,9 +11,9 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { LocalMaster } from '../../src/local/master';
-import type { TaskView } from '../../src/local/master-core';
-import { simulatedAgent } from '../../src/local/simulated-agent';
+import { LocalMaster } from '../../src/sim/mesos/master';
+import type { TaskView } from '../../src/sim/mesos/master-core';
+import { simulatedAgent } from '../../src/sim/mesos/simulated-agent';
 import { startEnsemble, startZooKeeper, type ZooKeeperCluster } from './zookeeper';
 
 const BIN = path.resolve(__dirname, '..', '..', '..', 'src', 'bin', 'marathon-vnet.js');

@@ -1,4 +1,4 @@
-// Fixtures for tests of the embedded OpenVNet webapi (src/openvnet).
+// Fixtures for tests of the embedded OpenVNet webapi (src/sim/openvnet).
 import assert from 'node:assert/strict';
 import { VnetApiError } from '../../src/lib/openvnet/errors';
 

@@ -7,7 +7,7 @@
 // SUBSCRIBE stream: it is piped untouched, never reset.
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { seededRandom } from '../../src/local/rng';
+import { seededRandom } from '../../src/sim/mesos/rng';
 
 export interface ResetProxyOptions {
   target: { host: string; port: number };

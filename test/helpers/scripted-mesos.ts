@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import type { SchedulerClientEvents } from '../../src/mesos/client';
 import type { Filters, KillPolicy, ReconcileTask, TaskInfo, TaskStatus } from '../../src/mesos/types';
-import type { MesosDriver } from '../../src/scheduler/scheduler';
+import type { MesosDriver } from '../../src/runtime/scheduler';
 
 /** What the one scripted agent offers and reports (defaults: agent-1, 8 cpus, 8 GiB, tasks on 10.0.0.7). */
 export interface ScriptedAgent { hostname: string; cpus: number; mem: number; taskAddress: string | undefined }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { StateStore } from '../../src/state/store';
-import { Repository } from '../../src/scheduler/repository';
+import { Repository } from '../../src/runtime/repository';
 
 export const STATE_V1 = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'state-v1');
 

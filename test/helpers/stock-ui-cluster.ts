@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startServe, type ServeHandle } from '../../src/cli/serve';
 import { parseMesosSimOptions, startMesosSim } from '../../src/cli/mesos-sim';
-import type { LocalMaster } from '../../src/local/master';
+import type { LocalMaster } from '../../src/sim/mesos/master';
 import { freePort } from './ports';
 import pino from 'pino';
 

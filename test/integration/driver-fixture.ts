@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { applyInitFile, createVnetApiServer } from '../../src/openvnet/server';
+import { applyInitFile, createVnetApiServer } from '../../src/sim/openvnet/server';
 
 export const REPO = path.resolve(__dirname, '..', '..', '..');
 export const DRIVER_BIN = path.join(REPO, 'driver', 'bin', 'vnet-driver.js');

@@ -6,9 +6,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TaskInfo } from '../../src/mesos/types';
-import type { ContainerContext } from '../../src/local/agent';
-import { ExecAgent } from '../../src/local/exec-agent';
-import { LocalMaster } from '../../src/local/master';
+import type { ContainerContext } from '../../src/sim/mesos/agent';
+import { ExecAgent } from '../../src/sim/mesos/exec-agent';
+import { LocalMaster } from '../../src/sim/mesos/master';
 import { sleep, subscribe, waitFor, type EventStream } from './local-master-harness';
 
 function alive(pid: number): boolean {

@@ -8,8 +8,8 @@ import path from 'node:path';
 import { decodeEvent, encodeCall, CONTENT_TYPE, type Encoding } from '../../src/mesos/codec';
 import { RecordIODecoder } from '../../src/mesos/recordio';
 import type { Call, Event, FrameworkInfo, TaskStatus } from '../../src/mesos/types';
-import { LocalMaster, type LocalMasterOptions } from '../../src/local/master';
-import { SimulatedAgent, type SimulatedAgentOptions } from '../../src/local/simulated-agent';
+import { LocalMaster, type LocalMasterOptions } from '../../src/sim/mesos/master';
+import { SimulatedAgent, type SimulatedAgentOptions } from '../../src/sim/mesos/simulated-agent';
 
 export interface Reply {
   status: number;

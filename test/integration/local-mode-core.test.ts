@@ -6,23 +6,23 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Agent, AgentRegistration, AgentStatusReport } from '../../src/local/agent';
+import type { Agent, AgentRegistration, AgentStatusReport } from '../../src/sim/mesos/agent';
 import type { NetworkInfo, TaskInfo } from '../../src/mesos/types';
-import { applyInitFile, createVnetApiServer, getVnetModel } from '../../src/openvnet/server';
-import { driverConfig, leasePolicyFor, loadConfigDir } from '../../src/local-mode/cni-config';
+import { applyInitFile, createVnetApiServer, getVnetModel } from '../../src/sim/openvnet/server';
+import { driverConfig, leasePolicyFor, loadConfigDir } from '../../src/local/cni-config';
 import {
   attachFailureMessage, CniLaunchError, configProblem, parseResult, planAttachments, pluginEnv, pluginStdin, reportedNetworkInfo,
   taskImage, type CniConfig,
-} from '../../src/local-mode/cni-invocation';
-import { dhcpHostsByNetwork, dhcpServices, hostsFileText, netmaskOf, networkAddress } from '../../src/local-mode/dhcp-hosts';
-import { DhcpServer } from '../../src/local-mode/dhcp-server';
-import { dockerEndpoint, isImageRef } from '../../src/local-mode/docker-runtime';
-import type { Run } from '../../src/local-mode/exec';
-import { containerNetns, dockerNames, fabricNetns, instanceTag, isOwnNetns, LocalNameError, networkNames } from '../../src/local-mode/names';
-import { DataDirLockedError, lockDataDir, LOCK_FILE } from '../../src/local-mode/data-dir-lock';
-import { NotingAgent } from '../../src/local-mode/noting-agent';
-import { preflight, PreflightError } from '../../src/local-mode/preflight';
-import type { LocalHandle } from '../../src/local-mode/run-local';
+} from '../../src/local/cni-invocation';
+import { dhcpHostsByNetwork, dhcpServices, hostsFileText, netmaskOf, networkAddress } from '../../src/local/dhcp-hosts';
+import { DhcpServer } from '../../src/local/dhcp-server';
+import { dockerEndpoint, isImageRef } from '../../src/local/docker-runtime';
+import type { Run } from '../../src/local/exec';
+import { containerNetns, dockerNames, fabricNetns, instanceTag, isOwnNetns, LocalNameError, networkNames } from '../../src/local/names';
+import { DataDirLockedError, lockDataDir, LOCK_FILE } from '../../src/local/data-dir-lock';
+import { NotingAgent } from '../../src/local/noting-agent';
+import { preflight, PreflightError } from '../../src/local/preflight';
+import type { LocalHandle } from '../../src/local/run-local';
 import { banner } from '../../src/cli/local';
 import { cniPluginInputDir } from '../helpers/fixtures';
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { OFFER_HOLD_BOUND_MS } from '../../src/scheduler/offer-ledger';
+import { OFFER_HOLD_BOUND_MS } from '../../src/core/scheduler/offer-ledger';
 import { ResetProxy } from '../helpers/reset-proxy';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');

@@ -1,4 +1,4 @@
-// SchedulerClient driven against the local Mesos-compatible master (src/local) with a simulated
+// SchedulerClient driven against the local Mesos-compatible master (src/sim/mesos) with a simulated
 // agent, in both encodings: subscribe, launch, status updates with ACK (and the re-send of an
 // unacknowledged one), reconciliation, decline filters, kill, resubscribe after the connection
 // drops, and a non-leading master answering 307.
@@ -8,8 +8,8 @@ import net from 'node:net';
 import { SchedulerClient } from '../../src/mesos/client';
 import type { Encoding } from '../../src/mesos/codec';
 import type { FrameworkInfo, Offer, TaskInfo, TaskStatus } from '../../src/mesos/types';
-import { LocalMaster } from '../../src/local/master';
-import { simulatedAgent } from '../../src/local/simulated-agent';
+import { LocalMaster } from '../../src/sim/mesos/master';
+import { simulatedAgent } from '../../src/sim/mesos/simulated-agent';
 import { nextEvent, until } from '../contract/mesos-fake-master';
 
 /** A TCP pass-through whose connections a test can cut, to drop the subscription like a network would. */

@@ -16,8 +16,8 @@ import type { Logger } from '../../src/lib/log';
 import type { Encoding } from '../../src/mesos/codec';
 import { RecordIODecoder } from '../../src/mesos/recordio';
 import type { FrameworkInfo, Offer, TaskInfo, TaskStatus } from '../../src/mesos/types';
-import { LocalMaster } from '../../src/local/master';
-import { simulatedAgent } from '../../src/local/simulated-agent';
+import { LocalMaster } from '../../src/sim/mesos/master';
+import { simulatedAgent } from '../../src/sim/mesos/simulated-agent';
 import { nextEvent, until } from '../contract/mesos-fake-master';
 
 type Mode = 'pass' | 'split' | 'coalesce';

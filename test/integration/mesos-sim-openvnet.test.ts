@@ -4,12 +4,12 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AgentFramework, AgentStatusReport } from '../../src/local/agent';
-import { openVnetDhcpHooks } from '../../src/local/openvnet-dhcp';
-import { SimulatedAgent } from '../../src/local/simulated-agent';
+import type { AgentFramework, AgentStatusReport } from '../../src/sim/mesos/agent';
+import { openVnetDhcpHooks } from '../../src/sim/mesos/openvnet-dhcp';
+import { SimulatedAgent } from '../../src/sim/mesos/simulated-agent';
 import type { TaskInfo } from '../../src/mesos/types';
 import { OpenVnetClient } from '../../src/lib/openvnet/client';
-import { applyInitFile, createVnetApiServer } from '../../src/openvnet/server';
+import { applyInitFile, createVnetApiServer } from '../../src/sim/openvnet/server';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const NETWORKS = JSON.parse(fs.readFileSync(path.join(REPO, 'samples', 'openvnet', 'networks.json'), 'utf8')) as unknown;

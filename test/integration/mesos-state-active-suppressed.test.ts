@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LocalMaster } from '../../src/local/master';
+import { LocalMaster } from '../../src/sim/mesos/master';
 import { SchedulerClient } from '../../src/mesos/client';
 import { repoRoot } from '../helpers/fixtures';
 import { freePort } from '../helpers/ports';

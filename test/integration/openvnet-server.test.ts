@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { OpenVnetClient, OpenVnetError } from '../../src/lib/openvnet/client';
-import { applyInitFile, createVnetApiServer } from '../../src/openvnet/server';
-import { listNetworkUsage } from '../../src/openvnet/usage';
+import { applyInitFile, createVnetApiServer } from '../../src/sim/openvnet/server';
+import { listNetworkUsage } from '../../src/lib/openvnet/usage';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const RUN = randomBytes(3).toString('hex');

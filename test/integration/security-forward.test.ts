@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { CredentialStore } from '../../src/api-security/credentials';
-import { createForwarder, LEADER_HEADER, type ForwardOptions, type Forwarder } from '../../src/api-security/forward';
-import { registerSecurity } from '../../src/api-security/plugin';
-import { listenApi, loadTlsMaterial } from '../../src/api-security/tls';
+import { CredentialStore } from '../../src/server/security/credentials';
+import { createForwarder, LEADER_HEADER, type ForwardOptions, type Forwarder } from '../../src/server/security/forward';
+import { registerSecurity } from '../../src/server/security/plugin';
+import { listenApi, loadTlsMaterial } from '../../src/server/security/tls';
 import { basic, makeCert, privateDir, request, type CertFiles } from './security-kit';
 
 const LEADER_PW = 'leader-Pw-4e1';

@@ -4,8 +4,8 @@
 // client with credentials, and no password or stack trace in any answer or log line.
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
-import { parseOriginList } from '../../src/api-security/cors';
-import { CredentialStore } from '../../src/api-security/credentials';
+import { parseOriginList } from '../../src/server/security/cors';
+import { CredentialStore } from '../../src/server/security/credentials';
 import { MemoryStore } from '../../src/state/memory-store';
 import { assertNoStack, basic, capturingLogger, request, type Reply } from './security-kit';
 import { startCluster, type Cluster } from './serve-fixture';

@@ -4,8 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startServe, type ServeHandle, type ServeOptions } from '../../src/cli/serve';
-import { LocalMaster } from '../../src/local/master';
-import { simulatedAgent, type SimulatedAgentOptions } from '../../src/local/simulated-agent';
+import { LocalMaster } from '../../src/sim/mesos/master';
+import { simulatedAgent, type SimulatedAgentOptions } from '../../src/sim/mesos/simulated-agent';
 import type { NetworkInfo, TaskInfo } from '../../src/mesos/types';
 import { poller, type Poll } from '../helpers/poll';
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { applyInitFile, createVnetApiServer } from '../../src/openvnet/server';
+import { applyInitFile, createVnetApiServer } from '../../src/sim/openvnet/server';
 import { http, readSample, runningTasks, startCluster, type Cluster } from './serve-fixture';
 
 type Raw = { [k: string]: unknown };

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { OpenVnetClient } from '../../src/lib/openvnet/client';
-import { applyInitFile, createVnetApiServer } from '../../src/openvnet/server';
+import { applyInitFile, createVnetApiServer } from '../../src/sim/openvnet/server';
 import { startCluster, type Cluster, type ClusterOptions } from './serve-fixture';
 
 export interface VnetCluster {

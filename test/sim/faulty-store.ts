@@ -5,7 +5,7 @@
 import { DocTree, type DocKey, type DocView } from '../../src/state/documents';
 import { MemoryStore, type MemoryBackend } from '../../src/state/memory-store';
 import { StoreFencedError, StoreTimeoutError, StoreUnavailableError, type StoreOp } from '../../src/state/store';
-import type { Random } from '../../src/local/rng';
+import type { Random } from '../../src/sim/mesos/rng';
 
 export interface StoreFaultRates {
   /** refused before anything was applied */

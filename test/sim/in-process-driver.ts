@@ -6,8 +6,8 @@ import * as calls from '../../src/mesos/calls';
 import { MesosCallOutcomeUnknownError } from '../../src/mesos/errors';
 import type { SchedulerClientEvents } from '../../src/mesos/client';
 import type { Call, Event, Filters, FrameworkInfo, KillPolicy, ReconcileTask, TaskInfo, TaskStatus } from '../../src/mesos/types';
-import type { MasterCore, Subscription } from '../../src/local/master-core';
-import type { MesosDriver } from '../../src/scheduler/scheduler';
+import type { MasterCore, Subscription } from '../../src/sim/mesos/master-core';
+import type { MesosDriver } from '../../src/runtime/scheduler';
 import type { TimerGroup } from './sim-clock';
 
 /**

@@ -1,7 +1,7 @@
 // Virtual time for the deterministic simulation: one ordered timer queue shared by the master,
 // the agents and every serve "process" (each gets a TimerGroup it loses all at once on a crash).
-import type { Clock, TimerHandle as LocalTimerHandle } from '../../src/local/clock';
-import type { SchedulerTimers, TimerHandle } from '../../src/scheduler/timers';
+import type { Clock, TimerHandle as LocalTimerHandle } from '../../src/sim/mesos/clock';
+import type { SchedulerTimers, TimerHandle } from '../../src/runtime/timers';
 
 interface Entry { at: number; seq: number; fn: () => void; cancelled: boolean }
 

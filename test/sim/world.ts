@@ -2,19 +2,19 @@
 // of a serve "process" against the in-process Mesos master (MasterCore + simulated agents), all
 // on one virtual clock and one seeded random source. A run is a list of random steps (operator
 // actions and faults); the invariants are checked after every step and at quiescence.
-import { AppService } from '../../src/api/app-service';
-import { restartBounds } from '../../src/deploy/restart';
+import { AppService } from '../../src/server/api/app-service';
+import { restartBounds } from '../../src/core/deploy/restart';
 import type { FrameworkInfo, TaskInfo, TaskState } from '../../src/mesos/types';
-import { MasterCore, silentLogger } from '../../src/local/master-core';
-import { seededRandom, type Random } from '../../src/local/rng';
-import { SimulatedAgent } from '../../src/local/simulated-agent';
-import { DeploymentRunner } from '../../src/scheduler/deployment-runner';
-import { EventBus } from '../../src/scheduler/event-bus';
-import { LaunchQueue } from '../../src/scheduler/launch-queue';
-import { Repository } from '../../src/scheduler/repository';
-import { Scheduler, type SchedulerOptions } from '../../src/scheduler/scheduler';
-import { parseTaskId } from '../../src/scheduler/task-ids';
-import { OFFER_HOLD_BOUND_MS, offerInvariantViolations } from '../../src/scheduler/offer-ledger';
+import { MasterCore, silentLogger } from '../../src/sim/mesos/master-core';
+import { seededRandom, type Random } from '../../src/sim/mesos/rng';
+import { SimulatedAgent } from '../../src/sim/mesos/simulated-agent';
+import { DeploymentRunner } from '../../src/runtime/deployment-runner';
+import { EventBus } from '../../src/runtime/event-bus';
+import { LaunchQueue } from '../../src/core/scheduler/launch-queue';
+import { Repository } from '../../src/runtime/repository';
+import { Scheduler, type SchedulerOptions } from '../../src/runtime/scheduler';
+import { parseTaskId } from '../../src/core/scheduler/task-ids';
+import { OFFER_HOLD_BOUND_MS, offerInvariantViolations } from '../../src/core/scheduler/offer-ledger';
 import { MemoryBackend } from '../../src/state/memory-store';
 import type { DocTree } from '../../src/state/documents';
 import { FaultyStore, NO_STORE_FAULTS, snapshotOf } from './faulty-store';

@@ -1,12 +1,12 @@
 // The list JSON of an app composed from its cached head (issue 20) is exactly what rendering the
 // whole app gives, for apps of several shapes, counts, deployments, a last failure and readiness.
 import assert from 'node:assert/strict';
-import { appHeadJson, appListJson, countTasks, renderApp } from '../../src/api/render';
-import { normalizeApp } from '../../src/apps/normalize';
-import type { AppDefinition } from '../../src/apps/types';
-import type { AppVersion } from '../../src/deploy/app-version';
-import type { DeploymentRecord } from '../../src/deploy/plan';
-import type { Instance } from '../../src/scheduler/instance';
+import { appHeadJson, appListJson, countTasks, renderApp } from '../../src/server/api/render';
+import { normalizeApp } from '../../src/core/apps/normalize';
+import type { AppDefinition } from '../../src/core/apps/types';
+import type { AppVersion } from '../../src/core/deploy/app-version';
+import type { DeploymentRecord } from '../../src/core/deploy/plan';
+import type { Instance } from '../../src/core/scheduler/instance';
 
 function version(raw: Record<string, unknown>): AppVersion {
   const r = normalizeApp(raw) as { app?: AppDefinition; violations?: unknown[] };

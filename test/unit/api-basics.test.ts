@@ -4,13 +4,13 @@ import * as path from 'node:path';
 import {
   API_ERRORS, AddressHeldError, ApiError, AppLockedError, InternalError, InternalServerError, InvalidJsonError, ValidationError,
 } from '../../src/server/errors';
-import { violationsError } from '../../src/api/app-service';
-import { boolParam, listParam, pathId } from '../../src/api/http';
-import { matchesLabels, parseLabelSelector } from '../../src/api/render';
-import { parseAppsPath } from '../../src/api/routes/apps';
-import { pingFormat } from '../../src/api/routes/misc';
-import { sseFrame } from '../../src/api/routes/events';
-import { collapseSlashes } from '../../src/api/server';
+import { violationsError } from '../../src/server/api/app-service';
+import { boolParam, listParam, pathId } from '../../src/server/api/http';
+import { matchesLabels, parseLabelSelector } from '../../src/server/api/render';
+import { parseAppsPath } from '../../src/server/api/routes/apps';
+import { pingFormat } from '../../src/server/api/routes/misc';
+import { sseFrame } from '../../src/server/api/routes/events';
+import { collapseSlashes } from '../../src/server/api/server';
 
 describe('server/errors registry', () => {
   const errorsFile = path.resolve(__dirname, '../../../src/server/errors.ts');

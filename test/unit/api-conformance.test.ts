@@ -2,13 +2,13 @@
 // health/readiness defaults, networks/role view, ports with equal portDefinitions, the tasks
 // text format and task JSON without null timestamps.
 import assert from 'node:assert/strict';
-import { normalizeApp } from '../../src/apps/normalize';
-import type { AppDefinition } from '../../src/apps/types';
-import { resolveAppEmbeds, resolveGroupEmbeds } from '../../src/api/embeds';
-import { appView, matchesLabels, parseLabelSelector, renderTask } from '../../src/api/render';
-import { wantsText } from '../../src/api/routes/tasks';
-import { renderTasksText } from '../../src/api/tasks-text';
-import type { Instance } from '../../src/scheduler/instance';
+import { normalizeApp } from '../../src/core/apps/normalize';
+import type { AppDefinition } from '../../src/core/apps/types';
+import { resolveAppEmbeds, resolveGroupEmbeds } from '../../src/server/api/embeds';
+import { appView, matchesLabels, parseLabelSelector, renderTask } from '../../src/server/api/render';
+import { wantsText } from '../../src/server/api/routes/tasks';
+import { renderTasksText } from '../../src/server/api/tasks-text';
+import type { Instance } from '../../src/core/scheduler/instance';
 
 function app(raw: Record<string, unknown>): AppDefinition {
   const r = normalizeApp(raw);

@@ -4,11 +4,11 @@
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
-import type { ApiContext, Leadership } from '../../src/api/context';
-import { buildApiServer } from '../../src/api/server';
-import { EventBus } from '../../src/scheduler/event-bus';
-import { LaunchQueue } from '../../src/scheduler/launch-queue';
-import { Repository } from '../../src/scheduler/repository';
+import type { ApiContext, Leadership } from '../../src/server/api/context';
+import { buildApiServer } from '../../src/server/api/server';
+import { EventBus } from '../../src/runtime/event-bus';
+import { LaunchQueue } from '../../src/core/scheduler/launch-queue';
+import { Repository } from '../../src/runtime/repository';
 import { MemoryStore } from '../../src/state/memory-store';
 
 function context(leadership: Leadership, forwarded: string[]): ApiContext {

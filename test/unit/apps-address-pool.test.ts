@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { normalizeApp } from '../../src/apps/normalize';
-import type { AppDefinition, NetworkInterface } from '../../src/apps/types';
+import { normalizeApp } from '../../src/core/apps/normalize';
+import type { AppDefinition, NetworkInterface } from '../../src/core/apps/types';
 import { formatIPv4, parseIPv4 } from '../../src/lib/ipv4';
 import {
   AddressHeldError, PoolExhaustedError, addressAt, assignAddresses, firstDuplicate, firstOverlap, parseIpRange, poolOf,
-} from '../../src/apps/address-pool';
+} from '../../src/core/apps/address-pool';
 
 function ok(raw: unknown): AppDefinition {
   const result = normalizeApp(raw);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { classifyChange, changedFields, mergePartial } from '../../src/apps/diff';
-import { normalizeApp } from '../../src/apps/normalize';
-import type { AppDefinition, JsonObject } from '../../src/apps/types';
+import { classifyChange, changedFields, mergePartial } from '../../src/core/apps/diff';
+import { normalizeApp } from '../../src/core/apps/normalize';
+import type { AppDefinition, JsonObject } from '../../src/core/apps/types';
 
 function ok(raw: unknown): AppDefinition {
   const result = normalizeApp(raw);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { canonicalAppId, isHostNetworking, normalizeApp, parentGroupOf } from '../../src/apps/normalize';
-import type { AppDefinition } from '../../src/apps/types';
+import { canonicalAppId, isHostNetworking, normalizeApp, parentGroupOf } from '../../src/core/apps/normalize';
+import type { AppDefinition } from '../../src/core/apps/types';
 
 function ok(raw: unknown, opts = {}): AppDefinition {
   const result = normalizeApp(raw, opts);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { normalizeApp } from '../../src/apps/normalize';
-import { checkAddressConflicts, toMarathonDetails, validateApp } from '../../src/apps/validate';
-import type { AppDefinition, ValidationFacts, Violation } from '../../src/apps/types';
+import { normalizeApp } from '../../src/core/apps/normalize';
+import { checkAddressConflicts, toMarathonDetails, validateApp } from '../../src/core/apps/validate';
+import type { AppDefinition, ValidationFacts, Violation } from '../../src/core/apps/types';
 
 // Test rows mutate plain JSON freely; `any` stays inside this file.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { freeSlots, orderForKill, selectInstancesToKill, type KillCandidate, type RankedCondition } from '../../src/deploy/kill-selection';
-import type { Instance, InstanceCondition } from '../../src/scheduler/instance';
+import { freeSlots, orderForKill, selectInstancesToKill, type KillCandidate, type RankedCondition } from '../../src/core/deploy/kill-selection';
+import type { Instance, InstanceCondition } from '../../src/core/scheduler/instance';
 
 function inst(id: string, condition: InstanceCondition, slot: number, startedAt: string | null = null): KillCandidate {
   return { instanceId: id, slot, condition, createdAt: '2024-01-01T00:00:00.000Z', stagedAt: startedAt, startedAt };

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { classifyChange } from '../../src/apps/diff';
-import { normalizeApp } from '../../src/apps/normalize';
-import type { AppDefinition } from '../../src/apps/types';
-import { nextVersion, type AppVersion } from '../../src/deploy/app-version';
-import { dependencyLevels, planDeployment } from '../../src/deploy/plan';
+import { classifyChange } from '../../src/core/apps/diff';
+import { normalizeApp } from '../../src/core/apps/normalize';
+import type { AppDefinition } from '../../src/core/apps/types';
+import { nextVersion, type AppVersion } from '../../src/core/deploy/app-version';
+import { dependencyLevels, planDeployment } from '../../src/core/deploy/plan';
 
 function app(raw: Record<string, unknown>): AppDefinition {
   const n = normalizeApp({ cmd: 'sleep 1', ...raw });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { decideRestart, restartBounds, type RestartInstance } from '../../src/deploy/restart';
+import { decideRestart, restartBounds, type RestartInstance } from '../../src/core/deploy/restart';
 
 let n = 0;
 function i(isNew: boolean, ready: boolean, killing = false, slot = n): RestartInstance {

@@ -1,9 +1,9 @@
 // What a local agent reports in container_status.network_infos, and what /master/state shows of a
 // task: shaped like Mesos 1.11 (see fixtures/mesos-1.11/agent-link-plain.jsonl).
 import assert from 'node:assert/strict';
-import { reportedNetworkInfos, staticAddress } from '../../src/local/agent';
-import { masterStateView } from '../../src/local/state-view';
-import type { MasterSnapshot } from '../../src/local/master-core';
+import { reportedNetworkInfos, staticAddress } from '../../src/sim/mesos/agent';
+import { masterStateView } from '../../src/sim/mesos/state-view';
+import type { MasterSnapshot } from '../../src/sim/mesos/master-core';
 import type { TaskInfo } from '../../src/mesos/types';
 
 const task = (networks: string[]): TaskInfo => ({

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { allocate, isRefused, liveRefusals } from '../../src/local/allocator';
-import { agentBag, bagFromMesos, scalar } from '../../src/local/resources';
+import { allocate, isRefused, liveRefusals } from '../../src/sim/mesos/allocator';
+import { agentBag, bagFromMesos, scalar } from '../../src/sim/mesos/resources';
 
 describe('local allocator', () => {
   const full = agentBag({ cpus: 2, mem: 1024, disk: 0 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { encodeCall } from '../../src/mesos/codec';
 import type { Call } from '../../src/mesos/types';
-import { acceptsMediaType, decodeSchedulerBody, negotiateEncoding, validateCall } from '../../src/local/call-decoder';
+import { acceptsMediaType, decodeSchedulerBody, negotiateEncoding, validateCall } from '../../src/sim/mesos/call-decoder';
 
 const FW = { value: 'm-0000' };
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { decodeEvent, encodeEvent } from '../../src/mesos/codec';
 import { RecordIODecoder } from '../../src/mesos/recordio';
 import type { Event } from '../../src/mesos/types';
-import { eventRecord, eventToJson } from '../../src/local/event-wire';
+import { eventRecord, eventToJson } from '../../src/sim/mesos/event-wire';
 
 function recordingsDir(): string {
   return mesosFixturesDir();

@@ -3,11 +3,11 @@
 // random result sequences, and mesos-sim's simulated results (healthy, unhealthy, flapping) on a
 // manual clock. No sleeps.
 import assert from 'node:assert/strict';
-import type { AgentStatusReport } from '../../src/local/agent';
-import { HealthState } from '../../src/local/health-state';
-import { ManualClock } from '../../src/local/manual-clock';
-import { seededRandom } from '../../src/local/rng';
-import { SimulatedAgent, type SimulatedHealth } from '../../src/local/simulated-agent';
+import type { AgentStatusReport } from '../../src/sim/mesos/agent';
+import { HealthState } from '../../src/sim/mesos/health-state';
+import { ManualClock } from '../../src/sim/mesos/manual-clock';
+import { seededRandom } from '../../src/sim/mesos/rng';
+import { SimulatedAgent, type SimulatedHealth } from '../../src/sim/mesos/simulated-agent';
 import type { HealthCheck, TaskInfo } from '../../src/mesos/types';
 
 const check = (over: Partial<HealthCheck> = {}): HealthCheck => ({

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import type { Call, Event, TaskStatus } from '../../src/mesos/types';
-import { ManualClock } from '../../src/local/manual-clock';
-import { MasterCore, packIp, silentLogger, validateFrameworkInfo, type Subscription } from '../../src/local/master-core';
-import { SimulatedAgent } from '../../src/local/simulated-agent';
+import { ManualClock } from '../../src/sim/mesos/manual-clock';
+import { MasterCore, packIp, silentLogger, validateFrameworkInfo, type Subscription } from '../../src/sim/mesos/master-core';
+import { SimulatedAgent } from '../../src/sim/mesos/simulated-agent';
 
 class FakeSubscription implements Subscription {
   readonly events: Event[] = [];

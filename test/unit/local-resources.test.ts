@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {
   add, agentBag, bagFromMesos, contains, formatBag, formatResourceList, isEmpty, normalizeRanges, scalar, subtract, toMesos,
-} from '../../src/local/resources';
+} from '../../src/sim/mesos/resources';
 
 describe('local resources', () => {
   const agent = agentBag({ cpus: 2, mem: 4096, disk: 10240 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { TaskStatus } from '../../src/mesos/types';
-import { ManualClock } from '../../src/local/manual-clock';
-import { StatusUpdateManager } from '../../src/local/status-updates';
+import { ManualClock } from '../../src/sim/mesos/manual-clock';
+import { StatusUpdateManager } from '../../src/sim/mesos/status-updates';
 
 function status(task: string, state: TaskStatus['state'], uuid: string): TaskStatus {
   return { task_id: { value: task }, state, uuid };

@@ -1,8 +1,8 @@
 // The simulated master's task table keeps per-agent used resources and per-framework cpus equal
 // to a sum over its live tasks, whatever the order of launches, frees and removals.
 import assert from 'node:assert/strict';
-import { EMPTY, add, bagFromMesos, type ResourceBag } from '../../src/local/resources';
-import { TaskTable, type HoldsResources } from '../../src/local/task-table';
+import { EMPTY, add, bagFromMesos, type ResourceBag } from '../../src/sim/mesos/resources';
+import { TaskTable, type HoldsResources } from '../../src/sim/mesos/task-table';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;

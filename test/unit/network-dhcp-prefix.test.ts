@@ -2,9 +2,9 @@
 // it is not; static ones keep the prefix they were launched with.
 import assert from 'node:assert/strict';
 import type { NetworkInfo } from '../../src/mesos/types';
-import { LABEL, fromStatusNetworkInfos, leasePrefixLength } from '../../src/network/network-info';
-import { dhcpPools } from '../../src/api/routes/networks';
-import type { NetworkUsage } from '../../src/openvnet/usage';
+import { LABEL, fromStatusNetworkInfos, leasePrefixLength } from '../../src/core/network/network-info';
+import { dhcpPools } from '../../src/server/api/routes/networks';
+import type { NetworkUsage } from '../../src/lib/openvnet/usage';
 
 const NETWORKS = new Map([
   ['nw-vnet1', { subnet: '10.0.0.0/24' }],

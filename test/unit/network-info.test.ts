@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { normalizeApp } from '../../src/apps/normalize';
-import type { AppDefinition } from '../../src/apps/types';
+import { normalizeApp } from '../../src/core/apps/normalize';
+import type { AppDefinition } from '../../src/core/apps/types';
 import type { NetworkInfo } from '../../src/mesos/types';
-import { assignAddresses } from '../../src/apps/address-pool';
-import { macAddressesFor } from '../../src/network/mac';
-import { LABEL, MissingAddressError, fromStatusNetworkInfos, toNetworkInfos } from '../../src/network/network-info';
+import { assignAddresses } from '../../src/core/apps/address-pool';
+import { macAddressesFor } from '../../src/core/network/mac';
+import { LABEL, MissingAddressError, fromStatusNetworkInfos, toNetworkInfos } from '../../src/core/network/network-info';
 
 function ok(raw: unknown): AppDefinition {
   const result = normalizeApp(raw);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { normalizeApp } from '../../src/apps/normalize';
-import type { AppDefinition } from '../../src/apps/types';
+import { normalizeApp } from '../../src/core/apps/normalize';
+import type { AppDefinition } from '../../src/core/apps/types';
 import { canonicalMac, isMulticastMac, isZeroMac, parseMac } from '../../src/lib/mac';
-import { SLOT_WINDOW, deriveMac, macAddressesFor } from '../../src/network/mac';
+import { SLOT_WINDOW, deriveMac, macAddressesFor } from '../../src/core/network/mac';
 
 function ok(raw: unknown): AppDefinition {
   const result = normalizeApp(raw);

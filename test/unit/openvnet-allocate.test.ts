@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { formatIPv4 } from '../../src/lib/ipv4';
 import { parseLenientIPv4 as parseIpv4 } from '../../src/lib/ipv4';
-import { allocateAddress, candidateRanges, poolSize, type AllocationRequest } from '../../src/openvnet/allocate';
+import { allocateAddress, candidateRanges, poolSize, type AllocationRequest } from '../../src/lib/openvnet/allocate';
 
 const ip = (s: string): number => parseIpv4(s) as number;
 const range = (a: string, b: string) => ({ begin: ip(a), end: ip(b) });

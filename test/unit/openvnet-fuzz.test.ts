@@ -9,10 +9,10 @@
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import fc from 'fast-check';
-import type { ParamDecl } from '../../src/openvnet/params';
-import { buildRoutes, type RouteDef } from '../../src/openvnet/routes';
-import { applyInitFile, createVnetApiServer, getVnetModel } from '../../src/openvnet/server';
-import type { UuidPrefix } from '../../src/openvnet/uuid';
+import type { ParamDecl } from '../../src/sim/openvnet/params';
+import { buildRoutes, type RouteDef } from '../../src/sim/openvnet/routes';
+import { applyInitFile, createVnetApiServer, getVnetModel } from '../../src/sim/openvnet/server';
+import type { UuidPrefix } from '../../src/sim/openvnet/uuid';
 
 const SEED_STATE = {
   datapaths: [{ uuid: 'dp-fz1', display_name: 'h1', dpid: '0x1', node_id: 'vna' }],

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { emptyState, VnetModel } from '../../src/openvnet/model';
-import { applyInitSpec, InitFileError } from '../../src/openvnet/init-file';
-import { applyInitFile, createVnetApiServer, getVnetModel } from '../../src/openvnet/server';
+import { emptyState, VnetModel } from '../../src/sim/openvnet/model';
+import { applyInitSpec, InitFileError } from '../../src/sim/openvnet/init-file';
+import { applyInitFile, createVnetApiServer, getVnetModel } from '../../src/sim/openvnet/server';
 
 const sample = (): unknown => JSON.parse(readFileSync(path.resolve(__dirname, '../../../samples/openvnet/networks.json'), 'utf8'));
 

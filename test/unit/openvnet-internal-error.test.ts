@@ -2,7 +2,7 @@
 // real error (message and stack) only in the log under that id.
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { createVnetApiServer } from '../../src/openvnet/server';
+import { createVnetApiServer } from '../../src/sim/openvnet/server';
 
 const SECRET_DETAIL = "EACCES: permission denied, open '/srv/very-secret-dir/state.json'";
 

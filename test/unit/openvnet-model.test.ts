@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { parseLenientIPv4 as parseIpv4 } from '../../src/lib/ipv4';
 import { parseMac } from '../../src/lib/openvnet/address';
 import { VnetApiError } from '../../src/lib/openvnet/errors';
-import { emptyState, restoreState, VnetModel } from '../../src/openvnet/model';
+import { emptyState, restoreState, VnetModel } from '../../src/sim/openvnet/model';
 import { vnetFailure as failure } from '../helpers/openvnet';
 
 const ip = (s: string): number => parseIpv4(s) as number;

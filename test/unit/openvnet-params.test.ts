@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { P, parseParams } from '../../src/openvnet/params';
-import { isParamUuid, isPathUuid, randomSuffix } from '../../src/openvnet/uuid';
+import { P, parseParams } from '../../src/sim/openvnet/params';
+import { isParamUuid, isPathUuid, randomSuffix } from '../../src/sim/openvnet/uuid';
 import { vnetFailure as codeOf } from '../helpers/openvnet';
 
 describe('openvnet uuids', () => {

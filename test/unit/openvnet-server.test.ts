@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
-import { collectParams, createVnetApiServer, rewriteVnetUrl } from '../../src/openvnet/server';
+import { collectParams, createVnetApiServer, rewriteVnetUrl } from '../../src/sim/openvnet/server';
 
 type Json = { [k: string]: unknown };
 

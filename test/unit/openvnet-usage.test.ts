@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { summariseNetworkUsage } from '../../src/openvnet/usage';
+import { summariseNetworkUsage } from '../../src/lib/openvnet/usage';
 import type { IpLease, IpRange, Network } from '../../src/lib/openvnet/types';
 
 const network = (uuid: string, ipv4Network: string): Network => ({ id: 1, uuid, displayName: uuid.slice(3), ipv4Network, ipv4Prefix: 24, mode: 'virtual' });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { advanceDelay, backoffKey, increaseDelay, isExpired, timeLeftMs } from '../../src/scheduler/backoff';
+import { advanceDelay, backoffKey, increaseDelay, isExpired, timeLeftMs } from '../../src/core/scheduler/backoff';
 
 const P = { backoffSeconds: 1, backoffFactor: 2, maxLaunchDelaySeconds: 10 };
 

@@ -1,9 +1,9 @@
 // The per-app instance index (counts, free slots, housekeeping candidates) against a brute-force
 // recount after every step of seeded random changes made in place, as the scheduler makes them.
 import assert from 'node:assert/strict';
-import { countTasks } from '../../src/api/render';
-import { InstanceIndex } from '../../src/scheduler/instance-index';
-import type { Instance, InstanceCondition } from '../../src/scheduler/instance';
+import { countTasks } from '../../src/server/api/render';
+import { InstanceIndex } from '../../src/core/scheduler/instance-index';
+import type { Instance, InstanceCondition } from '../../src/core/scheduler/instance';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;

@@ -1,8 +1,8 @@
 // applyUpdate: the pure instance-update resolver, for every lifecycle state × incoming status.
 import assert from 'node:assert/strict';
 import type { TaskState, TaskStatus } from '../../src/mesos/types';
-import type { Instance, InstanceCondition } from '../../src/scheduler/instance';
-import { applyUpdate, type UpdateContext } from '../../src/scheduler/instance-update';
+import type { Instance, InstanceCondition } from '../../src/core/scheduler/instance';
+import { applyUpdate, type UpdateContext } from '../../src/core/scheduler/instance-update';
 
 const T0 = Date.parse('2030-01-01T00:00:00.000Z');
 

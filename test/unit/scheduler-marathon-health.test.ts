@@ -3,13 +3,13 @@
 // backoff (backoffSeconds, × backoffFactor, capped at maxLaunchDelaySeconds) as a failed task
 // does; a task of an older config does not; the runs go on from a stored Health record.
 import assert from 'node:assert/strict';
-import { normalizeApp } from '../../src/apps/normalize';
-import { nextVersion, type AppVersion } from '../../src/deploy/app-version';
+import { normalizeApp } from '../../src/core/apps/normalize';
+import { nextVersion, type AppVersion } from '../../src/core/deploy/app-version';
 import type { NetProbe } from '../../src/lib/net-probe';
-import { LaunchQueue } from '../../src/scheduler/launch-queue';
-import { MarathonHealthChecker, seededRun } from '../../src/scheduler/marathon-health';
-import { nextHealth } from '../../src/scheduler/health';
-import type { Instance } from '../../src/scheduler/instance';
+import { LaunchQueue } from '../../src/core/scheduler/launch-queue';
+import { MarathonHealthChecker, seededRun } from '../../src/runtime/marathon-health';
+import { nextHealth } from '../../src/core/scheduler/health';
+import type { Instance } from '../../src/core/scheduler/instance';
 
 const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
 

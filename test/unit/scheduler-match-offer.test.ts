@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Offer } from '../../src/mesos/types';
-import { checkConstraint, fieldValue, matchOffer, type MatchContext, type PlacementRequest } from '../../src/scheduler/match-offer';
+import { checkConstraint, fieldValue, matchOffer, type MatchContext, type PlacementRequest } from '../../src/core/scheduler/match-offer';
 
 function offer(host: string, cpus: number, mem: number, extra: Partial<Offer> = {}, ports: Array<[number, number]> = [[31000, 31005]]): Offer {
   return {

@@ -8,17 +8,17 @@
 // DECLINEs, which shows the check can fail.
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { normalizeApp } from '../../src/apps/normalize';
-import { nextVersion } from '../../src/deploy/app-version';
+import { normalizeApp } from '../../src/core/apps/normalize';
+import { nextVersion } from '../../src/core/deploy/app-version';
 import { type AttemptResult, runCall } from '../../src/mesos/call-policy';
 import type { SchedulerClientEvents } from '../../src/mesos/client';
 import { MesosCallOutcomeUnknownError, MesosConnectionError } from '../../src/mesos/errors';
 import type { Call, Filters, KillPolicy, Offer, ReconcileTask, TaskInfo, TaskStatus } from '../../src/mesos/types';
-import { EventBus } from '../../src/scheduler/event-bus';
-import { LaunchQueue } from '../../src/scheduler/launch-queue';
-import { OFFER_HOLD_BOUND_MS, offerInvariantViolations, type OfferInvariantViolation } from '../../src/scheduler/offer-ledger';
-import { Repository } from '../../src/scheduler/repository';
-import { Scheduler, type MesosDriver } from '../../src/scheduler/scheduler';
+import { EventBus } from '../../src/runtime/event-bus';
+import { LaunchQueue } from '../../src/core/scheduler/launch-queue';
+import { OFFER_HOLD_BOUND_MS, offerInvariantViolations, type OfferInvariantViolation } from '../../src/core/scheduler/offer-ledger';
+import { Repository } from '../../src/runtime/repository';
+import { Scheduler, type MesosDriver } from '../../src/runtime/scheduler';
 import { MemoryStore } from '../../src/state/memory-store';
 import { FakeClock } from './mesos-fake-clock';
 

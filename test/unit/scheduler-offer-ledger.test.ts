@@ -1,6 +1,6 @@
 // The offer ledger and the offer invariant check (pure; time is an argument).
 import assert from 'node:assert/strict';
-import { OfferLedger, offerInvariantViolations } from '../../src/scheduler/offer-ledger';
+import { OfferLedger, offerInvariantViolations } from '../../src/core/scheduler/offer-ledger';
 
 describe('offer ledger', function () {
   it('holds an offer from its arrival until the master took an answer or the offer went away', function () {

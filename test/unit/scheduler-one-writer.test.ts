@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { DeploymentRecord } from '../../src/deploy/plan';
-import type { Instance } from '../../src/scheduler/instance';
-import * as ops from '../../src/scheduler/instance-ops';
-import { Repository } from '../../src/scheduler/repository';
+import type { DeploymentRecord } from '../../src/core/deploy/plan';
+import type { Instance } from '../../src/core/scheduler/instance';
+import * as ops from '../../src/core/scheduler/instance-ops';
+import { Repository } from '../../src/runtime/repository';
 import { MemoryStore } from '../../src/state/memory-store';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -27,7 +27,7 @@ const facts = (slot: number): ops.LaunchFacts => ({
 });
 
 describe('scheduler: one writer (Repository.apply)', () => {
-  for (const file of ['src/scheduler/scheduler.ts', 'src/scheduler/deployment-runner.ts']) {
+  for (const file of ['src/runtime/scheduler.ts', 'src/runtime/deployment-runner.ts']) {
     it(`${file} writes no instance or deployment state itself`, () => {
       const src = fs.readFileSync(path.join(root, file), 'utf8');
       assert.doesNotMatch(src, /\.(saveInstance|updateInstanceInMemory|removeInstance)\(/, 'saves go through repo.apply');

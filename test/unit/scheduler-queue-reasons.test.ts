@@ -2,15 +2,15 @@
 // StaticPoolExhausted, StaticIpHeld only when someone else holds the address.
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { normalizeApp } from '../../src/apps/normalize';
-import { nextVersion } from '../../src/deploy/app-version';
+import { normalizeApp } from '../../src/core/apps/normalize';
+import { nextVersion } from '../../src/core/deploy/app-version';
 import type { SchedulerClientEvents } from '../../src/mesos/client';
 import type { Offer, TaskInfo, TaskStatus } from '../../src/mesos/types';
-import { EventBus } from '../../src/scheduler/event-bus';
-import { LaunchQueue } from '../../src/scheduler/launch-queue';
-import { MARATHON_REASON } from '../../src/scheduler/match-offer';
-import { Repository } from '../../src/scheduler/repository';
-import { Scheduler, type MesosDriver } from '../../src/scheduler/scheduler';
+import { EventBus } from '../../src/runtime/event-bus';
+import { LaunchQueue } from '../../src/core/scheduler/launch-queue';
+import { MARATHON_REASON } from '../../src/core/scheduler/match-offer';
+import { Repository } from '../../src/runtime/repository';
+import { Scheduler, type MesosDriver } from '../../src/runtime/scheduler';
 import { MemoryStore } from '../../src/state/memory-store';
 
 class QuietDriver extends EventEmitter<SchedulerClientEvents> implements MesosDriver {

@@ -3,9 +3,9 @@
 // are healthy; as a property over seeded instance sets, a restart never kills an old instance
 // while fewer than minimumHealthCapacity × target would stay healthy.
 import assert from 'node:assert/strict';
-import { seededRandom } from '../../src/local/rng';
-import type { InstanceCondition } from '../../src/scheduler/instance';
-import { isActive, isUp, reconcile, type InstanceView, type ReconcileInput, type ReconcileStep } from '../../src/scheduler/reconcile';
+import { seededRandom } from '../../src/sim/mesos/rng';
+import type { InstanceCondition } from '../../src/core/scheduler/instance';
+import { isActive, isUp, reconcile, type InstanceView, type ReconcileInput, type ReconcileStep } from '../../src/core/scheduler/reconcile';
 
 let n = 0;
 function i(condition: InstanceCondition, extra: Partial<InstanceView> = {}): InstanceView {

@@ -1,8 +1,8 @@
 // reconcile(): the pure per-app reconciler, by table and by property over generated instance sets.
 import assert from 'node:assert/strict';
-import type { InstanceCondition } from '../../src/scheduler/instance';
-import { isActive, reconcile, type InstanceView, type ReconcileInput, type ReconcileStep } from '../../src/scheduler/reconcile';
-import { seededRandom } from '../../src/local/rng';
+import type { InstanceCondition } from '../../src/core/scheduler/instance';
+import { isActive, reconcile, type InstanceView, type ReconcileInput, type ReconcileStep } from '../../src/core/scheduler/reconcile';
+import { seededRandom } from '../../src/sim/mesos/rng';
 
 let n = 0;
 function i(condition: InstanceCondition, extra: Partial<InstanceView> = {}): InstanceView {

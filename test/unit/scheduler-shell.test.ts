@@ -2,15 +2,15 @@
 // SUBSCRIBED, launch/decline/suppress/revive, status handling, replacement, unknown tasks.
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { normalizeApp } from '../../src/apps/normalize';
-import type { AppDefinition } from '../../src/apps/types';
-import { nextVersion, type AppVersion } from '../../src/deploy/app-version';
+import { normalizeApp } from '../../src/core/apps/normalize';
+import type { AppDefinition } from '../../src/core/apps/types';
+import { nextVersion, type AppVersion } from '../../src/core/deploy/app-version';
 import type { SchedulerClientEvents } from '../../src/mesos/client';
 import type { Filters, KillPolicy, Offer, ReconcileTask, TaskInfo, TaskStatus } from '../../src/mesos/types';
-import { EventBus } from '../../src/scheduler/event-bus';
-import { LaunchQueue } from '../../src/scheduler/launch-queue';
-import { Repository } from '../../src/scheduler/repository';
-import { Scheduler, type MesosDriver } from '../../src/scheduler/scheduler';
+import { EventBus } from '../../src/runtime/event-bus';
+import { LaunchQueue } from '../../src/core/scheduler/launch-queue';
+import { Repository } from '../../src/runtime/repository';
+import { Scheduler, type MesosDriver } from '../../src/runtime/scheduler';
 import { MemoryStore } from '../../src/state/memory-store';
 
 type Call = { type: string; args: unknown[] };

@@ -2,8 +2,8 @@
 // path and the document left out, the rest of the state loads.
 import assert from 'node:assert/strict';
 import { MemoryStore } from '../../src/state/memory-store';
-import { Repository } from '../../src/scheduler/repository';
-import { decodeClaimHolder, decodeDeployment, decodeInstance } from '../../src/scheduler/stored-documents';
+import { Repository } from '../../src/runtime/repository';
+import { decodeClaimHolder, decodeDeployment, decodeInstance } from '../../src/runtime/stored-documents';
 
 const INSTANCE = {
   instanceId: 'a.instance-1', appId: '/a', slot: 0, incarnation: 1, taskId: 'a.instance-1._app.1', runSpecVersion: 'v', configVersion: 'v',

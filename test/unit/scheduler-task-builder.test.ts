@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { normalizeApp } from '../../src/apps/normalize';
-import type { AppDefinition } from '../../src/apps/types';
+import { normalizeApp } from '../../src/core/apps/normalize';
+import type { AppDefinition } from '../../src/core/apps/types';
 import type { Resource } from '../../src/mesos/types';
-import { buildTaskInfo, type TaskBuildInput } from '../../src/scheduler/task-builder';
-import { appSafePath, instanceIdFor, parseTaskId, taskIdFor, taskNameFor } from '../../src/scheduler/task-ids';
+import { buildTaskInfo, type TaskBuildInput } from '../../src/core/scheduler/task-builder';
+import { appSafePath, instanceIdFor, parseTaskId, taskIdFor, taskNameFor } from '../../src/core/scheduler/task-ids';
 
 function app(raw: Record<string, unknown>): AppDefinition {
   const n = normalizeApp({ id: '/web/nginx', cpus: 1, mem: 128, ...raw });

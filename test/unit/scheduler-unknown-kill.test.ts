@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { UnknownTaskKiller } from '../../src/scheduler/unknown-task-killer';
+import { UnknownTaskKiller } from '../../src/core/scheduler/unknown-task-killer';
 
 describe('unknown task killer (pure)', () => {
   it('kills at once, then only after a doubling pause, however many updates arrive', () => {

@@ -2,13 +2,13 @@
 // outcome) never replaces newer memory with an older stored copy, and takes another writer's
 // newer copy. Every test here fails when load() replaces memory blindly (unversioned).
 import assert from 'node:assert/strict';
-import type { DeploymentRecord } from '../../src/deploy/plan';
-import type { Instance } from '../../src/scheduler/instance';
-import * as ops from '../../src/scheduler/instance-ops';
-import { Repository } from '../../src/scheduler/repository';
+import type { DeploymentRecord } from '../../src/core/deploy/plan';
+import type { Instance } from '../../src/core/scheduler/instance';
+import * as ops from '../../src/core/scheduler/instance-ops';
+import { Repository } from '../../src/runtime/repository';
 import { DocTree, type DocKey, type DocView } from '../../src/state/documents';
 import { MemoryBackend, MemoryStore } from '../../src/state/memory-store';
-import type { SchedulerTimers, TimerHandle } from '../../src/scheduler/timers';
+import type { SchedulerTimers, TimerHandle } from '../../src/runtime/timers';
 import { StoreTimeoutError, type StoreOp } from '../../src/state/store';
 
 /** A store whose reads can come from an older copy, and whose next commit can time out (applied or not). */

@@ -1,8 +1,8 @@
 // Waiting lists kept between offer rounds: slot order, rebuilt only when an instance joined,
 // instances that left skipped, a round's shifts not kept.
 import assert from 'node:assert/strict';
-import { WaitingLists } from '../../src/scheduler/waiting-lists';
-import type { Instance } from '../../src/scheduler/instance';
+import { WaitingLists } from '../../src/core/scheduler/waiting-lists';
+import type { Instance } from '../../src/core/scheduler/instance';
 
 function inst(id: string, slot: number): Instance {
   return { instanceId: id, slot, condition: 'Scheduled' } as Instance;

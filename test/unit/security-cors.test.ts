@@ -1,8 +1,8 @@
 // CORS verdicts: Marathon's read-only cross-origin access, preflights, same-origin UI writes,
 // no wildcard with credentials.
 import assert from 'node:assert/strict';
-import { CORS_OFF, evaluateCors, normaliseOrigin, parseOriginList, type CorsRequest } from '../../src/api-security/cors';
-import { SecurityConfigError } from '../../src/api-security/errors';
+import { CORS_OFF, evaluateCors, normaliseOrigin, parseOriginList, type CorsRequest } from '../../src/server/security/cors';
+import { SecurityConfigError } from '../../src/server/security/errors';
 
 const listed = parseOriginList('https://ui.example, http://dash.example:8000');
 const wildcard = parseOriginList('*');

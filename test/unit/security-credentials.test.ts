@@ -1,7 +1,7 @@
 // Credentials: the flag and file forms, Authorization header parsing, the constant-time store.
 import assert from 'node:assert/strict';
-import { basicAuthorization, CredentialStore, parseBasicAuthorization, parseCredentialFile, parseCredentialList } from '../../src/api-security/credentials';
-import { CredentialsConfigError } from '../../src/api-security/errors';
+import { basicAuthorization, CredentialStore, parseBasicAuthorization, parseCredentialFile, parseCredentialList } from '../../src/server/security/credentials';
+import { CredentialsConfigError } from '../../src/server/security/errors';
 
 const SECRET = 'pw-7f3!x';
 

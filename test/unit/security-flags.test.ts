@@ -1,9 +1,9 @@
 // Marathon's security flags on a commander command → ServeSecurity; files and env injected.
 import assert from 'node:assert/strict';
 import { Command } from 'commander';
-import { addAuthFlags, addSecurityFlags, authFromFlags, CREDENTIALS_ENV, serveSecurityFromFlags, type FlagDeps } from '../../src/api-security/cli-flags';
-import { exposureWarning, isLoopbackAddress } from '../../src/api-security/config';
-import { CredentialsConfigError, SecurityConfigError, TlsConfigError } from '../../src/api-security/errors';
+import { addAuthFlags, addSecurityFlags, authFromFlags, CREDENTIALS_ENV, serveSecurityFromFlags, type FlagDeps } from '../../src/server/security/cli-flags';
+import { exposureWarning, isLoopbackAddress } from '../../src/server/security/config';
+import { CredentialsConfigError, SecurityConfigError, TlsConfigError } from '../../src/server/security/errors';
 
 const PW = 'flags-Pw-77';
 

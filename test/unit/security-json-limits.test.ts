@@ -1,7 +1,7 @@
 // JSON structure limits: depth and array length, with Marathon-style paths; no recursion.
 import assert from 'node:assert/strict';
-import { checkJsonLimits, DEFAULT_JSON_LIMITS } from '../../src/api-security/json-limits';
-import { SubscriberGuard } from '../../src/api-security/subscriber-guard';
+import { checkJsonLimits, DEFAULT_JSON_LIMITS } from '../../src/server/security/json-limits';
+import { SubscriberGuard } from '../../src/server/security/subscriber-guard';
 
 function nest(depth: number): unknown {
   let v: unknown = 1;

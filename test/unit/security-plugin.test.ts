@@ -5,10 +5,10 @@ import { Writable } from 'node:stream';
 import Fastify, { type FastifyError } from 'fastify';
 import pino from 'pino';
 import { ApiError, InvalidJsonError } from '../../src/server/errors';
-import { parseOriginList } from '../../src/api-security/cors';
-import { basicAuthorization, CredentialStore } from '../../src/api-security/credentials';
-import { secureErrorHandler } from '../../src/api-security/error-handler';
-import { registerSecurity, type AnyFastify, type SecurityOptions } from '../../src/api-security/plugin';
+import { parseOriginList } from '../../src/server/security/cors';
+import { basicAuthorization, CredentialStore } from '../../src/server/security/credentials';
+import { secureErrorHandler } from '../../src/server/security/error-handler';
+import { registerSecurity, type AnyFastify, type SecurityOptions } from '../../src/server/security/plugin';
 
 const PASSWORD = 'unit-Pw-91c2';
 const GOOD = basicAuthorization({ username: 'ops', password: PASSWORD });

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { registerUi, UI_CSP } from '../../src/api-ui/ui-plugin';
+import { registerUi, UI_CSP } from '../../src/server/ui/ui-plugin';
 
 interface UiBuild {
   build(opts: { outDir: string }): Promise<{ outDir: string; files: string[] }>;

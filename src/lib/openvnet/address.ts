@@ -1,5 +1,5 @@
 // MAC and dpid parsing as the OpenVNet webapi does it (MACs are integers in its DB). IPv4 is
-// src/lib/ipv4 (`parseLenientIPv4` is OpenVNet's reading); MAC maths is src/network/mac.ts: this
+// src/lib/ipv4 (`parseLenientIPv4` is OpenVNet's reading); MAC maths is src/core/network/mac.ts: this
 // file keeps only what OpenVNet reads more leniently (blanks, bare hex MACs) and its integer MAC.
 import { parseMac as parseMacBytes } from '../mac';
 

@@ -754,7 +754,23 @@ export class Repository {
     this.outstanding.set(instanceId, seq);
     if (appId !== undefined) this.appOfPending.set(instanceId, appId);
     else if (value !== null) this.appOfPending.set(instanceId, value.appId);
-    if (!this.draining && this.retryTimer === undefined) void this.drain();
+    this.drainSoon();
+  }
+
+  private drainQueued = false;
+
+  /**
+   * Starts the write-behind after the current event-loop turn: the changes of one turn (an
+   * offer-matching slice, a slice of status updates) go out as one batch, and their encoding and
+   * the launches waiting on them do not lengthen the turn that made them.
+   */
+  private drainSoon(): void {
+    if (this.draining || this.retryTimer !== undefined || this.drainQueued) return;
+    this.drainQueued = true;
+    this.timers.soon(() => {
+      this.drainQueued = false;
+      if (!this.draining && this.retryTimer === undefined) void this.drain();
+    });
   }
 
   /**
@@ -766,7 +782,10 @@ export class Repository {
     this.draining = true;
     let failed = false;
     try {
-      while (this.pendingInstanceWrites.size > 0 && !this.suspended) {
+      for (let first = true; this.pendingInstanceWrites.size > 0 && !this.suspended; first = false) {
+        // One batch per event-loop turn (a store that answers at once would otherwise write them all in one).
+        if (!first) await new Promise<void>((resolve) => { this.timers.soon(resolve); });
+        if (this.pendingInstanceWrites.size === 0 || this.suspended) break;
         const batch: StoreOp[] = [];
         const entries: Array<{ instanceId: string; appId: string; value: Instance | null; seq: number }> = [];
         for (const [instanceId, { value, seq }] of this.pendingInstanceWrites) {

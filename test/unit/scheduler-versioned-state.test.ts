@@ -57,7 +57,7 @@ class HandTimers implements SchedulerTimers {
   now(): number { return 0; }
   after(_ms: number, fn: () => void): TimerHandle { this.due.push(fn); return { cancel: () => { this.due = this.due.filter((f) => f !== fn); } }; }
   every(): TimerHandle { return { cancel: () => undefined }; }
-  soon(fn: () => void): void { this.due.push(fn); }
+  soon(fn: () => void): void { setImmediate(fn); } // the write-behind starts on the next turn; only `after` is fired by hand
   sliceNow(): number { return 0; }
   fire(): void { for (const fn of this.due.splice(0)) fn(); }
 }

@@ -134,9 +134,13 @@ export class LeadershipController {
     return this.steps;
   }
 
-  /** Resolves when the takeovers and step-downs queued so far are done. */
-  settled(): Promise<void> {
-    return this.steps;
+  /** Resolves when no takeover or step-down is queued any more (including ones queued meanwhile). */
+  async settled(): Promise<void> {
+    let seen: Promise<void>;
+    do {
+      seen = this.steps;
+      await seen;
+    } while (seen !== this.steps);
   }
 
   /**

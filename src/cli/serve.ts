@@ -1,6 +1,7 @@
-// `marathon-vnet serve`: the Marathon-compatible API + scheduler. `startServe` wires the pieces
-// (state store, leader election, Mesos client, scheduler, deployment runner, HTTP API) and is
-// exported for local mode and tests; `registerServe` adds the CLI command.
+// `marathon-vnet serve`: the Marathon-compatible API + scheduler. `startServe` is the composition
+// root: it opens the state store and the election, wires the runtime (repository, scheduler,
+// deployment runner, leadership controller) to the HTTP API and starts them; it is exported for
+// local mode and tests. `registerServe` parses the CLI flags into ServeOptions.
 import { MarathonHealthChecker } from '../runtime/marathon-health';
 import { DEFAULT_SERVICE_PORT_RANGE, type ServicePortRange } from '../core/apps/service-ports';
 import { randomUUID } from 'node:crypto';

@@ -2,7 +2,7 @@
 // TypeScript type from one declaration) and Ajv, Fastify's own validator, checks them. A checker is
 // compiled on first use, once per schema. Pure (no I/O, no time): the core reads untrusted app JSON
 // through `typeChecker`, so `Type` is re-exported here for schemas declared inside src/core.
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 
 export { Type, type Static, type TSchema };
@@ -38,17 +38,16 @@ export function checker<T extends TSchema>(schema: T): Checker<T> {
 // Every type mismatch at once (for API bodies, whose answers list all of them)
 
 /**
- * Annotation for a union (`Type.Union([...], { [WHOLE_MISMATCH]: true })`): a value matching no
- * member is one mismatch where the union is, expecting the first member's type. Without it a union
- * is told apart by JSON type: a value is checked against the member of its own type (so a wrong
- * field inside an object is reported at that field), and one of no member's type is one mismatch
- * expecting the first member's type.
+ * Annotation (`{ ..., [WHOLE_MISMATCH]: true }`) on a schema whose value is right or wrong as a
+ * whole: any mismatch inside it (a member's type, a missing member, a pattern) is reported as one
+ * mismatch where the annotated value is, expecting the schema's first type. E.g. an env value that
+ * is a string or `{ secret: string }`: `{ secret: 5 }` is "a string expected" at the value.
  */
 export const WHOLE_MISMATCH = 'wholeMismatch';
 
 export interface Mismatch {
-  /** Where: object keys and (as numbers) array indices, from the checked value down. */
-  at: ReadonlyArray<string | number>;
+  /** Where, as a JSON pointer into the checked value (`''` is the value itself); see `pointerSteps`. */
+  pointer: string;
   /** The JSON type wanted there (`string`, `number`, `integer`, `boolean`, `object`, `array`, `null`). */
   expected?: string;
   /** Ajv's message, for a mismatch that is not one of type (schemas for typeChecker declare types). */
@@ -58,23 +57,36 @@ export interface Mismatch {
 export interface TypeChecker<T extends TSchema> {
   /** Whether `value` matches; narrows it to the schema's type. */
   check(value: unknown): value is Static<T>;
-  /** Every mismatch of the last failed check, in the schema's order (types, then other keywords). */
+  /** Every mismatch of the last failed check, in the schema's order. */
   mismatches(): Mismatch[];
 }
 
 let collecting: Ajv | undefined;
 
 /**
- * A checker that reports every mismatch (Ajv `allErrors`), for schemas that declare JSON types
- * (and unions of them). Cost is linear in the value: callers bound the value's size and depth.
+ * `t` or JSON null, for schemas of one JSON type: `null` is added to its `type` (a type list, not a
+ * union: one check, and one clear mismatch when neither).
+ */
+export function OrNull<T extends TSchema>(t: T): TUnsafe<Static<T> | null> {
+  const type: unknown = (t as { type?: unknown }).type;
+  if (typeof type !== 'string') throw new Error('OrNull: a schema of one JSON type');
+  return Type.Unsafe<Static<T> | null>({ ...t, type: [type, 'null'] });
+}
+
+/**
+ * A checker that reports every mismatch (Ajv `allErrors`), for schemas that declare JSON types:
+ * single types and type lists (`type: ['string', 'object']`), no unions (`anyOf`), whose
+ * mismatches would not say which member was meant. One Ajv error per mismatch, so the cost is
+ * linear in the value: callers bound its size and depth.
  */
 export function typeChecker<T extends TSchema>(schema: T): TypeChecker<T> {
   let validate: ValidateFunction | undefined;
   let last: { value: unknown; errors: ErrorObject[] } | undefined;
+  const wholes = wholeValues(schema, '#', 0);
   return {
     check(value: unknown): value is Static<T> {
       if (collecting === undefined) {
-        collecting = new Ajv({ allErrors: true, verbose: true, strict: true });
+        collecting = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
         collecting.addKeyword({ keyword: WHOLE_MISMATCH, schemaType: 'boolean' });
       }
       validate ??= collecting.compile(schema);
@@ -83,87 +95,90 @@ export function typeChecker<T extends TSchema>(schema: T): TypeChecker<T> {
       return ok;
     },
     mismatches(): Mismatch[] {
-      return last === undefined ? [] : toMismatches(last.value, last.errors);
+      return last === undefined ? [] : toMismatches(wholes, last.value, last.errors);
     },
   };
 }
 
 type SchemaNode = { [keyword: string]: unknown };
 
-function jsonType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  return typeof value;
-}
+/** A WHOLE_MISMATCH schema: where it is in the schema, how deep in the value, the type it wants. */
+interface WholeValue { schemaPath: string; inside: string; depth: number; expected?: string }
 
-/** The JSON types a schema admits (undefined: any), looking through unions. */
-function admits(schema: unknown, value: unknown): boolean {
-  if (typeof schema !== 'object' || schema === null) return true;
-  const node = schema as SchemaNode;
-  if (Array.isArray(node.anyOf)) return node.anyOf.some((member) => admits(member, value));
-  const type = node.type;
-  if (type === undefined) return node.const === undefined || jsonType(node.const) === jsonType(value);
+/** The first non-null type a schema names. */
+function firstType(type: unknown): string | undefined {
   const types = Array.isArray(type) ? type : [type];
-  const actual = jsonType(value);
-  return types.some((t) => t === actual || (t === 'integer' && Number.isInteger(value)));
-}
-
-/** The first non-null type a schema names, looking into the first member of unions. */
-function firstType(schema: unknown): string | undefined {
-  if (typeof schema !== 'object' || schema === null) return undefined;
-  const node = schema as SchemaNode;
-  if (Array.isArray(node.anyOf)) return firstType(node.anyOf[0]);
-  const types = Array.isArray(node.type) ? node.type : [node.type];
   return types.find((t): t is string => typeof t === 'string' && t !== 'null');
 }
 
-function under(e: ErrorObject, union: ErrorObject, member?: number): boolean {
-  const schemaPrefix = `${union.schemaPath}/${member ?? ''}`;
-  const sameValue = e.instancePath === union.instancePath || e.instancePath.startsWith(`${union.instancePath}/`);
-  return sameValue && e.schemaPath.startsWith(schemaPrefix) && (member === undefined || e.schemaPath[schemaPrefix.length] === '/' || e.schemaPath.length === schemaPrefix.length);
+/** Every WHOLE_MISMATCH schema below `node` (schemas here are finite trees: no $ref). */
+function wholeValues(node: unknown, schemaPath: string, depth: number): WholeValue[] {
+  if (typeof node !== 'object' || node === null || Array.isArray(node)) return [];
+  const schema = node as SchemaNode;
+  if (schema[WHOLE_MISMATCH] === true) return [{ schemaPath, inside: `${schemaPath}/`, depth, expected: firstType(schema.type) }];
+  const out: WholeValue[] = [];
+  const each = (keyword: string, deeper: number): void => {
+    const sub = schema[keyword];
+    if (typeof sub !== 'object' || sub === null) return;
+    if (Array.isArray(sub)) sub.forEach((s, i) => out.push(...wholeValues(s, `${schemaPath}/${keyword}/${i}`, depth + deeper)));
+    else if (keyword === 'properties' || keyword === 'patternProperties') {
+      for (const [name, s] of Object.entries(sub)) out.push(...wholeValues(s, `${schemaPath}/${keyword}/${escapePointer(name)}`, depth + 1));
+    } else out.push(...wholeValues(sub, `${schemaPath}/${keyword}`, depth + deeper));
+  };
+  each('properties', 1);
+  each('patternProperties', 1);
+  each('additionalProperties', 1);
+  each('items', 1);
+  for (const keyword of ['allOf', 'anyOf', 'oneOf', 'if', 'then', 'else', 'not']) each(keyword, 0);
+  return out;
 }
 
-/** Ajv's errors → mismatches: unions resolved as WHOLE_MISMATCH says, `if` markers dropped. */
-function toMismatches(value: unknown, errors: readonly ErrorObject[]): Mismatch[] {
-  const dead = new Set<ErrorObject>();
-  const replaced = new Map<ErrorObject, Mismatch>();
-  // Outermost unions first: a union's verdict decides which of its members' errors are kept.
-  const unions = errors.filter((e) => e.keyword === 'anyOf').sort((a, b) => a.schemaPath.length - b.schemaPath.length);
-  for (const union of unions) {
-    if (dead.has(union)) continue;
-    const members = Array.isArray(union.schema) ? (union.schema as unknown[]) : [];
-    const whole = (union.parentSchema as SchemaNode | undefined)?.[WHOLE_MISMATCH] === true;
-    const kept = whole ? -1 : members.findIndex((m) => admits(m, union.data));
-    for (const e of errors) if (e !== union && under(e, union) && !(kept >= 0 && under(e, union, kept))) dead.add(e);
-    if (kept >= 0) dead.add(union);
-    else replaced.set(union, { at: locate(value, union.instancePath), expected: firstType(members[0]), message: 'must be of type' });
-  }
+function escapePointer(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** Ajv's errors → mismatches: those inside a WHOLE_MISMATCH value become one, `if` markers go. */
+function toMismatches(wholes: readonly WholeValue[], value: unknown, errors: readonly ErrorObject[]): Mismatch[] {
   const out: Mismatch[] = [];
+  const seenWhole = new Set<string>();
   for (const e of errors) {
-    if (dead.has(e) || e.keyword === 'if') continue;
-    const r = replaced.get(e);
-    if (r !== undefined) out.push(r);
-    else if (e.keyword === 'type') out.push({ at: locate(value, e.instancePath), expected: firstType({ type: String(e.params.type).split(',') }), message: e.message ?? 'invalid' });
-    else out.push({ at: locate(value, e.instancePath), message: e.message ?? 'invalid' });
+    if (e.keyword === 'if') continue;
+    // (Ajv's `verbose` would carry the failing schema in the error, but slows passing checks down.)
+    const whole = wholes.find((w) => e.schemaPath.startsWith(w.inside) || e.schemaPath === w.schemaPath);
+    if (whole !== undefined) {
+      const pointer = truncate(e.instancePath, whole.depth);
+      if (seenWhole.has(pointer)) continue;
+      seenWhole.add(pointer);
+      out.push({ pointer, expected: whole.expected, message: e.message ?? 'invalid' });
+    } else if (e.keyword === 'type') {
+      out.push({ pointer: e.instancePath, expected: firstType(String(e.params.type).split(',')), message: e.message ?? 'invalid' });
+    } else out.push({ pointer: e.instancePath, message: e.message ?? 'invalid' });
   }
   return out;
 }
 
-/** A JSON pointer into `value` → keys and array indices. */
-function locate(value: unknown, pointer: string): Array<string | number> {
-  if (pointer === '') return [];
-  const at: Array<string | number> = [];
+/** The first `depth` steps of a JSON pointer. */
+function truncate(pointer: string, depth: number): string {
+  let end = 0;
+  for (let i = 0; i < depth && end >= 0; i++) end = pointer.indexOf('/', end + 1);
+  return end < 0 ? pointer : pointer.slice(0, end);
+}
+
+/**
+ * The steps of a JSON pointer into `value`, each with whether it indexes an array (a key that
+ * looks like a number may name an object's field), keys unescaped (`~1` → `/`, `~0` → `~`).
+ */
+export function pointerSteps(value: unknown, pointer: string, step: (key: string, index: boolean) => void): void {
   let node: unknown = value;
-  for (const raw of pointer.slice(1).split('/')) {
-    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (Array.isArray(node)) {
-      const index = Number(key);
-      at.push(index);
-      node = node[index];
-    } else {
-      at.push(key);
-      node = typeof node === 'object' && node !== null ? (node as { [k: string]: unknown })[key] : undefined;
-    }
+  let start = 1;
+  while (start <= pointer.length && pointer !== '') {
+    const end = pointer.indexOf('/', start);
+    const raw = pointer.slice(start, end < 0 ? undefined : end);
+    const key = raw.includes('~') ? raw.replace(/~1/g, '/').replace(/~0/g, '~') : raw;
+    const index = Array.isArray(node);
+    step(key, index);
+    node = typeof node === 'object' && node !== null ? (node as { [k: string]: unknown })[key] : undefined;
+    if (end < 0) break;
+    start = end + 1;
   }
-  return at;
 }

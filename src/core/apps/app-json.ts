@@ -7,11 +7,11 @@
 //
 // Mismatches become Marathon's (Play JSON's) answer: path `/container/docker/image`, list elements
 // as `/fetch(0)/uri`, message `error.expected.jsstring`, kind 'type' (400 "Invalid JSON").
-import { Type, typeChecker, WHOLE_MISMATCH, type Mismatch, type Static, type TSchema } from '../../lib/schema';
-import type { JsonObject, Violation } from './types';
+import { OrNull, pointerSteps, Type, typeChecker, WHOLE_MISMATCH, type Static, type TSchema } from '../../lib/schema';
+import type { EnvValue, JsonObject, Violation } from './types';
 
 /** May be absent or null. */
-const Opt = <T extends TSchema>(t: T) => Type.Optional(Type.Union([t, Type.Null()]));
+const Opt = <T extends TSchema>(t: T) => Type.Optional(OrNull(t));
 /** An object whose values all match `t`. */
 const MapOf = <T extends TSchema>(t: T) => Type.Unsafe<{ [key: string]: Static<T> }>({ type: 'object', additionalProperties: t });
 /** Any object (its fields are read, or checked, elsewhere). */
@@ -65,8 +65,13 @@ const IpAddressJson = Type.Object({
 /** A constraint is a list; its two or three fields are strings (a list of another length is a rule violation, not a type one). */
 const ConstraintJson = Type.Unsafe<string[]>({ type: 'array', if: { minItems: 2, maxItems: 3 }, then: { items: { type: 'string' } } });
 
-/** A resource limit: a number or "unlimited"; anything else is "a number expected". */
-const LimitJson = Opt(Type.Union([Type.Number(), Type.Literal('unlimited')], { [WHOLE_MISMATCH]: true }));
+/** A resource limit: a number or "unlimited" (`pattern` applies to strings only); anything else is "a number expected". */
+const LimitJson = Type.Optional(Type.Unsafe<number | 'unlimited' | null>({ type: ['number', 'string', 'null'], pattern: '^unlimited$', [WHOLE_MISMATCH]: true }));
+
+/** An env value: a string or a secret reference; anything else (null too) is "a string expected" at the value. */
+const EnvValueJson = Type.Unsafe<EnvValue>({
+  type: ['string', 'object'], required: ['secret'], properties: { secret: { type: 'string' } }, [WHOLE_MISMATCH]: true,
+});
 
 const AppFields = Type.Object({
   id: Str,
@@ -74,8 +79,7 @@ const AppFields = Type.Object({
   container: Opt(ContainerJson),
   ipAddress: Opt(IpAddressJson),
   networks: Opt(Type.Array(Type.Object({ mode: Str, name: Str, labels: Labels }))),
-  /** A value is a string or a secret reference; anything else (null too) is "a string expected". */
-  env: Opt(MapOf(Type.Union([Type.String(), Type.Object({ secret: Type.String() })], { [WHOLE_MISMATCH]: true }))),
+  env: Opt(MapOf(EnvValueJson)),
   instances: Num, cpus: Num, mem: Num, disk: Num, gpus: Num, executor: Str,
   constraints: Opt(Type.Array(ConstraintJson)),
   labels: Labels,
@@ -86,7 +90,9 @@ const AppFields = Type.Object({
   backoffSeconds: Num, backoffFactor: Num, maxLaunchDelaySeconds: Num,
   upgradeStrategy: Opt(Type.Object({ minimumHealthCapacity: Num, maximumOverCapacity: Num })),
   /** "disabled" or an object (another string is a rule violation). */
-  unreachableStrategy: Opt(Type.Union([Type.Object({ inactiveAfterSeconds: Num, expungeAfterSeconds: Num }), Type.String()])),
+  unreachableStrategy: Type.Optional(Type.Unsafe<{ inactiveAfterSeconds?: number | null; expungeAfterSeconds?: number | null } | string | null>({
+    type: ['object', 'string', 'null'], properties: { inactiveAfterSeconds: Num, expungeAfterSeconds: Num },
+  })),
   killSelection: Str,
   secrets: Opt(MapOf(Type.Object({ source: Str }))),
   cmd: Str, args: Strings, user: Str, acceptedResourceRoles: Strings, role: Str, check: Opt(AnyObject),
@@ -110,17 +116,19 @@ export type AppJson = Static<typeof AppJson>;
 const appJson = typeChecker(AppJson);
 
 /** Marathon's path of a place in the body: `/` for the body, `/a/b` for fields, `(i)` for list elements. */
-export function marathonPath(at: ReadonlyArray<string | number>): string {
-  if (at.length === 0) return '/';
-  return at.map((step) => (typeof step === 'number' ? `(${step})` : `/${step}`)).join('');
-}
-
-function toViolation(m: Mismatch): Violation {
-  return { path: marathonPath(m.at), message: `error.expected.js${m.expected ?? 'value'}`, kind: 'type' };
+function marathonPath(body: unknown, pointer: string): string {
+  if (pointer === '') return '/';
+  let path = '';
+  pointerSteps(body, pointer, (key, index) => {
+    path += index ? `(${key})` : `/${key}`;
+  });
+  return path;
 }
 
 /** The body as typed app JSON, or every JSON type mismatch as a violation of kind 'type'. */
 export function readAppJson(raw: unknown): { json: AppJson } | { violations: Violation[] } {
   if (appJson.check(raw)) return { json: raw };
-  return { violations: appJson.mismatches().map(toViolation) };
+  return {
+    violations: appJson.mismatches().map((m) => ({ path: marathonPath(raw, m.pointer), message: `error.expected.js${m.expected ?? 'value'}`, kind: 'type' })),
+  };
 }

@@ -50,7 +50,9 @@ export interface Mismatch {
   pointer: string;
   /** The JSON type wanted there (`string`, `number`, `integer`, `boolean`, `object`, `array`, `null`). */
   expected?: string;
-  /** Ajv's message, for a mismatch that is not one of type (schemas for typeChecker declare types). */
+  /** The schema keyword that failed (`type`, `pattern`, `format`, `enum`, `minLength`, a defined one…). */
+  keyword: string;
+  /** Ajv's message. */
   message: string;
 }
 
@@ -62,6 +64,43 @@ export interface TypeChecker<T extends TSchema> {
 }
 
 let collecting: Ajv | undefined;
+const formats = new Map<string, (text: string) => boolean>();
+const stringKeywords = new Map<string, (text: string, argument: unknown) => boolean>();
+
+function collectingAjv(): Ajv {
+  if (collecting === undefined) {
+    collecting = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+    collecting.addKeyword({ keyword: WHOLE_MISMATCH, schemaType: 'boolean' });
+    for (const [name, test] of formats) collecting.addFormat(name, test);
+    for (const [keyword, test] of stringKeywords) addStringKeyword(collecting, keyword, test);
+  }
+  return collecting;
+}
+
+function addStringKeyword(to: Ajv, keyword: string, test: (text: string, argument: unknown) => boolean): void {
+  to.addKeyword({ keyword, type: 'string', errors: false, validate: (argument: unknown, text: string) => test(text, argument) });
+}
+
+/**
+ * Named string checks (`{ type: 'string', format: name }`) for typeChecker schemas, for syntax a
+ * parser already decides (an address, a MAC): the schema names it, the parser is the one truth.
+ */
+export function defineFormats(defs: { [name: string]: (text: string) => boolean }): void {
+  for (const [name, test] of Object.entries(defs)) {
+    if (formats.get(name) === test) continue;
+    if (formats.has(name)) throw new Error(`format ${name} is already defined`);
+    formats.set(name, test);
+    collecting?.addFormat(name, test);
+  }
+}
+
+/** A keyword with an argument for strings (`{ type: 'string', [keyword]: argument }`) in typeChecker schemas. */
+export function defineStringKeyword(keyword: string, test: (text: string, argument: unknown) => boolean): void {
+  if (stringKeywords.get(keyword) === test) return;
+  if (stringKeywords.has(keyword)) throw new Error(`keyword ${keyword} is already defined`);
+  stringKeywords.set(keyword, test);
+  if (collecting !== undefined) addStringKeyword(collecting, keyword, test);
+}
 
 /**
  * `t` or JSON null, for schemas of one JSON type: `null` is added to its `type` (a type list, not a
@@ -85,11 +124,7 @@ export function typeChecker<T extends TSchema>(schema: T): TypeChecker<T> {
   const wholes = wholeValues(schema, '#', 0);
   return {
     check(value: unknown): value is Static<T> {
-      if (collecting === undefined) {
-        collecting = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
-        collecting.addKeyword({ keyword: WHOLE_MISMATCH, schemaType: 'boolean' });
-      }
-      validate ??= collecting.compile(schema);
+      validate ??= collectingAjv().compile(schema);
       const ok = validate(value);
       last = ok ? undefined : { value, errors: validate.errors ?? [] };
       return ok;
@@ -149,10 +184,10 @@ function toMismatches(wholes: readonly WholeValue[], value: unknown, errors: rea
       const pointer = truncate(e.instancePath, whole.depth);
       if (seenWhole.has(pointer)) continue;
       seenWhole.add(pointer);
-      out.push({ pointer, expected: whole.expected, message: e.message ?? 'invalid' });
+      out.push({ pointer, expected: whole.expected, keyword: 'type', message: e.message ?? 'invalid' });
     } else if (e.keyword === 'type') {
-      out.push({ pointer: e.instancePath, expected: firstType(String(e.params.type).split(',')), message: e.message ?? 'invalid' });
-    } else out.push({ pointer: e.instancePath, message: e.message ?? 'invalid' });
+      out.push({ pointer: e.instancePath, expected: firstType(String(e.params.type).split(',')), keyword: 'type', message: e.message ?? 'invalid' });
+    } else out.push({ pointer: e.instancePath, keyword: e.keyword, message: e.message ?? 'invalid' });
   }
   return out;
 }

@@ -175,15 +175,15 @@ function escapePointer(key: string): string {
 /** Ajv's errors → mismatches: those inside a WHOLE_MISMATCH value become one, `if` markers go. */
 function toMismatches(wholes: readonly WholeValue[], value: unknown, errors: readonly ErrorObject[]): Mismatch[] {
   const out: Mismatch[] = [];
-  const seenWhole = new Set<string>();
+  let lastWhole: string | undefined; // a value's errors come together in Ajv's order
   for (const e of errors) {
     if (e.keyword === 'if') continue;
     // (Ajv's `verbose` would carry the failing schema in the error, but slows passing checks down.)
-    const whole = wholes.find((w) => e.schemaPath.startsWith(w.inside) || e.schemaPath === w.schemaPath);
+    const whole = wholes.length === 0 ? undefined : wholes.find((w) => e.schemaPath.startsWith(w.inside) || e.schemaPath === w.schemaPath);
     if (whole !== undefined) {
       const pointer = truncate(e.instancePath, whole.depth);
-      if (seenWhole.has(pointer)) continue;
-      seenWhole.add(pointer);
+      if (pointer === lastWhole) continue;
+      lastWhole = pointer;
       out.push({ pointer, expected: whole.expected, keyword: 'type', message: e.message ?? 'invalid' });
     } else if (e.keyword === 'type') {
       out.push({ pointer: e.instancePath, expected: firstType(String(e.params.type).split(',')), keyword: 'type', message: e.message ?? 'invalid' });

@@ -118,6 +118,8 @@ const appJson = typeChecker(AppJson);
 /** Marathon's path of a place in the body: `/` for the body, `/a/b` for fields, `(i)` for list elements. */
 function marathonPath(body: unknown, pointer: string): string {
   if (pointer === '') return '/';
+  // No step that could index a list, nothing escaped: the pointer is the path.
+  if (!/\/\d+(\/|$)/.test(pointer) && !pointer.includes('~')) return pointer;
   let path = '';
   pointerSteps(body, pointer, (key, index) => {
     path += index ? `(${key})` : `/${key}`;

@@ -120,17 +120,17 @@ export function OrNull<T extends TSchema>(t: T): TUnsafe<Static<T> | null> {
  */
 export function typeChecker<T extends TSchema>(schema: T): TypeChecker<T> {
   let validate: ValidateFunction | undefined;
-  let last: { value: unknown; errors: ErrorObject[] } | undefined;
+  let errors: ErrorObject[] = [];
   const wholes = wholeValues(schema, '#', 0);
   return {
     check(value: unknown): value is Static<T> {
       validate ??= collectingAjv().compile(schema);
       const ok = validate(value);
-      last = ok ? undefined : { value, errors: validate.errors ?? [] };
+      errors = ok ? [] : validate.errors ?? [];
       return ok;
     },
     mismatches(): Mismatch[] {
-      return last === undefined ? [] : toMismatches(wholes, last.value, last.errors);
+      return toMismatches(wholes, errors);
     },
   };
 }
@@ -173,7 +173,7 @@ function escapePointer(key: string): string {
 }
 
 /** Ajv's errors → mismatches: those inside a WHOLE_MISMATCH value become one, `if` markers go. */
-function toMismatches(wholes: readonly WholeValue[], value: unknown, errors: readonly ErrorObject[]): Mismatch[] {
+function toMismatches(wholes: readonly WholeValue[], errors: readonly ErrorObject[]): Mismatch[] {
   const out: Mismatch[] = [];
   let lastWhole: string | undefined; // a value's errors come together in Ajv's order
   for (const e of errors) {

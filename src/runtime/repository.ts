@@ -663,13 +663,7 @@ export class Repository {
   private removeInstance(i: Instance): void {
     capped(this.instanceTombstones).set(i.instanceId, Math.max(i.revision ?? 0, this.storedInstanceRev.get(i.instanceId) ?? 0));
     this.storedInstanceRev.delete(i.instanceId);
-    this.touch(i.appId);
-    this.unmarkScheduled(i);
-    this.facts.remove(i.instanceId);
-    this.instances.delete(i.instanceId);
-    this.byApp.get(i.appId)?.delete(i.instanceId);
-    if (this.byApp.get(i.appId)?.size === 0) this.byApp.delete(i.appId);
-    if (i.taskId !== null && this.byTask.get(i.taskId) === i.instanceId) this.byTask.delete(i.taskId);
+    this.dropFromMemory(i);
     this.enqueue(i.instanceId, null, i.appId);
   }
 

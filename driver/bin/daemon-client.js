@@ -49,19 +49,25 @@ function errName(status) {
  * expected (then `node:net`). Node 20–24 keep the shape net.js uses: Pipe(SOCKET).connect(req,
  * path) → req.oncomplete(status); writeUtf8String/shutdown with Write/ShutdownWrap; reads via
  * onread(arrayBuffer) with the byte count (or a negative status, EOF at the end) in
- * streamBaseState. process.binding is deprecated for modules, not removed; it warns only under
- * --pending-deprecation (on stderr, which CNI does not read).
+ * streamBaseState. process.binding is deprecated for modules, not removed (it warns only under
+ * --pending-deprecation, silenced here for this call).
  */
 function rawConnector() {
   const major = Number(process.versions.node.split('.')[0]);
   if (!(major >= 20 && major <= 24) || typeof process.binding !== 'function') return null;
   let pw;
   let sw;
+  // Our one known use: no DEP0111 warning (with --pending-deprecation) on stderr, and none thrown
+  // at us later (with --throw-deprecation too); node checks noDeprecation as it emits.
+  const quiet = process.noDeprecation;
   try {
+    process.noDeprecation = true;
     pw = process.binding('pipe_wrap');
     sw = process.binding('stream_wrap');
   } catch {
     return null;
+  } finally {
+    process.noDeprecation = quiet;
   }
   const { Pipe, PipeConnectWrap, constants } = pw;
   const { WriteWrap, ShutdownWrap, streamBaseState, kReadBytesOrError, kArrayBufferOffset } = sw;

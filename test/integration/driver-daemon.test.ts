@@ -89,6 +89,11 @@ describeNeeding(['root', 'netns'], 'driver: thin plugin through vnet-driver daem
     assert.deepEqual(outputs['daemon, net client'], outputs['in-process']);
     // The daemon served the first two rounds and nothing of the third.
     assert.equal((d.log().match(new RegExp(`(ADD|CHECK|DEL) ${cid} eth0`, 'g')) ?? []).length, 8, d.log());
+    // The pipe binding is deprecated API: no warning on stderr, none thrown, even when asked for.
+    const strict = await runDriver({ CNI_COMMAND: 'VERSION', VNET_DRIVER_SOCKET: d.socket, NODE_OPTIONS: '--pending-deprecation --throw-deprecation' }, '{"cniVersion":"1.0.0"}');
+    assert.equal(strict.code, 0, strict.stdout + strict.stderr);
+    assert.equal(strict.stderr, '');
+    assert.equal((d.log().match(/VERSION/g) ?? []).length, 3, d.log());
     await d.stop();
   });
 

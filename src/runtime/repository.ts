@@ -445,6 +445,11 @@ export class Repository {
     return this.facts.counts(appId);
   }
 
+  /** Instances launched and not running yet, over all apps (no scan). */
+  stagedCount(): number {
+    return this.facts.stagedTotal();
+  }
+
   /** The app's lowest slot no instance holds, when below `below` (slot compaction). */
   lowestFreeSlotBelow(appId: string, below: number): number | undefined {
     return this.facts.lowestFreeSlotBelow(appId, below);

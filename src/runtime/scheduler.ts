@@ -88,11 +88,11 @@ export interface SchedulerOptions {
   /** An offer still held this long (no answer taken by the master) is declined again (offer-ledger.ts). */
   offerReanswerMs: number;
   /**
-   * Launching pauses while this many tasks have an update whose ACKNOWLEDGE has not completed
-   * (offers wait, at most offerReanswerMs), and goes on below half of it, so that the ACKs' wait
-   * stays well below the agents' 10 s retry (issue 20).
+   * Launching pauses while this many tasks are launched and not running yet or have an update whose
+   * ACKNOWLEDGE has not completed (offers wait, at most offerReanswerMs), and goes on below half of
+   * it: the ACKs' wait stays well below the agents' 10 s retry, and the calls queued stay bounded (issue 20).
    */
-  maxUnacknowledged: number;
+  maxLaunchPipeline: number;
 }
 
 export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
@@ -108,7 +108,7 @@ export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
   killRetryMs: 30_000,
   mesosBridgeName: 'mesos-bridge',
   offerReanswerMs: DEFAULT_OFFER_LEDGER.reanswerAfterMs,
-  maxUnacknowledged: 1000,
+  maxLaunchPipeline: 1000,
 };
 
 export interface SchedulerDeps {
@@ -199,8 +199,13 @@ export class Scheduler {
    * outnumbered the first updates (issue 20).
    */
   private readonly acking = new Map<string, string>();
-  /** Launching paused: too many ACKs outstanding (options.maxUnacknowledged). */
+  /** Launching paused: the launch pipeline is full (options.maxLaunchPipeline). */
   private launchesHeld = false;
+
+  /** Tasks launched and not running yet, plus updates whose ACKNOWLEDGE has not completed. */
+  private launchPipeline(): number {
+    return this.deps.repo.stagedCount() + this.acking.size;
+  }
   /** Every offer until the master took our answer (or took the offer back). */
   readonly offerLedger: OfferLedger;
 
@@ -384,8 +389,8 @@ export class Scheduler {
       this.declineOffers(ids, this.options.declineWaitingSeconds);
       return;
     }
-    if (this.acking.size >= this.options.maxUnacknowledged && this.hasWaitingWork()) {
-      // The offers wait for the ACK backlog to shrink (resumed by an ACK; redeclineOverdueOffers bounds the wait).
+    if (this.pipelineFull()) {
+      // The offers wait for the pipeline to drain (resumed by an ACK; redeclineOverdueOffers bounds the wait).
       this.launchesHeld = true;
       this.draining = false;
       return;
@@ -403,10 +408,11 @@ export class Scheduler {
     if (this.pendingOffers.length > 0) do {
       const offer = this.pendingOffers.shift() as Offer;
       if (!this.processOffer(offer, round)) round.unused.push(offer.id.value);
-    } while (this.pendingOffers.length > 0 && this.clock.sliceNow() - sliceStart <= 10);
+    } while (this.pendingOffers.length > 0 && this.clock.sliceNow() - sliceStart <= 10 && !this.pipelineFull());
     const moreWork = this.hasWaitingWork();
     if (round.unused.length > 0) this.declineOffers(round.unused, moreWork ? this.options.declineWaitingSeconds : this.options.declineIdleSeconds);
     if (this.pendingOffers.length > 0) {
+      if (this.pipelineFull()) { this.launchesHeld = true; this.draining = false; return; }
       this.clock.soon(() => this.drainOffers());
       return;
     }
@@ -419,6 +425,10 @@ export class Scheduler {
         this.deps.log.warn({ err }, 'suppress failed');
       });
     }
+  }
+
+  private pipelineFull(): boolean {
+    return this.launchPipeline() >= this.options.maxLaunchPipeline && this.hasWaitingWork();
   }
 
   /** Places what fits of the launch queue on one offer and launches it; false when nothing fit. */
@@ -707,7 +717,7 @@ export class Scheduler {
     const send = acknowledger(this.deps.driver, log, status, () => {
       if (uuid === undefined || this.acking.get(taskId) !== uuid) return;
       this.acking.delete(taskId);
-      if (this.launchesHeld && this.acking.size <= this.options.maxUnacknowledged / 2) {
+      if (this.launchesHeld && this.launchPipeline() <= this.options.maxLaunchPipeline / 2) {
         this.launchesHeld = false;
         if (!this.draining && this.pendingOffers.length > 0) this.drainOffers();
       }
@@ -1008,6 +1018,8 @@ export class Scheduler {
       if (inst.condition === 'Unreachable' || inst.condition === 'UnreachableInactive') this.unreachableTick(inst, nowMs);
     }
     this.launchTimeouts(nowMs);
+    // The pipeline also shrinks without an ACK (a launch reverted, an instance killed): go on then.
+    if (this.launchesHeld && !this.draining && this.pendingOffers.length > 0 && !this.pipelineFull()) this.drainOffers();
     if (delayedWork && this.ready) this.requestRevive();
     this.redeclineOverdueOffers(nowMs);
   }

@@ -376,11 +376,11 @@ describe('scheduler shell', () => {
     assert.equal(r.sched.counters.resentUpdates, 1);
   });
 
-  it('launching pauses while maxUnacknowledged ACKs are outstanding, resumes below half, and held offers are answered after offerReanswerMs', async () => {
+  it('launching pauses while maxLaunchPipeline tasks are launched and not running or wait for an ACK, resumes at half, and held offers are answered after offerReanswerMs', async () => {
     await r.sched.stop();
     r = await rig();
     r.sched = new Scheduler({ repo: r.repo, bus: r.bus, driver: r.driver, queue: r.queue, log: { debug() {}, info() {}, warn() {}, error() {} }, now: () => r.clock.now, newUuid: (() => { let n = 0; return () => `u${++n}`; })() },
-      { housekeepingIntervalMs: 60_000, reconciliationInitialDelayMs: 60_000, maxUnacknowledged: 2 });
+      { housekeepingIntervalMs: 60_000, reconciliationInitialDelayMs: 60_000, maxLaunchPipeline: 4 });
     r.sched.start();
     const acks = holdAcks(r.driver);
     await subscribe(r);
@@ -393,15 +393,17 @@ describe('scheduler shell', () => {
     for (const [n, i] of launched.entries()) r.driver.emit('update', status(i.taskId as string, 'TASK_STARTING', { uuid: `s${n}` }));
     r.driver.emit('offers', [offer(3, 1)]);
     await tick();
-    assert.equal(r.driver.of('launch').length, 2, 'held: two ACKs outstanding');
+    assert.equal(r.driver.of('launch').length, 2, 'held: two tasks starting, two ACKs outstanding');
     assert.equal(r.driver.of('decline').length, 0, 'the offer waits, it is not declined');
     await acks.settle(1);
-    assert.equal(r.driver.of('launch').length, 3, 'one ACK completed (1 ≤ 2/2): the held offer is used');
+    assert.equal(r.driver.of('launch').length, 2, 'still held above half (3 > 4/2)');
+    await acks.settle(1);
+    assert.equal(r.driver.of('launch').length, 3, 'at half: the held offer is used');
     const third = made.find((i) => i.taskId !== null && !launched.includes(i)) as Instance;
     r.driver.emit('update', status(third.taskId as string, 'TASK_STARTING', { uuid: 's3' }));
     r.driver.emit('offers', [offer(4, 1)]);
     await tick();
-    assert.equal(r.driver.of('launch').length, 3, 'held again');
+    assert.equal(r.driver.of('launch').length, 3, 'held again (three starting, one ACK outstanding)');
     r.clock.now += r.sched.options.offerReanswerMs;
     r.sched.redeclineOverdueOffers(r.clock.now);
     await tick(); // DECLINE goes out in order after earlier offer calls
@@ -409,6 +411,6 @@ describe('scheduler shell', () => {
     await acks.settle(acks.pending());
     r.driver.emit('offers', [offer(5, 1)]);
     await tick();
-    assert.equal(r.driver.of('launch').length, 4, 'no ACK outstanding: launching again');
+    assert.equal(r.driver.of('launch').length, 4, 'below the limit: launching again');
   });
 });

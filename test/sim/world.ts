@@ -5,7 +5,8 @@
 import { AppService } from '../../src/server/api/app-service';
 import { restartBounds } from '../../src/core/deploy/restart';
 import type { FrameworkInfo, TaskInfo, TaskState } from '../../src/mesos/types';
-import { MasterCore, silentLogger } from '../../src/sim/mesos/master-core';
+import { MasterCore } from '../../src/sim/mesos/master-core';
+import { silentLogger } from '../../src/lib/log';
 import { seededRandom, type Random } from '../../src/sim/mesos/rng';
 import { SimulatedAgent } from '../../src/sim/mesos/simulated-agent';
 import { DeploymentRunner } from '../../src/runtime/deployment-runner';
@@ -112,10 +113,10 @@ class ServeNode {
     };
     const newUuid = (): string => w.uuids.next();
     this.scheduler = new Scheduler({
-      repo: this.repo, bus, queue, log, now: () => this.timers.now(), newUuid, timers: this.timers,
+      repo: this.repo, bus, queue, log, now: () => this.timers.now(), newUuid, clock: this.timers,
       driver: undefined as unknown as InProcessDriver,
     }, options);
-    this.runner = new DeploymentRunner({ repo: this.repo, bus, scheduler: this.scheduler, queue, log, timers: this.timers });
+    this.runner = new DeploymentRunner({ repo: this.repo, bus, scheduler: this.scheduler, queue, log, clock: this.timers });
     this.scheduler.setObserver(this.runner);
     this.service = new AppService({ repo: this.repo, runner: this.runner, scheduler: this.scheduler, bus, now: () => this.timers.now(), newUuid, facts: async () => ({}) });
   }

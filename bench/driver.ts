@@ -10,7 +10,8 @@
 // costs against the reference. Each variant also runs "via daemon": the thin plugin handing
 // ADD and DEL to a `vnet-driver daemon` started for the bench; its CPU is the plugin processes'
 // plus the daemon's own delta over the ADD+DEL (/proc/<pid>/stat utime + stime + cutime +
-// cstime, so the programs it ran count too). Env: MVN_BENCH_DRIVER_ITER (default 30); MVN_BENCH_DRIVER_ENTRY=bundle (default: the one-file
+// cstime, so the programs it ran count too), printed split into the three.
+// Env: MVN_BENCH_DRIVER_ITER (default 30); MVN_BENCH_DRIVER_ENTRY=bundle (default: the one-file
 // bundle with its code cache, rebuilt first when stale) or tsc (dist/driver/main.js, as before
 // the bundle existed).
 import { spawnSync } from 'node:child_process';
@@ -38,8 +39,11 @@ function stats(ms: number[]): Stats {
 /** One ADD+DEL: wall time of each half. */
 type Op = () => Promise<{ add: number; del: number }>;
 
+/** CPU (ms) outside the plugin processes: the daemon's own (its JS) and that of the programs it ran. */
+interface Elsewhere { own: number; programs: number }
+
 /** An ADD+DEL variant of ours; `cpuElsewhere` counts CPU outside the plugin processes (the daemon's). */
-interface Ours { name: string; op: Op; cpuElsewhere?: () => number }
+interface Ours { name: string; op: Op; cpuElsewhere?: () => Elsewhere }
 
 /** CPU (user + system, ms) of the children this process has waited for: /proc/self/stat cutime + cstime. */
 function childrenCpuMs(): number {
@@ -57,9 +61,9 @@ async function half(fn: () => Promise<void>): Promise<number> {
  * CPU (ms) of a daemon and every program it has waited for: /proc/<pid>/stat utime + stime +
  * cutime + cstime.
  */
-function processCpuMs(pid: number): number {
+function processCpuMs(pid: number): Elsewhere {
   const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 1000) / 100;
+  return { own: ((Number(fields[11]) + Number(fields[12])) * 1000) / 100, programs: ((Number(fields[13]) + Number(fields[14])) * 1000) / 100 };
 }
 
 /** ADD then DEL through our driver, exactly as Mesos runs it (with `daemon`: the thin plugin handing both to it). */
@@ -88,15 +92,17 @@ function referenceOp(fx: NetFixture, bridge: string, netns: string, cid: string)
   return async () => ({ add: await half(() => call('ADD')), del: await half(() => call('DEL')) });
 }
 
-interface Sample { add: number[]; del: number[]; total: number[]; cpuMs: number; elsewhereMs: number }
+interface Sample { add: number[]; del: number[]; total: number[]; cpuMs: number; elsewhereMs: number; programsMs: number }
 
-async function sample(op: Op, into: Sample, cpuElsewhere: () => number = () => 0): Promise<void> {
+async function sample(op: Op, into: Sample, cpuElsewhere: () => Elsewhere = () => ({ own: 0, programs: 0 })): Promise<void> {
   const cpu = childrenCpuMs();
   const other = cpuElsewhere();
   const r = await op();
-  const elsewhere = cpuElsewhere() - other;
+  const after = cpuElsewhere();
+  const elsewhere = after.own - other.own + after.programs - other.programs;
   into.cpuMs += childrenCpuMs() - cpu + elsewhere;
   into.elsewhereMs += elsewhere;
+  into.programsMs += after.programs - other.programs;
   into.add.push(r.add);
   into.del.push(r.del);
   into.total.push(r.add + r.del);
@@ -117,7 +123,7 @@ async function compare(label: string, ours: Ours[], reference: Op): Promise<stri
     await reference();
     await floorOp();
   }
-  const empty = (): Sample => ({ add: [], del: [], total: [], cpuMs: 0, elsewhereMs: 0 });
+  const empty = (): Sample => ({ add: [], del: [], total: [], cpuMs: 0, elsewhereMs: 0, programsMs: 0 });
   const a = ours.map(empty);
   const b = empty();
   const f = empty();
@@ -133,7 +139,9 @@ async function compare(label: string, ours: Ours[], reference: Op): Promise<stri
   const cpuRatio = (x: Sample): string => (x.cpuMs / Math.max(1, b.cpuMs)).toFixed(2);
   const out = [`${label}`];
   for (const [k, o] of ours.entries()) {
-    out.push(line(o.name, a[k], stats(a[k].total)) + (o.cpuElsewhere === undefined ? '' : ` (daemon ${(a[k].elsewhereMs / ITER).toFixed(0)} ms of it)`));
+    const x = a[k];
+    out.push(line(o.name, x, stats(x.total)) + (o.cpuElsewhere === undefined ? ''
+      : ` (plugins ${((x.cpuMs - x.elsewhereMs) / ITER).toFixed(0)}, daemon ${((x.elsewhereMs - x.programsMs) / ITER).toFixed(0)}, programs it ran ${(x.programsMs / ITER).toFixed(0)} ms)`));
   }
   out.push(line('bridge+host-local', b, r), line('floor: 2 bare node', f, fl));
   for (const [k, o] of ours.entries()) {

@@ -15,6 +15,7 @@ import { runCni, type CniOutput } from '../commands/skel';
 import { CniError, CNI_CODES } from '../cni/errors';
 import type { DriverDeps } from '../deps';
 import { killChildren } from '../plumb/exec';
+import { trace } from '../trace';
 
 export const DEFAULT_SOCKET = '/run/vnet-driver/driver.sock';
 export const MAX_REQUEST_BYTES = 1 << 20;
@@ -134,11 +135,13 @@ export async function startDaemon(deps: DriverDeps, socket: string, log: (s: str
         return;
       }
       inFlight++;
+      trace(`daemon: ${req.env.CNI_COMMAND ?? '?'} received`);
       const job = runCni(deps, req.env, () => req.stdin).then((out) => {
         inFlight--;
         running.delete(job);
         log(`${req.env.CNI_COMMAND ?? '?'} ${req.env.CNI_CONTAINERID ?? ''} ${req.env.CNI_IFNAME ?? ''} → ${out.exitCode}`);
         reply(out);
+        trace(`daemon: ${req.env.CNI_COMMAND ?? '?'} answered`);
       });
       running.add(job);
     });

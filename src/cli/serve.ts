@@ -1,17 +1,19 @@
-// `marathon-vnet serve`: the Marathon-compatible API + scheduler. `startServe` wires the pieces
-// (state store, leader election, Mesos client, scheduler, deployment runner, HTTP API) and is
-// exported for local mode and tests; `registerServe` adds the CLI command.
+// `marathon-vnet serve`: the Marathon-compatible API + scheduler. `startServe` is the composition
+// root: it opens the state store and the election, wires the runtime (repository, scheduler,
+// deployment runner, leadership controller) to the HTTP API and starts them; it is exported for
+// local mode and tests. `registerServe` parses the CLI flags into ServeOptions.
 import { MarathonHealthChecker } from '../runtime/marathon-health';
 import { DEFAULT_SERVICE_PORT_RANGE, type ServicePortRange } from '../core/apps/service-ports';
 import { randomUUID } from 'node:crypto';
 import { Option, type Command } from 'commander';
 import pino, { type Logger } from 'pino';
-import { Gauge, Registry } from 'prom-client';
 import { DEFAULT_MAX_INSTANCES_PER_APP, type ValidationFacts } from '../core/apps/types';
+import { unrefClock } from '../lib/clock';
 import { AppService, DEFAULT_MAX_RUNNING_DEPLOYMENTS } from '../server/api/app-service';
-import type { ApiContext, ForwardHook, InfoConfig, Leadership, NetworkDirectory, VnetNetwork } from '../server/api/context';
-import { UpstreamUnavailableError } from '../server/errors';
+import type { ApiContext, ForwardHook, InfoConfig, Leadership } from '../server/api/context';
+import { CachedNetworks } from '../server/api/openvnet-networks';
 import { buildApiServer } from '../server/api/server';
+import { serveMetrics } from '../server/metrics';
 import { OpenVnetAddressSpace } from '../runtime/address-space';
 import { DEFAULT_HTTPS_PORT, addSecurityFlags, marathonListenAliases, serveSecurityFromFlags } from '../server/security/cli-flags';
 import { exposureWarning, type ServeSecurity } from '../server/security/config';
@@ -22,19 +24,18 @@ import { SchedulerClient } from '../mesos/client';
 import type { Encoding } from '../mesos/codec';
 import type { FrameworkInfo } from '../mesos/types';
 import { OpenVnetClient } from '../lib/openvnet/client';
-import { listNetworkUsage, type NetworkUsage } from '../lib/openvnet/usage';
 import { DeploymentRunner } from '../runtime/deployment-runner';
 import { EventBus } from '../runtime/event-bus';
 import { LaunchQueue } from '../core/scheduler/launch-queue';
+import { LeadershipController, ServeFatalError } from '../runtime/leadership';
 import { Repository } from '../runtime/repository';
 import { Scheduler, type MesosDriver, type SchedulerOptions } from '../runtime/scheduler';
-import { isLaunched } from '../core/scheduler/instance';
-import type { LeaderElection } from '../state/leader-election';
 import { openLeaderElection, openVersionedStore } from '../state/open-store';
 import type { StateStore } from '../state/store';
-import { ZkStore } from '../state/zk-store';
 import { redact } from '../state/zk-url';
 import { addZkFlags, DEFAULT_ZK_TUNING, zkElectionOptions, zkStoreOptions, zookeeperConfig, zkTuningFromFlags, type ZkTuning } from './zk-flags';
+
+export { ServeFatalError };
 
 export interface ServeOptions {
   /** `--local_port_min`/`--local_port_max`: where `port: 0` service ports come from (default 10000–20000). */
@@ -113,16 +114,6 @@ export interface ServeHandle {
 export const DEFAULT_AGENT_LINK = 'vnet-agent-link';
 export const DEFAULT_MESOS_DISCONNECT_GRACE_MS = 5000;
 
-/** A condition the scheduler cannot go on from (Marathon's crash strategy). */
-export class ServeFatalError extends Error {
-  constructor(readonly code: 'MVN_ERR_FRAMEWORK_REMOVED' | 'MVN_ERR_FRAMEWORK_ID_MISSING', message: string) {
-    super(message);
-    this.name = 'ServeFatalError';
-  }
-}
-
-
-
 /** `--access_control_allow_origin` as /v2/info reports it (null when CORS is off). */
 function corsOriginsOf(cors: CorsPolicy | undefined): string[] | null {
   if (cors === undefined) return null;
@@ -142,42 +133,14 @@ export function masterUiUrl(master: string): string {
   }
 }
 
-/** OpenVNet networks, cached briefly: validation asks on every write. */
-class CachedNetworks implements NetworkDirectory {
-  private cached: { at: number; list: VnetNetwork[] } | undefined;
-  constructor(private readonly client: OpenVnetClient, private readonly ttlMs = 2000) {}
-  async listNetworks(): Promise<VnetNetwork[]> {
-    const now = Date.now();
-    if (this.cached !== undefined && now - this.cached.at < this.ttlMs) return this.cached.list;
-    let list: VnetNetwork[];
-    try {
-      list = (await this.client.listNetworks()).map((n) => ({ uuid: n.uuid, displayName: n.displayName, ipv4Network: n.ipv4Network, ipv4Prefix: n.ipv4Prefix }));
-    } catch (err) {
-      throw new UpstreamUnavailableError(`OpenVNet API unavailable: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    this.cached = { at: now, list };
-    return list;
-  }
-  listUsage(): Promise<NetworkUsage[]> {
-    return listNetworkUsage(this.client);
-  }
-  lastKnown(): Map<string, { subnet: string }> | undefined {
-    if (this.cached === undefined) return undefined;
-    return new Map(this.cached.list.map((n) => [n.uuid, { subnet: `${n.ipv4Network}/${n.ipv4Prefix}` }]));
-  }
-}
-
-function electionView(e: LeaderElection, hasCachedState: () => boolean, takenOver: () => boolean): Leadership {
+/** The leadership controller as the API sees it (its functions are called unbound). */
+function leadershipView(c: LeadershipController): Leadership {
   return {
-    isLeader: () => e.isLeader,
-    leader: () => e.currentLeader() ?? undefined,
-    abdicate: () => e.abdicate(),
-    hasCachedState,
-    async takenOver(timeoutMs) {
-      const deadline = Date.now() + timeoutMs;
-      while (e.isLeader && !takenOver() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      return e.isLeader && takenOver();
-    },
+    isLeader: () => c.isLeader,
+    leader: () => c.currentLeader(),
+    abdicate: () => c.abdicate(),
+    hasCachedState: () => c.hasCachedState,
+    takenOver: (timeoutMs) => c.takenOver(timeoutMs),
   };
 }
 
@@ -204,11 +167,9 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     error: (o: object, m?: string) => schedLog.error(o, m),
   };
 
-  let election: LeaderElection | undefined;
-
+  // Each leadership term gives the scheduler a new Mesos driver (leadership.ts).
   const scheduler = new Scheduler({
     repo, bus, queue, log: logShim, now: Date.now, newUuid: randomUUID,
-    driver: undefined as unknown as MesosDriver,
     networks: () => networks?.lastKnown(),
   }, {
     role,
@@ -235,47 +196,6 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   const service = new AppService({
     repo, runner, scheduler, bus, now: Date.now, newUuid: randomUUID, facts, ...(addressSpace !== undefined ? { addressSpace } : {}),
     servicePortRange, maxRunningDeployments: opts.maxRunningDeployments ?? DEFAULT_MAX_RUNNING_DEPLOYMENTS,
-  });
-  // Claims end when slots go (scheduler/runner): keep OpenVNet's ranges in step while leading.
-  const reserveTimer = addressSpace === undefined ? undefined : setInterval(() => {
-    if (election?.isLeader === true) void addressSpace.sync(repo.heldAddresses());
-  }, 2000);
-  reserveTimer?.unref();
-
-  const metrics = new Registry();
-  new Gauge({ name: 'marathon_apps', help: 'Apps stored', registers: [metrics], collect() { this.set(repo.apps.size); } });
-  new Gauge({
-    name: 'marathon_instances', help: 'Instances by condition', labelNames: ['condition'], registers: [metrics],
-    collect() {
-      this.reset();
-      const counts = new Map<string, number>();
-      for (const i of repo.instances.values()) counts.set(i.condition, (counts.get(i.condition) ?? 0) + 1);
-      for (const [condition, n] of counts) this.set({ condition }, n);
-    },
-  });
-  new Gauge({ name: 'marathon_deployments', help: 'Running deployments', registers: [metrics], collect() { this.set(repo.deployments.size); } });
-  new Gauge({
-    name: 'marathon_mesos_calls', help: 'Mesos traffic counters', labelNames: ['kind'], registers: [metrics],
-    collect() { for (const [kind, n] of Object.entries(scheduler.counters)) this.set({ kind }, n); },
-  });
-  new Gauge({
-    name: 'marathon_mesos_offers_held', help: 'Offers received and not yet accepted, declined or rescinded', registers: [metrics],
-    collect() { this.set(scheduler.offerStats().held); },
-  });
-  new Gauge({
-    name: 'marathon_mesos_offer_oldest_age_seconds', help: 'Age of the oldest offer held (0 when none)', registers: [metrics],
-    collect() { this.set(scheduler.offerStats().oldestAgeMs / 1000); },
-  });
-  new Gauge({ name: 'marathon_event_stream_listeners', help: 'Event bus listeners', registers: [metrics], collect() { this.set(bus.listenerCount()); } });
-  new Gauge({ name: 'marathon_leader', help: '1 while this instance leads', registers: [metrics], collect() { this.set(election?.isLeader === true ? 1 : 0); } });
-  new Gauge({
-    name: 'marathon_mesos_subscribed', help: '1 while subscribed to Mesos and reconciled (launching allowed)', registers: [metrics],
-    collect() { this.set(scheduler.ready ? 1 : 0); },
-  });
-  new Gauge({
-    name: 'marathon_state_store_requests', help: 'Requests sent to the state store backend by this instance (a ZooKeeper multi counts once)',
-    labelNames: ['kind'], registers: [metrics],
-    collect() { const c = store.counters(); this.set({ kind: 'reads' }, c.reads); this.set({ kind: 'writes' }, c.writes); },
   });
 
   const info: InfoConfig = {
@@ -307,13 +227,45 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     }
   });
 
-  // Leadership is known only once we listen (our host:port is the candidate id).
-  let leadership: Leadership = { isLeader: () => false, leader: () => undefined, abdicate: async () => undefined };
-  // Set once we know our own host:port (the hop marker that stops forwarding loops).
+  // Made at each term's start, after we listen: info then has our advertised address.
+  const frameworkInfo = (): FrameworkInfo => ({
+    user: info.mesosUser,
+    name: info.frameworkName,
+    failover_timeout: info.failoverTimeoutSeconds,
+    checkpoint: true,
+    roles: [role],
+    hostname: info.hostname,
+    webui_url: info.webuiUrl ?? '',
+    capabilities: [{ type: 'MULTI_ROLE' }, { type: 'PARTITION_AWARE' }, { type: 'TASK_KILLING_STATE' }, { type: 'REGION_AWARE' }],
+  });
+  const newDriver = (frameworkId: string | undefined): MesosDriver => opts.driverFactory !== undefined
+    ? opts.driverFactory(frameworkInfo(), frameworkId)
+    : new SchedulerClient({
+      master: opts.master, encoding: opts.mesosEncoding ?? 'json', frameworkInfo: frameworkInfo(), frameworkId,
+      logger: logShim, zkSessionTimeoutMs: zkTuning.sessionTimeoutMs, zkOperationTimeoutMs: zkTuning.timeoutMs,
+    });
+  // A follower until the election (whose candidate id is our host:port) starts it after listening.
+  const leadership = new LeadershipController({
+    store, repo, scheduler, runner, health: marathonHealth, newDriver, clock: unrefClock, log,
+    // Only with ZooKeeper HA: a single instance (file:, memory:) has nobody to hand over to.
+    ...(onZooKeeper ? { mesosDisconnectGraceMs: opts.mesosDisconnectGraceMs ?? DEFAULT_MESOS_DISCONNECT_GRACE_MS } : {}),
+    onFatal: (err) => {
+      log.fatal({ code: err.code }, err.message);
+      if (opts.onFatal !== undefined) opts.onFatal(err);
+    },
+  });
+  // Claims end when slots go (scheduler/runner): keep OpenVNet's ranges in step while leading.
+  const reserveTimer = addressSpace === undefined ? undefined : setInterval(() => {
+    if (leadership.isLeader) void addressSpace.sync(repo.heldAddresses());
+  }, 2000);
+  reserveTimer?.unref();
+
+  const metrics = serveMetrics({ repo, scheduler, bus, store, isLeader: () => leadership.isLeader });
+  // The hop marker that stops forwarding loops is our own host:port: the default hook is made once we listen.
   let forwardHook: ForwardHook | undefined = opts.forward;
   const ctx: ApiContext = {
     repo, scheduler, runner, service, bus, queue, info, metrics, agentLink, now: Date.now,
-    get leadership() { return leadership; },
+    leadership: leadershipView(leadership),
     ...(networks !== undefined ? { networks } : {}),
     forward: (req, reply, leader) => (forwardHook !== undefined ? forwardHook(req, reply, leader) : Promise.resolve(false)),
   };
@@ -332,126 +284,16 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   info.httpsPort = listening.httpsPort ?? info.httpsPort;
   if (opts.hostname === undefined && listenHost !== '0.0.0.0' && listenHost !== '::') info.hostname = listenHost;
   const self = `${info.hostname}:${port}`;
-  const webui = `${listening.scheme}://${self}`;
-  info.webuiUrl = webui;
-
-  const frameworkInfo = (): FrameworkInfo => ({
-    user: info.mesosUser,
-    name: info.frameworkName,
-    failover_timeout: info.failoverTimeoutSeconds,
-    checkpoint: true,
-    roles: [role],
-    hostname: info.hostname,
-    webui_url: webui,
-    capabilities: [{ type: 'MULTI_ROLE' }, { type: 'PARTITION_AWARE' }, { type: 'TASK_KILLING_STATE' }, { type: 'REGION_AWARE' }],
-  });
-  const makeDriver = (frameworkId: string | undefined): MesosDriver => opts.driverFactory !== undefined
-    ? opts.driverFactory(frameworkInfo(), frameworkId)
-    : new SchedulerClient({
-      master: opts.master, encoding: opts.mesosEncoding ?? 'json', frameworkInfo: frameworkInfo(), frameworkId,
-      logger: logShim, zkSessionTimeoutMs: zkTuning.sessionTimeoutMs, zkOperationTimeoutMs: zkTuning.timeoutMs,
-    });
+  info.webuiUrl = `${listening.scheme}://${self}`;
   if (forwardHook === undefined) {
     const forwardOptions: ForwardOptions = { self, timeoutMs: zkTuning.timeoutMs };
     forwardHook = makeForwardHook(forwardOptions);
   }
 
-  const fatal = (err: ServeFatalError): void => {
-    log.fatal({ code: err.code }, err.message);
-    if (opts.onFatal !== undefined) opts.onFatal(err);
-  };
-
-  // One leadership term at a time: taking over and stepping down are serialised on `leading`.
-  let leading: Promise<void> = Promise.resolve();
-  let term = 0;
-  /** The term whose takeover finished (state loaded, scheduler started): the API serves only then. */
-  let readyTerm = -1;
-  let stateLoaded = false;
-  let mesosGrace: NodeJS.Timeout | undefined;
-  const graceMs = opts.mesosDisconnectGraceMs ?? DEFAULT_MESOS_DISCONNECT_GRACE_MS;
-  const clearMesosGrace = (): void => {
-    if (mesosGrace !== undefined) clearTimeout(mesosGrace);
-    mesosGrace = undefined;
-  };
-  // Only with ZooKeeper HA: a single instance (file:, memory:) has nobody to hand over to.
-  const armMesosGrace = (e: LeaderElection, why: string): void => {
-    if (!onZooKeeper || graceMs < 0) return;
-    clearMesosGrace();
-    mesosGrace = setTimeout(() => {
-      mesosGrace = undefined;
-      if (!e.isLeader || scheduler.ready) return;
-      log.warn({ graceMs, why }, 'no Mesos subscription within the grace period: giving up leadership');
-      void e.abdicate();
-    }, graceMs);
-    mesosGrace.unref?.();
-  };
-
-  const becomeLeader = async (e: LeaderElection): Promise<void> => {
-    if (!e.isLeader) return;
-    const myTerm = ++term;
-    const startedAt = Date.now();
-    if (store instanceof ZkStore && e.fencingNode !== undefined) {
-      // Every write of this term must fail once our leader node is gone (fencing).
-      const fence = e.fencingNode();
-      if (fence === null) throw new Error('elected without a leader node to fence writes with');
-      store.fenceWith(fence);
-    }
-    // The mirror follows ZooKeeper by watches; re-read it whole so nothing a predecessor wrote is missed.
-    if (store instanceof ZkStore) await store.refresh();
-    await repo.load();
-    stateLoaded = true;
-    if (!e.isLeader || myTerm !== term) return;
-    if (repo.frameworkId === undefined && [...repo.instances.values()].some(isLaunched)) {
-      // A new framework id would orphan every launched task (spec §11): refuse to subscribe.
-      throw new ServeFatalError('MVN_ERR_FRAMEWORK_ID_MISSING',
-        'launched instances exist in the state store but no framework id: refusing to register a new framework');
-    }
-    const d = makeDriver(repo.frameworkId);
-    d.on('subscribed', () => { if (myTerm === term) clearMesosGrace(); });
-    d.on('disconnected', (i) => { if (myTerm === term && i.reason !== 'stopped') armMesosGrace(e, `disconnected: ${i.reason}`); });
-    d.on('removed', (message) => {
-      if (myTerm !== term) return;
-      clearMesosGrace();
-      fatal(new ServeFatalError('MVN_ERR_FRAMEWORK_REMOVED', `Mesos removed the framework: ${message}`));
-    });
-    scheduler.start(d);
-    marathonHealth.start();
-    runner.resume();
-    armMesosGrace(e, 'not subscribed yet');
-    readyTerm = myTerm;
-    log.info({ frameworkId: repo.frameworkId ?? null, apps: repo.apps.size, instances: repo.instances.size, deployments: repo.deployments.size, loadMs: Date.now() - startedAt },
-      'leading: state loaded, subscribing to Mesos');
-  };
-  const loseLeadership = async (): Promise<void> => {
-    term++;
-    clearMesosGrace();
-    // Before anything else: a deposed leader must not overwrite what its successor writes.
-    repo.suspendWrites();
-    marathonHealth.stop();
-    await scheduler.stop();
-    log.warn({}, 'leadership lost: scheduler stopped');
-  };
-
-  election = opts.store === undefined
+  const election = opts.store === undefined
     ? await openLeaderElection(stateUrl, { id: self, ...(onZooKeeper ? zkElectionOptions(zkTuning) : {}), rejoinDelayMs: opts.leaderRejoinDelayMs ?? 1000 })
     : await openLeaderElection('memory:', { id: self });
-  const e = election;
-  leadership = electionView(e, () => stateLoaded, () => readyTerm === term);
-  const takeOver = (): void => {
-    leading = leading.then(() => becomeLeader(e)).catch(async (err: unknown) => {
-      if (err instanceof ServeFatalError) {
-        fatal(err);
-        return;
-      }
-      log.error({ err }, 'could not take over as leader; giving up leadership');
-      await scheduler.stop().catch(() => undefined);
-      if (e.isLeader) await e.abdicate().catch(() => undefined);
-    });
-  };
-  e.on('elected', takeOver);
-  e.on('defeated', () => { leading = leading.then(loseLeadership).catch((err: unknown) => log.error({ err }, 'stop after defeat failed')); });
-  if (e.isLeader) takeOver();
-  await leading;
+  await leadership.start(election);
 
   const url = listening.url;
   log.info({ url, master: opts.master, state: stateUrl.replace(/\/\/[^@/]*@/, '//***@') }, `marathon-vnet listening on ${url}`);
@@ -459,15 +301,12 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      await leading;
       if (reserveTimer !== undefined) clearInterval(reserveTimer);
-      clearMesosGrace();
-      marathonHealth.stop();
-      await scheduler.stop();
+      await leadership.stop();
       await app.close();
       await runner.flush();
       await repo.flush();
-      await e.close();
+      await election.close();
       await store.close();
     })();
     return closing;

@@ -10,7 +10,7 @@ import type { InstanceEffect } from '../core/scheduler/instance-ops';
 import { InstanceIndex, type TaskCounts } from '../core/scheduler/instance-index';
 import { unrefClock, type Clock, type Timer } from '../lib/clock';
 import type { Logger } from '../lib/log';
-import { decodeAppVersion, decodeClaimHolder, decodeDeployment, decodeInstance } from './stored-documents';
+import { decodeAppVersion, decodeClaimHolder, decodeDeployment, decodeGroup, decodeInstance, type GroupRecord } from './stored-documents';
 
 /** Holder of a static address claim (stored as JSON in state/ipam). */
 export interface ClaimHolder { appId: string; slot: number }
@@ -19,27 +19,7 @@ function toJson(value: unknown): Json {
   return value as Json;
 }
 
-function isObject(v: Json | undefined): v is { [k: string]: Json } {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/**
- * A group's own record (kept by api/app-service.ts): its versions, dependencies and enforceRole,
- * and whether it stays while it has no apps (`empty`). The app tree itself comes from app ids.
- */
-export interface GroupRecord {
-  version: string;
-  versions: string[];
-  dependencies: string[];
-  enforceRole: boolean;
-  empty: boolean;
-}
-
-function asGroup(doc: Json): GroupRecord | undefined {
-  if (!isObject(doc) || typeof doc.version !== 'string') return undefined;
-  const strings = (v: Json | undefined): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-  return { version: doc.version, versions: strings(doc.versions), dependencies: strings(doc.dependencies), enforceRole: doc.enforceRole === true, empty: doc.empty === true };
-}
+export type { GroupRecord } from './stored-documents';
 
 /** Instance writes are off because this instance no longer leads. */
 export class RepositorySuspendedError extends Error {
@@ -222,8 +202,9 @@ export class Repository {
     }
     const groups = new Map<string, GroupRecord>();
     for (const g of await this.store.listGroups()) {
-      const record = asGroup(g.data);
-      if (record !== undefined) groups.set(g.id, record);
+      const record = decodeGroup(g.data);
+      if (record.value !== undefined) groups.set(g.id, record.value);
+      else this.skipped(`groups/${g.id}`, record.error);
     }
     return { frameworkId, apps, instances, deployments, groups };
   }
@@ -660,13 +641,7 @@ export class Repository {
   private removeInstance(i: Instance): void {
     capped(this.instanceTombstones).set(i.instanceId, Math.max(i.revision ?? 0, this.storedInstanceRev.get(i.instanceId) ?? 0));
     this.storedInstanceRev.delete(i.instanceId);
-    this.touch(i.appId);
-    this.unmarkScheduled(i);
-    this.facts.remove(i.instanceId);
-    this.instances.delete(i.instanceId);
-    this.byApp.get(i.appId)?.delete(i.instanceId);
-    if (this.byApp.get(i.appId)?.size === 0) this.byApp.delete(i.appId);
-    if (i.taskId !== null && this.byTask.get(i.taskId) === i.instanceId) this.byTask.delete(i.taskId);
+    this.dropFromMemory(i);
     this.enqueue(i.instanceId, null, i.appId);
   }
 

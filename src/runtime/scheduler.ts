@@ -61,6 +61,20 @@ export interface MesosDriver {
   reconcile(tasks: ReconcileTask[]): Promise<void>;
 }
 
+/** The driver until start() is given one: there is no Mesos session yet, so every call is refused. */
+const NO_DRIVER: MesosDriver = {
+  on: () => undefined,
+  start: () => { throw new Error('no Mesos driver: give one to Scheduler.start()'); },
+  stop: async () => undefined,
+  launch: async () => { throw new Error('no Mesos session'); },
+  decline: async () => { throw new Error('no Mesos session'); },
+  revive: async () => { throw new Error('no Mesos session'); },
+  suppress: async () => { throw new Error('no Mesos session'); },
+  kill: async () => { throw new Error('no Mesos session'); },
+  acknowledge: async () => { throw new Error('no Mesos session'); },
+  reconcile: async () => { throw new Error('no Mesos session'); },
+};
+
 export interface SchedulerOptions {
   role: string;
   /** Name of the agent-link network appended to vnet tasks; null = off. */
@@ -101,7 +115,8 @@ export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
 export interface SchedulerDeps {
   repo: Repository;
   bus: EventBus;
-  driver: MesosDriver;
+  /** The Mesos session; serve gives one to each start() instead (a new one per leadership term). */
+  driver?: MesosDriver;
   queue: LaunchQueue;
   log: Logger;
   now: () => number;
@@ -186,7 +201,10 @@ export class Scheduler {
     return this.deps.networks?.();
   }
 
-  constructor(private readonly deps: SchedulerDeps, options: Partial<SchedulerOptions> = {}) {
+  private readonly deps: SchedulerDeps & { driver: MesosDriver };
+
+  constructor(deps: SchedulerDeps, options: Partial<SchedulerOptions> = {}) {
+    this.deps = { ...deps, driver: deps.driver ?? NO_DRIVER };
     this.options = { ...DEFAULT_SCHEDULER_OPTIONS, ...options };
     this.clock = deps.clock ?? { ...unrefClock, now: deps.now };
     this.offerLedger = new OfferLedger({ reanswerAfterMs: this.options.offerReanswerMs });

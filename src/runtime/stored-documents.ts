@@ -94,6 +94,22 @@ export const ClaimHolderDocument = Type.Object({
   slot: Type.Integer({ minimum: 0 }),
 });
 
+/**
+ * A group's own record (kept by server/api/app-service.ts): its versions, dependencies and
+ * enforceRole, and whether it stays while it has no apps (`empty`); the app tree itself comes from
+ * app ids. Only `version` is required: a missing field reads as its default (none, false).
+ */
+export const GroupDocument = Type.Object({
+  version: Type.String(),
+  versions: Type.Optional(Type.Array(Type.String())),
+  dependencies: Type.Optional(Type.Array(Type.String())),
+  enforceRole: Type.Optional(Type.Boolean()),
+  empty: Type.Optional(Type.Boolean()),
+});
+
+/** A group record as the repository keeps it: GroupDocument with its defaults filled in. */
+export type GroupRecord = Required<Static<typeof GroupDocument>>;
+
 // The schemas' types are the model's: the compiler checks both directions.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const sameAppVersion: Same<Static<typeof AppVersionDocument>, AppVersion> = true;
@@ -112,3 +128,11 @@ export const decodeAppVersion = decoder(AppVersionDocument);
 export const decodeInstance = decoder(InstanceDocument);
 export const decodeDeployment = decoder(DeploymentDocument);
 export const decodeClaimHolder = decoder(ClaimHolderDocument);
+
+const decodeGroupDocument = decoder(GroupDocument);
+export function decodeGroup(doc: unknown): Decoded<GroupRecord> {
+  const d = decodeGroupDocument(doc);
+  if (d.value === undefined) return d.error !== undefined ? { error: d.error } : {};
+  const g = d.value;
+  return { value: { version: g.version, versions: g.versions ?? [], dependencies: g.dependencies ?? [], enforceRole: g.enforceRole ?? false, empty: g.empty ?? false } };
+}

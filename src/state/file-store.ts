@@ -115,7 +115,7 @@ export class FileStore extends DocumentStore {
     const replayed = await this.replayJournal();
     if (replayed) await this.load();
     for (const op of ops) {
-      if (op.op === 'claimAddress' || op.op === 'releaseAddress') await this.refresh(docKeys.claim(op.network, op.address));
+      if (op.op === 'claimAddress' || op.op === 'releaseAddress') await this.reread(docKeys.claim(op.network, op.address));
     }
     const changes = planTransaction(this.tree, ops, { maxVersions: this.maxVersions });
     if (changes.length === 0) return;
@@ -229,7 +229,7 @@ export class FileStore extends DocumentStore {
     return true;
   }
 
-  private async refresh(key: DocKey): Promise<void> {
+  private async reread(key: DocKey): Promise<void> {
     try {
       const text = await fs.readFile(path.join(this.dir, fileForKey(key)), 'utf8');
       this.stats.reads++;

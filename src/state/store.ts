@@ -102,6 +102,18 @@ export interface StateStore {
 
   counters(): StoreCounters;
   close(): Promise<void>;
+
+  // An optional capability of stores several serve instances share (zk-store.ts); the leadership
+  // controller (src/runtime/leadership.ts) uses it when present. Single-instance stores lack it.
+
+  /**
+   * Fencing: from now on every write fails (StoreFencedError, nothing applied) once `node` (the
+   * election's node that exists exactly while this instance may lead) is gone. Set on each
+   * election; undefined turns fencing off.
+   */
+  fenceWith?(node: string | undefined): void;
+  /** Re-reads the whole state from the backend, so a new leader misses nothing a predecessor wrote. */
+  refresh?(): Promise<void>;
 }
 
 /** Base class: every state error carries a stable code. */

@@ -1,5 +1,5 @@
-// The thin plugin and `vnet-driver daemon` (driver/daemon/server.ts, driver/bin/daemon-client.js):
-// the same answers as in-process, a root-only socket, a dead daemon's socket falls back to
+// The thin plugin and `vnet-driver daemon` (driver/daemon/server.ts, driver/bin/daemon-client.js),
+// through both of the plugin's transports (pipe binding, node:net): the same answers as in-process, a root-only socket, a dead daemon's socket falls back to
 // in-process, a daemon that took a request but does not answer gives code 11 within the
 // deadline (and never runs that request later), bounded bad requests. Daemons are started with
 // private sockets under the fixture's dir and stopped by PID; nothing is left.
@@ -25,6 +25,10 @@ function rawRequest(socket: string, body: string | Buffer): Promise<string> {
     c.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' || e.code === 'ECONNRESET' ? resolve(Buffer.concat(chunks).toString('utf8')) : reject(e)));
   });
 }
+
+/** The thin plugin's two transports: node's pipe binding (default where it has the known shape) and node:net. */
+const NET_CLIENT = { VNET_DRIVER_DAEMON_CLIENT: 'net' };
+const CLIENTS: Record<string, string>[] = [{}, NET_CLIENT];
 
 describeNeeding(['root', 'netns'], 'driver: thin plugin through vnet-driver daemon (integration, linux bridge)', function () {
   this.timeout(120000);
@@ -65,9 +69,10 @@ describeNeeding(['root', 'netns'], 'driver: thin plugin through vnet-driver daem
     const ns = await fx.netns('a');
     const cid = `dm-a-${fx.R}`;
     const stdin = mesosStdin(driverConf(fx, vnet, 'nw-vnet3', { cniVersion: '0.4.0' }), staticInfo('nw-vnet3', 'eth0', '192.168.0.31/24', { 'vnet.gateway': '192.168.0.1' }));
-    const outputs: Record<string, string[]> = { daemon: [], 'in-process': [] };
-    for (const via of ['daemon', 'in-process'] as const) {
-      const extra = via === 'daemon' ? { VNET_DRIVER_SOCKET: d.socket } : { VNET_DRIVER_DAEMON: 'off', VNET_DRIVER_SOCKET: d.socket };
+    const outputs: Record<string, string[]> = { daemon: [], 'daemon, net client': [], 'in-process': [] };
+    for (const via of ['daemon', 'daemon, net client', 'in-process'] as const) {
+      const extra = via === 'daemon' ? { VNET_DRIVER_SOCKET: d.socket }
+        : via === 'daemon, net client' ? { VNET_DRIVER_SOCKET: d.socket, ...NET_CLIENT } : { VNET_DRIVER_DAEMON: 'off', VNET_DRIVER_SOCKET: d.socket };
       const add = await runDriver({ ...cniEnv('ADD', cid, ns, 'eth0'), ...extra }, stdin);
       assert.equal(add.code, 0, add.stdout + add.stderr);
       const check = await runDriver({ ...cniEnv('CHECK', cid, ns, 'eth0'), ...extra }, { ...stdin, prevResult: add.json });
@@ -81,8 +86,14 @@ describeNeeding(['root', 'netns'], 'driver: thin plugin through vnet-driver daem
       assert.deepEqual(await driverLinks(fx), []);
     }
     assert.deepEqual(outputs.daemon, outputs['in-process']);
-    // The daemon served the first round and nothing of the second.
-    assert.equal((d.log().match(new RegExp(`(ADD|CHECK|DEL) ${cid} eth0`, 'g')) ?? []).length, 4, d.log());
+    assert.deepEqual(outputs['daemon, net client'], outputs['in-process']);
+    // The daemon served the first two rounds and nothing of the third.
+    assert.equal((d.log().match(new RegExp(`(ADD|CHECK|DEL) ${cid} eth0`, 'g')) ?? []).length, 8, d.log());
+    // The pipe binding is deprecated API: no warning on stderr, none thrown, even when asked for.
+    const strict = await runDriver({ CNI_COMMAND: 'VERSION', VNET_DRIVER_SOCKET: d.socket, NODE_OPTIONS: '--pending-deprecation --throw-deprecation' }, '{"cniVersion":"1.0.0"}');
+    assert.equal(strict.code, 0, strict.stdout + strict.stderr);
+    assert.equal(strict.stderr, '');
+    assert.equal((d.log().match(/VERSION/g) ?? []).length, 3, d.log());
     await d.stop();
   });
 
@@ -104,11 +115,13 @@ describeNeeding(['root', 'netns'], 'driver: thin plugin through vnet-driver daem
     const ns = await fx.netns('b');
     const cid = `dm-b-${fx.R}`;
     const stdin = mesosStdin(driverConf(fx, vnet, 'nw-vnet3'), staticInfo('nw-vnet3', 'eth0', '192.168.0.32/24'));
-    const add = await runDriver({ ...cniEnv('ADD', cid, ns, 'eth0'), VNET_DRIVER_SOCKET: d.socket }, stdin);
-    assert.equal(add.code, 0, add.stdout + add.stderr);
-    const del = await runDriver({ ...cniEnv('DEL', cid, ns, 'eth0'), VNET_DRIVER_SOCKET: d.socket }, stdin);
-    assert.equal(del.code, 0, del.stdout + del.stderr);
-    assert.deepEqual(await driverLinks(fx), []);
+    for (const client of CLIENTS) {
+      const add = await runDriver({ ...cniEnv('ADD', cid, ns, 'eth0'), VNET_DRIVER_SOCKET: d.socket, ...client }, stdin);
+      assert.equal(add.code, 0, add.stdout + add.stderr);
+      const del = await runDriver({ ...cniEnv('DEL', cid, ns, 'eth0'), VNET_DRIVER_SOCKET: d.socket, ...client }, stdin);
+      assert.equal(del.code, 0, del.stdout + del.stderr);
+      assert.deepEqual(await driverLinks(fx), []);
+    }
     const again = await startDriverDaemon(path.dirname(d.socket));
     daemons.push(again);
     const ver = await runDriver({ CNI_COMMAND: 'VERSION', VNET_DRIVER_SOCKET: again.socket }, '{}');
@@ -123,15 +136,17 @@ describeNeeding(['root', 'netns'], 'driver: thin plugin through vnet-driver daem
     const ns = await fx.netns('c');
     const cid = `dm-c-${fx.R}`;
     const stdin = mesosStdin(driverConf(fx, vnet, 'nw-vnet3', { deadlineMs: 1000 }), staticInfo('nw-vnet3', 'eth0', '192.168.0.33/24'));
-    const t0 = Date.now();
-    const add = await runDriver({ ...cniEnv('ADD', cid, ns, 'eth0'), VNET_DRIVER_SOCKET: d.socket }, stdin);
-    const took = Date.now() - t0;
-    assert.equal(add.code, 1, add.stdout + add.stderr);
-    const err = add.json as { code: number; msg: string; details: string };
-    assert.equal(err.code, 11);
-    assert.ok(err.details.includes(d.socket), add.stdout);
-    assert.ok(took >= 2000 && took < 10000, `answered after ${took} ms (deadlineMs 1000 + 1000 grace)`);
-    assert.deepEqual(await driverLinks(fx), [], 'not run in-process meanwhile');
+    for (const client of CLIENTS) {
+      const t0 = Date.now();
+      const add = await runDriver({ ...cniEnv('ADD', cid, ns, 'eth0'), VNET_DRIVER_SOCKET: d.socket, ...client }, stdin);
+      const took = Date.now() - t0;
+      assert.equal(add.code, 1, add.stdout + add.stderr);
+      const err = add.json as { code: number; msg: string; details: string };
+      assert.equal(err.code, 11);
+      assert.ok(err.details.includes(d.socket), add.stdout);
+      assert.ok(took >= 2000 && took < 10000, `answered after ${took} ms (deadlineMs 1000 + 1000 grace)`);
+      assert.deepEqual(await driverLinks(fx), [], 'not run in-process meanwhile');
+    }
     process.kill(d.pid, 'SIGCONT');
     // Requests are taken in order: once this one is answered, the stale ADD has been seen.
     const ver = await runDriver({ CNI_COMMAND: 'VERSION', VNET_DRIVER_SOCKET: d.socket }, '{}');

@@ -36,14 +36,24 @@ export class FaultyStore extends MemoryStore {
   rates: StoreFaultRates = NO_STORE_FAULTS;
   /** Quorum lost: every write is refused. */
   outage = false;
-  /** Deposed (fence node gone): every write fails. */
-  fenced = false;
+  /** The node writes are fenced with (set by the leadership controller each term). */
+  private fence: string | undefined;
   /** The process crashed: nothing it sends arrives. */
   dead = false;
   readonly faults = { unavailable: 0, timeoutApplied: 0, timeoutLost: 0 };
 
-  constructor(backend: MemoryBackend, private readonly random: Random, private readonly note: (line: string) => void) {
+  constructor(
+    backend: MemoryBackend,
+    private readonly random: Random,
+    private readonly note: (line: string) => void,
+    /** Whether an election node still exists (deposed: the fence node is gone, every write fails). */
+    private readonly nodeExists: (node: string) => boolean = () => true,
+  ) {
     super({ backend });
+  }
+
+  fenceWith(node: string | undefined): void {
+    this.fence = node;
   }
 
   protected override view(): DocView {
@@ -52,7 +62,7 @@ export class FaultyStore extends MemoryStore {
 
   protected override async commit(ops: readonly StoreOp[]): Promise<void> {
     if (this.dead) throw new StoreUnavailableError('process is gone');
-    if (this.fenced) throw new StoreFencedError('fenced: not the leader');
+    if (this.fence !== undefined && !this.nodeExists(this.fence)) throw new StoreFencedError('fenced: not the leader');
     if (this.outage) throw new StoreUnavailableError('ZooKeeper quorum lost');
     const r = this.random();
     const { unavailable, timeoutApplied, timeoutLost } = this.rates;

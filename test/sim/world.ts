@@ -1,7 +1,8 @@
-// The deterministic simulation: the real Scheduler, Repository, DeploymentRunner and AppService
-// of a serve "process" against the in-process Mesos master (MasterCore + simulated agents), all
-// on one virtual clock and one seeded random source. A run is a list of random steps (operator
-// actions and faults); the invariants are checked after every step and at quiescence.
+// The deterministic simulation: the real Scheduler, Repository, DeploymentRunner, AppService and
+// LeadershipController of a serve "process" against the in-process Mesos master (MasterCore +
+// simulated agents), all on one virtual clock and one seeded random source. A run is a list of
+// random steps (operator actions and faults); the invariants are checked after every step and at
+// quiescence.
 import { AppService } from '../../src/server/api/app-service';
 import { restartBounds } from '../../src/core/deploy/restart';
 import type { FrameworkInfo, TaskInfo, TaskState } from '../../src/mesos/types';
@@ -12,6 +13,7 @@ import { SimulatedAgent } from '../../src/sim/mesos/simulated-agent';
 import { DeploymentRunner } from '../../src/runtime/deployment-runner';
 import { EventBus } from '../../src/runtime/event-bus';
 import { LaunchQueue } from '../../src/core/scheduler/launch-queue';
+import { LeadershipController, type Election } from '../../src/runtime/leadership';
 import { Repository } from '../../src/runtime/repository';
 import { Scheduler, type SchedulerOptions } from '../../src/runtime/scheduler';
 import { parseTaskId } from '../../src/core/scheduler/task-ids';
@@ -21,6 +23,7 @@ import type { DocTree } from '../../src/state/documents';
 import { FaultyStore, NO_STORE_FAULTS, snapshotOf } from './faulty-store';
 import { InProcessDriver, type CallFault, type DriverFaults, type EventFate } from './in-process-driver';
 import { SimClock, type TimerGroup } from './sim-clock';
+import { EventEmitter } from 'node:events';
 
 export interface SimOptions {
   seed: number;
@@ -76,7 +79,51 @@ class Seq {
   }
 }
 
-/** One serve process: its own store client, repository, scheduler and deployment runner. */
+/**
+ * The ZooKeeper election as one serve process sees it; the world says when it is elected and when
+ * it loses. Each term has a new candidate node (in `nodes`, the world's "ZooKeeper"), which the
+ * store fences writes with; abdicating (a failed takeover) only gives leadership up.
+ */
+class SimElection extends EventEmitter implements Election {
+  isLeader = false;
+  private node: string | null = null;
+  private terms = 0;
+
+  constructor(private readonly name: string, private readonly nodes: Set<string>) {
+    super();
+  }
+
+  currentLeader(): string | null {
+    return this.isLeader ? this.name : null;
+  }
+
+  fencingNode(): string | null {
+    return this.node;
+  }
+
+  elect(): void {
+    if (this.isLeader) return;
+    this.node = `/leader/${this.name}-${++this.terms}`;
+    this.nodes.add(this.node);
+    this.isLeader = true;
+    this.emit('elected');
+  }
+
+  /** The session expired (or the process is gone): the node goes at once, then the news. */
+  lose(reason = 'session-expired'): void {
+    if (this.node !== null) this.nodes.delete(this.node);
+    this.node = null;
+    if (!this.isLeader) return;
+    this.isLeader = false;
+    this.emit('defeated', reason);
+  }
+
+  async abdicate(): Promise<void> {
+    this.lose('abdicated');
+  }
+}
+
+/** One serve process: its own store client, repository, scheduler, deployment runner and leadership controller. */
 class ServeNode {
   readonly timers: TimerGroup;
   readonly store: FaultyStore;
@@ -84,13 +131,15 @@ class ServeNode {
   readonly scheduler: Scheduler;
   readonly runner: DeploymentRunner;
   readonly service: AppService;
+  readonly election: SimElection;
+  readonly leadership: LeadershipController;
   driver: InProcessDriver | undefined;
-  leading = false;
+  private crashed = false;
 
-  constructor(readonly name: string, private readonly world: World) {
+  constructor(readonly name: string, world: World) {
     const w = world;
     this.timers = w.clock.group();
-    this.store = new FaultyStore(w.backend, w.random, (l) => w.note(`${name} ${l}`));
+    this.store = new FaultyStore(w.backend, w.random, (l) => w.note(`${name} ${l}`), (node) => w.leaderNodes.has(node));
     const log = {
       debug: (o: object, m?: string) => { if (VERBOSE) w.note(`${name} debug: ${m ?? ''} ${JSON.stringify(o)}`); },
       info: (o: object, m?: string) => { if (VERBOSE || (m !== undefined && /killing|relaunch/.test(m))) w.note(`${name} ${m ?? ''}${VERBOSE ? ` ${JSON.stringify(o)}` : ''}`); },
@@ -112,42 +161,51 @@ class ServeNode {
       launchConfirmTimeoutMs: 60_000, launchTimeoutMs: 120_000, killRetryMs: 10_000,
     };
     const newUuid = (): string => w.uuids.next();
-    this.scheduler = new Scheduler({
-      repo: this.repo, bus, queue, log, now: () => this.timers.now(), newUuid, clock: this.timers,
-      driver: undefined as unknown as InProcessDriver,
-    }, options);
+    this.scheduler = new Scheduler({ repo: this.repo, bus, queue, log, now: () => this.timers.now(), newUuid, clock: this.timers }, options);
     this.runner = new DeploymentRunner({ repo: this.repo, bus, scheduler: this.scheduler, queue, log, clock: this.timers });
     this.scheduler.setObserver(this.runner);
     this.service = new AppService({ repo: this.repo, runner: this.runner, scheduler: this.scheduler, bus, now: () => this.timers.now(), newUuid, facts: async () => ({}) });
+    // serve's own leadership controller; no Mesos grace (as before: the world decides leader changes).
+    this.election = new SimElection(name, w.leaderNodes);
+    this.leadership = new LeadershipController({
+      store: this.store, repo: this.repo, scheduler: this.scheduler, runner: this.runner, log,
+      clock: this.timers,
+      newDriver: (frameworkId) => {
+        const d = new InProcessDriver(() => w.master, w.frameworkInfo, frameworkId, this.timers, w.driverFaults, (t) => w.onLaunch(t, this.name), (id) => w.killRequested.add(id));
+        this.driver = d;
+        return d;
+      },
+      onFatal: (err) => w.fatal(`${name} exits: ${err.message}`),
+    });
+    void this.leadership.start(this.election);
   }
 
-  /** serve's becomeLeader: fence, reload everything, subscribe with the stored framework id, resume deployments. */
+  /** Leads (while not crashed) once its takeover is done. */
+  get leading(): boolean {
+    return !this.crashed && this.leadership.phase === 'leading';
+  }
+
+  /** Elected: serve's takeover (fence, reload everything, subscribe with the stored framework id, resume deployments). */
   async lead(): Promise<void> {
-    this.store.fenced = false;
-    await this.repo.load();
-    if (this.timers.isDead) return;
-    const w = this.world;
-    const d = new InProcessDriver(() => w.master, w.frameworkInfo, this.repo.frameworkId, this.timers, w.driverFaults, (t) => w.onLaunch(t, this.name), (id) => w.killRequested.add(id));
-    this.driver = d;
-    this.leading = true;
-    this.scheduler.start(d);
-    this.runner.resume();
+    this.election.elect();
+    await this.leadership.settled();
+    if (!this.leading && !this.timers.isDead) throw new Error(`takeover failed (${this.leadership.phase})`);
   }
 
-  /** serve's loseLeadership (ZooKeeper session expired, or another instance was elected). */
+  /** The ZooKeeper session expired (or another instance was elected): serve's step-down. */
   async depose(): Promise<void> {
-    this.leading = false;
-    this.store.fenced = true;
-    this.repo.suspendWrites();
-    await this.scheduler.stop();
+    this.election.lose();
+    await this.leadership.settled();
   }
 
   /** kill -9. */
   crash(): void {
-    this.leading = false;
+    this.crashed = true;
     this.store.dead = true;
     this.timers.kill();
     this.driver?.crash();
+    // Its session (and candidate node) expire with it.
+    this.election.lose();
   }
 }
 
@@ -164,6 +222,8 @@ export class World {
     capabilities: [{ type: 'MULTI_ROLE' }, { type: 'PARTITION_AWARE' }, { type: 'TASK_KILLING_STATE' }, { type: 'REGION_AWARE' }],
   };
   node: ServeNode | undefined;
+  /** The election's candidate nodes that exist (the stores fence their writes with them). */
+  readonly leaderNodes = new Set<string>();
   private nodeCounter = 0;
   private readonly trace: string[] = [];
   private agentCounter = 0;
@@ -223,6 +283,12 @@ export class World {
   note(line: string): void {
     this.trace.push(`[${this.stepNo}] t+${((this.clock.now() - Date.parse('2030-01-01T00:00:00.000Z')) / 1000).toFixed(1)}s ${line}`);
     if (this.trace.length > 4000) this.trace.splice(0, 1000);
+  }
+
+  /** A condition serve exits on (its leadership controller's onFatal): never expected here. */
+  fatal(message: string): void {
+    this.note(message);
+    this.violation ??= message;
   }
 
   onLaunch(task: TaskInfo, node: string): void {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { MemoryStore } from '../../src/state/memory-store';
 import { Repository } from '../../src/runtime/repository';
-import { decodeClaimHolder, decodeDeployment, decodeInstance } from '../../src/runtime/stored-documents';
+import { decodeClaimHolder, decodeDeployment, decodeGroup, decodeInstance } from '../../src/runtime/stored-documents';
 
 const INSTANCE = {
   instanceId: 'a.instance-1', appId: '/a', slot: 0, incarnation: 1, taskId: 'a.instance-1._app.1', runSpecVersion: 'v', configVersion: 'v',
@@ -38,5 +38,24 @@ describe('scheduler: stored documents', () => {
       { document: 'instances//a/a.instance-2', error: '/slot: must be integer' },
       { document: 'ipam/nw-1/10.0.0.6', error: "/: must have required property 'appId'" },
     ]);
+  });
+
+  it('group records: absent fields read as their defaults, a wrong type leaves the record out (and logs it)', async () => {
+    const full = { version: '2026-01-01T00:00:00.000Z', versions: ['2026-01-01T00:00:00.000Z'], dependencies: ['/b'], enforceRole: true, empty: true };
+    assert.deepEqual(decodeGroup(full).value, full);
+    assert.deepEqual(decodeGroup({ version: 'v' }).value, { version: 'v', versions: [], dependencies: [], enforceRole: false, empty: false });
+    assert.equal(decodeGroup({ version: 'v', dependencies: ['/b', 7] }).error, '/dependencies/1: must be string');
+    assert.equal(decodeGroup({ versions: [] }).error, "/: must have required property 'version'");
+    assert.equal(decodeGroup(['v']).error, '/: must be object');
+    const store = new MemoryStore();
+    await store.transaction([
+      { op: 'putGroup', id: '/g', data: full },
+      { op: 'putGroup', id: '/h', data: { version: 'v', enforceRole: 'yes' } },
+    ]);
+    const logged: object[] = [];
+    const repo = new Repository(store, { error: (o) => { logged.push(o); } });
+    await repo.load();
+    assert.deepEqual([...repo.groups.entries()], [['/g', full]]);
+    assert.deepEqual(logged, [{ document: 'groups//h', error: '/enforceRole: must be boolean' }]);
   });
 });

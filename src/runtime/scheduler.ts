@@ -17,7 +17,8 @@ import { conditionOf, isLaunched, isTerminalCondition, type Instance, type Insta
 import type { LaunchQueue } from '../core/scheduler/launch-queue';
 import { OfferMatcher, type MatchContext, type Placement, type PlacementRequest, type RejectReason } from '../core/scheduler/match-offer';
 import type { Repository } from './repository';
-import { realTimers, type SchedulerTimers, type TimerHandle } from './timers';
+import { defer, every, monotonic, unrefClock, type Clock, type Timer } from '../lib/clock';
+import type { Logger } from '../lib/log';
 import { UnknownTaskKiller } from '../core/scheduler/unknown-task-killer';
 import { applyUpdate } from '../core/scheduler/instance-update';
 import * as ops from '../core/scheduler/instance-ops';
@@ -31,7 +32,7 @@ import { WaitingLists, type WaitingCursor } from '../core/scheduler/waiting-list
  * Sends the ACKNOWLEDGE of an update, holding only what the call needs: in a storm thousands wait
  * for a socket, and each used to keep its whole TaskStatus (container status, network infos) alive.
  */
-function acknowledger(driver: MesosDriver, log: SchedulerLogger, status: TaskStatus, settled: () => void): () => void {
+function acknowledger(driver: MesosDriver, log: Logger, status: TaskStatus, settled: () => void): () => void {
   const taskId = status.task_id.value;
   const minimal: TaskStatus = { task_id: { value: taskId }, state: status.state };
   if (status.agent_id !== undefined) minimal.agent_id = { value: status.agent_id.value };
@@ -73,13 +74,6 @@ const NO_DRIVER: MesosDriver = {
   acknowledge: async () => { throw new Error('no Mesos session'); },
   reconcile: async () => { throw new Error('no Mesos session'); },
 };
-
-export interface SchedulerLogger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
 
 export interface SchedulerOptions {
   role: string;
@@ -131,13 +125,13 @@ export interface SchedulerDeps {
   /** The Mesos session; serve gives one to each start() instead (a new one per leadership term). */
   driver?: MesosDriver;
   queue: LaunchQueue;
-  log: SchedulerLogger;
+  log: Logger;
   now: () => number;
   newUuid: () => string;
   /** Known OpenVNet networks (uuid → subnet), for default prefix lengths; undefined without OpenVNet. */
   networks?: () => Map<string, { subnet: string }> | undefined;
-  /** Timers and deferral; the real event loop when absent (the simulation passes virtual time). */
-  timers?: SchedulerTimers;
+  /** Timers and deferral; the real event loop (timers unref'd) when absent (the simulation passes virtual time). */
+  clock?: Clock;
 }
 
 /** What the deployment runner needs to hear and to be asked. */
@@ -198,7 +192,7 @@ export class Scheduler {
   private generation = 0;
   private offerCalls: Promise<void> = Promise.resolve();
   private readonly agentAttributes = new Map<string, Attribute[]>();
-  private readonly timers: TimerHandle[] = [];
+  private readonly timers: Timer[] = [];
   private started = false;
   readonly lastTaskFailure = new Map<string, TaskFailure>();
   private readonly unknownKills = new UnknownTaskKiller();
@@ -234,7 +228,7 @@ export class Scheduler {
   constructor(deps: SchedulerDeps, options: Partial<SchedulerOptions> = {}) {
     this.deps = { ...deps, driver: deps.driver ?? NO_DRIVER };
     this.options = { ...DEFAULT_SCHEDULER_OPTIONS, ...options };
-    this.clock = deps.timers ?? { ...realTimers, now: deps.now };
+    this.clock = deps.clock ?? { ...unrefClock, now: deps.now };
     this.offerLedger = new OfferLedger({ reanswerAfterMs: this.options.offerReanswerMs });
   }
 
@@ -243,7 +237,7 @@ export class Scheduler {
     return this.offerLedger.stats(this.deps.now());
   }
 
-  private readonly clock: SchedulerTimers;
+  private readonly clock: Clock;
 
   setObserver(o: InstanceObserver): void {
     this.observer = o;
@@ -270,11 +264,11 @@ export class Scheduler {
     d.on('error-event', (message) => { this.deps.log.error({ message }, 'Mesos ERROR event'); });
     d.on('removed', (message) => { this.deps.log.error({ message }, 'framework removed by Mesos'); this.ready = false; });
     const t = this.clock;
-    this.timers.push(t.every(this.options.housekeepingIntervalMs, () => this.housekeeping()));
-    const reconcileLater = t.after(this.options.reconciliationInitialDelayMs, () => {
+    this.timers.push(every(t, this.options.housekeepingIntervalMs, () => this.housekeeping()));
+    const reconcileLater = t.setTimer(() => {
       if (this.ready) this.reconcile();
-      this.timers.push(t.every(this.options.reconciliationIntervalMs, () => { if (this.ready) this.reconcile(); }));
-    });
+      this.timers.push(every(t, this.options.reconciliationIntervalMs, () => { if (this.ready) this.reconcile(); }));
+    }, this.options.reconciliationInitialDelayMs);
     this.timers.push(reconcileLater);
     d.start();
   }
@@ -339,9 +333,9 @@ export class Scheduler {
       if (!this.started || generation !== this.generation) return;
       const pauseMs = Math.min(30_000, 1000 * 2 ** attempt);
       this.deps.log.warn({ err, pauseMs }, 'reconciliation after SUBSCRIBED failed; retrying');
-      this.timers.push(this.clock.after(pauseMs, () => {
+      this.timers.push(this.clock.setTimer(() => {
         if (this.started && generation === this.generation) void this.reconcileThenLaunch(generation, attempt + 1);
-      }));
+      }, pauseMs));
       return;
     }
     if (generation !== this.generation || !this.started) return;
@@ -414,7 +408,7 @@ export class Scheduler {
       return;
     }
     this.launchesHeld = false;
-    const sliceStart = this.clock.sliceNow();
+    const sliceStart = monotonic(this.clock);
     const nowMs = this.deps.now();
     const round: OfferRound = {
       nowMs, nowIso: new Date(nowMs).toISOString(), waiting: this.launchableByApp(nowMs), unused: [],
@@ -426,12 +420,12 @@ export class Scheduler {
     if (this.pendingOffers.length > 0) do {
       const offer = this.pendingOffers.shift() as Offer;
       if (!this.processOffer(offer, round)) round.unused.push(offer.id.value);
-    } while (this.pendingOffers.length > 0 && this.clock.sliceNow() - sliceStart <= 10 && !this.pipelineFull());
+    } while (this.pendingOffers.length > 0 && monotonic(this.clock) - sliceStart <= 10 && !this.pipelineFull());
     const moreWork = this.hasWaitingWork();
     if (round.unused.length > 0) this.declineOffers(round.unused, moreWork ? this.options.declineWaitingSeconds : this.options.declineIdleSeconds);
     if (this.pendingOffers.length > 0) {
       if (this.pipelineFull()) { this.launchesHeld = true; this.draining = false; return; }
-      this.clock.soon(() => this.drainOffers());
+      defer(this.clock, () => this.drainOffers());
       return;
     }
     this.draining = false;
@@ -988,7 +982,7 @@ export class Scheduler {
   requestRevive(): void {
     if (this.reviveQueued) return;
     this.reviveQueued = true;
-    this.clock.soon(() => {
+    defer(this.clock, () => {
       this.reviveQueued = false;
       if (!this.ready) return;
       this.suppressed = false;

@@ -13,6 +13,7 @@ import { Repository } from '../../src/runtime/repository';
 import { Scheduler, type MesosDriver } from '../../src/runtime/scheduler';
 import type { Instance } from '../../src/core/scheduler/instance';
 import { MemoryStore } from '../../src/state/memory-store';
+import type { Clock } from '../../src/lib/clock';
 
 type Call = { type: string; args: unknown[] };
 
@@ -288,12 +289,14 @@ describe('scheduler shell', () => {
     r = await rig();
     // Virtual timers: the housekeeping tick is called by hand, no sleeping.
     const ticks: Array<() => void> = [];
-    const timers = {
-      now: () => r.clock.now, after: () => ({ cancel() {} }), every: (_ms: number, fn: () => void) => { ticks.push(fn); return { cancel() {} }; },
-      soon: (fn: () => void) => { setImmediate(fn); }, sliceNow: () => 0,
+    const clock: Clock = {
+      now: () => r.clock.now,
+      // Only the housekeeping tick (every 5 ms) is kept; each run of it arms the next one.
+      setTimer: (fn, ms) => { if (ms === 5) ticks.push(fn); return { cancel() {} }; },
+      defer: (fn) => { setImmediate(fn); }, monotonic: () => 0,
     };
     let n = 0;
-    const sched = new Scheduler({ repo: r.repo, bus: r.bus, driver: r.driver, queue: r.queue, log: { debug() {}, info() {}, warn() {}, error() {} }, now: () => r.clock.now, newUuid: () => `x${++n}`, timers },
+    const sched = new Scheduler({ repo: r.repo, bus: r.bus, driver: r.driver, queue: r.queue, log: { debug() {}, info() {}, warn() {}, error() {} }, now: () => r.clock.now, newUuid: () => `x${++n}`, clock },
       { housekeepingIntervalMs: 5, reconciliationInitialDelayMs: 60_000, launchConfirmTimeoutMs: 1000 });
     r.sched = sched;
     sched.start();
@@ -305,7 +308,7 @@ describe('scheduler shell', () => {
     const first = inst.taskId;
     assert.match(String(first), /\._app\.1$/);
     r.clock.now += 1000;
-    for (const t of ticks) t();
+    for (const t of ticks.splice(0)) t();
     assert.equal(r.driver.of('kill')[0]?.args[0], first);
     assert.equal(inst.killRequested, true, 'not relaunched while the old task may still live');
     r.driver.emit('update', { task_id: { value: String(first) }, state: 'TASK_UNKNOWN', reason: 'REASON_RECONCILIATION', source: 'SOURCE_MASTER' });

@@ -5,7 +5,7 @@ import type { HeldAddress } from '../core/apps/types';
 import type { AppVersion } from '../core/deploy/app-version';
 import type { DeploymentRecord } from '../core/deploy/plan';
 import { StoreTimeoutError, type Json, type StateStore, type StoreOp } from '../state/store';
-import type { Instance } from '../core/scheduler/instance';
+import { canonicalInstance, type Instance } from '../core/scheduler/instance';
 import type { InstanceEffect } from '../core/scheduler/instance-ops';
 import { InstanceIndex, type TaskCounts } from '../core/scheduler/instance-index';
 import { unrefClock, type Clock, type Timer } from '../lib/clock';
@@ -191,7 +191,7 @@ export class Repository {
     const instances = new Map<string, Instance>();
     for (const stored of await this.store.listInstances()) {
       const i = decodeInstance(stored.data);
-      if (i.value !== undefined) instances.set(i.value.instanceId, i.value);
+      if (i.value !== undefined) instances.set(i.value.instanceId, canonicalInstance(i.value));
       else this.skipped(`instances/${stored.appId}/${stored.instanceId}`, i.error);
     }
     const deployments = new Map<string, DeploymentRecord>();
@@ -423,6 +423,11 @@ export class Repository {
     return this.facts.counts(appId);
   }
 
+  /** Instances launched and not running yet, over all apps (no scan). */
+  stagedCount(): number {
+    return this.facts.stagedTotal();
+  }
+
   /** The app's lowest slot no instance holds, when below `below` (slot compaction). */
   lowestFreeSlotBelow(appId: string, below: number): number | undefined {
     return this.facts.lowestFreeSlotBelow(appId, below);
@@ -585,7 +590,9 @@ export class Repository {
   /** The stored object with the next value's fields (fields the next value lacks are removed). */
   private replaceInMemory(next: Instance): Instance {
     const stored = this.instances.get(next.instanceId);
-    if (stored === undefined || stored === next) return next;
+    // A new instance is kept in the one shape all stored instances share (canonicalInstance).
+    if (stored === undefined) return canonicalInstance(next);
+    if (stored === next) return next;
     const prevTask = stored.taskId;
     for (const k of Object.keys(stored) as Array<keyof Instance>) if (!(k in next)) delete stored[k];
     Object.assign(stored, next);

@@ -32,13 +32,13 @@ import { WaitingLists, type WaitingCursor } from '../core/scheduler/waiting-list
  * Sends the ACKNOWLEDGE of an update, holding only what the call needs: in a storm thousands wait
  * for a socket, and each used to keep its whole TaskStatus (container status, network infos) alive.
  */
-function acknowledger(driver: MesosDriver, log: Logger, status: TaskStatus): () => void {
+function acknowledger(driver: MesosDriver, log: Logger, status: TaskStatus, settled: () => void): () => void {
   const taskId = status.task_id.value;
   const minimal: TaskStatus = { task_id: { value: taskId }, state: status.state };
   if (status.agent_id !== undefined) minimal.agent_id = { value: status.agent_id.value };
   if (status.uuid !== undefined) minimal.uuid = status.uuid;
   return () => {
-    driver.acknowledge(minimal).catch((err: unknown) => log.warn({ err, taskId }, 'acknowledge failed'));
+    driver.acknowledge(minimal).then(settled, (err: unknown) => { settled(); log.warn({ err, taskId }, 'acknowledge failed'); });
   };
 }
 
@@ -95,6 +95,12 @@ export interface SchedulerOptions {
   mesosBridgeName: string;
   /** An offer still held this long (no answer taken by the master) is declined again (offer-ledger.ts). */
   offerReanswerMs: number;
+  /**
+   * Launching pauses while this many tasks are launched and not running yet or have an update whose
+   * ACKNOWLEDGE has not completed (offers wait, at most offerReanswerMs), and goes on below half of
+   * it: the ACKs' wait stays well below the agents' 10 s retry, and the calls queued stay bounded (issue 20).
+   */
+  maxLaunchPipeline: number;
 }
 
 export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
@@ -110,6 +116,7 @@ export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
   killRetryMs: 30_000,
   mesosBridgeName: 'mesos-bridge',
   offerReanswerMs: DEFAULT_OFFER_LEDGER.reanswerAfterMs,
+  maxLaunchPipeline: 1000,
 };
 
 export interface SchedulerDeps {
@@ -192,7 +199,22 @@ export class Scheduler {
   private observer: InstanceObserver | undefined;
   readonly options: SchedulerOptions;
   /** Offers seen / launches done, for metrics. */
-  readonly counters = { offers: 0, launched: 0, declined: 0, updates: 0, reconciliations: 0, redeclined: 0, launchesUnknown: 0 };
+  readonly counters = { offers: 0, launched: 0, declined: 0, updates: 0, resentUpdates: 0, reconciliations: 0, redeclined: 0, launchesUnknown: 0 };
+  /**
+   * Updates handled whose ACKNOWLEDGE has not completed yet: task id → update uuid and state. An agent resends
+   * an update it has no acknowledgement for after 10 s (20 s, 40 s …); a resend of one of these only
+   * shares the pending ACK (the client sends one call per update) and changes nothing else: handling
+   * it again rewrote the instance and re-published its events, and in a 30k launch storm resends
+   * outnumbered the first updates (issue 20).
+   */
+  private readonly acking = new Map<string, string>();
+  /** Launching paused: the launch pipeline is full (options.maxLaunchPipeline). */
+  private launchesHeld = false;
+
+  /** Tasks launched and not running yet, plus updates whose ACKNOWLEDGE has not completed. */
+  private launchPipeline(): number {
+    return this.deps.repo.stagedCount() + this.acking.size;
+  }
   /** Every offer until the master took our answer (or took the offer back). */
   readonly offerLedger: OfferLedger;
 
@@ -236,6 +258,7 @@ export class Scheduler {
       this.ready = false;
       this.generation++;
       this.offerLedger.clear(); // the master takes every offer of a lost subscription back
+      this.acking.clear(); // a resend on the next subscription is handled (its old ACK fails)
       this.deps.log.warn({ reason: info.reason, err: info.error?.message }, 'disconnected from Mesos');
     });
     d.on('error-event', (message) => { this.deps.log.error({ message }, 'Mesos ERROR event'); });
@@ -256,6 +279,8 @@ export class Scheduler {
     this.generation++;
     this.pendingOffers = [];
     this.offerLedger.clear();
+    this.acking.clear();
+    this.launchesHeld = false;
     if (!this.started) return;
     this.started = false;
     await this.deps.driver.stop();
@@ -376,6 +401,13 @@ export class Scheduler {
       this.declineOffers(ids, this.options.declineWaitingSeconds);
       return;
     }
+    if (this.pipelineFull()) {
+      // The offers wait for the pipeline to drain (resumed by an ACK; redeclineOverdueOffers bounds the wait).
+      this.launchesHeld = true;
+      this.draining = false;
+      return;
+    }
+    this.launchesHeld = false;
     const sliceStart = monotonic(this.clock);
     const nowMs = this.deps.now();
     const round: OfferRound = {
@@ -388,10 +420,11 @@ export class Scheduler {
     if (this.pendingOffers.length > 0) do {
       const offer = this.pendingOffers.shift() as Offer;
       if (!this.processOffer(offer, round)) round.unused.push(offer.id.value);
-    } while (this.pendingOffers.length > 0 && monotonic(this.clock) - sliceStart <= 10);
+    } while (this.pendingOffers.length > 0 && monotonic(this.clock) - sliceStart <= 10 && !this.pipelineFull());
     const moreWork = this.hasWaitingWork();
     if (round.unused.length > 0) this.declineOffers(round.unused, moreWork ? this.options.declineWaitingSeconds : this.options.declineIdleSeconds);
     if (this.pendingOffers.length > 0) {
+      if (this.pipelineFull()) { this.launchesHeld = true; this.draining = false; return; }
       defer(this.clock, () => this.drainOffers());
       return;
     }
@@ -404,6 +437,10 @@ export class Scheduler {
         this.deps.log.warn({ err }, 'suppress failed');
       });
     }
+  }
+
+  private pipelineFull(): boolean {
+    return this.launchPipeline() >= this.options.maxLaunchPipeline && this.hasWaitingWork();
   }
 
   /** Places what fits of the launch queue on one offer and launches it; false when nothing fit. */
@@ -686,8 +723,26 @@ export class Scheduler {
   private onUpdate(status: TaskStatus): void {
     this.counters.updates++;
     const { repo, log } = this.deps;
-    const ack = acknowledger(this.deps.driver, log, status);
     const taskId = status.task_id.value;
+    // The uuid names the update; with the state, a resend is told apart for sure.
+    const uuid = status.uuid === undefined ? undefined : `${status.uuid} ${status.state}`;
+    const send = acknowledger(this.deps.driver, log, status, () => {
+      if (uuid === undefined || this.acking.get(taskId) !== uuid) return;
+      this.acking.delete(taskId);
+      if (this.launchesHeld && this.launchPipeline() <= this.options.maxLaunchPipeline / 2) {
+        this.launchesHeld = false;
+        if (!this.draining && this.pendingOffers.length > 0) this.drainOffers();
+      }
+    });
+    if (uuid !== undefined && this.acking.get(taskId) === uuid) {
+      this.counters.resentUpdates++;
+      send();
+      return;
+    }
+    const ack = (): void => {
+      if (uuid !== undefined) this.acking.set(taskId, uuid);
+      send();
+    };
     const inst = repo.instanceByTaskId(taskId);
     const condition = conditionOf(status.state, status.reason);
     if (inst === undefined) {
@@ -975,6 +1030,8 @@ export class Scheduler {
       if (inst.condition === 'Unreachable' || inst.condition === 'UnreachableInactive') this.unreachableTick(inst, nowMs);
     }
     this.launchTimeouts(nowMs);
+    // The pipeline also shrinks without an ACK (a launch reverted, an instance killed): go on then.
+    if (this.launchesHeld && !this.draining && this.pendingOffers.length > 0 && !this.pipelineFull()) this.drainOffers();
     if (delayedWork && this.ready) this.requestRevive();
     this.redeclineOverdueOffers(nowMs);
   }
@@ -1007,7 +1064,14 @@ export class Scheduler {
   /** The offer invariant: an offer no answer of ours settled within offerReanswerMs is declined again (a housekeeping step; public for simulations). */
   redeclineOverdueOffers(nowMs: number): void {
     if (!this.ready) return;
-    const overdue = this.offerLedger.overdue(nowMs).filter((id) => !this.pendingOffers.some((o) => o.id.value === id));
+    let overdue = this.offerLedger.overdue(nowMs);
+    if (this.launchesHeld && this.pendingOffers.length > 0) {
+      // Held for the ACK backlog: waited long enough; answered now (offer invariant).
+      const due = new Set(overdue);
+      this.pendingOffers = this.pendingOffers.filter((o) => !due.has(o.id.value));
+    } else {
+      overdue = overdue.filter((id) => !this.pendingOffers.some((o) => o.id.value === id));
+    }
     if (overdue.length === 0) return;
     this.counters.redeclined += overdue.length;
     this.deps.log.warn({ offers: overdue }, 'offers held too long; declining them again');

@@ -8,7 +8,7 @@ import { StoreTimeoutError, type Json, type StateStore, type StoreOp } from '../
 import { canonicalInstance, type Instance } from '../core/scheduler/instance';
 import type { InstanceEffect } from '../core/scheduler/instance-ops';
 import { InstanceIndex, type TaskCounts } from '../core/scheduler/instance-index';
-import { unrefClock, type Clock, type Timer } from '../lib/clock';
+import { defer, unrefClock, type Clock, type Timer } from '../lib/clock';
 import type { Logger } from '../lib/log';
 import { decodeAppVersion, decodeClaimHolder, decodeDeployment, decodeGroup, decodeInstance, type GroupRecord } from './stored-documents';
 
@@ -733,7 +733,23 @@ export class Repository {
     this.outstanding.set(instanceId, seq);
     if (appId !== undefined) this.appOfPending.set(instanceId, appId);
     else if (value !== null) this.appOfPending.set(instanceId, value.appId);
-    if (!this.draining && this.retryTimer === undefined) void this.drain();
+    this.drainSoon();
+  }
+
+  private drainQueued = false;
+
+  /**
+   * Starts the write-behind after the current event-loop turn: the changes of one turn (an
+   * offer-matching slice, a slice of status updates) go out as one batch, and their encoding and
+   * the launches waiting on them do not lengthen the turn that made them.
+   */
+  private drainSoon(): void {
+    if (this.draining || this.retryTimer !== undefined || this.drainQueued) return;
+    this.drainQueued = true;
+    defer(this.timers, () => {
+      this.drainQueued = false;
+      if (!this.draining && this.retryTimer === undefined) void this.drain();
+    });
   }
 
   /**
@@ -745,7 +761,10 @@ export class Repository {
     this.draining = true;
     let failed = false;
     try {
-      while (this.pendingInstanceWrites.size > 0 && !this.suspended) {
+      for (let first = true; this.pendingInstanceWrites.size > 0 && !this.suspended; first = false) {
+        // One batch per event-loop turn (a store that answers at once would otherwise write them all in one).
+        if (!first) await new Promise<void>((resolve) => { defer(this.timers, resolve); });
+        if (this.pendingInstanceWrites.size === 0 || this.suspended) break;
         const batch: StoreOp[] = [];
         const entries: Array<{ instanceId: string; appId: string; value: Instance | null; seq: number }> = [];
         for (const [instanceId, { value, seq }] of this.pendingInstanceWrites) {

@@ -251,7 +251,7 @@ export class Scheduler {
     const d = this.deps.driver;
     d.on('subscribed', (info) => { void this.onSubscribed(info); });
     d.on('offers', (offers) => { this.onOffers(offers); });
-    d.on('update', (status) => { this.onUpdate(status); });
+    d.on('update', (status) => { this.onUpdateEvent(status); });
     d.on('rescind', (id: OfferID) => { this.offerLedger.rescinded(id.value); this.deps.log.debug({ offerId: id.value }, 'offer rescinded'); });
     d.on('disconnected', (info) => {
       if (this.ready) this.deps.bus.publish('scheduler_disconnected_event', {});
@@ -278,6 +278,9 @@ export class Scheduler {
     this.ready = false;
     this.generation++;
     this.pendingOffers = [];
+    this.updateBacklog = [];
+    this.updateHead = 0;
+    this.updateTurn = undefined;
     this.offerLedger.clear();
     this.acking.clear();
     this.launchesHeld = false;
@@ -718,6 +721,59 @@ export class Scheduler {
     }
     this.deps.repo.apply(effect);
     this.requestRevive();
+  }
+
+  /** Status updates waiting for a slice (only when one event-loop turn's update budget was spent). */
+  private updateBacklog: TaskStatus[] = [];
+  private updateHead = 0;
+  /** This turn's inline updates: how many, and the monotonic() time they took; undefined outside a turn's slice. */
+  private updateTurn: { count: number; ms: number } | undefined;
+
+  /** Most milliseconds of status-update work per event-loop turn (checked after UPDATE_SLICE_MIN updates). */
+  static UPDATE_SLICE_MS = 5;
+  /** Updates applied in a turn before the time budget is looked at (a handful never waits). */
+  static UPDATE_SLICE_MIN = 32;
+
+  /**
+   * Applies an update at once while this turn's update slice lasts, else queues it (in order)
+   * for the next slice: one chunk of the subscription stream can carry hundreds of updates, and
+   * applying (and acknowledging) them all in one turn kept API requests waiting in a storm.
+   */
+  private onUpdateEvent(status: TaskStatus): void {
+    if (this.updateHead < this.updateBacklog.length) { this.updateBacklog.push(status); return; }
+    let turn = this.updateTurn;
+    if (turn === undefined) {
+      turn = { count: 0, ms: 0 };
+      this.updateTurn = turn;
+      defer(this.clock, () => this.drainUpdates());
+    } else if (turn.count >= Scheduler.UPDATE_SLICE_MIN && turn.ms > Scheduler.UPDATE_SLICE_MS) {
+      this.updateBacklog.push(status);
+      return;
+    }
+    const t0 = monotonic(this.clock);
+    this.onUpdate(status);
+    turn.count++;
+    turn.ms += monotonic(this.clock) - t0;
+  }
+
+  /** One slice of queued updates (at least one); the next one after the event loop had its turn. */
+  private drainUpdates(): void {
+    const start = monotonic(this.clock);
+    while (this.updateHead < this.updateBacklog.length) {
+      const status = this.updateBacklog[this.updateHead];
+      this.updateBacklog[this.updateHead++] = undefined as unknown as TaskStatus;
+      this.onUpdate(status);
+      if (monotonic(this.clock) - start > Scheduler.UPDATE_SLICE_MS) break;
+    }
+    if (this.updateHead < this.updateBacklog.length) {
+      if (this.updateHead > 1024) { this.updateBacklog = this.updateBacklog.slice(this.updateHead); this.updateHead = 0; }
+      this.updateTurn = { count: Number.POSITIVE_INFINITY, ms: Number.POSITIVE_INFINITY }; // new arrivals queue behind
+      defer(this.clock, () => this.drainUpdates());
+      return;
+    }
+    this.updateBacklog = [];
+    this.updateHead = 0;
+    this.updateTurn = undefined;
   }
 
   private onUpdate(status: TaskStatus): void {

@@ -56,6 +56,7 @@ class HandTimers implements Clock {
   private due: Array<() => void> = [];
   now(): number { return 0; }
   setTimer(fn: () => void): Timer { this.due.push(fn); return { cancel: () => { this.due = this.due.filter((f) => f !== fn); } }; }
+  defer(fn: () => void): void { setImmediate(fn); } // the write-behind starts on the next turn; only timers are fired by hand
   fire(): void { for (const fn of this.due.splice(0)) fn(); }
 }
 

@@ -9,7 +9,8 @@
 // where this node has it in the shape we know; else `node:net`. Loading `net` pulls in all of
 // node's streams (~20 modules) and a Socket per call costs more again: ~10-15 ms CPU per call,
 // a third of what the whole Go reference spends on ADD+DEL (see driver/README.md). Both paths
-// are tested (VNET_DRIVER_DAEMON_CLIENT=net forces the second).
+// are tested (VNET_DRIVER_DAEMON_CLIENT=net forces the second). Under bun (dist/bin/vnet-driver
+// when bun is installed) always `node:net`, which bun implements natively.
 const fs = require('node:fs');
 
 const DEFAULT_DEADLINE_MS = 60000;
@@ -53,6 +54,7 @@ function errName(status) {
  * --pending-deprecation, silenced here for this call).
  */
 function rawConnector() {
+  if (typeof process.versions.bun === 'string') return null; // bun: its own node:net is native and cheap
   const major = Number(process.versions.node.split('.')[0]);
   if (!(major >= 20 && major <= 24) || typeof process.binding !== 'function') return null;
   let pw;

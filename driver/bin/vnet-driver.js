@@ -47,7 +47,27 @@ function isSocket(p) {
   }
 }
 
-function inProcess(stdin) {
+/**
+ * Run the call here: under node, the driver itself; under bun (the thin plugin's runtime, see
+ * src/bootstrap/plugin-launcher.js), node running this file with the same arguments, the stdin
+ * already read and the same environment, passing on its exit code.
+ */
+function inProcess(stdin, opts) {
+  if (typeof process.versions.bun === 'string') {
+    const { spawnSync } = require('node:child_process');
+    const node = typeof opts.node === 'string' && opts.node !== '' ? opts.node : 'node';
+    const piped = stdin !== undefined && 'text' in stdin;
+    const r = spawnSync(node, [__filename, ...process.argv.slice(2)], {
+      input: piped ? stdin.text : undefined, stdio: [piped ? 'pipe' : 'inherit', 'inherit', 'inherit'], env: process.env,
+    });
+    if (r.error !== undefined) {
+      const msg = `vnet-driver: cannot run ${node}: ${r.error.message}`;
+      if (stdin !== undefined) fs.writeSync(1, `${JSON.stringify({ cniVersion: '0.2.0', code: 999, msg })}\n`);
+      else fs.writeSync(2, `${msg}\n`);
+      process.exit(1);
+    }
+    process.exit(typeof r.status === 'number' ? r.status : 1);
+  }
   const driver = (process.env.VNET_DRIVER_NO_BUNDLE === '1' ? null : loadBundle()) ?? require(path.join(dist, 'driver', 'main.js'));
   driver.main(process.argv, stdin);
 }
@@ -56,8 +76,13 @@ function inProcess(stdin) {
 // config's daemonSocket, else /run/vnet-driver/driver.sock), hand it the call without loading
 // the driver (driver/bin/daemon-client.js); otherwise, or when nobody listens there, run it
 // here. VNET_DRIVER_DAEMON=off or a fault hook (VNET_DRIVER_FAULT, tests) keeps it in-process.
-const env = process.env;
-if (env.CNI_COMMAND !== undefined && env.CNI_COMMAND !== '') {
+// opts.node: the node to hand the call to when this runs under bun (dist/bin/vnet-driver gives it).
+function cli(opts) {
+  const env = process.env;
+  if (env.CNI_COMMAND === undefined || env.CNI_COMMAND === '') {
+    inProcess(undefined, opts);
+    return;
+  }
   let stdin;
   try {
     stdin = { text: fs.readFileSync(0, 'utf8') };
@@ -76,6 +101,9 @@ if (env.CNI_COMMAND !== undefined && env.CNI_COMMAND !== '') {
   const sock = env.VNET_DRIVER_SOCKET || (typeof conf.daemonSocket === 'string' ? conf.daemonSocket : '/run/vnet-driver/driver.sock');
   const useDaemon = env.VNET_DRIVER_DAEMON !== 'off' && (env.VNET_DRIVER_FAULT === undefined || env.VNET_DRIVER_FAULT === '') && 'text' in stdin
     && sock.startsWith('/') && isSocket(sock);
-  if (useDaemon) require('./daemon-client.js').viaDaemon(sock, conf, stdin.text, () => inProcess(stdin));
-  else inProcess(stdin);
-} else inProcess(undefined);
+  if (useDaemon) require('./daemon-client.js').viaDaemon(sock, conf, stdin.text, () => inProcess(stdin, opts));
+  else inProcess(stdin, opts);
+}
+
+module.exports = { cli };
+if (require.main === module) cli({});

@@ -96,6 +96,7 @@ function build() {
   sweepStaleOutput();
   run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
   run(process.execPath, [path.join(root, 'src', 'bootstrap', 'bundle-driver.js')]);
+  run(process.execPath, [path.join(root, 'src', 'bootstrap', 'plugin-launcher.js')]);
   run(process.execPath, [path.join(root, 'src', 'ui', 'build.js')]);
 }
 

@@ -10,7 +10,7 @@
 // node's streams (~20 modules) and a Socket per call costs more again: ~10-15 ms CPU per call,
 // a third of what the whole Go reference spends on ADD+DEL (see driver/README.md). Both paths
 // are tested (VNET_DRIVER_DAEMON_CLIENT=net forces the second). Under bun (dist/bin/vnet-driver
-// when bun is installed) always `node:net`, which bun implements natively.
+// when bun is installed) Bun.connect, else (with =net) bun's `node:net`.
 const fs = require('node:fs');
 
 const DEFAULT_DEADLINE_MS = 60000;
@@ -54,7 +54,7 @@ function errName(status) {
  * --pending-deprecation, silenced here for this call).
  */
 function rawConnector() {
-  if (typeof process.versions.bun === 'string') return null; // bun: its own node:net is native and cheap
+  if (typeof process.versions.bun === 'string') return null; // bun: Bun.connect (bunConnector), or its node:net
   const major = Number(process.versions.node.split('.')[0]);
   if (!(major >= 20 && major <= 24) || typeof process.binding !== 'function') return null;
   let pw;
@@ -123,6 +123,56 @@ function rawConnector() {
   };
 }
 
+/**
+ * The same over bun's own socket API (Bun.connect), under bun only. Loading bun's `node:net`
+ * costs ~18 ms CPU there, about what a whole bare bun start does; Bun.connect nearly nothing.
+ * write() may take part of the body; the rest goes on `drain`, then the write side is shut.
+ */
+function bunConnector() {
+  const B = globalThis.Bun;
+  if (typeof process.versions.bun !== 'string' || B === undefined || typeof B.connect !== 'function') return null;
+  return (sock, body, on) => {
+    const chunks = [];
+    let rest = Buffer.from(body, 'utf8');
+    let conn = null;
+    const push = (s) => {
+      while (rest.length > 0) {
+        const n = s.write(rest);
+        if (!(n > 0)) return; // full: wait for drain
+        rest = rest.subarray(n);
+      }
+      s.shutdown();
+    };
+    const answered = () => on.end(Buffer.concat(chunks));
+    const failed = (err) => (err !== null && typeof err === 'object' && typeof err.code === 'string' ? err.code : String(err));
+    B.connect({
+      unix: sock,
+      socket: {
+        open(s) {
+          conn = s;
+          on.connected();
+          push(s);
+        },
+        drain(s) {
+          push(s);
+        },
+        data(_s, d) {
+          chunks.push(Buffer.from(d));
+        },
+        end: answered,
+        close: answered,
+        error(_s, err) {
+          on.error(failed(err));
+        },
+        connectError(_s, err) {
+          on.refused(failed(err));
+        },
+      },
+    }).catch((err) => on.refused(failed(err)));
+    return () => conn?.terminate();
+  };
+}
+
 /** The same over `node:net`. */
 function netConnector() {
   const net = require('node:net');
@@ -152,7 +202,7 @@ function viaDaemon(sock, conf, stdin, fallback) {
   const env = {};
   for (const k of Object.keys(process.env)) if (k.startsWith('CNI_')) env[k] = process.env[k];
   const body = JSON.stringify({ v: 1, env, stdin, deadlineAt: Date.now() + waitMs });
-  const connector = (process.env.VNET_DRIVER_DAEMON_CLIENT === 'net' ? null : rawConnector()) ?? netConnector();
+  const connector = (process.env.VNET_DRIVER_DAEMON_CLIENT === 'net' ? null : bunConnector() ?? rawConnector()) ?? netConnector();
   let connected = false;
   let over = false;
   let close = () => undefined;
@@ -187,4 +237,4 @@ function viaDaemon(sock, conf, stdin, fallback) {
   });
 }
 
-module.exports = { viaDaemon, deadlineMs, rawConnector, netConnector };
+module.exports = { viaDaemon, deadlineMs, rawConnector, bunConnector, netConnector };

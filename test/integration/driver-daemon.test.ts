@@ -1,5 +1,6 @@
 // The thin plugin and `vnet-driver daemon` (driver/daemon/server.ts, driver/bin/daemon-client.js),
-// through both of the plugin's transports (pipe binding, node:net): the same answers as in-process, a root-only socket, a dead daemon's socket falls back to
+// through both of the plugin's transports (pipe binding, node:net), and when the build made
+// dist/bin/vnet-driver run by bun through that too (Bun.connect, bun's node:net): the same answers as in-process, a root-only socket, a dead daemon's socket falls back to
 // in-process, a daemon that took a request but does not answer gives code 11 within the
 // deadline (and never runs that request later), bounded bad requests. Daemons are started with
 // private sockets under the fixture's dir and stopped by PID; nothing is left.
@@ -28,9 +29,9 @@ function rawRequest(socket: string, body: string | Buffer): Promise<string> {
 
 /** The thin plugin's two transports: node's pipe binding (default where it has the known shape) and node:net. */
 const NET_CLIENT = { VNET_DRIVER_DAEMON_CLIENT: 'net' };
-/** And, when the build made dist/bin/vnet-driver run by bun, that plugin (it always uses node:net, bun's own). */
+/** And, when the build made dist/bin/vnet-driver run by bun, that plugin with both of its transports (Bun.connect, bun's node:net). */
 const HAVE_BUN = bunPluginRuntime() !== null;
-const CLIENTS: Record<string, string>[] = [{}, NET_CLIENT, ...(HAVE_BUN ? [BUN_PLUGIN] : [])];
+const CLIENTS: Record<string, string>[] = [{}, NET_CLIENT, ...(HAVE_BUN ? [BUN_PLUGIN, { ...BUN_PLUGIN, ...NET_CLIENT }] : [])];
 
 describeNeeding(['root', 'netns'], 'driver: thin plugin through vnet-driver daemon (integration, linux bridge)', function () {
   this.timeout(120000);
@@ -72,11 +73,12 @@ describeNeeding(['root', 'netns'], 'driver: thin plugin through vnet-driver daem
     const cid = `dm-a-${fx.R}`;
     const stdin = mesosStdin(driverConf(fx, vnet, 'nw-vnet3', { cniVersion: '0.4.0' }), staticInfo('nw-vnet3', 'eth0', '192.168.0.31/24', { 'vnet.gateway': '192.168.0.1' }));
     const outputs: Record<string, string[]> = {};
-    const vias = ['daemon', 'daemon, net client', ...(HAVE_BUN ? ['daemon, bun plugin', 'in-process, bun plugin'] : []), 'in-process'];
+    const vias = ['daemon', 'daemon, net client', ...(HAVE_BUN ? ['daemon, bun plugin', 'daemon, bun plugin, net client', 'in-process, bun plugin'] : []), 'in-process'];
     for (const via of vias) {
       const extra = via === 'daemon' ? { VNET_DRIVER_SOCKET: d.socket }
         : via === 'daemon, net client' ? { VNET_DRIVER_SOCKET: d.socket, ...NET_CLIENT }
           : via === 'daemon, bun plugin' ? { VNET_DRIVER_SOCKET: d.socket, ...BUN_PLUGIN }
+            : via === 'daemon, bun plugin, net client' ? { VNET_DRIVER_SOCKET: d.socket, ...BUN_PLUGIN, ...NET_CLIENT }
             : via === 'in-process, bun plugin' ? { VNET_DRIVER_DAEMON: 'off', VNET_DRIVER_SOCKET: d.socket, ...BUN_PLUGIN }
               : { VNET_DRIVER_DAEMON: 'off', VNET_DRIVER_SOCKET: d.socket };
       const add = await runDriver({ ...cniEnv('ADD', cid, ns, 'eth0'), ...extra }, stdin);

@@ -16,7 +16,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..', '..');
-const out = path.join(root, 'dist', 'bin', 'vnet-driver');
+// The file to write: dist/bin/vnet-driver, or the first argument (tests).
+const out = path.resolve(process.argv[2] || path.join(root, 'dist', 'bin', 'vnet-driver'));
 const entry = path.join(root, 'driver', 'bin', 'vnet-driver.js');
 
 /** A path a `#!` line can carry: absolute, no white space, within Linux's older 127-byte limit. */

@@ -120,6 +120,39 @@ describe('normalizeApp defaults', () => {
   });
 });
 
+describe('normalizeApp JSON type errors (the app-json schema, Marathon paths and messages)', () => {
+  const typeErrors = (raw: unknown): string[] => {
+    const result = normalizeApp(raw);
+    assert.ok('violations' in result && result.partial === undefined, JSON.stringify(result));
+    assert.ok(result.violations.every((v) => v.kind === 'type'));
+    return result.violations.map((v) => `${v.path} ${v.message}`);
+  };
+  const rows: Array<[string, unknown, string[]]> = [
+    ['a body that is not an object', 7, ['/ error.expected.jsobject']],
+    ['list elements as (i), nested lists as (i)(j)', { constraints: [['a', 1], 'x'], fetch: [{ uri: 1 }] },
+      ['/constraints(0)(1) error.expected.jsstring', '/constraints(1) error.expected.jsarray', '/fetch(0)/uri error.expected.jsstring']],
+    ['a constraint of the wrong length is a rule, its fields are not type-checked', { constraints: [[1, 2, 3, 4]], cpus: 'x' }, ['/cpus error.expected.jsnumber']],
+    ['an env value: a string or a secret reference, anything else (null too) at the value', { env: { a: 1, b: { secret: 5 }, c: null, d: { secret: 's' } } },
+      ['/env/a error.expected.jsstring', '/env/b error.expected.jsstring', '/env/c error.expected.jsstring']],
+    ['keys with / and ~ are written as given', { labels: { 'x/y~z': 3 } }, ['/labels/x/y~z error.expected.jsstring']],
+    ['unreachableStrategy: not an object', { unreachableStrategy: 5 }, ['/unreachableStrategy error.expected.jsobject']],
+    ['unreachableStrategy: a wrong member', { unreachableStrategy: { inactiveAfterSeconds: 'x' } }, ['/unreachableStrategy/inactiveAfterSeconds error.expected.jsnumber']],
+    ['a resource limit other than a number or "unlimited"', { resourceLimits: { cpus: 'lots', mem: 'unlimited' } }, ['/resourceLimits/cpus error.expected.jsnumber']],
+    ['legacy ports are numbers', { ports: ['a'] }, ['/ports(0) error.expected.jsnumber']],
+    ['null elements are type errors (null fields are not)', { args: [null], cmd: null, healthChecks: [null] },
+      ['/healthChecks(0) error.expected.jsobject', '/args(0) error.expected.jsstring']],
+    ['inside networkInterfaces, as the user wrote the path', { container: { networkInterfaces: [{ mtu: 'x', routes: [{ gateway: 1 }] }] } },
+      ['/container/networkInterfaces(0)/routes(0)/gateway error.expected.jsstring', '/container/networkInterfaces(0)/mtu error.expected.jsnumber']],
+  ];
+  for (const [why, raw, want] of rows) it(why, () => assert.deepEqual(typeErrors(raw), want));
+
+  it('legacy ports next to portDefinitions are compared, not type-checked (a rule violation)', () => {
+    const result = normalizeApp({ id: 'a', cmd: 'c', ports: ['a'], portDefinitions: [{ port: 80 }] });
+    assert.ok('violations' in result);
+    assert.deepEqual(result.violations, [{ path: '/ports', message: 'deprecated ports must not be combined with portDefinitions (use portDefinitions only)' }]);
+  });
+});
+
 describe('normalizeApp legacy forms (spec §5.3)', () => {
   it('docker.network USER + ipAddress → one named container network with labels', () => {
     const app = ok({

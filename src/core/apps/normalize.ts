@@ -1,15 +1,16 @@
-// Untrusted JSON → the stored AppDefinition: JSON types checked, Marathon defaults filled, legacy
-// forms rewritten (spec marathon-api.md §5.3), networkInterfaces moved to one place. Every type
-// error is collected (not just the first). Rules over values live in validate.ts.
+// Untrusted JSON → the stored AppDefinition: JSON types checked against app-json.ts' schema (every
+// mismatch at once), Marathon defaults filled, legacy forms rewritten (spec marathon-api.md §5.3),
+// networkInterfaces moved to one place. Rules over values live in validate.ts.
 //
 // Unknown top-level fields are dropped, as Marathon's app reader ignores them (and the stock UI
 // sends response-only fields such as `version` or `tasksRunning` back in PUT bodies). Inside
 // `networkInterfaces` entries (and their routes) unknown fields are violations: the extension is
 // ours, and a typo there (`gatway`) would silently give a container the wrong network.
 
+import { readAppJson, type AppJson, type ContainerJson, type DockerJson, type InterfaceJson, type PortMappingJson } from './app-json';
 import type {
   AppDefinition, Bootproto, Constraint, Container, ContainerType, DockerParameter, DockerSpec,
-  EnvValue, FetchUri, JsonObject, JsonValue, KillSelection, Network, NetworkInterface, NetworkMode,
+  EnvValue, FetchUri, JsonObject, KillSelection, Network, NetworkInterface, NetworkMode,
   PortDefinition, PortMapping, ResourceLimits, RouteSpec, StringMap, UnreachableStrategy,
   UpgradeStrategy, Violation, Volume,
 } from './types';
@@ -61,111 +62,38 @@ export function parentGroupOf(id: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// typed reading with paths
+// rules met while reading (JSON types are app-json.ts' schema, checked before reading)
 
-type JsonKind = 'string' | 'number' | 'boolean' | 'array' | 'object';
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-class Reader {
+class Rules {
   readonly violations: Violation[] = [];
-
-  typeError(path: string, expected: JsonKind): void {
-    this.violations.push({ path, message: `error.expected.js${expected}`, kind: 'type' });
-  }
 
   rule(path: string, message: string): void {
     this.violations.push({ path, message });
   }
 
-  /** undefined for absent or null; undefined plus a type error for the wrong type. */
-  str(obj: JsonObject, key: string, path: string): string | undefined {
-    const value = obj[key];
-    if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'string') return this.typeError(`${path}/${key}`, 'string'), undefined;
-    return value;
-  }
-
-  /** Like str, but "" also means "not given". */
-  optStr(obj: JsonObject, key: string, path: string): string | undefined {
-    const value = this.str(obj, key, path);
-    return value === '' ? undefined : value;
-  }
-
-  num(obj: JsonObject, key: string, path: string): number | undefined {
-    const value = obj[key];
-    if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'number' || !Number.isFinite(value)) return this.typeError(`${path}/${key}`, 'number'), undefined;
-    return value;
-  }
-
-  bool(obj: JsonObject, key: string, path: string): boolean | undefined {
-    const value = obj[key];
-    if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'boolean') return this.typeError(`${path}/${key}`, 'boolean'), undefined;
-    return value;
-  }
-
-  obj(obj: JsonObject, key: string, path: string): JsonObject | undefined {
-    const value = obj[key];
-    if (value === undefined || value === null) return undefined;
-    if (!isObject(value)) return this.typeError(`${path}/${key}`, 'object'), undefined;
-    return value;
-  }
-
-  arr(obj: JsonObject, key: string, path: string): JsonValue[] | undefined {
-    const value = obj[key];
-    if (value === undefined || value === null) return undefined;
-    if (!Array.isArray(value)) return this.typeError(`${path}/${key}`, 'array'), undefined;
-    return value;
-  }
-
-  strArray(obj: JsonObject, key: string, path: string): string[] | undefined {
-    const list = this.arr(obj, key, path);
-    if (list === undefined) return undefined;
-    const out: string[] = [];
-    list.forEach((item, i) => {
-      if (typeof item === 'string') out.push(item);
-      else this.typeError(`${path}/${key}(${i})`, 'string');
-    });
-    return out;
-  }
-
-  strMap(obj: JsonObject, key: string, path: string): StringMap | undefined {
-    const map = this.obj(obj, key, path);
-    if (map === undefined) return undefined;
-    const out: StringMap = {};
-    for (const [k, v] of Object.entries(map)) {
-      if (typeof v === 'string') out[k] = v;
-      else this.typeError(`${path}/${key}/${k}`, 'string');
-    }
-    return out;
-  }
-
-  /** Each element must be an object; returns [element, its path] pairs. */
-  objArray(obj: JsonObject, key: string, path: string): Array<[JsonObject, string]> {
-    const list = this.arr(obj, key, path);
-    if (list === undefined) return [];
-    const out: Array<[JsonObject, string]> = [];
-    list.forEach((item, i) => {
-      const itemPath = `${path}/${key}(${i})`;
-      if (isObject(item)) out.push([item, itemPath]);
-      else this.typeError(itemPath, 'object');
-    });
-    return out;
-  }
-
   /** An upper-cased enum value; undefined (with a violation) when not one of `allowed`. */
-  upperEnum<T extends string>(obj: JsonObject, key: string, path: string, allowed: readonly T[]): T | undefined {
-    const value = this.str(obj, key, path);
-    if (value === undefined) return undefined;
+  upperEnum<T extends string>(value: string | null | undefined, path: string, allowed: readonly T[]): T | undefined {
+    if (value === undefined || value === null) return undefined;
     const upper = value.toUpperCase();
     const found = allowed.find((a) => a === upper);
-    if (found === undefined) this.rule(`${path}/${key}`, `must be one of ${allowed.join(', ')}`);
+    if (found === undefined) this.rule(path, `must be one of ${allowed.join(', ')}`);
     return found;
   }
+}
+
+/** null → undefined (JSON null means "not given"). */
+function given<T>(value: T | null | undefined): T | undefined {
+  return value === null ? undefined : value;
+}
+
+/** Like given, but "" also means "not given". */
+function text(value: string | null | undefined): string | undefined {
+  return value === null || value === '' ? undefined : value;
+}
+
+/** Each element with its Marathon path. */
+function withPaths<T>(list: readonly T[] | null | undefined, path: string): Array<[T, string]> {
+  return (list ?? []).map((item, i) => [item, `${path}(${i})`]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -177,49 +105,28 @@ export const RESPONSE_ONLY_FIELDS: readonly string[] = [
   'deployments', 'tasks', 'lastTaskFailure', 'taskStats', 'readinessCheckResults',
 ];
 
-function readEnv(r: Reader, raw: JsonObject): Record<string, EnvValue> {
+function readEnv(raw: AppJson): Record<string, EnvValue> {
   const env: Record<string, EnvValue> = {};
-  const map = r.obj(raw, 'env', '');
-  if (map === undefined) return env;
-  for (const [name, value] of Object.entries(map)) {
-    if (typeof value === 'string') env[name] = value;
-    else if (isObject(value) && typeof value.secret === 'string') env[name] = { secret: value.secret };
-    else r.typeError(`/env/${name}`, 'string');
-  }
+  for (const [name, value] of Object.entries(raw.env ?? {})) env[name] = typeof value === 'string' ? value : { secret: value.secret };
   return env;
 }
 
-function readSecrets(r: Reader, raw: JsonObject): Record<string, { source: string }> {
+function readSecrets(raw: AppJson): Record<string, { source: string }> {
   const secrets: Record<string, { source: string }> = {};
-  const map = r.obj(raw, 'secrets', '');
-  if (map === undefined) return secrets;
-  for (const [name, value] of Object.entries(map)) {
-    if (!isObject(value)) {
-      r.typeError(`/secrets/${name}`, 'object');
-      continue;
-    }
-    secrets[name] = { source: r.str(value, 'source', `/secrets/${name}`) ?? '' };
-  }
+  for (const [name, value] of Object.entries(raw.secrets ?? {})) secrets[name] = { source: value.source ?? '' };
   return secrets;
 }
 
-function readConstraints(r: Reader, raw: JsonObject): Constraint[] {
-  const list = r.arr(raw, 'constraints', '');
-  if (list === undefined) return [];
+function readConstraints(r: Rules, raw: AppJson): Constraint[] {
   const out: Constraint[] = [];
-  list.forEach((item, i) => {
-    const path = `/constraints(${i})`;
-    if (!Array.isArray(item)) return r.typeError(path, 'array');
-    if (item.length < 2 || item.length > 3) return r.rule(path, 'Each constraint must have either 2 or 3 fields');
-    if (!item.every((part): part is string => typeof part === 'string')) {
-      item.forEach((part, j) => {
-        if (typeof part !== 'string') r.typeError(`${path}(${j})`, 'string');
-      });
-      return;
+  for (const [item, path] of withPaths(raw.constraints, '/constraints')) {
+    if (item.length < 2 || item.length > 3) {
+      r.rule(path, 'Each constraint must have either 2 or 3 fields');
+      continue;
     }
     const [field, op, value] = item;
     out.push(value === undefined ? [field, op.toUpperCase()] : [field, op.toUpperCase(), value]);
-  });
+  }
   return out;
 }
 
@@ -227,19 +134,19 @@ function isExtractable(uri: string): boolean {
   return /\.(tgz|tar\.gz|tbz2|tar\.bz2|txz|tar\.xz|zip)$/.test(uri);
 }
 
-function readFetch(r: Reader, raw: JsonObject): FetchUri[] {
-  const fetch = r.objArray(raw, 'fetch', '').map(([item, path]): FetchUri => {
+function readFetch(r: Rules, raw: AppJson): FetchUri[] {
+  const fetch = (raw.fetch ?? []).map((item): FetchUri => {
     const uri: FetchUri = {
-      uri: r.str(item, 'uri', path) ?? '',
-      executable: r.bool(item, 'executable', path) ?? false,
-      extract: r.bool(item, 'extract', path) ?? true,
-      cache: r.bool(item, 'cache', path) ?? false,
+      uri: item.uri ?? '',
+      executable: item.executable ?? false,
+      extract: item.extract ?? true,
+      cache: item.cache ?? false,
     };
-    const destPath = r.optStr(item, 'destPath', path);
+    const destPath = text(item.destPath);
     if (destPath !== undefined) uri.destPath = destPath;
     return uri;
   });
-  const uris = r.strArray(raw, 'uris', '');
+  const uris = given(raw.uris);
   if (uris === undefined || uris.length === 0) return fetch;
   if (fetch.length > 0) {
     r.rule('/uris', 'deprecated uris must not be combined with fetch (use fetch only)');
@@ -248,44 +155,32 @@ function readFetch(r: Reader, raw: JsonObject): FetchUri[] {
   return uris.map((uri) => ({ uri, executable: false, extract: isExtractable(uri), cache: false }));
 }
 
-function readPortDefinitions(r: Reader, raw: JsonObject): PortDefinition[] | undefined {
-  const given = raw.portDefinitions !== undefined && raw.portDefinitions !== null;
-  const defs = r.objArray(raw, 'portDefinitions', '').map(([item, path]): PortDefinition => {
-    const def: PortDefinition = {
-      port: r.num(item, 'port', path) ?? 0,
-      protocol: r.str(item, 'protocol', path) ?? 'tcp',
-    };
-    const name = r.optStr(item, 'name', path);
+function readPortDefinitions(r: Rules, raw: AppJson): PortDefinition[] | undefined {
+  const defs = given(raw.portDefinitions)?.map((item): PortDefinition => {
+    const def: PortDefinition = { port: item.port ?? 0, protocol: item.protocol ?? 'tcp' };
+    const name = text(item.name);
     if (name !== undefined) def.name = name;
-    const labels = r.strMap(item, 'labels', path);
+    const labels = given(item.labels);
     if (labels !== undefined) def.labels = labels;
     return def;
   });
-  const ports = r.arr(raw, 'ports', '');
-  if (ports === undefined) return given ? defs : undefined;
-  if (given) {
+  const ports = given(raw.ports);
+  if (ports === undefined) return defs;
+  if (defs !== undefined) {
     // Marathon accepts both when they name the same ports (clients echo `ports` next to portDefinitions).
     const same = ports.length === defs.length && ports.every((port, i) => port === defs[i]?.port);
     if (!same) r.rule('/ports', 'deprecated ports must not be combined with portDefinitions (use portDefinitions only)');
     return defs;
   }
-  const legacy: PortDefinition[] = [];
-  ports.forEach((port, i) => {
-    if (typeof port === 'number') legacy.push({ port, protocol: 'tcp' });
-    else r.typeError(`/ports(${i})`, 'number');
-  });
-  return legacy;
+  return ports.map((port) => ({ port, protocol: 'tcp' }));
 }
 
-function readUpgradeStrategy(r: Reader, raw: JsonObject): UpgradeStrategy {
-  const obj = r.obj(raw, 'upgradeStrategy', '') ?? {};
-  return {
-    minimumHealthCapacity: r.num(obj, 'minimumHealthCapacity', '/upgradeStrategy') ?? 1,
-    maximumOverCapacity: r.num(obj, 'maximumOverCapacity', '/upgradeStrategy') ?? 1,
-  };
+function readUpgradeStrategy(raw: AppJson): UpgradeStrategy {
+  const given = raw.upgradeStrategy ?? {};
+  return { minimumHealthCapacity: given.minimumHealthCapacity ?? 1, maximumOverCapacity: given.maximumOverCapacity ?? 1 };
 }
 
-function readUnreachableStrategy(r: Reader, raw: JsonObject): UnreachableStrategy {
+function readUnreachableStrategy(r: Rules, raw: AppJson): UnreachableStrategy {
   const value = raw.unreachableStrategy;
   if (value === undefined || value === null) return { inactiveAfterSeconds: 0, expungeAfterSeconds: 0 };
   if (value === 'disabled') return 'disabled';
@@ -293,120 +188,103 @@ function readUnreachableStrategy(r: Reader, raw: JsonObject): UnreachableStrateg
     r.rule('/unreachableStrategy', 'must be "disabled" or an object');
     return 'disabled';
   }
-  if (!isObject(value)) {
-    r.typeError('/unreachableStrategy', 'object');
-    return 'disabled';
-  }
-  return {
-    inactiveAfterSeconds: r.num(value, 'inactiveAfterSeconds', '/unreachableStrategy') ?? 0,
-    expungeAfterSeconds: r.num(value, 'expungeAfterSeconds', '/unreachableStrategy') ?? 0,
-  };
+  return { inactiveAfterSeconds: value.inactiveAfterSeconds ?? 0, expungeAfterSeconds: value.expungeAfterSeconds ?? 0 };
 }
 
-function readResourceLimits(r: Reader, raw: JsonObject): ResourceLimits | undefined {
-  const obj = r.obj(raw, 'resourceLimits', '');
-  if (obj === undefined) return undefined;
+function readResourceLimits(raw: AppJson): ResourceLimits | undefined {
+  const given = raw.resourceLimits;
+  if (given === undefined || given === null) return undefined;
   const limits: ResourceLimits = {};
   for (const key of ['cpus', 'mem'] as const) {
-    const value = obj[key];
-    if (value === undefined || value === null) continue;
-    if (value === 'unlimited' || typeof value === 'number') limits[key] = value;
-    else r.typeError(`/resourceLimits/${key}`, 'number');
+    const value = given[key];
+    if (value !== undefined && value !== null) limits[key] = value;
   }
   return limits;
 }
 
-function readNetworks(r: Reader, raw: JsonObject): Network[] | undefined {
-  if (raw.networks === undefined || raw.networks === null) return undefined;
-  return r.objArray(raw, 'networks', '').map(([item, path]): Network => {
-    const modeText = r.str(item, 'mode', path) ?? 'container';
+function readNetworks(r: Rules, raw: AppJson): Network[] | undefined {
+  return given(raw.networks)?.map((item, i): Network => {
+    const modeText = item.mode ?? 'container';
     const modes: NetworkMode[] = ['container', 'container/bridge', 'host'];
     const mode = modes.find((m) => m === modeText.toLowerCase());
-    if (mode === undefined) r.rule(`${path}/mode`, `must be one of ${modes.join(', ')}`);
+    if (mode === undefined) r.rule(`/networks(${i})/mode`, `must be one of ${modes.join(', ')}`);
     const network: Network = { mode: mode ?? 'container' };
-    const name = r.optStr(item, 'name', path);
+    const name = text(item.name);
     if (name !== undefined) network.name = name;
-    const labels = r.strMap(item, 'labels', path);
+    const labels = given(item.labels);
     if (labels !== undefined) network.labels = labels;
     return network;
   });
 }
 
-function readPortMappings(r: Reader, list: Array<[JsonObject, string]>): PortMapping[] {
-  return list.map(([item, path]): PortMapping => {
+function readPortMappings(list: readonly PortMappingJson[] | null | undefined): PortMapping[] {
+  return (list ?? []).map((item): PortMapping => {
     const mapping: PortMapping = {
-      containerPort: r.num(item, 'containerPort', path) ?? 0,
-      servicePort: r.num(item, 'servicePort', path) ?? 0,
-      protocol: r.str(item, 'protocol', path) ?? 'tcp',
+      containerPort: item.containerPort ?? 0,
+      servicePort: item.servicePort ?? 0,
+      protocol: item.protocol ?? 'tcp',
     };
-    const hostPort = r.num(item, 'hostPort', path);
+    const hostPort = given(item.hostPort);
     if (hostPort !== undefined) mapping.hostPort = hostPort;
-    const name = r.optStr(item, 'name', path);
+    const name = text(item.name);
     if (name !== undefined) mapping.name = name;
-    const labels = r.strMap(item, 'labels', path);
+    const labels = given(item.labels);
     if (labels !== undefined) mapping.labels = labels;
-    const networkNames = r.strArray(item, 'networkNames', path);
+    const networkNames = given(item.networkNames);
     if (networkNames !== undefined) mapping.networkNames = networkNames;
     return mapping;
   });
 }
 
-function readDocker(r: Reader, obj: JsonObject, path: string): DockerSpec {
-  const parameters = r.objArray(obj, 'parameters', path).map(([item, itemPath]): DockerParameter => ({
-    key: r.str(item, 'key', itemPath) ?? '',
-    value: r.str(item, 'value', itemPath) ?? '',
-  }));
+function readDocker(obj: DockerJson): DockerSpec {
   const docker: DockerSpec = {
-    image: r.str(obj, 'image', path) ?? '',
-    forcePullImage: r.bool(obj, 'forcePullImage', path) ?? false,
-    privileged: r.bool(obj, 'privileged', path) ?? false,
-    parameters,
+    image: obj.image ?? '',
+    forcePullImage: obj.forcePullImage ?? false,
+    privileged: obj.privileged ?? false,
+    parameters: (obj.parameters ?? []).map((item): DockerParameter => ({ key: item.key ?? '', value: item.value ?? '' })),
   };
-  const pullConfig = r.obj(obj, 'pullConfig', path);
+  const pullConfig = given(obj.pullConfig);
   if (pullConfig !== undefined) docker.pullConfig = pullConfig;
-  const credential = r.obj(obj, 'credential', path);
+  const credential = given(obj.credential);
   if (credential !== undefined) docker.credential = credential;
   return docker;
 }
 
-function readVolumes(r: Reader, container: JsonObject): Volume[] {
-  return r.objArray(container, 'volumes', '/container').map(([item, path]): Volume => {
+function readVolumes(r: Rules, container: ContainerJson): Volume[] {
+  return withPaths(container.volumes, '/container/volumes').map(([item, path]): Volume => {
     const volume: Volume = {
-      containerPath: r.str(item, 'containerPath', path) ?? '',
-      mode: r.upperEnum(item, 'mode', path, ['RW', 'RO'] as const) ?? 'RW',
+      containerPath: item.containerPath ?? '',
+      mode: r.upperEnum(item.mode, `${path}/mode`, ['RW', 'RO'] as const) ?? 'RW',
     };
-    const hostPath = r.optStr(item, 'hostPath', path);
+    const hostPath = text(item.hostPath);
     if (hostPath !== undefined) volume.hostPath = hostPath;
-    const persistent = r.obj(item, 'persistent', path);
+    const persistent = given(item.persistent);
     if (persistent !== undefined) volume.persistent = persistent;
-    const external = r.obj(item, 'external', path);
+    const external = given(item.external);
     if (external !== undefined) volume.external = external;
-    const secret = r.optStr(item, 'secret', path);
+    const secret = text(item.secret);
     if (secret !== undefined) volume.secret = secret;
     return volume;
   });
 }
 
-function readRoutes(r: Reader, iface: JsonObject, path: string): RouteSpec[] {
-  return r.objArray(iface, 'routes', path).map(([item, routePath]): RouteSpec => {
+function readRoutes(r: Rules, iface: InterfaceJson, path: string): RouteSpec[] {
+  return withPaths(iface.routes, `${path}/routes`).map(([item, routePath]): RouteSpec => {
     for (const key of Object.keys(item)) {
       if (key !== 'destination' && key !== 'gateway') r.rule(`${routePath}/${key}`, 'unknown field (a route has destination and gateway)');
     }
-    return {
-      destination: r.str(item, 'destination', routePath) ?? '',
-      gateway: r.str(item, 'gateway', routePath) ?? '',
-    };
+    return { destination: item.destination ?? '', gateway: item.gateway ?? '' };
   });
 }
 
 /** One networkInterfaces entry; `path` is where the user wrote it. */
-function readInterface(r: Reader, item: JsonObject, path: string, index: number): NetworkInterface {
+function readInterface(r: Rules, item: InterfaceJson, path: string, index: number): NetworkInterface {
   for (const key of Object.keys(item)) {
     if (!NETWORK_INTERFACE_FIELDS.includes(key)) {
       r.rule(`${path}/${key}`, `unknown field; an interface takes ${NETWORK_INTERFACE_FIELDS.join(', ')}`);
     }
   }
-  const bootprotoText = r.optStr(item, 'bootproto', path);
+  const bootprotoText = text(item.bootproto);
   let bootproto: Bootproto = 'dhcp';
   if (bootprotoText !== undefined) {
     const lower = bootprotoText.toLowerCase();
@@ -414,31 +292,30 @@ function readInterface(r: Reader, item: JsonObject, path: string, index: number)
     else {
       r.rule(`${path}/bootproto`, 'must be dhcp or static');
       // Go on as the address fields suggest, so the other fields are still checked.
-      if (['ipAddress', 'ipAddresses', 'ipRange'].some((k) => item[k] !== undefined && item[k] !== null && item[k] !== '')) bootproto = 'static';
+      if ([item.ipAddress, item.ipAddresses, item.ipRange].some((v) => v !== undefined && v !== null && v !== '')) bootproto = 'static';
     }
   }
   const iface: NetworkInterface = {
-    networkName: r.optStr(item, 'networkName', path) ?? '',
-    interfaceName: r.optStr(item, 'interfaceName', path) ?? `eth${index}`,
+    networkName: text(item.networkName) ?? '',
+    interfaceName: text(item.interfaceName) ?? `eth${index}`,
     bootproto,
     routes: readRoutes(r, item, path),
-    labels: r.strMap(item, 'labels', path) ?? {},
+    labels: given(item.labels) ?? {},
   };
   for (const key of ['ipAddress', 'ipRange', 'netmask', 'gateway', 'macAddress'] as const) {
-    const value = r.optStr(item, key, path);
+    const value = text(item[key]);
     if (value !== undefined) iface[key] = value;
   }
-  const addresses = r.strArray(item, 'ipAddresses', path);
+  const addresses = given(item.ipAddresses);
   if (addresses !== undefined && addresses.length > 0) iface.ipAddresses = addresses;
-  const mtu = r.num(item, 'mtu', path);
+  const mtu = given(item.mtu);
   if (mtu !== undefined) iface.mtu = mtu;
   return iface;
 }
 
-function readInterfaces(r: Reader, holder: JsonObject, path: string): NetworkInterface[] | undefined {
-  if (holder.networkInterfaces === undefined || holder.networkInterfaces === null) return undefined;
-  const list = r.objArray(holder, 'networkInterfaces', path);
-  return list.map(([item, itemPath], i) => readInterface(r, item, itemPath, i));
+function readInterfaces(r: Rules, list: readonly InterfaceJson[] | null | undefined, path: string): NetworkInterface[] | undefined {
+  if (list === undefined || list === null) return undefined;
+  return withPaths(list, `${path}/networkInterfaces`).map(([item, itemPath], i) => readInterface(r, item, itemPath, i));
 }
 
 interface LegacyNetworking {
@@ -448,32 +325,23 @@ interface LegacyNetworking {
 }
 
 /** Legacy `ipAddress` and `container.docker.network` → networks (spec §5.3). */
-function readLegacyNetworking(
-  r: Reader, raw: JsonObject, docker: JsonObject | undefined, bridgeName: string,
-): LegacyNetworking {
-  const ipAddress = r.obj(raw, 'ipAddress', '');
-  const dockerNetwork = docker === undefined ? undefined : r.str(docker, 'network', '/container/docker');
+function readLegacyNetworking(r: Rules, raw: AppJson, docker: DockerJson | undefined, bridgeName: string): LegacyNetworking {
+  const ipAddress = given(raw.ipAddress);
+  const dockerNetwork = given(docker?.network);
   const result: LegacyNetworking = { discoveryPorts: [] };
   let name: string | undefined;
   let labels: StringMap | undefined;
   if (ipAddress !== undefined) {
-    name = r.optStr(ipAddress, 'networkName', '/ipAddress');
-    labels = r.strMap(ipAddress, 'labels', '/ipAddress');
-    const discovery = r.obj(ipAddress, 'discovery', '/ipAddress');
-    if (discovery !== undefined) {
-      result.discoveryPorts = r.objArray(discovery, 'ports', '/ipAddress/discovery').map(([port, path]): PortMapping => {
-        const mapping: PortMapping = {
-          containerPort: r.num(port, 'number', path) ?? 0,
-          servicePort: 0,
-          protocol: r.str(port, 'protocol', path) ?? 'tcp',
-        };
-        const portName = r.optStr(port, 'name', path);
-        if (portName !== undefined) mapping.name = portName;
-        const portLabels = r.strMap(port, 'labels', path);
-        if (portLabels !== undefined) mapping.labels = portLabels;
-        return mapping;
-      });
-    }
+    name = text(ipAddress.networkName);
+    labels = given(ipAddress.labels);
+    result.discoveryPorts = (ipAddress.discovery?.ports ?? []).map((port): PortMapping => {
+      const mapping: PortMapping = { containerPort: port.number ?? 0, servicePort: 0, protocol: port.protocol ?? 'tcp' };
+      const portName = text(port.name);
+      if (portName !== undefined) mapping.name = portName;
+      const portLabels = given(port.labels);
+      if (portLabels !== undefined) mapping.labels = portLabels;
+      return mapping;
+    });
   }
   const container = (): Network => {
     const network: Network = { mode: 'container' };
@@ -498,28 +366,28 @@ function readLegacyNetworking(
 }
 
 function readContainer(
-  r: Reader, raw: JsonObject, topInterfaces: NetworkInterface[] | undefined, bridgeName: string,
+  r: Rules, raw: AppJson, topInterfaces: NetworkInterface[] | undefined, bridgeName: string,
 ): { container?: Container; legacy: LegacyNetworking } {
-  const obj = r.obj(raw, 'container', '');
+  const obj = given(raw.container);
   if (obj === undefined) {
     const legacy = readLegacyNetworking(r, raw, undefined, bridgeName);
     if (topInterfaces === undefined || topInterfaces.length === 0) return { legacy };
     // Interfaces without a container: run the command on the Mesos containerizer in its own netns.
     return { container: { type: 'MESOS', volumes: [], portMappings: legacy.discoveryPorts, networkInterfaces: topInterfaces }, legacy };
   }
+  const dockerObj = given(obj.docker);
   const typeGiven = obj.type !== undefined && obj.type !== null;
-  const type: ContainerType = r.upperEnum(obj, 'type', '/container', ['DOCKER', 'MESOS'] as const)
-    ?? (typeGiven && !isObject(obj.docker) ? 'MESOS' : 'DOCKER');
-  const dockerObj = r.obj(obj, 'docker', '/container');
+  const type: ContainerType = r.upperEnum(obj.type, '/container/type', ['DOCKER', 'MESOS'] as const)
+    ?? (typeGiven && dockerObj === undefined ? 'MESOS' : 'DOCKER');
   const legacy = readLegacyNetworking(r, raw, dockerObj, bridgeName);
   const container: Container = {
     type,
     volumes: readVolumes(r, obj),
-    portMappings: readPortMappings(r, r.objArray(obj, 'portMappings', '/container')),
+    portMappings: readPortMappings(obj.portMappings),
   };
   if (dockerObj !== undefined) {
-    container.docker = readDocker(r, dockerObj, '/container/docker');
-    const legacyMappings = readPortMappings(r, r.objArray(dockerObj, 'portMappings', '/container/docker'));
+    container.docker = readDocker(dockerObj);
+    const legacyMappings = readPortMappings(dockerObj.portMappings);
     if (legacyMappings.length > 0) {
       if (container.portMappings.length > 0) {
         r.rule('/container/docker/portMappings', 'deprecated docker.portMappings must not be combined with container.portMappings');
@@ -531,7 +399,7 @@ function readContainer(
       r.rule('/ipAddress/discovery', 'deprecated ipAddress.discovery.ports must not be combined with portMappings');
     } else container.portMappings = legacy.discoveryPorts;
   }
-  const nested = readInterfaces(r, obj, '/container');
+  const nested = readInterfaces(r, obj.networkInterfaces, '/container');
   if (nested !== undefined && topInterfaces !== undefined) {
     r.rule('/networkInterfaces', 'give networkInterfaces either in container or at the top level, not both');
   }
@@ -605,18 +473,17 @@ function hasInterfaces(container: Container | undefined): boolean {
 
 // ---------------------------------------------------------------------------------------------
 
-export function normalizeApp(raw: unknown, opts: NormalizeOptions = {}): NormalizeResult {
-  const r = new Reader();
-  if (!isObject(raw)) {
-    r.typeError('/', 'object');
-    return { violations: r.violations };
-  }
+export function normalizeApp(body: unknown, opts: NormalizeOptions = {}): NormalizeResult {
+  const read = readAppJson(body);
+  if ('violations' in read) return { violations: read.violations };
+  const raw = read.json;
+  const r = new Rules();
   const bridgeName = opts.mesosBridgeName ?? DEFAULT_MESOS_BRIDGE_NAME;
 
-  const rawId = r.str(raw, 'id', '');
+  const rawId = given(raw.id);
   const id = rawId === undefined || rawId === '' ? '' : canonicalAppId(rawId, opts.parentGroup ?? '/');
 
-  const topInterfaces = readInterfaces(r, raw, '');
+  const topInterfaces = readInterfaces(r, raw.networkInterfaces, '');
   const { container, legacy } = readContainer(r, raw, topInterfaces, bridgeName);
 
   let networks = readNetworks(r, raw);
@@ -631,48 +498,48 @@ export function normalizeApp(raw: unknown, opts: NormalizeOptions = {}): Normali
 
   const app: AppDefinition = {
     id,
-    env: readEnv(r, raw),
-    instances: r.num(raw, 'instances', '') ?? 1,
-    cpus: r.num(raw, 'cpus', '') ?? 1,
-    mem: r.num(raw, 'mem', '') ?? 128,
-    disk: r.num(raw, 'disk', '') ?? 0,
-    gpus: r.num(raw, 'gpus', '') ?? 0,
-    executor: r.str(raw, 'executor', '') ?? '',
+    env: readEnv(raw),
+    instances: raw.instances ?? 1,
+    cpus: raw.cpus ?? 1,
+    mem: raw.mem ?? 128,
+    disk: raw.disk ?? 0,
+    gpus: raw.gpus ?? 0,
+    executor: raw.executor ?? '',
     constraints: readConstraints(r, raw),
-    labels: r.strMap(raw, 'labels', '') ?? {},
+    labels: given(raw.labels) ?? {},
     fetch: readFetch(r, raw),
     portDefinitions: [],
     requirePorts: false,
-    healthChecks: r.objArray(raw, 'healthChecks', '').map(([item]) => withHealthCheckDefaults(item)),
-    readinessChecks: r.objArray(raw, 'readinessChecks', '').map(([item]) => withReadinessCheckDefaults(item)),
+    healthChecks: (raw.healthChecks ?? []).map((item) => withHealthCheckDefaults(item)),
+    readinessChecks: (raw.readinessChecks ?? []).map((item) => withReadinessCheckDefaults(item)),
     dependencies: [],
-    backoffSeconds: r.num(raw, 'backoffSeconds', '') ?? 1,
-    backoffFactor: r.num(raw, 'backoffFactor', '') ?? 1.15,
-    maxLaunchDelaySeconds: r.num(raw, 'maxLaunchDelaySeconds', '') ?? 300,
-    upgradeStrategy: readUpgradeStrategy(r, raw),
+    backoffSeconds: raw.backoffSeconds ?? 1,
+    backoffFactor: raw.backoffFactor ?? 1.15,
+    maxLaunchDelaySeconds: raw.maxLaunchDelaySeconds ?? 300,
+    upgradeStrategy: readUpgradeStrategy(raw),
     unreachableStrategy: readUnreachableStrategy(r, raw),
-    killSelection: r.upperEnum<KillSelection>(raw, 'killSelection', '', ['YOUNGEST_FIRST', 'OLDEST_FIRST']) ?? 'YOUNGEST_FIRST',
-    secrets: readSecrets(r, raw),
+    killSelection: r.upperEnum<KillSelection>(raw.killSelection, '/killSelection', ['YOUNGEST_FIRST', 'OLDEST_FIRST']) ?? 'YOUNGEST_FIRST',
+    secrets: readSecrets(raw),
     networks,
   };
 
-  const cmd = r.optStr(raw, 'cmd', '');
+  const cmd = text(raw.cmd);
   if (cmd !== undefined) app.cmd = cmd;
-  const args = r.strArray(raw, 'args', '');
+  const args = given(raw.args);
   if (args !== undefined) app.args = args;
-  const user = r.optStr(raw, 'user', '');
+  const user = text(raw.user);
   if (user !== undefined) app.user = user;
-  const roles = r.strArray(raw, 'acceptedResourceRoles', '');
+  const roles = given(raw.acceptedResourceRoles);
   if (roles !== undefined) app.acceptedResourceRoles = roles;
-  const role = r.optStr(raw, 'role', '');
+  const role = text(raw.role);
   if (role !== undefined) app.role = role;
-  const check = r.obj(raw, 'check', '');
+  const check = given(raw.check);
   if (check !== undefined) app.check = check;
-  const grace = r.num(raw, 'taskKillGracePeriodSeconds', '');
+  const grace = given(raw.taskKillGracePeriodSeconds);
   if (grace !== undefined) app.taskKillGracePeriodSeconds = grace;
-  const tty = r.bool(raw, 'tty', '');
+  const tty = given(raw.tty);
   if (tty !== undefined) app.tty = tty;
-  const limits = readResourceLimits(r, raw);
+  const limits = readResourceLimits(raw);
   if (limits !== undefined) app.resourceLimits = limits;
   if (container !== undefined) {
     // Bridge mode always maps a host port (0 = any); container mode maps one only when asked.
@@ -691,18 +558,18 @@ export function normalizeApp(raw: unknown, opts: NormalizeOptions = {}): Normali
       if (check.protocol !== 'COMMAND' && check.port === undefined && check.portIndex === undefined) check.portIndex = 0;
     }
   }
-  const requirePorts = r.bool(raw, 'requirePorts', '') ?? false;
+  const requirePorts = raw.requirePorts ?? false;
   app.requirePorts = hostNetworking ? requirePorts : false;
 
   const parent = id === '' ? '/' : parentGroupOf(id);
-  app.dependencies = (r.strArray(raw, 'dependencies', '') ?? []).map((dep) => canonicalAppId(dep, parent));
+  app.dependencies = (raw.dependencies ?? []).map((dep) => canonicalAppId(dep, parent));
 
   if (r.violations.length === 0) return { app: inMarathonOrder(app) };
-  // Rule violations use the canonical interface path (as validation does); type errors the user's.
+  // Rule violations use the canonical interface path (as validation does).
   for (const v of r.violations) {
-    if (v.kind !== 'type' && v.path.startsWith('/networkInterfaces(')) v.path = `/container${v.path}`;
+    if (v.path.startsWith('/networkInterfaces(')) v.path = `/container${v.path}`;
   }
-  return r.violations.some((v) => v.kind === 'type') ? { violations: r.violations } : { violations: r.violations, partial: inMarathonOrder(app) };
+  return { violations: r.violations, partial: inMarathonOrder(app) };
 }
 
 const FIELD_ORDER: readonly (keyof AppDefinition)[] = [

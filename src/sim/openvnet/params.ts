@@ -1,9 +1,12 @@
 // Route parameter declarations and coercion as sinatra-browse does it for OpenVNet (spec B2):
-// each route declares its params, undeclared ones are dropped, values are typed here.
+// each route declares its params, undeclared ones are dropped. The declarations become a JSON
+// schema (TypeBox) that Ajv checks the given strings against (src/lib/schema.ts); the checked
+// values are then typed (numbers, booleans, addresses) for the model.
 import { parseLenientIPv4 } from '../../lib/ipv4';
 import { normaliseDpid, parseMac } from '../../lib/openvnet/address';
 import { argumentError, invalidUuid, missingArgument, VnetApiError } from '../../lib/openvnet/errors';
-import { MODEL_BY_PREFIX, isParamUuid, type UuidPrefix } from './uuid';
+import { defineFormats, defineStringKeyword, Type, typeChecker, type TSchema, type TypeChecker } from '../../lib/schema';
+import { MODEL_BY_PREFIX, paramUuidPattern, type UuidPrefix } from './uuid';
 
 export type ParamKind = 'string' | 'uuid' | 'int' | 'bool' | 'enum' | 'ipv4' | 'mac' | 'dpid';
 
@@ -40,64 +43,117 @@ export type RawParams = { [name: string]: string };
 
 const TRUE = new Set(['1', 'true', 't', 'yes', 'y']);
 const FALSE = new Set(['0', 'false', 'f', 'no', 'n']);
+const INTEGER = '^\\s*-?\\d+\\s*$';
+const RANGE = 'openvnetRange';
+
+// The syntax of the values OpenVNet parses itself: the schema names it, the parser decides it.
+defineFormats({
+  'openvnet-bool': (text) => TRUE.has(text.trim().toLowerCase()) || FALSE.has(text.trim().toLowerCase()),
+  'openvnet-ipv4': (text) => parseLenientIPv4(text) !== undefined,
+  'openvnet-mac': (text) => parseMac(text) !== null,
+  'openvnet-dpid': (text) => normaliseDpid(text) !== null,
+});
+/** `[min, max]` (either null) of an integer param; a text that is no integer is the pattern's to refuse. */
+defineStringKeyword(RANGE, (text, argument) => {
+  const [min, max] = argument as [number | null, number | null];
+  if (!new RegExp(INTEGER).test(text)) return true;
+  const n = Number(text.trim());
+  return (min === null || n >= min) && (max === null || n <= max);
+});
+
+/** One param's value as a JSON Schema string. */
+function valueSchema(decl: ParamDecl): { [keyword: string]: unknown } {
+  switch (decl.kind) {
+    case 'string': return {};
+    case 'uuid': return { pattern: paramUuidPattern(decl.prefix as UuidPrefix) };
+    case 'int': return { pattern: INTEGER, [RANGE]: [decl.min ?? null, decl.max ?? null] };
+    case 'bool': return { format: 'openvnet-bool' };
+    case 'enum': return { enum: [...(decl.values ?? [])] };
+    case 'ipv4': return { format: 'openvnet-ipv4' };
+    case 'mac': return { format: 'openvnet-mac' };
+    case 'dpid': return { format: 'openvnet-dpid' };
+  }
+}
+
+/**
+ * A route's params as a TypeBox/JSON schema over the given strings. A required param is always
+ * present in the checked object ("" when not given: `minLength` refuses it as missing); an empty
+ * optional one is left out, as OpenVNet treats "" as not given.
+ */
+export function paramsSchema(spec: ParamSpec): TSchema {
+  const properties: { [name: string]: TSchema } = {};
+  for (const [name, decl] of Object.entries(spec)) {
+    const value = Type.String({
+      ...(decl.required ? { minLength: 1 } : {}), ...valueSchema(decl), ...(decl.description !== undefined ? { description: decl.description } : {}),
+    });
+    properties[name] = decl.required ? value : Type.Optional(value);
+  }
+  return Type.Object(properties);
+}
+
+const checkers = new WeakMap<ParamSpec, TypeChecker<TSchema>>();
 
 function validationFailed(parameter: string, value: string, reason: string): VnetApiError {
   return argumentError(JSON.stringify({ error: 'parameter validation failed', parameter, value, reason }));
 }
 
-/** Coerces the declared params; anything undeclared is dropped. */
+/** OpenVNet's error for a param's failed keyword (`missing` first, as OpenVNet checks presence first). */
+function refusal(name: string, decl: ParamDecl, value: string, keywords: readonly string[]): VnetApiError {
+  if (keywords.includes('minLength')) return missingArgument(name);
+  switch (decl.kind) {
+    case 'uuid': { const prefix = decl.prefix as UuidPrefix; return invalidUuid(MODEL_BY_PREFIX[prefix], name, value); }
+    case 'int': return validationFailed(name, value, keywords.includes('pattern') ? 'type' : 'range');
+    case 'bool': return validationFailed(name, value, 'type');
+    case 'enum': return validationFailed(name, value, 'in');
+    case 'ipv4': return argumentError(`Could not parse IPv4 address: ${value}`);
+    case 'mac': return argumentError(`Could not parse MAC address: ${value}`);
+    case 'dpid': return argumentError('dpid must be a 16 byte hexadecimal number');
+    case 'string': return argumentError(`Invalid parameter ${name}`);
+  }
+}
+
+/**
+ * Checks the declared params against the route's schema and types them (anything undeclared is
+ * dropped); a refusal names the first failing param in declaration order, as OpenVNet does.
+ */
 export function parseParams<S extends ParamSpec>(spec: S, raw: RawParams): Parsed<S> {
-  const out: { [name: string]: string | number | boolean } = {};
+  const given: { [name: string]: string } = {};
   for (const [name, decl] of Object.entries(spec)) {
     const value = Object.prototype.hasOwnProperty.call(raw, name) ? raw[name] : undefined;
-    if (value === undefined || value === '') {
-      if (decl.required) throw missingArgument(name);
-      continue;
-    }
-    out[name] = coerce(name, decl, value);
+    if (value !== undefined && value !== '') given[name] = value;
+    else if (decl.required) given[name] = '';
   }
+  let params = checkers.get(spec);
+  if (params === undefined) {
+    params = typeChecker(paramsSchema(spec));
+    checkers.set(spec, params);
+  }
+  if (!params.check(given)) {
+    const failed = new Map<string, string[]>();
+    for (const m of params.mismatches()) {
+      const name = m.pointer.slice(1).replace(/~1/g, '/').replace(/~0/g, '~');
+      failed.set(name, [...(failed.get(name) ?? []), m.keyword]);
+    }
+    for (const [name, decl] of Object.entries(spec)) {
+      const keywords = failed.get(name);
+      if (keywords !== undefined) throw refusal(name, decl, given[name] ?? '', keywords);
+    }
+    throw argumentError('Invalid parameters');
+  }
+  const out: { [name: string]: string | number | boolean } = {};
+  for (const [name, value] of Object.entries(given)) out[name] = typed(spec[name], value);
   return out as Parsed<S>;
 }
 
-function coerce(name: string, decl: ParamDecl, value: string): string | number | boolean {
+/** A checked value as the model takes it. */
+function typed(decl: ParamDecl, value: string): string | number | boolean {
   switch (decl.kind) {
-    case 'string':
-      return value;
-    case 'uuid': {
-      const prefix = decl.prefix as UuidPrefix;
-      if (!isParamUuid(prefix, value)) throw invalidUuid(MODEL_BY_PREFIX[prefix], name, value);
-      return value;
-    }
-    case 'int': {
-      if (!/^-?\d+$/.test(value.trim())) throw validationFailed(name, value, 'type');
-      const n = Number(value.trim());
-      if ((decl.min !== undefined && n < decl.min) || (decl.max !== undefined && n > decl.max)) throw validationFailed(name, value, 'range');
-      return n;
-    }
-    case 'bool': {
-      const v = value.trim().toLowerCase();
-      if (TRUE.has(v)) return true;
-      if (FALSE.has(v)) return false;
-      throw validationFailed(name, value, 'type');
-    }
-    case 'enum':
-      if (!(decl.values ?? []).includes(value)) throw validationFailed(name, value, 'in');
-      return value;
-    case 'ipv4': {
-      const n = parseLenientIPv4(value);
-      if (n === undefined) throw argumentError(`Could not parse IPv4 address: ${value}`);
-      return n;
-    }
-    case 'mac': {
-      const n = parseMac(value);
-      if (n === null) throw argumentError(`Could not parse MAC address: ${value}`);
-      return n;
-    }
-    case 'dpid': {
-      const d = normaliseDpid(value);
-      if (d === null) throw argumentError('dpid must be a 16 byte hexadecimal number');
-      return d;
-    }
+    case 'int': return Number(value.trim());
+    case 'bool': return TRUE.has(value.trim().toLowerCase());
+    case 'ipv4': return parseLenientIPv4(value) as number;
+    case 'mac': return parseMac(value) as number;
+    case 'dpid': return normaliseDpid(value) as string;
+    default: return value;
   }
 }
 

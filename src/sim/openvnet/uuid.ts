@@ -33,9 +33,13 @@ function escape(prefix: string): string {
   return prefix.replace(/[^a-z]/g, '');
 }
 
-/** A uuid given as a parameter (`uuid` on create, `*_uuid`): `^<p>-[a-z0-9]{1,16}$`. */
+/** The pattern of a uuid given as a parameter (`uuid` on create, `*_uuid`): `^<p>-[a-z0-9]{1,16}$`. */
+export function paramUuidPattern(prefix: UuidPrefix): string {
+  return `^${escape(prefix)}-[a-z0-9]{1,16}$`;
+}
+
 export function isParamUuid(prefix: UuidPrefix, value: string): boolean {
-  return new RegExp(`^${escape(prefix)}-[a-z0-9]{1,16}$`).test(value);
+  return new RegExp(paramUuidPattern(prefix)).test(value);
 }
 
 /** A uuid in the path: `^<p>-\w+` (no end anchor, as OpenVNet matches it). */

@@ -138,6 +138,18 @@ describeNeeding(['root', 'netns'], 'driver: thin plugin through vnet-driver daem
     await again.stop();
   });
 
+  it('a socket path that is no socket (a file, under a file, missing) runs in-process with every plugin', async () => {
+    const file = path.join(fx.W, 'not-a-socket');
+    fs.writeFileSync(file, '');
+    for (const sock of [file, path.join(file, 'x'), path.join(fx.W, 'missing.sock')]) {
+      for (const client of CLIENTS) {
+        const ver = await runDriver({ CNI_COMMAND: 'VERSION', VNET_DRIVER_SOCKET: sock, ...client }, '{"cniVersion":"0.4.0"}');
+        assert.equal(ver.code, 0, `${sock} ${JSON.stringify(client)}: ${ver.stdout}${ver.stderr}`);
+        assert.equal((ver.json as { cniVersion?: string } | null)?.cniVersion, '0.4.0');
+      }
+    }
+  });
+
   it('a daemon that took the request but does not answer: code 11 naming it within the deadline, the request is never run later', async () => {
     const d = await daemon('c');
     process.kill(d.pid, 'SIGSTOP'); // the kernel still accepts connections into its backlog

@@ -266,6 +266,8 @@ async function stormOn(sim: { url: string; child: ChildProcess; startMs: number 
   const cpu = process.cpuUsage(cpuBefore);
   const serveCpu = (cpu.user + cpu.system) / 1e6;
   const simCpu = procCpuSeconds(sim.child.pid) - simCpuBefore;
+  // Peak RSS is read before the snapshot: writing one takes more memory than the storm did.
+  clearInterval(rssTimer);
   // MVN_BENCH_HEAP_SNAPSHOT=<dir>: a heap snapshot of this process (serve) once all run, for memory per task.
   if (process.env.MVN_BENCH_HEAP_SNAPSHOT !== undefined) {
     const file = (await import('node:v8')).writeHeapSnapshot(path.join(process.env.MVN_BENCH_HEAP_SNAPSHOT, `serve-${total}.heapsnapshot`));
@@ -273,7 +275,6 @@ async function stormOn(sim: { url: string; child: ChildProcess; startMs: number 
   }
   polling = false;
   await poller;
-  clearInterval(rssTimer);
   unsubscribe();
 
   latencies.sort((a, b) => a - b);

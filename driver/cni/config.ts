@@ -1,9 +1,13 @@
 // Network configuration on stdin (spec A3 + DESIGN §5): parse, fill defaults, validate. Pure.
+// The shape of each field is config-schema.ts (TypeBox), checked by Ajv standalone code generated
+// at build time; the CNI message of each field and the checks across fields are here.
 // ADD/CHECK/STATUS are strict (every problem reported at once, code 7); DEL and GC are lenient:
 // an ADD that failed on a bad config is still followed by a DEL, which must succeed.
 import { CniError, CNI_CODES, invalidConfig } from './errors';
-import { cidrContains, isIPv4, isNetworkOrBroadcast, parseCidrText, parseIPv4, type Cidr } from '../../src/lib/ipv4';
-import { deriveDatapath, isInterfaceName, isOpenVnetUuid, isSafePath, isToken, parseDpid } from './names';
+import { cidrContains, isNetworkOrBroadcast, parseCidrText, parseIPv4, type Cidr } from '../../src/lib/ipv4';
+import { deriveDatapath, isOpenVnetUuid, parseDpid } from './names';
+import type { NetConfInput, OpenVnetInput } from './config-schema';
+import { validateNetConfShape } from './config-validate';
 import { requireVersion, type CniVersion } from './version';
 
 export type BridgeType = 'ovs' | 'linux';
@@ -104,25 +108,19 @@ export function decodeJson(text: string, what: string): Record<string, unknown> 
 
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-function intIn(v: unknown, min: number, max: number): number | null {
-  return typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? v : null;
-}
-
-function isOvsDb(s: unknown): s is string {
-  if (typeof s !== 'string') return false;
-  if (s.startsWith('unix:')) return isSafePath(s.slice(5));
-  const m = /^tcp:([0-9.]+):(\d{1,5})$/.exec(s);
-  return m !== null && isIPv4(m[1]) && Number(m[2]) > 0 && Number(m[2]) < 65536;
-}
-
-function isHttpUrl(s: unknown): s is string {
-  if (typeof s !== 'string' || s.length > 512) return false;
-  try {
-    const u = new URL(s);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
-  } catch {
-    return false;
+/**
+ * The fields whose shape is wrong (config-schema.ts, run as generated code), as dotted paths:
+ * `mtu`, `dhcp.client`, `openvnet.url`; a missing required field counts as wrong.
+ */
+function shapeFailures(raw: Record<string, unknown>): Set<string> {
+  const failed = new Set<string>();
+  if (validateNetConfShape(raw)) return failed;
+  for (const e of validateNetConfShape.errors ?? []) {
+    const path = e.instancePath.split('/').slice(1);
+    if (e.keyword === 'required' && e.params.missingProperty !== undefined) path.push(e.params.missingProperty);
+    failed.add(path.join('.'));
   }
+  return failed;
 }
 
 export function parseNetConf(raw: Record<string, unknown>, opts: ParseOptions): ParsedConf {
@@ -133,89 +131,74 @@ export function parseNetConf(raw: Record<string, unknown>, opts: ParseOptions): 
     invalid.add(msg.split(/[.:\s]/)[0]);
   };
   const cniVersion = requireVersion(raw.cniVersion);
+  // The shape first; then, field by field in a fixed order, its CNI message or the checks that
+  // need other fields. A field is read as its schema type only when its shape passed.
+  const failed = shapeFailures(raw);
+  const ok = (field: string): boolean => !failed.has(field);
+  const input = raw as NetConfInput;
 
-  const name = typeof raw.name === 'string' && /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(raw.name) ? raw.name : '';
+  const name = ok('name') ? input.name : '';
   if (name === '') bad('name: required, [A-Za-z0-9_.-] starting with a letter or digit');
-  const type = typeof raw.type === 'string' ? raw.type : '';
+  const type = ok('type') ? input.type : '';
   if (type === '') bad('type: required');
 
-  const modeRaw = raw.mode ?? 'vif';
-  const mode = modeRaw === 'agent-link' ? 'agent-link' : 'vif';
-  if (modeRaw !== 'vif' && modeRaw !== 'agent-link') bad('mode: must be "vif" or "agent-link"');
+  const mode = input.mode === 'agent-link' ? 'agent-link' : 'vif';
+  if (!ok('mode')) bad('mode: must be "vif" or "agent-link"');
 
   let bridge: string | null = null;
   if (raw.bridge !== undefined && raw.bridge !== null) {
-    if (isInterfaceName(raw.bridge)) bridge = raw.bridge;
+    if (ok('bridge')) bridge = input.bridge ?? null;
     else bad('bridge: not a valid interface name');
   } else if (mode === 'vif') bad('bridge: required');
 
-  const bridgeTypeRaw = raw.bridgeType ?? 'linux';
-  const bridgeType: BridgeType = bridgeTypeRaw === 'ovs' ? 'ovs' : 'linux';
-  if (bridgeTypeRaw !== 'ovs' && bridgeTypeRaw !== 'linux') bad('bridgeType: must be "ovs" or "linux"');
+  const bridgeType: BridgeType = input.bridgeType === 'ovs' ? 'ovs' : 'linux';
+  if (!ok('bridgeType')) bad('bridgeType: must be "ovs" or "linux"');
 
-  let hostNetns: string | null = null;
-  if (raw.hostNetns !== undefined && raw.hostNetns !== null) {
-    if (isSafePath(raw.hostNetns)) hostNetns = raw.hostNetns;
-    else bad('hostNetns: must be an absolute path');
-  }
-  let ovsDb: string | null = null;
-  if (raw.ovsDb !== undefined && raw.ovsDb !== null) {
-    if (isOvsDb(raw.ovsDb)) ovsDb = raw.ovsDb;
-    else bad('ovsDb: must be unix:/path or tcp:a.b.c.d:port');
-  }
-  let mtu: number | null = null;
-  if (raw.mtu !== undefined && raw.mtu !== null) {
-    mtu = intIn(raw.mtu, 68, 65535);
-    if (mtu === null) bad('mtu: integer 68..65535');
-  }
+  const hostNetns = ok('hostNetns') ? input.hostNetns ?? null : null;
+  if (!ok('hostNetns')) bad('hostNetns: must be an absolute path');
+  const ovsDb = ok('ovsDb') ? input.ovsDb ?? null : null;
+  if (!ok('ovsDb')) bad('ovsDb: must be unix:/path or tcp:a.b.c.d:port');
+  const mtu = ok('mtu') ? input.mtu ?? null : null;
+  if (!ok('mtu')) bad('mtu: integer 68..65535');
   let subnet: Cidr | null = null;
-  if (raw.subnet !== undefined && raw.subnet !== null) {
-    subnet = parseCidrText(raw.subnet);
-    if (subnet === null) bad('subnet: a.b.c.d/len');
-    else if (subnet.prefix < 8 || subnet.prefix > 30 || !isUsableUnicast(subnet.ip)) {
-      bad(`subnet: ${raw.subnet as string} is not a usable IPv4 subnet (prefix 8..30, unicast)`);
+  if (!ok('subnet')) bad('subnet: a.b.c.d/len');
+  else if (input.subnet !== undefined && input.subnet !== null) {
+    subnet = parseCidrText(input.subnet);
+    if (subnet !== null && (subnet.prefix < 8 || subnet.prefix > 30 || !isUsableUnicast(subnet.ip))) {
+      bad(`subnet: ${input.subnet} is not a usable IPv4 subnet (prefix 8..30, unicast)`);
       subnet = null;
     }
   }
-  let gateway: string | null = null;
-  if (raw.gateway !== undefined && raw.gateway !== null) {
-    gateway = isIPv4(raw.gateway) ? (raw.gateway as string) : null;
-    if (gateway === null) bad('gateway: IPv4 address');
-    else if (subnet !== null && (!cidrContains(subnet, gateway) || isNetworkOrBroadcast(subnet, gateway))) {
-      bad(`gateway: ${gateway} is not a host address of subnet ${subnet.ip}/${subnet.prefix}`);
-      gateway = null;
-    }
+  let gateway = ok('gateway') ? input.gateway ?? null : null;
+  if (!ok('gateway')) bad('gateway: IPv4 address');
+  else if (gateway !== null && subnet !== null && (!cidrContains(subnet, gateway) || isNetworkOrBroadcast(subnet, gateway))) {
+    bad(`gateway: ${gateway} is not a host address of subnet ${subnet.ip}/${subnet.prefix}`);
+    gateway = null;
   }
 
   let stateDir = DEFAULT_STATE_DIR;
-  if (raw.stateDir !== undefined && raw.stateDir !== null) {
-    if (isSafePath(raw.stateDir) && raw.stateDir !== '/') stateDir = raw.stateDir.replace(/\/+$/, '');
-    else bad('stateDir: must be an absolute path');
-  }
+  if (!ok('stateDir')) bad('stateDir: must be an absolute path');
+  else if (input.stateDir !== undefined && input.stateDir !== null) stateDir = input.stateDir.replace(/\/+$/, '');
 
-  const dhcpRaw = isObj(raw.dhcp) ? raw.dhcp : {};
-  if (raw.dhcp !== undefined && !isObj(raw.dhcp)) bad('dhcp: must be an object');
-  const clientRaw = dhcpRaw.client ?? 'udhcpc';
-  const client: DhcpClientKind = clientRaw === 'dhclient' || clientRaw === 'none' ? clientRaw : 'udhcpc';
-  if (clientRaw !== 'udhcpc' && clientRaw !== 'dhclient' && clientRaw !== 'none') bad('dhcp.client: udhcpc, dhclient or none');
+  if (!ok('dhcp')) bad('dhcp: must be an object');
+  const dhcpIn = ok('dhcp') ? input.dhcp ?? {} : {};
+  const client: DhcpClientKind = dhcpIn.client === 'dhclient' || dhcpIn.client === 'none' ? dhcpIn.client : 'udhcpc';
+  if (!ok('dhcp.client')) bad('dhcp.client: udhcpc, dhclient or none');
   let dhcpTimeout = 5000;
-  if (dhcpRaw.timeoutMs !== undefined) {
-    const t = intIn(dhcpRaw.timeoutMs, 100, 600000);
-    if (t === null) bad('dhcp.timeoutMs: integer 100..600000');
-    else dhcpTimeout = t;
-  }
+  if (!ok('dhcp.timeoutMs')) bad('dhcp.timeoutMs: integer 100..600000');
+  else if (dhcpIn.timeoutMs !== undefined) dhcpTimeout = dhcpIn.timeoutMs;
 
-  const commandTimeoutMs = raw.commandTimeoutMs === undefined ? DEFAULT_COMMAND_TIMEOUT_MS : intIn(raw.commandTimeoutMs, 100, 120000);
+  const commandTimeoutMs = ok('commandTimeoutMs') ? input.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS : null;
   if (commandTimeoutMs === null) bad('commandTimeoutMs: integer 100..120000');
-  if (raw.daemonSocket !== undefined && !(isSafePath(raw.daemonSocket) && raw.daemonSocket.length <= 100)) bad('daemonSocket: absolute path of at most 100 bytes');
-  const deadlineMs = raw.deadlineMs === undefined ? Math.max(DEFAULT_DEADLINE_MS, dhcpTimeout + 10000) : intIn(raw.deadlineMs, 1000, 600000);
+  if (!ok('daemonSocket')) bad('daemonSocket: absolute path of at most 100 bytes');
+  const deadlineMs = ok('deadlineMs') ? input.deadlineMs ?? Math.max(DEFAULT_DEADLINE_MS, dhcpTimeout + 10000) : null;
   if (deadlineMs === null) bad('deadlineMs: integer 1000..600000');
   else if (deadlineMs <= dhcpTimeout) bad('deadlineMs: must exceed dhcp.timeoutMs');
 
   let openvnet: OpenVnetConf | null = null;
-  if (raw.openvnet !== undefined && raw.openvnet !== null) {
-    if (!isObj(raw.openvnet)) bad('openvnet: must be an object');
-    else openvnet = parseOpenVnet(raw.openvnet, opts.hostName, bad);
+  if (input.openvnet !== undefined && input.openvnet !== null) {
+    if (!ok('openvnet')) bad('openvnet: must be an object');
+    else openvnet = parseOpenVnet(input.openvnet, opts.hostName, ok, bad);
     if (openvnet !== null && mode === 'vif' && name !== '' && !isOpenVnetUuid('nw', name)) {
       bad('name: with openvnet the network name is its uuid, nw-[a-z0-9]{1,16}');
     }
@@ -223,19 +206,18 @@ export function parseNetConf(raw: Record<string, unknown>, opts: ParseOptions): 
 
   let agentLink: AgentLinkConf | null = null;
   if (mode === 'agent-link') {
-    const agentAddress = isIPv4(raw.agentAddress) ? (raw.agentAddress as string) : null;
+    const agentAddress = ok('agentAddress') ? input.agentAddress ?? null : null;
     if (agentAddress === null) bad('agentAddress: required IPv4 address for mode agent-link');
     if (agentAddress !== null && (!isUsableUnicast(agentAddress) || cidrContains(LINK_LOCAL, agentAddress))) {
       bad(`agentAddress: ${agentAddress} is not a routable unicast address`);
     }
-    let range = raw.linkRange === undefined ? parseCidrText(DEFAULT_LINK_RANGE) : parseCidrText(raw.linkRange);
+    let range = ok('linkRange') ? parseCidrText(input.linkRange ?? DEFAULT_LINK_RANGE) : null;
     if (range === null) bad('linkRange: a.b.c.d/len');
     else if (range.prefix < 16 || range.prefix > 30 || !cidrContains(LINK_LOCAL, range.ip)) {
       bad(`linkRange: ${range.ip}/${range.prefix} must lie in link-local 169.254.0.0/16 with a prefix of 16..30`);
       range = null;
     }
-    const hostAddressRaw = raw.linkHostAddress ?? DEFAULT_LINK_HOST_ADDRESS;
-    let hostAddress = isIPv4(hostAddressRaw) ? (hostAddressRaw as string) : null;
+    let hostAddress = ok('linkHostAddress') ? input.linkHostAddress ?? DEFAULT_LINK_HOST_ADDRESS : null;
     if (hostAddress === null) bad('linkHostAddress: IPv4 address');
     else if (!cidrContains(LINK_LOCAL, hostAddress) || isNetworkOrBroadcast(LINK_LOCAL, hostAddress)) {
       bad(`linkHostAddress: ${hostAddress} must be a host address in link-local 169.254.0.0/16`);
@@ -259,41 +241,37 @@ export function parseNetConf(raw: Record<string, unknown>, opts: ParseOptions): 
   };
 }
 
-function parseOpenVnet(o: Record<string, unknown>, hostName: string, bad: (m: string) => void): OpenVnetConf | null {
-  const before = { n: 0 };
-  const fail = (m: string): void => {
-    before.n++;
+function parseOpenVnet(o: OpenVnetInput, hostName: string, ok: (field: string) => boolean, bad: (m: string) => void): OpenVnetConf | null {
+  let failures = 0;
+  const check = (field: string, m: string): boolean => {
+    if (ok(`openvnet.${field}`)) return true;
+    failures++;
     bad(m);
+    return false;
   };
-  if (!isHttpUrl(o.url)) fail('openvnet.url: http(s) URL');
+  check('url', 'openvnet.url: http(s) URL');
   const derived = deriveDatapath(hostName);
-  const datapath = o.datapath === undefined ? derived.uuid : o.datapath;
-  if (!isOpenVnetUuid('dp', datapath)) fail('openvnet.datapath: dp-[a-z0-9]{1,16}');
-  const dpid = o.dpid === undefined ? derived.dpid : parseDpid(o.dpid);
-  if (dpid === null) fail('openvnet.dpid: up to 16 hex digits');
-  const nodeId = o.nodeId ?? 'vna';
-  if (!isToken(nodeId)) fail('openvnet.nodeId: [A-Za-z0-9_.-]{1,64}');
-  const leasePolicy = o.leasePolicy ?? null;
-  if (leasePolicy !== null && !isOpenVnetUuid('lp', leasePolicy)) fail('openvnet.leasePolicy: lp-[a-z0-9]{1,16}');
-  const displayName = o.displayName ?? hostName;
-  if (typeof displayName !== 'string' || displayName.length > 255) fail('openvnet.displayName: string');
-  const timeoutMs = o.timeoutMs === undefined ? 5000 : intIn(o.timeoutMs, 10, 120000);
-  if (timeoutMs === null) fail('openvnet.timeoutMs: integer 10..120000');
-  const retries = o.retries === undefined ? 2 : intIn(o.retries, 0, 10);
-  if (retries === null) fail('openvnet.retries: integer 0..10');
-  const backoffMs = o.backoffMs === undefined ? 100 : intIn(o.backoffMs, 0, 10000);
-  if (backoffMs === null) fail('openvnet.backoffMs: integer 0..10000');
-  const username = o.username;
-  if (username !== undefined && (typeof username !== 'string' || !/^[^:\s]{1,128}$/.test(username))) fail('openvnet.username: 1-128 characters, no colon or space');
-  const passwordFile = o.passwordFile;
-  if (passwordFile !== undefined && !isSafePath(passwordFile)) fail('openvnet.passwordFile: absolute path');
-  if ((username === undefined) !== (passwordFile === undefined)) fail('openvnet.username and openvnet.passwordFile go together');
-  if (o.password !== undefined) fail('openvnet.password: put the password in a file named by openvnet.passwordFile');
-  if (before.n > 0) return null;
+  check('datapath', 'openvnet.datapath: dp-[a-z0-9]{1,16}');
+  check('dpid', 'openvnet.dpid: up to 16 hex digits');
+  check('nodeId', 'openvnet.nodeId: [A-Za-z0-9_.-]{1,64}');
+  check('leasePolicy', 'openvnet.leasePolicy: lp-[a-z0-9]{1,16}');
+  check('displayName', 'openvnet.displayName: string');
+  check('timeoutMs', 'openvnet.timeoutMs: integer 10..120000');
+  check('retries', 'openvnet.retries: integer 0..10');
+  check('backoffMs', 'openvnet.backoffMs: integer 0..10000');
+  check('username', 'openvnet.username: 1-128 characters, no colon or space');
+  check('passwordFile', 'openvnet.passwordFile: absolute path');
+  const { username, passwordFile } = o;
+  if ((username === undefined) !== (passwordFile === undefined)) {
+    failures++;
+    bad('openvnet.username and openvnet.passwordFile go together');
+  }
+  check('password', 'openvnet.password: put the password in a file named by openvnet.passwordFile');
+  if (failures > 0) return null;
   return {
-    url: o.url as string, datapath: datapath as string, dpid: dpid as string, nodeId: nodeId as string,
-    leasePolicy: leasePolicy as string | null, displayName: displayName as string,
-    timeoutMs: timeoutMs as number, retries: retries as number, backoffMs: backoffMs as number,
-    ...(username !== undefined && passwordFile !== undefined ? { username: username as string, passwordFile: passwordFile as string } : {}),
+    url: o.url, datapath: o.datapath ?? derived.uuid, dpid: o.dpid === undefined ? derived.dpid : parseDpid(o.dpid) as string,
+    nodeId: o.nodeId ?? 'vna', leasePolicy: o.leasePolicy ?? null, displayName: o.displayName ?? hostName,
+    timeoutMs: o.timeoutMs ?? 5000, retries: o.retries ?? 2, backoffMs: o.backoffMs ?? 100,
+    ...(username !== undefined && passwordFile !== undefined ? { username, passwordFile } : {}),
   };
 }

@@ -73,7 +73,8 @@ function ensureDebian() {
 
 /**
  * Removes compiled files whose TypeScript source is gone (a deleted or moved test would otherwise
- * still run from dist/). Only dist/{src,driver,test,bench}/**.js(.map) with no .ts beside the source.
+ * still run from dist/). Only dist/{src,driver,test,bench}/**.js(.map) with no .ts (or, for
+ * generated code, .d.ts) beside the source.
  */
 function sweepStaleOutput() {
   const dist = path.join(root, 'dist');
@@ -86,7 +87,8 @@ function sweepStaleOutput() {
       const m = /^(.*)\.js(\.map)?$/.exec(e.name);
       if (!m) continue;
       const source = path.join(root, path.relative(dist, dir), `${m[1]}.ts`);
-      if (!fs.existsSync(source)) fs.rmSync(full, { force: true });
+      // A module generated into dist/ has only its declaration (.d.ts) beside the sources.
+      if (!fs.existsSync(source) && !fs.existsSync(path.join(root, path.relative(dist, dir), `${m[1]}.d.ts`))) fs.rmSync(full, { force: true });
     }
   };
   for (const top of ['src', 'driver', 'test', 'bench']) walk(path.join(dist, top));
@@ -95,6 +97,7 @@ function sweepStaleOutput() {
 function build() {
   sweepStaleOutput();
   run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
+  run(process.execPath, [path.join(root, 'src', 'bootstrap', 'gen-cni-validator.js')]);
   run(process.execPath, [path.join(root, 'src', 'bootstrap', 'bundle-driver.js')]);
   run(process.execPath, [path.join(root, 'src', 'bootstrap', 'plugin-launcher.js')]);
   run(process.execPath, [path.join(root, 'src', 'ui', 'build.js')]);

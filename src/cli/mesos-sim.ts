@@ -152,7 +152,7 @@ export async function startMesosSim(config: MesosSimConfig, logger = pino({ name
     // Exec agents (the ones with sandboxes) serve their own endpoints; simulated ones, possibly
     // thousands in a benchmark, do not open a listener each.
     agentEndpoints: config.exec,
-    logger: { info: (m) => logger.info(m), warn: (m) => logger.warn(m) },
+    logger,
   });
   await master.listen(config.port, config.host);
   return master;

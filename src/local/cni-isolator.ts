@@ -16,11 +16,7 @@ import type { DockerRuntime } from './docker-runtime';
 import type { Run } from './exec';
 import { containerNetns, dockerNames, isOwnNetns } from './names';
 import { addNetns, delNetns, killNetnsProcesses, listNetns, netnsExists, netnsPath } from './netns';
-
-export interface IsolatorLogger {
-  info(msg: string): void;
-  warn(msg: string): void;
-}
+import { silentLogger, type Logger } from '../lib/log';
 
 export interface CniIsolatorOptions {
   tag: string;
@@ -38,7 +34,7 @@ export interface CniIsolatorOptions {
   /** PATH given to plugins */
   pathEnv: string;
   pluginTimeoutMs?: number;
-  log?: IsolatorLogger;
+  log?: Pick<Logger, 'info' | 'warn'>;
 }
 
 /** A task status note the agent adds to STARTING/RUNNING (e.g. the image was not used). */
@@ -46,18 +42,16 @@ export type TaskNote = string;
 
 export const NO_DOCKER_NOTE = 'image not used: no Docker engine; the command ran as a process in the task\'s network namespace';
 
-const silent: IsolatorLogger = { info: () => undefined, warn: () => undefined };
-
 interface PluginOutcome { code: number; stdout: string; stderr: string }
 
 export class CniIsolator implements ContainerHooks {
   private readonly checkpoints: Checkpoints;
   private readonly notes = new Map<string, TaskNote>();
-  private readonly log: IsolatorLogger;
+  private readonly log: Pick<Logger, 'info' | 'warn'>;
 
   constructor(private readonly opts: CniIsolatorOptions) {
     this.checkpoints = new Checkpoints(opts.checkpointDir);
-    this.log = opts.log ?? silent;
+    this.log = opts.log ?? silentLogger;
   }
 
   /** The note for a task (by framework and task id), if any. */
@@ -144,7 +138,7 @@ export class CniIsolator implements ContainerHooks {
       return;
     }
     const docker = this.opts.docker;
-    if (rec.docker !== null && docker !== null) await docker.remove([rec.docker.task]).catch((e: unknown) => this.log.warn(String(e)));
+    if (rec.docker !== null && docker !== null) await docker.remove([rec.docker.task]).catch((e: unknown) => this.log.warn({}, String(e)));
     let nsPath: string | undefined;
     if (rec.netns !== null && netnsExists(rec.netns)) nsPath = netnsPath(rec.netns);
     if (rec.docker !== null && docker !== null) {
@@ -161,7 +155,7 @@ export class CniIsolator implements ContainerHooks {
       await delNetns(this.opts.run, rec.netns).catch((e: unknown) => errors.push(String(e)));
     }
     if (errors.length > 0) {
-      this.log.warn(`cleanup of container ${containerId} incomplete: ${errors.join('; ')}`);
+      this.log.warn({}, `cleanup of container ${containerId} incomplete: ${errors.join('; ')}`);
       throw new Error(errors.join('; '));
     }
     this.checkpoints.remove(containerId);

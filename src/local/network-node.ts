@@ -9,7 +9,8 @@ import type { FastifyInstance } from 'fastify';
 import { applyInitFile, createVnetApiServer, getVnetModel } from '../sim/openvnet/server';
 import { driverConfig, leasePolicyFor, loadConfigDir, preparePluginDir, writeConfigDir } from './cni-config';
 import type { CniConfig } from './cni-invocation';
-import { CniIsolator, type IsolatorLogger } from './cni-isolator';
+import { CniIsolator } from './cni-isolator';
+import type { Logger } from '../lib/log';
 import { lockDataDir } from './data-dir-lock';
 import { dhcpHostsByNetwork, dhcpServices, type DhcpHost } from './dhcp-hosts';
 import { dockerEndpoint, DockerRuntime, pingDocker } from './docker-runtime';
@@ -118,7 +119,7 @@ export async function startNetworkNode(o: NetworkNodeOptions): Promise<NetworkNo
   }
   fs.mkdirSync(dataDir, { recursive: true });
   const tag = o.tag ?? instanceTag(dataDir);
-  const log: IsolatorLogger = { info: (m) => o.say(m), warn: (m) => o.say(`warning: ${m}`) };
+  const log: Pick<Logger, 'info' | 'warn'> = { info: (_o, m) => o.say(m ?? ''), warn: (_o, m) => o.say(`warning: ${m ?? ''}`) };
   // Before any clean-up of "an earlier run": that run may still be alive.
   const lock = lockDataDir(dataDir);
   const cleanups = new Cleanups();
@@ -136,7 +137,7 @@ export async function startNetworkNode(o: NetworkNodeOptions): Promise<NetworkNo
         try {
           await fabric.reloadDhcp(hostsForDhcp(vnet));
         } catch (err) {
-          log.warn(`DHCP reload failed: ${err instanceof Error ? err.message : String(err)}`);
+          log.warn({}, `DHCP reload failed: ${err instanceof Error ? err.message : String(err)}`);
         }
       }
       return payload;
@@ -180,7 +181,7 @@ export async function startNetworkNode(o: NetworkNodeOptions): Promise<NetworkNo
       displayName: `marathon-vnet local ${tag}`,
     })));
     const loaded = loadConfigDir(cniConfigDir, pluginDir);
-    for (const s of loaded.skipped) log.warn(`CNI config ${s.file} skipped: ${s.reason}`);
+    for (const s of loaded.skipped) log.warn({}, `CNI config ${s.file} skipped: ${s.reason}`);
     configs = loaded.configs;
     cleanups.push('containers', async () => {
       const left = await isolator.recover();
@@ -192,7 +193,7 @@ export async function startNetworkNode(o: NetworkNodeOptions): Promise<NetworkNo
       close: () => cleanups.run(),
     };
   } catch (err) {
-    await cleanups.run().catch((e: unknown) => log.warn(e instanceof Error ? e.message : String(e)));
+    await cleanups.run().catch((e: unknown) => log.warn({}, e instanceof Error ? e.message : String(e)));
     throw err;
   }
 }

@@ -3,13 +3,53 @@
 // costs a shift of the whole array per freed socket (quadratic in a launch storm), and a call's
 // deadline ran while it still waited for a socket (issue 20). A call's deadline now starts when it
 // leaves the gate, and each call still follows its own retry policy (call-policy.ts).
+// ACKNOWLEDGEs wait in a lane of their own that is served only while no other call waits: in a
+// 30k launch storm thousands of them were queued, and every ACCEPT waited behind them (issue 20).
 
 interface Waiter { grant: () => void; withdrawn: boolean }
 
-export class CallGate {
-  private active = 0;
+/** Waiters in request order; the array is compacted now and then, never shifted. */
+class Lane {
   private waiting: Waiter[] = [];
   private head = 0;
+
+  get empty(): boolean {
+    return this.head === this.waiting.length;
+  }
+
+  get queued(): number {
+    let n = 0;
+    for (let k = this.head; k < this.waiting.length; k++) if (!this.waiting[k].withdrawn) n++;
+    return n;
+  }
+
+  push(w: Waiter): void {
+    this.waiting.push(w);
+  }
+
+  /** The next waiter not withdrawn, taken out of the lane. */
+  take(): Waiter | undefined {
+    let w: Waiter | undefined;
+    while (w === undefined && this.head < this.waiting.length) {
+      const next = this.waiting[this.head++];
+      if (!next.withdrawn) w = next;
+    }
+    if (this.head === this.waiting.length) {
+      this.waiting = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.waiting.length) {
+      this.waiting = this.waiting.slice(this.head);
+      this.head = 0;
+    }
+    return w;
+  }
+}
+
+export class CallGate {
+  private active = 0;
+  private readonly first = new Lane();
+  /** Served only while no call waits in `first` (ACKNOWLEDGEs: an ACCEPT must not wait behind thousands of them). */
+  private readonly background = new Lane();
 
   constructor(readonly limit: number) {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`call gate limit must be a positive integer, got ${limit}`);
@@ -22,18 +62,18 @@ export class CallGate {
 
   /** Calls waiting for a place. */
   get queued(): number {
-    let n = 0;
-    for (let k = this.head; k < this.waiting.length; k++) if (!this.waiting[k].withdrawn) n++;
-    return n;
+    return this.first.queued + this.background.queued;
   }
 
   /**
-   * Resolves with a release function once a place is free (in request order). `onAbort` receives
-   * a function that withdraws the waiting request (it then rejects with the given error) and
-   * returns an untrack function, called once the request got its place or was withdrawn.
+   * Resolves with a release function once a place is free (in request order; a `background`
+   * request only when no other waits). `onAbort` receives a function that withdraws the waiting
+   * request (it then rejects with the given error) and returns an untrack function, called once
+   * the request got its place or was withdrawn.
    */
-  acquire(onAbort?: (abort: (err: Error) => void) => () => void): Promise<() => void> {
-    if (this.active < this.limit && this.head === this.waiting.length) {
+  acquire(onAbort?: (abort: (err: Error) => void) => () => void, background = false): Promise<() => void> {
+    const lane = background ? this.background : this.first;
+    if (this.active < this.limit && this.first.empty && lane.empty) {
       this.active++;
       return Promise.resolve(this.releaser());
     }
@@ -46,7 +86,7 @@ export class CallGate {
           resolve(this.releaser());
         },
       };
-      this.waiting.push(w);
+      lane.push(w);
       if (onAbort !== undefined) {
         untrack = onAbort((err) => {
           if (w.withdrawn) return;
@@ -69,19 +109,12 @@ export class CallGate {
   }
 
   private next(): void {
-    while (this.active < this.limit && this.head < this.waiting.length) {
-      const w = this.waiting[this.head++];
-      if (w.withdrawn) continue;
+    while (this.active < this.limit) {
+      const w = this.first.take() ?? this.background.take();
+      if (w === undefined) return;
       w.withdrawn = true; // granted: a later abort does nothing
       this.active++;
       w.grant();
-    }
-    if (this.head === this.waiting.length) {
-      this.waiting = [];
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.waiting.length) {
-      this.waiting = this.waiting.slice(this.head);
-      this.head = 0;
     }
   }
 }

@@ -334,9 +334,10 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
       // Build first so argument errors win over state errors (they are the caller's bug).
       throw new MesosNotSubscribedError(build(this.fwId ?? 'unsubscribed').type);
     }
-    const call = build(this.fwId);
-    if (call.type === 'SUBSCRIBE') throw new MesosNotSubscribedError('SUBSCRIBE through send()');
-    const body = encodeCall(call, this.encoding);
+    // Only the encoded body and the type are kept while the call waits (an ACCEPT's TaskInfos are not).
+    const { body, type } = this.encoded(build(this.fwId));
+    if (type === 'SUBSCRIBE') throw new MesosNotSubscribedError('SUBSCRIBE through send()');
+    const background = type === 'ACKNOWLEDGE';
     const headers = {
       'Content-Type': this.contentType,
       'Content-Length': String(body.length),
@@ -344,7 +345,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
     };
     let url = sub.url;
     await runCall({
-      type: call.type,
+      type,
       maxAttempts: this.maxAttempts,
       backoff: this.callBackoff,
       current: () => !this.stopped && this.sub === sub && sub.subscribed,
@@ -354,7 +355,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
         const release = await this.callGate.acquire((abort) => {
           this.inflight.add(abort);
           return () => this.inflight.delete(abort);
-        });
+        }, background);
         let outcome: Awaited<ReturnType<typeof postCall>>;
         try {
           outcome = await postCall(url, {
@@ -381,15 +382,15 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
         }
         if (res.status === 307) {
           url = resolveRedirect(res.headers.location, url);
-          this.log.info({ call: call.type, to: baseOf(url) }, 'mesos call redirected to the leading master');
-          return { kind: 'redirect', error: new MesosRedirectError(`${call.type}: redirected to ${baseOf(url)}`) };
+          this.log.info({ call: type, to: baseOf(url) }, 'mesos call redirected to the leading master');
+          return { kind: 'redirect', error: new MesosRedirectError(`${type}: redirected to ${baseOf(url)}`) };
         }
-        const error = new MesosHttpError(res.status, res.body.toString('utf8'), call.type);
+        const error = new MesosHttpError(res.status, res.body.toString('utf8'), type);
         return { kind: res.status === 503 ? 'unavailable' : 'rejected', error };
       },
       onFailure: (result, decision) => {
         const retry = decision.action === 'retry';
-        const log = { call: call.type, failure: result.kind, err: result.error.message, ...(retry ? { delayMs: decision.delayMs, fresh: decision.fresh } : {}) };
+        const log = { call: type, failure: result.kind, err: result.error.message, ...(retry ? { delayMs: decision.delayMs, fresh: decision.fresh } : {}) };
         if (result.kind === 'redirect') return;
         if (result.kind === 'stale-socket') this.log.debug(log, 'stale keep-alive socket; call resent on a fresh connection');
         else this.log.warn(log, retry ? 'mesos call failed; retrying' : 'mesos call failed');
@@ -400,6 +401,10 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
         }
       },
     });
+  }
+
+  private encoded(call: Call): { body: Buffer; type: Call['type'] } {
+    return { body: encodeCall(call, this.encoding), type: call.type };
   }
 
   private sleep(ms: number): Promise<void> {

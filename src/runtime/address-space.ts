@@ -15,8 +15,6 @@ import type { Logger } from '../lib/log';
 export interface AddressKey { network: string; address: string }
 export interface LeaseConflict extends AddressKey { holder: string }
 
-export type AddressSpaceLog = Pick<Logger, 'warn'>;
-
 function key(a: AddressKey): string {
   return `${a.network} ${a.address}`;
 }
@@ -39,7 +37,7 @@ export class OpenVnetAddressSpace {
    * state, gets the reservations too.
    */
   constructor(
-    private readonly client: OpenVnetClient, private readonly log?: AddressSpaceLog,
+    private readonly client: OpenVnetClient, private readonly log?: Pick<Logger, 'warn'>,
     private readonly resyncMs = 10_000, private readonly now: () => number = Date.now,
   ) {}
 

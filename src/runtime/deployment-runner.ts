@@ -8,16 +8,17 @@ import type { EventBus } from './event-bus';
 import type { LaunchQueue } from '../core/scheduler/launch-queue';
 import { reconcile } from '../core/scheduler/reconcile';
 import type { Repository } from './repository';
-import { realTimers, type SchedulerTimers } from './timers';
-import { staticCapacity, type InstanceObserver, type Scheduler, type SchedulerLogger } from './scheduler';
+import { defer, monotonic, unrefClock, type Clock } from '../lib/clock';
+import type { Logger } from '../lib/log';
+import { staticCapacity, type InstanceObserver, type Scheduler } from './scheduler';
 
 export interface DeploymentRunnerDeps {
   repo: Repository;
   bus: EventBus;
   scheduler: Scheduler;
   queue: LaunchQueue;
-  log: SchedulerLogger;
-  timers?: SchedulerTimers;
+  log: Logger;
+  clock?: Clock;
 }
 
 /** The plan as events and GET /v2/deployments show it ("light" plan format: no app definitions). */
@@ -108,13 +109,13 @@ export class DeploymentRunner implements InstanceObserver {
     this.dirty.add(appId);
     if (this.scheduled) return;
     this.scheduled = true;
-    const timers = this.deps.timers ?? realTimers;
+    const clock = this.deps.clock ?? unrefClock;
     // An evaluation looks at every instance of the dirty apps: in a launch storm of large apps it
     // would run after every status update. The next one waits so that evaluations take at most
     // ~1/EVALUATION_SHARE of the time (issue 20); a cheap one still runs at once.
-    const pauseMs = this.lastEvaluation.endMs + (DeploymentRunner.EVALUATION_SHARE - 1) * this.lastEvaluation.costMs - timers.sliceNow();
-    if (pauseMs >= 1) timers.after(pauseMs, () => this.processDirty());
-    else timers.soon(() => this.processDirty());
+    const pauseMs = this.lastEvaluation.endMs + (DeploymentRunner.EVALUATION_SHARE - 1) * this.lastEvaluation.costMs - monotonic(clock);
+    if (pauseMs >= 1) clock.setTimer(() => this.processDirty(), pauseMs);
+    else defer(clock, () => this.processDirty());
   }
 
   /** Evaluations take at most 1/EVALUATION_SHARE of the time while instances change. */
@@ -123,14 +124,14 @@ export class DeploymentRunner implements InstanceObserver {
 
   private processDirty(): void {
     this.scheduled = false;
-    const timers = this.deps.timers ?? realTimers;
-    const startMs = timers.sliceNow();
+    const clock = this.deps.clock ?? unrefClock;
+    const startMs = monotonic(clock);
     const apps = new Set(this.dirty);
     this.dirty.clear();
     for (const d of this.active()) {
       if (d.plan.affectedApps.some((a) => apps.has(a))) this.evaluate(d);
     }
-    const endMs = timers.sliceNow();
+    const endMs = monotonic(clock);
     this.lastEvaluation = { endMs, costMs: endMs - startMs };
   }
 

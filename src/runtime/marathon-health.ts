@@ -12,6 +12,7 @@ import { readHealthCheck, runsInExecutor, type MarathonHealthCheck } from '../co
 import { probeHere, type NetProbe } from '../lib/net-probe';
 import type { Repository } from './repository';
 import type { Instance } from '../core/scheduler/instance';
+import type { Logger } from '../lib/log';
 
 export interface MarathonHealthDeps {
   repo: Pick<Repository, 'apps' | 'instances' | 'instancesOf'>;
@@ -23,7 +24,7 @@ export interface MarathonHealthDeps {
   queue?: { onFailure(v: AppVersion, nowMs: number): void };
   now: () => number;
   probe?: (p: NetProbe) => Promise<boolean>;
-  log: { info(o: object, m?: string): void };
+  log: Pick<Logger, 'info'>;
 }
 
 export interface CheckRun { nextAtMs: number; inFlight: boolean; alive: boolean | null; failures: number; succeeded: boolean }

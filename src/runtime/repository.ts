@@ -5,15 +5,12 @@ import type { HeldAddress } from '../core/apps/types';
 import type { AppVersion } from '../core/deploy/app-version';
 import type { DeploymentRecord } from '../core/deploy/plan';
 import { StoreTimeoutError, type Json, type StateStore, type StoreOp } from '../state/store';
-import type { Instance } from '../core/scheduler/instance';
+import { canonicalInstance, type Instance } from '../core/scheduler/instance';
 import type { InstanceEffect } from '../core/scheduler/instance-ops';
 import { InstanceIndex, type TaskCounts } from '../core/scheduler/instance-index';
-import { realTimers, type SchedulerTimers, type TimerHandle } from './timers';
+import { unrefClock, type Clock, type Timer } from '../lib/clock';
+import type { Logger } from '../lib/log';
 import { decodeAppVersion, decodeClaimHolder, decodeDeployment, decodeGroup, decodeInstance, type GroupRecord } from './stored-documents';
-
-export interface RepositoryLogger {
-  error(obj: object, msg: string): void;
-}
 
 /** Holder of a static address claim (stored as JSON in state/ipam). */
 export interface ClaimHolder { appId: string; slot: number }
@@ -109,7 +106,7 @@ export class Repository {
   private writeSeq = 0;
   /** While suspended (not the leader) changes stay in memory: a deposed leader must not overwrite its successor. */
   private suspended = false;
-  private retryTimer: TimerHandle | undefined;
+  private retryTimer: Timer | undefined;
 
   readonly writerId: string;
   private readonly unversioned: boolean;
@@ -133,7 +130,7 @@ export class Repository {
   private watermark = 0;
   private readonly seenByWriter = new Map<string, number>();
 
-  constructor(readonly store: StateStore, private readonly log?: RepositoryLogger, private readonly timers: SchedulerTimers = realTimers, opts: RepositoryOptions = {}) {
+  constructor(readonly store: StateStore, private readonly log?: Pick<Logger, 'error'>, private readonly timers: Clock = unrefClock, opts: RepositoryOptions = {}) {
     this.writerId = opts.writerId ?? `w-${Math.random().toString(36).slice(2, 10)}`;
     this.unversioned = opts.unversioned === true;
   }
@@ -194,7 +191,7 @@ export class Repository {
     const instances = new Map<string, Instance>();
     for (const stored of await this.store.listInstances()) {
       const i = decodeInstance(stored.data);
-      if (i.value !== undefined) instances.set(i.value.instanceId, i.value);
+      if (i.value !== undefined) instances.set(i.value.instanceId, canonicalInstance(i.value));
       else this.skipped(`instances/${stored.appId}/${stored.instanceId}`, i.error);
     }
     const deployments = new Map<string, DeploymentRecord>();
@@ -426,6 +423,11 @@ export class Repository {
     return this.facts.counts(appId);
   }
 
+  /** Instances launched and not running yet, over all apps (no scan). */
+  stagedCount(): number {
+    return this.facts.stagedTotal();
+  }
+
   /** The app's lowest slot no instance holds, when below `below` (slot compaction). */
   lowestFreeSlotBelow(appId: string, below: number): number | undefined {
     return this.facts.lowestFreeSlotBelow(appId, below);
@@ -588,7 +590,9 @@ export class Repository {
   /** The stored object with the next value's fields (fields the next value lacks are removed). */
   private replaceInMemory(next: Instance): Instance {
     const stored = this.instances.get(next.instanceId);
-    if (stored === undefined || stored === next) return next;
+    // A new instance is kept in the one shape all stored instances share (canonicalInstance).
+    if (stored === undefined) return canonicalInstance(next);
+    if (stored === next) return next;
     const prevTask = stored.taskId;
     for (const k of Object.keys(stored) as Array<keyof Instance>) if (!(k in next)) delete stored[k];
     Object.assign(stored, next);
@@ -608,7 +612,7 @@ export class Repository {
         } catch (err) {
           if (this.suspended) return;
           this.log?.error({ err, deploymentId }, 'could not store deployment progress; retrying');
-          await new Promise<void>((resolve) => { this.timers.after(Math.min(10_000, 500 * 2 ** n), resolve); });
+          await new Promise<void>((resolve) => { this.timers.setTimer(resolve, Math.min(10_000, 500 * 2 ** n)); });
           if (this.suspended) return;
         }
       }
@@ -793,10 +797,10 @@ export class Repository {
       for (const id of [...this.appOfPending.keys()]) if (!this.pendingInstanceWrites.has(id)) this.appOfPending.delete(id);
       if (failed && this.pendingInstanceWrites.size > 0 && !this.suspended) {
         // The store is unavailable (quorum lost): try again later (flush() does not wait for that).
-        this.retryTimer = this.timers.after(Repository.RETRY_MS, () => {
+        this.retryTimer = this.timers.setTimer(() => {
           this.retryTimer = undefined;
           if (!this.draining) void this.drain();
-        });
+        }, Repository.RETRY_MS);
       }
       for (const resolve of this.idle.splice(0)) resolve();
     }

@@ -17,7 +17,8 @@ import { conditionOf, isLaunched, isTerminalCondition, type Instance, type Insta
 import type { LaunchQueue } from '../core/scheduler/launch-queue';
 import { OfferMatcher, type MatchContext, type Placement, type PlacementRequest, type RejectReason } from '../core/scheduler/match-offer';
 import type { Repository } from './repository';
-import { realTimers, type SchedulerTimers, type TimerHandle } from './timers';
+import { defer, every, monotonic, unrefClock, type Clock, type Timer } from '../lib/clock';
+import type { Logger } from '../lib/log';
 import { UnknownTaskKiller } from '../core/scheduler/unknown-task-killer';
 import { applyUpdate } from '../core/scheduler/instance-update';
 import * as ops from '../core/scheduler/instance-ops';
@@ -31,13 +32,13 @@ import { WaitingLists, type WaitingCursor } from '../core/scheduler/waiting-list
  * Sends the ACKNOWLEDGE of an update, holding only what the call needs: in a storm thousands wait
  * for a socket, and each used to keep its whole TaskStatus (container status, network infos) alive.
  */
-function acknowledger(driver: MesosDriver, log: SchedulerLogger, status: TaskStatus): () => void {
+function acknowledger(driver: MesosDriver, log: Logger, status: TaskStatus, settled: () => void): () => void {
   const taskId = status.task_id.value;
   const minimal: TaskStatus = { task_id: { value: taskId }, state: status.state };
   if (status.agent_id !== undefined) minimal.agent_id = { value: status.agent_id.value };
   if (status.uuid !== undefined) minimal.uuid = status.uuid;
   return () => {
-    driver.acknowledge(minimal).catch((err: unknown) => log.warn({ err, taskId }, 'acknowledge failed'));
+    driver.acknowledge(minimal).then(settled, (err: unknown) => { settled(); log.warn({ err, taskId }, 'acknowledge failed'); });
   };
 }
 
@@ -74,13 +75,6 @@ const NO_DRIVER: MesosDriver = {
   reconcile: async () => { throw new Error('no Mesos session'); },
 };
 
-export interface SchedulerLogger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
-
 export interface SchedulerOptions {
   role: string;
   /** Name of the agent-link network appended to vnet tasks; null = off. */
@@ -101,6 +95,12 @@ export interface SchedulerOptions {
   mesosBridgeName: string;
   /** An offer still held this long (no answer taken by the master) is declined again (offer-ledger.ts). */
   offerReanswerMs: number;
+  /**
+   * Launching pauses while this many tasks are launched and not running yet or have an update whose
+   * ACKNOWLEDGE has not completed (offers wait, at most offerReanswerMs), and goes on below half of
+   * it: the ACKs' wait stays well below the agents' 10 s retry, and the calls queued stay bounded (issue 20).
+   */
+  maxLaunchPipeline: number;
 }
 
 export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
@@ -116,6 +116,7 @@ export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
   killRetryMs: 30_000,
   mesosBridgeName: 'mesos-bridge',
   offerReanswerMs: DEFAULT_OFFER_LEDGER.reanswerAfterMs,
+  maxLaunchPipeline: 1000,
 };
 
 export interface SchedulerDeps {
@@ -124,13 +125,13 @@ export interface SchedulerDeps {
   /** The Mesos session; serve gives one to each start() instead (a new one per leadership term). */
   driver?: MesosDriver;
   queue: LaunchQueue;
-  log: SchedulerLogger;
+  log: Logger;
   now: () => number;
   newUuid: () => string;
   /** Known OpenVNet networks (uuid → subnet), for default prefix lengths; undefined without OpenVNet. */
   networks?: () => Map<string, { subnet: string }> | undefined;
-  /** Timers and deferral; the real event loop when absent (the simulation passes virtual time). */
-  timers?: SchedulerTimers;
+  /** Timers and deferral; the real event loop (timers unref'd) when absent (the simulation passes virtual time). */
+  clock?: Clock;
 }
 
 /** What the deployment runner needs to hear and to be asked. */
@@ -191,14 +192,29 @@ export class Scheduler {
   private generation = 0;
   private offerCalls: Promise<void> = Promise.resolve();
   private readonly agentAttributes = new Map<string, Attribute[]>();
-  private readonly timers: TimerHandle[] = [];
+  private readonly timers: Timer[] = [];
   private started = false;
   readonly lastTaskFailure = new Map<string, TaskFailure>();
   private readonly unknownKills = new UnknownTaskKiller();
   private observer: InstanceObserver | undefined;
   readonly options: SchedulerOptions;
   /** Offers seen / launches done, for metrics. */
-  readonly counters = { offers: 0, launched: 0, declined: 0, updates: 0, reconciliations: 0, redeclined: 0, launchesUnknown: 0 };
+  readonly counters = { offers: 0, launched: 0, declined: 0, updates: 0, resentUpdates: 0, reconciliations: 0, redeclined: 0, launchesUnknown: 0 };
+  /**
+   * Updates handled whose ACKNOWLEDGE has not completed yet: task id → update uuid and state. An agent resends
+   * an update it has no acknowledgement for after 10 s (20 s, 40 s …); a resend of one of these only
+   * shares the pending ACK (the client sends one call per update) and changes nothing else: handling
+   * it again rewrote the instance and re-published its events, and in a 30k launch storm resends
+   * outnumbered the first updates (issue 20).
+   */
+  private readonly acking = new Map<string, string>();
+  /** Launching paused: the launch pipeline is full (options.maxLaunchPipeline). */
+  private launchesHeld = false;
+
+  /** Tasks launched and not running yet, plus updates whose ACKNOWLEDGE has not completed. */
+  private launchPipeline(): number {
+    return this.deps.repo.stagedCount() + this.acking.size;
+  }
   /** Every offer until the master took our answer (or took the offer back). */
   readonly offerLedger: OfferLedger;
 
@@ -212,7 +228,7 @@ export class Scheduler {
   constructor(deps: SchedulerDeps, options: Partial<SchedulerOptions> = {}) {
     this.deps = { ...deps, driver: deps.driver ?? NO_DRIVER };
     this.options = { ...DEFAULT_SCHEDULER_OPTIONS, ...options };
-    this.clock = deps.timers ?? { ...realTimers, now: deps.now };
+    this.clock = deps.clock ?? { ...unrefClock, now: deps.now };
     this.offerLedger = new OfferLedger({ reanswerAfterMs: this.options.offerReanswerMs });
   }
 
@@ -221,7 +237,7 @@ export class Scheduler {
     return this.offerLedger.stats(this.deps.now());
   }
 
-  private readonly clock: SchedulerTimers;
+  private readonly clock: Clock;
 
   setObserver(o: InstanceObserver): void {
     this.observer = o;
@@ -242,16 +258,17 @@ export class Scheduler {
       this.ready = false;
       this.generation++;
       this.offerLedger.clear(); // the master takes every offer of a lost subscription back
+      this.acking.clear(); // a resend on the next subscription is handled (its old ACK fails)
       this.deps.log.warn({ reason: info.reason, err: info.error?.message }, 'disconnected from Mesos');
     });
     d.on('error-event', (message) => { this.deps.log.error({ message }, 'Mesos ERROR event'); });
     d.on('removed', (message) => { this.deps.log.error({ message }, 'framework removed by Mesos'); this.ready = false; });
     const t = this.clock;
-    this.timers.push(t.every(this.options.housekeepingIntervalMs, () => this.housekeeping()));
-    const reconcileLater = t.after(this.options.reconciliationInitialDelayMs, () => {
+    this.timers.push(every(t, this.options.housekeepingIntervalMs, () => this.housekeeping()));
+    const reconcileLater = t.setTimer(() => {
       if (this.ready) this.reconcile();
-      this.timers.push(t.every(this.options.reconciliationIntervalMs, () => { if (this.ready) this.reconcile(); }));
-    });
+      this.timers.push(every(t, this.options.reconciliationIntervalMs, () => { if (this.ready) this.reconcile(); }));
+    }, this.options.reconciliationInitialDelayMs);
     this.timers.push(reconcileLater);
     d.start();
   }
@@ -262,6 +279,8 @@ export class Scheduler {
     this.generation++;
     this.pendingOffers = [];
     this.offerLedger.clear();
+    this.acking.clear();
+    this.launchesHeld = false;
     if (!this.started) return;
     this.started = false;
     await this.deps.driver.stop();
@@ -314,9 +333,9 @@ export class Scheduler {
       if (!this.started || generation !== this.generation) return;
       const pauseMs = Math.min(30_000, 1000 * 2 ** attempt);
       this.deps.log.warn({ err, pauseMs }, 'reconciliation after SUBSCRIBED failed; retrying');
-      this.timers.push(this.clock.after(pauseMs, () => {
+      this.timers.push(this.clock.setTimer(() => {
         if (this.started && generation === this.generation) void this.reconcileThenLaunch(generation, attempt + 1);
-      }));
+      }, pauseMs));
       return;
     }
     if (generation !== this.generation || !this.started) return;
@@ -382,7 +401,14 @@ export class Scheduler {
       this.declineOffers(ids, this.options.declineWaitingSeconds);
       return;
     }
-    const sliceStart = this.clock.sliceNow();
+    if (this.pipelineFull()) {
+      // The offers wait for the pipeline to drain (resumed by an ACK; redeclineOverdueOffers bounds the wait).
+      this.launchesHeld = true;
+      this.draining = false;
+      return;
+    }
+    this.launchesHeld = false;
+    const sliceStart = monotonic(this.clock);
     const nowMs = this.deps.now();
     const round: OfferRound = {
       nowMs, nowIso: new Date(nowMs).toISOString(), waiting: this.launchableByApp(nowMs), unused: [],
@@ -394,11 +420,12 @@ export class Scheduler {
     if (this.pendingOffers.length > 0) do {
       const offer = this.pendingOffers.shift() as Offer;
       if (!this.processOffer(offer, round)) round.unused.push(offer.id.value);
-    } while (this.pendingOffers.length > 0 && this.clock.sliceNow() - sliceStart <= 10);
+    } while (this.pendingOffers.length > 0 && monotonic(this.clock) - sliceStart <= 10 && !this.pipelineFull());
     const moreWork = this.hasWaitingWork();
     if (round.unused.length > 0) this.declineOffers(round.unused, moreWork ? this.options.declineWaitingSeconds : this.options.declineIdleSeconds);
     if (this.pendingOffers.length > 0) {
-      this.clock.soon(() => this.drainOffers());
+      if (this.pipelineFull()) { this.launchesHeld = true; this.draining = false; return; }
+      defer(this.clock, () => this.drainOffers());
       return;
     }
     this.draining = false;
@@ -410,6 +437,10 @@ export class Scheduler {
         this.deps.log.warn({ err }, 'suppress failed');
       });
     }
+  }
+
+  private pipelineFull(): boolean {
+    return this.launchPipeline() >= this.options.maxLaunchPipeline && this.hasWaitingWork();
   }
 
   /** Places what fits of the launch queue on one offer and launches it; false when nothing fit. */
@@ -692,8 +723,26 @@ export class Scheduler {
   private onUpdate(status: TaskStatus): void {
     this.counters.updates++;
     const { repo, log } = this.deps;
-    const ack = acknowledger(this.deps.driver, log, status);
     const taskId = status.task_id.value;
+    // The uuid names the update; with the state, a resend is told apart for sure.
+    const uuid = status.uuid === undefined ? undefined : `${status.uuid} ${status.state}`;
+    const send = acknowledger(this.deps.driver, log, status, () => {
+      if (uuid === undefined || this.acking.get(taskId) !== uuid) return;
+      this.acking.delete(taskId);
+      if (this.launchesHeld && this.launchPipeline() <= this.options.maxLaunchPipeline / 2) {
+        this.launchesHeld = false;
+        if (!this.draining && this.pendingOffers.length > 0) this.drainOffers();
+      }
+    });
+    if (uuid !== undefined && this.acking.get(taskId) === uuid) {
+      this.counters.resentUpdates++;
+      send();
+      return;
+    }
+    const ack = (): void => {
+      if (uuid !== undefined) this.acking.set(taskId, uuid);
+      send();
+    };
     const inst = repo.instanceByTaskId(taskId);
     const condition = conditionOf(status.state, status.reason);
     if (inst === undefined) {
@@ -933,7 +982,7 @@ export class Scheduler {
   requestRevive(): void {
     if (this.reviveQueued) return;
     this.reviveQueued = true;
-    this.clock.soon(() => {
+    defer(this.clock, () => {
       this.reviveQueued = false;
       if (!this.ready) return;
       this.suppressed = false;
@@ -981,6 +1030,8 @@ export class Scheduler {
       if (inst.condition === 'Unreachable' || inst.condition === 'UnreachableInactive') this.unreachableTick(inst, nowMs);
     }
     this.launchTimeouts(nowMs);
+    // The pipeline also shrinks without an ACK (a launch reverted, an instance killed): go on then.
+    if (this.launchesHeld && !this.draining && this.pendingOffers.length > 0 && !this.pipelineFull()) this.drainOffers();
     if (delayedWork && this.ready) this.requestRevive();
     this.redeclineOverdueOffers(nowMs);
   }
@@ -1013,7 +1064,14 @@ export class Scheduler {
   /** The offer invariant: an offer no answer of ours settled within offerReanswerMs is declined again (a housekeeping step; public for simulations). */
   redeclineOverdueOffers(nowMs: number): void {
     if (!this.ready) return;
-    const overdue = this.offerLedger.overdue(nowMs).filter((id) => !this.pendingOffers.some((o) => o.id.value === id));
+    let overdue = this.offerLedger.overdue(nowMs);
+    if (this.launchesHeld && this.pendingOffers.length > 0) {
+      // Held for the ACK backlog: waited long enough; answered now (offer invariant).
+      const due = new Set(overdue);
+      this.pendingOffers = this.pendingOffers.filter((o) => !due.has(o.id.value));
+    } else {
+      overdue = overdue.filter((id) => !this.pendingOffers.some((o) => o.id.value === id));
+    }
     if (overdue.length === 0) return;
     this.counters.redeclined += overdue.length;
     this.deps.log.warn({ offers: overdue }, 'offers held too long; declining them again');

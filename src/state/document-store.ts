@@ -44,6 +44,7 @@ export abstract class DocumentStore implements StateStore {
   private readable(): DocView {
     if (this.closed) throw new StoreUnavailableError('the state store is closed');
     const view = this.view();
+    if (view.copies === true) return view;
     return {
       get: (key) => {
         const value = view.get(key);

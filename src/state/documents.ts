@@ -29,6 +29,10 @@ export interface DocView {
   get(key: DocKey): Json | undefined;
   /** Names of the direct children of `key` (documents or containers), sorted. */
   children(key: DocKey): string[];
+  /** True when get() returns a fresh copy each time (the caller may keep and change it). */
+  readonly copies?: boolean;
+  /** Whether the document at `key` equals `value` (when the view can tell more cheaply than get()). */
+  holds?(key: DocKey, value: Json): boolean;
 }
 
 /** `value: undefined` deletes the document. */
@@ -206,6 +210,7 @@ class Overlay {
   /** Net changes only: a key written and then restored to its base value is dropped. */
   changes(): DocChange[] {
     return [...this.pending.values()].filter((c) => {
+      if (c.value !== undefined && this.base.holds !== undefined) return !this.base.holds(c.key, c.value);
       const before = this.base.get(c.key);
       return !(c.value === undefined ? before === undefined : jsonEqual(before, c.value));
     });
@@ -313,19 +318,20 @@ export function planTransaction(view: DocView, ops: readonly StoreOp[], options:
 
 interface TreeNode {
   value: Json | undefined;
-  children: Map<string, TreeNode>;
+  /** Absent until the node has a child: most nodes are documents without any (one Map each cost ~350 bytes). */
+  children?: Map<string, TreeNode>;
 }
 
 export class DocTree implements DocView {
-  private readonly root: TreeNode = { value: undefined, children: new Map() };
+  private readonly root: TreeNode = { value: undefined };
 
   get(key: DocKey): Json | undefined {
     return this.find(key)?.value;
   }
 
   children(key: DocKey): string[] {
-    const node = this.find(key);
-    return node ? [...node.children.keys()].sort() : [];
+    const children = this.find(key)?.children;
+    return children ? [...children.keys()].sort() : [];
   }
 
   set(key: DocKey, value: Json | undefined): void {
@@ -335,9 +341,10 @@ export class DocTree implements DocView {
     }
     let node = this.root;
     for (const segment of key) {
+      node.children ??= new Map();
       let next = node.children.get(segment);
       if (!next) {
-        next = { value: undefined, children: new Map() };
+        next = { value: undefined };
         node.children.set(segment, next);
       }
       node = next;
@@ -354,7 +361,7 @@ export class DocTree implements DocView {
     const out: Array<{ key: DocKey; value: Json }> = [];
     const walk = (node: TreeNode, key: string[]): void => {
       if (node.value !== undefined) out.push({ key, value: node.value });
-      for (const [name, child] of node.children) walk(child, [...key, name]);
+      for (const [name, child] of node.children ?? []) walk(child, [...key, name]);
     };
     walk(this.root, []);
     return out;
@@ -363,7 +370,7 @@ export class DocTree implements DocView {
   private find(key: DocKey): TreeNode | undefined {
     let node: TreeNode | undefined = this.root;
     for (const segment of key) {
-      node = node.children.get(segment);
+      node = node.children?.get(segment);
       if (!node) return undefined;
     }
     return node;
@@ -373,15 +380,46 @@ export class DocTree implements DocView {
   private remove(key: DocKey): void {
     const path: TreeNode[] = [this.root];
     for (const segment of key) {
-      const next = path[path.length - 1].children.get(segment);
+      const next = path[path.length - 1].children?.get(segment);
       if (!next) return;
       path.push(next);
     }
     path[path.length - 1].value = undefined;
     for (let i = key.length; i > 0; i--) {
       const node = path[i];
-      if (node.value !== undefined || node.children.size > 0) break;
-      path[i - 1].children.delete(key[i - 1]);
+      if (node.value !== undefined || (node.children?.size ?? 0) > 0) break;
+      const parent = path[i - 1];
+      parent.children?.delete(key[i - 1]);
+      if (parent.children?.size === 0) parent.children = undefined;
     }
+  }
+}
+
+/**
+ * A tree that keeps every document as its JSON text (the memory store): one flat string per
+ * document instead of a second object graph beside the caller's, so a stored copy costs about
+ * a third of the memory and nothing to trace for the garbage collector (issue 20). get() parses:
+ * every reader gets its own copy. Equality is that of the text (key order included), so
+ * rewriting an equal document with its keys in another order counts as a change.
+ */
+export class JsonDocTree implements DocView {
+  readonly copies = true;
+  private readonly tree = new DocTree();
+
+  get(key: DocKey): Json | undefined {
+    const text = this.tree.get(key);
+    return typeof text === 'string' ? (JSON.parse(text) as Json) : undefined;
+  }
+
+  children(key: DocKey): string[] {
+    return this.tree.children(key);
+  }
+
+  holds(key: DocKey, value: Json): boolean {
+    return this.tree.get(key) === JSON.stringify(value);
+  }
+
+  apply(changes: readonly DocChange[]): void {
+    for (const c of changes) this.tree.set(c.key, c.value === undefined ? undefined : JSON.stringify(c.value));
   }
 }

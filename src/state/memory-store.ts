@@ -1,12 +1,13 @@
 // In-memory StateStore for tests and `memory:` URLs. Stores built over the same `MemoryBackend`
 // share state, as two processes share one ZooKeeper.
 
-import { DEFAULT_MAX_VERSIONS, DocTree, DocView, planTransaction } from './documents';
+import { DEFAULT_MAX_VERSIONS, DocView, JsonDocTree, planTransaction } from './documents';
 import { DocumentStore } from './document-store';
 import { StoreOp } from './store';
 
 export class MemoryBackend {
-  readonly tree = new DocTree();
+  /** Documents as JSON text (documents.ts JsonDocTree): a stored copy shares nothing with the caller's objects. */
+  readonly tree = new JsonDocTree();
 }
 
 export interface MemoryStoreOptions {
@@ -31,7 +32,7 @@ export class MemoryStore extends DocumentStore {
   protected async commit(ops: readonly StoreOp[]): Promise<void> {
     // Planning and applying happen in one synchronous step: transactions are atomic and serial.
     const changes = planTransaction(this.backend.tree, ops, { maxVersions: this.maxVersions });
-    this.backend.tree.apply(changes.map((c) => ({ key: c.key, value: c.value === undefined ? undefined : structuredClone(c.value) })));
+    this.backend.tree.apply(changes);
     this.stats.writes++;
   }
 

@@ -10,6 +10,7 @@ import { StateStore, StoreInvalidError } from './store';
 import { ensureStorageVersion } from './storage-version';
 import { ZkStore, ZkStoreOptions } from './zk-store';
 import { ZkUrl, parseZkUrl } from './zk-url';
+import type { Logger } from '../lib/log';
 
 export type StoreLocation = { kind: 'memory' } | { kind: 'file'; dir: string } | { kind: 'zk'; zk: ZkUrl };
 
@@ -47,7 +48,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
  * openStore for a process that will read the state (serve): migrates older storage versions and
  * refuses newer ones (StorageVersionError, the store closed again) before anything is read.
  */
-export async function openVersionedStore(url: string, options: OpenStoreOptions, log: { info(o: object, m: string): void }): Promise<StateStore> {
+export async function openVersionedStore(url: string, options: OpenStoreOptions, log: Pick<Logger, 'info'>): Promise<StateStore> {
   const store = await openStore(url, options);
   try {
     const outcome = await ensureStorageVersion(store, url.replace(/\/\/[^@/]*@/, '//***@'));

@@ -112,7 +112,7 @@ export class InProcessDriver extends EventEmitter<SchedulerClientEvents> impleme
   private onStreamEnded(reason: 'stream-ended' | 'stream-error'): void {
     if (this.stopped) return;
     this.emit('disconnected', { reason });
-    this.timers.after(1000, () => { if (this.sub === undefined) this.subscribe(); });
+    this.timers.setTimer(() => { if (this.sub === undefined) this.subscribe(); }, 1000);
   }
 
   private deliver(sub: Subscription & { closed: boolean }, event: Event, resubscribed: boolean): void {
@@ -121,9 +121,9 @@ export class InProcessDriver extends EventEmitter<SchedulerClientEvents> impleme
     // One stream keeps its order: an event is never delivered before an earlier one.
     const at = Math.max(this.timers.now() + fate.delayMs, this.lastDeliveryAt);
     this.lastDeliveryAt = at;
-    this.timers.after(at - this.timers.now(), () => { if (!sub.closed && this.sub === sub) this.handle(event, sub.streamId, resubscribed); });
+    this.timers.setTimer(() => { if (!sub.closed && this.sub === sub) this.handle(event, sub.streamId, resubscribed); }, at - this.timers.now());
     if (fate.duplicateAfterMs !== undefined) {
-      this.timers.after(fate.duplicateAfterMs, () => { if (!sub.closed && this.sub === sub) this.handle(event, sub.streamId, resubscribed); });
+      this.timers.setTimer(() => { if (!sub.closed && this.sub === sub) this.handle(event, sub.streamId, resubscribed); }, fate.duplicateAfterMs);
     }
   }
 
@@ -178,11 +178,11 @@ export class InProcessDriver extends EventEmitter<SchedulerClientEvents> impleme
         case 'reset-after': run(() => { apply(); reject(unknown(`${call.type}: connection reset after the master acted`)); }); return;
         case 'timeout':
           if (fault.applied) { try { apply(); } catch { /* the answer is lost either way */ } }
-          this.timers.after(fault.delayMs, () => reject(unknown(`${call.type}: timed out`)));
+          this.timers.setTimer(() => reject(unknown(`${call.type}: timed out`)), fault.delayMs);
           return;
         case 'ok':
           if (fault.delayMs <= 0) { run(() => { apply(); resolve(); }); return; }
-          this.timers.after(fault.delayMs, () => run(() => { apply(); resolve(); }));
+          this.timers.setTimer(() => run(() => { apply(); resolve(); }), fault.delayMs);
       }
     });
   }

@@ -1,7 +1,6 @@
 // Virtual time for the deterministic simulation: one ordered timer queue shared by the master,
 // the agents and every serve "process" (each gets a TimerGroup it loses all at once on a crash).
-import type { Clock, TimerHandle as LocalTimerHandle } from '../../src/sim/mesos/clock';
-import type { SchedulerTimers, TimerHandle } from '../../src/runtime/timers';
+import type { Clock, Timer } from '../../src/lib/clock';
 
 interface Entry { at: number; seq: number; fn: () => void; cancelled: boolean }
 
@@ -23,7 +22,7 @@ export class SimClock implements Clock {
     return this.time;
   }
 
-  setTimer(fn: () => void, ms: number): LocalTimerHandle {
+  setTimer(fn: () => void, ms: number): Timer {
     const e: Entry = { at: this.time + Math.max(0, ms), seq: this.seq++, fn, cancelled: false };
     // Insert after every entry due at or before e.at (stable for equal times).
     let lo = 0;
@@ -61,9 +60,12 @@ export class SimClock implements Clock {
   }
 }
 
-/** The timers of one serve process: all cancelled when it crashes. */
-export class TimerGroup implements SchedulerTimers {
-  private readonly live = new Set<{ cancelled: boolean; handle?: LocalTimerHandle }>();
+/**
+ * The clock of one serve process: all its timers cancelled when it crashes. No `defer` (a 0 ms
+ * timer instead) and no `monotonic` (work slices are bounded by count alone), so runs replay.
+ */
+export class TimerGroup implements Clock {
+  private readonly live = new Set<{ cancelled: boolean; handle?: Timer }>();
   private dead = false;
 
   constructor(private readonly clock: SimClock) {}
@@ -72,30 +74,12 @@ export class TimerGroup implements SchedulerTimers {
     return this.clock.now();
   }
 
-  after(ms: number, fn: () => void): TimerHandle {
-    const rec: { cancelled: boolean; handle?: LocalTimerHandle } = { cancelled: false };
+  setTimer(fn: () => void, ms: number): Timer {
+    const rec: { cancelled: boolean; handle?: Timer } = { cancelled: false };
     if (this.dead) return { cancel: () => undefined };
     rec.handle = this.clock.setTimer(() => { this.live.delete(rec); if (!rec.cancelled && !this.dead) fn(); }, ms);
     this.live.add(rec);
     return { cancel: () => { rec.cancelled = true; rec.handle?.cancel(); this.live.delete(rec); } };
-  }
-
-  every(ms: number, fn: () => void): TimerHandle {
-    let current: TimerHandle | undefined;
-    let stopped = false;
-    const arm = (): void => {
-      current = this.after(ms, () => { if (stopped) return; arm(); fn(); });
-    };
-    arm();
-    return { cancel: () => { stopped = true; current?.cancel(); } };
-  }
-
-  soon(fn: () => void): void {
-    this.after(0, fn);
-  }
-
-  sliceNow(): number {
-    return 0;
   }
 
   /** The process is gone: nothing it scheduled runs any more. */

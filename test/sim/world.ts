@@ -6,7 +6,8 @@
 import { AppService } from '../../src/server/api/app-service';
 import { restartBounds } from '../../src/core/deploy/restart';
 import type { FrameworkInfo, TaskInfo, TaskState } from '../../src/mesos/types';
-import { MasterCore, silentLogger } from '../../src/sim/mesos/master-core';
+import { MasterCore } from '../../src/sim/mesos/master-core';
+import { silentLogger } from '../../src/lib/log';
 import { seededRandom, type Random } from '../../src/sim/mesos/rng';
 import { SimulatedAgent } from '../../src/sim/mesos/simulated-agent';
 import { DeploymentRunner } from '../../src/runtime/deployment-runner';
@@ -160,15 +161,15 @@ class ServeNode {
       launchConfirmTimeoutMs: 60_000, launchTimeoutMs: 120_000, killRetryMs: 10_000,
     };
     const newUuid = (): string => w.uuids.next();
-    this.scheduler = new Scheduler({ repo: this.repo, bus, queue, log, now: () => this.timers.now(), newUuid, timers: this.timers }, options);
-    this.runner = new DeploymentRunner({ repo: this.repo, bus, scheduler: this.scheduler, queue, log, timers: this.timers });
+    this.scheduler = new Scheduler({ repo: this.repo, bus, queue, log, now: () => this.timers.now(), newUuid, clock: this.timers }, options);
+    this.runner = new DeploymentRunner({ repo: this.repo, bus, scheduler: this.scheduler, queue, log, clock: this.timers });
     this.scheduler.setObserver(this.runner);
     this.service = new AppService({ repo: this.repo, runner: this.runner, scheduler: this.scheduler, bus, now: () => this.timers.now(), newUuid, facts: async () => ({}) });
     // serve's own leadership controller; no Mesos grace (as before: the world decides leader changes).
     this.election = new SimElection(name, w.leaderNodes);
     this.leadership = new LeadershipController({
       store: this.store, repo: this.repo, scheduler: this.scheduler, runner: this.runner, log,
-      clock: { now: () => this.timers.now(), setTimer: (fn, ms) => this.timers.after(ms, fn) },
+      clock: this.timers,
       newDriver: (frameworkId) => {
         const d = new InProcessDriver(() => w.master, w.frameworkInfo, frameworkId, this.timers, w.driverFaults, (t) => w.onLaunch(t, this.name), (id) => w.killRequested.add(id));
         this.driver = d;

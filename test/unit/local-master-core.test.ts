@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import type { Call, Event, TaskStatus } from '../../src/mesos/types';
 import { ManualClock } from '../../src/sim/mesos/manual-clock';
-import { MasterCore, packIp, silentLogger, validateFrameworkInfo, type Subscription } from '../../src/sim/mesos/master-core';
+import { MasterCore, packIp, validateFrameworkInfo, type Subscription } from '../../src/sim/mesos/master-core';
+import { silentLogger } from '../../src/lib/log';
 import { SimulatedAgent } from '../../src/sim/mesos/simulated-agent';
 
 class FakeSubscription implements Subscription {

@@ -49,4 +49,25 @@ describe('call gate', function () {
     assert.equal(most, 3);
     assert.deepEqual(served, Array.from({ length: 5000 }, (_, n) => n));
   });
+
+  it('serves a background request only while no other waits, each lane in request order', async function () {
+    const gate = new CallGate(1);
+    const order: string[] = [];
+    const releases = new Map<string, () => void>();
+    const want = (name: string, background: boolean): Promise<void> => gate.acquire(undefined, background)
+      .then((release) => { order.push(name); releases.set(name, release); });
+    const all = [want('a', false), want('ack1', true), want('ack2', true), want('accept', false), want('ack3', true)];
+    await Promise.resolve(); await Promise.resolve();
+    assert.deepEqual(order, ['a']);
+    assert.equal(gate.queued, 4);
+    for (const name of ['a', 'accept', 'ack1', 'ack2']) {
+      releases.get(name)?.();
+      await Promise.resolve(); await Promise.resolve();
+    }
+    await Promise.all(all);
+    assert.deepEqual(order, ['a', 'accept', 'ack1', 'ack2', 'ack3'], 'the ACCEPT went ahead of the ACKs queued before it');
+    releases.get('ack3')?.();
+    assert.equal(gate.running, 0);
+    assert.equal(gate.queued, 0);
+  });
 });

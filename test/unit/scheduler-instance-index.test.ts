@@ -25,7 +25,7 @@ function instance(id: string, appId: string, slot: number): Instance {
 }
 
 describe('instance index', function () {
-  it('keeps counts, the lowest free slot and the watched instances equal to a recount', function () {
+  it('keeps counts (per app and staged over all apps), the lowest free slot and the watched instances equal to a recount', function () {
     for (let seed = 1; seed <= 30; seed++) {
       const r = rng(seed);
       const index = new InstanceIndex();
@@ -62,6 +62,7 @@ describe('instance index', function () {
             assert.equal(index.lowestFreeSlotBelow(appId, below), expected, `seed ${seed} step ${step} ${appId} free below ${below}`);
           }
         }
+        assert.equal(index.stagedTotal(), countTasks([...live.values()]).tasksStaged, `seed ${seed} step ${step} staged over all apps`);
         const watched = [...live.values()].filter((i) => i.killRequested || i.condition === 'Unreachable' || i.condition === 'UnreachableInactive').map((i) => i.instanceId).sort();
         assert.deepEqual([...index.watched()].sort(), watched, `seed ${seed} step ${step} watched`);
       }

@@ -11,7 +11,9 @@ import { EventBus } from '../../src/runtime/event-bus';
 import { LaunchQueue } from '../../src/core/scheduler/launch-queue';
 import { Repository } from '../../src/runtime/repository';
 import { Scheduler, type MesosDriver } from '../../src/runtime/scheduler';
+import type { Instance } from '../../src/core/scheduler/instance';
 import { MemoryStore } from '../../src/state/memory-store';
+import type { Clock } from '../../src/lib/clock';
 
 type Call = { type: string; args: unknown[] };
 
@@ -287,12 +289,14 @@ describe('scheduler shell', () => {
     r = await rig();
     // Virtual timers: the housekeeping tick is called by hand, no sleeping.
     const ticks: Array<() => void> = [];
-    const timers = {
-      now: () => r.clock.now, after: () => ({ cancel() {} }), every: (_ms: number, fn: () => void) => { ticks.push(fn); return { cancel() {} }; },
-      soon: (fn: () => void) => { setImmediate(fn); }, sliceNow: () => 0,
+    const clock: Clock = {
+      now: () => r.clock.now,
+      // Only the housekeeping tick (every 5 ms) is kept; each run of it arms the next one.
+      setTimer: (fn, ms) => { if (ms === 5) ticks.push(fn); return { cancel() {} }; },
+      defer: (fn) => { setImmediate(fn); }, monotonic: () => 0,
     };
     let n = 0;
-    const sched = new Scheduler({ repo: r.repo, bus: r.bus, driver: r.driver, queue: r.queue, log: { debug() {}, info() {}, warn() {}, error() {} }, now: () => r.clock.now, newUuid: () => `x${++n}`, timers },
+    const sched = new Scheduler({ repo: r.repo, bus: r.bus, driver: r.driver, queue: r.queue, log: { debug() {}, info() {}, warn() {}, error() {} }, now: () => r.clock.now, newUuid: () => `x${++n}`, clock },
       { housekeepingIntervalMs: 5, reconciliationInitialDelayMs: 60_000, launchConfirmTimeoutMs: 1000 });
     r.sched = sched;
     sched.start();
@@ -304,7 +308,7 @@ describe('scheduler shell', () => {
     const first = inst.taskId;
     assert.match(String(first), /\._app\.1$/);
     r.clock.now += 1000;
-    for (const t of ticks) t();
+    for (const t of ticks.splice(0)) t();
     assert.equal(r.driver.of('kill')[0]?.args[0], first);
     assert.equal(inst.killRequested, true, 'not relaunched while the old task may still live');
     r.driver.emit('update', { task_id: { value: String(first) }, state: 'TASK_UNKNOWN', reason: 'REASON_RECONCILIATION', source: 'SOURCE_MASTER' });
@@ -337,5 +341,79 @@ describe('scheduler shell', () => {
     r.sched.scheduleInstances(v, 1);
     await subscribe(r);
     assert.equal(r.repo.instancesOf('/a').length, 2);
+  });
+
+  /** ACKNOWLEDGEs stay pending until `settle` (n of them, oldest first). */
+  function holdAcks(d: FakeDriver): { settle: (n: number) => Promise<void>; pending: () => number } {
+    const waiting: Array<() => void> = [];
+    d.acknowledge = (st: TaskStatus): Promise<boolean> => {
+      d.calls.push({ type: 'ack', args: [st] });
+      return new Promise((resolve) => { waiting.push(() => resolve(true)); });
+    };
+    return {
+      settle: async (n) => { for (const done of waiting.splice(0, n)) done(); for (let i = 0; i < 3; i++) await tick(); },
+      pending: () => waiting.length,
+    };
+  }
+
+  it('a resent update whose ACK is still pending is only acknowledged again (no second write, no second event)', async () => {
+    const acks = holdAcks(r.driver);
+    await subscribe(r);
+    const v = await withApp(r, { id: '/a' });
+    const [inst] = r.sched.scheduleInstances(v, 1);
+    r.driver.emit('offers', [offer(1)]);
+    await tick();
+    const events: string[] = [];
+    r.bus.subscribe((e) => { if (e.eventType === 'status_update_event') events.push(String(e.taskStatus)); });
+    const taskId = inst.taskId as string;
+    r.driver.emit('update', status(taskId, 'TASK_RUNNING', { uuid: 'r1' }));
+    const revision = r.repo.instances.get(inst.instanceId)?.revision;
+    r.driver.emit('update', status(taskId, 'TASK_RUNNING', { uuid: 'r1' })); // the agent's resend
+    assert.deepEqual(events, ['TASK_RUNNING']);
+    assert.equal(r.repo.instances.get(inst.instanceId)?.revision, revision, 'not written again');
+    assert.equal(r.driver.of('ack').length, 2, 'the resend is acknowledged (the client shares the call)');
+    assert.equal(r.sched.counters.resentUpdates, 1);
+    await acks.settle(2);
+    r.driver.emit('update', status(taskId, 'TASK_RUNNING', { uuid: 'r1' })); // after the ACK completed: handled as before
+    assert.deepEqual(events, ['TASK_RUNNING', 'TASK_RUNNING']);
+    assert.equal(r.sched.counters.resentUpdates, 1);
+  });
+
+  it('launching pauses while maxLaunchPipeline tasks are launched and not running or wait for an ACK, resumes at half, and held offers are answered after offerReanswerMs', async () => {
+    await r.sched.stop();
+    r = await rig();
+    r.sched = new Scheduler({ repo: r.repo, bus: r.bus, driver: r.driver, queue: r.queue, log: { debug() {}, info() {}, warn() {}, error() {} }, now: () => r.clock.now, newUuid: (() => { let n = 0; return () => `u${++n}`; })() },
+      { housekeepingIntervalMs: 60_000, reconciliationInitialDelayMs: 60_000, maxLaunchPipeline: 4 });
+    r.sched.start();
+    const acks = holdAcks(r.driver);
+    await subscribe(r);
+    const v = await withApp(r, { id: '/a', instances: 5, cpus: 1 });
+    const made = r.sched.scheduleInstances(v, 5);
+    r.driver.emit('offers', [offer(1, 1), offer(2, 1)]);
+    await tick();
+    assert.equal(r.driver.of('launch').length, 2);
+    const launched = made.filter((i) => i.taskId !== null);
+    for (const [n, i] of launched.entries()) r.driver.emit('update', status(i.taskId as string, 'TASK_STARTING', { uuid: `s${n}` }));
+    r.driver.emit('offers', [offer(3, 1)]);
+    await tick();
+    assert.equal(r.driver.of('launch').length, 2, 'held: two tasks starting, two ACKs outstanding');
+    assert.equal(r.driver.of('decline').length, 0, 'the offer waits, it is not declined');
+    await acks.settle(1);
+    assert.equal(r.driver.of('launch').length, 2, 'still held above half (3 > 4/2)');
+    await acks.settle(1);
+    assert.equal(r.driver.of('launch').length, 3, 'at half: the held offer is used');
+    const third = made.find((i) => i.taskId !== null && !launched.includes(i)) as Instance;
+    r.driver.emit('update', status(third.taskId as string, 'TASK_STARTING', { uuid: 's3' }));
+    r.driver.emit('offers', [offer(4, 1)]);
+    await tick();
+    assert.equal(r.driver.of('launch').length, 3, 'held again (three starting, one ACK outstanding)');
+    r.clock.now += r.sched.options.offerReanswerMs;
+    r.sched.redeclineOverdueOffers(r.clock.now);
+    await tick(); // DECLINE goes out in order after earlier offer calls
+    assert.deepEqual(r.driver.of('decline').map((c) => c.args[0]), [['o4']], 'held past offerReanswerMs: declined');
+    await acks.settle(acks.pending());
+    r.driver.emit('offers', [offer(5, 1)]);
+    await tick();
+    assert.equal(r.driver.of('launch').length, 4, 'below the limit: launching again');
   });
 });

@@ -8,7 +8,7 @@ import * as ops from '../../src/core/scheduler/instance-ops';
 import { Repository } from '../../src/runtime/repository';
 import { DocTree, type DocKey, type DocView } from '../../src/state/documents';
 import { MemoryBackend, MemoryStore } from '../../src/state/memory-store';
-import type { SchedulerTimers, TimerHandle } from '../../src/runtime/timers';
+import type { Clock, Timer } from '../../src/lib/clock';
 import { StoreTimeoutError, type StoreOp } from '../../src/state/store';
 
 /** A store whose reads can come from an older copy, and whose next commit can time out (applied or not). */
@@ -52,13 +52,10 @@ const launch = (i: Instance): ops.InstanceEffect => ops.launched(i, {
 });
 
 /** Timers fired by hand (no sleeps): `fire()` runs what is due. */
-class HandTimers implements SchedulerTimers {
+class HandTimers implements Clock {
   private due: Array<() => void> = [];
   now(): number { return 0; }
-  after(_ms: number, fn: () => void): TimerHandle { this.due.push(fn); return { cancel: () => { this.due = this.due.filter((f) => f !== fn); } }; }
-  every(): TimerHandle { return { cancel: () => undefined }; }
-  soon(fn: () => void): void { this.due.push(fn); }
-  sliceNow(): number { return 0; }
+  setTimer(fn: () => void): Timer { this.due.push(fn); return { cancel: () => { this.due = this.due.filter((f) => f !== fn); } }; }
   fire(): void { for (const fn of this.due.splice(0)) fn(); }
 }
 

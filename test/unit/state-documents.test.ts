@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { DocChange, DocTree, jsonEqual, planTransaction, readApps, readClaims } from '../../src/state/documents';
+import { DocChange, DocTree, JsonDocTree, jsonEqual, planTransaction, readApps, readClaims } from '../../src/state/documents';
 import { AddressHeldError, StoreOp } from '../../src/state/store';
 import { SingleLeader } from '../../src/state/leader-election';
 
@@ -68,6 +68,22 @@ describe('state: transaction planning (pure)', () => {
     tree.set(['ipam', 'n', 'a'], undefined);
     assert.deepEqual(tree.children(['ipam']), []);
     assert.deepEqual(readApps(tree), []);
+  });
+
+  it('JsonDocTree keeps text: every read is a copy of its own, no-ops are dropped, containers go with their last document', () => {
+    const tree = new JsonDocTree();
+    const data = { x: 1, list: [{ y: 'a' }] };
+    tree.apply(planTransaction(tree, [{ op: 'putInstance', appId: '/a', instanceId: 'i', data }], { maxVersions: 50 }));
+    data.list[0].y = 'changed by the writer';
+    const read = tree.get(['instances', '/a', 'i']) as { list: Array<{ y: string }> };
+    assert.deepEqual(read, { x: 1, list: [{ y: 'a' }] }, 'the writer changing its object later changes nothing stored');
+    read.list[0].y = 'changed by a reader';
+    assert.deepEqual(tree.get(['instances', '/a', 'i']), { x: 1, list: [{ y: 'a' }] });
+    assert.deepEqual(planTransaction(tree, [{ op: 'putInstance', appId: '/a', instanceId: 'i', data: { x: 1, list: [{ y: 'a' }] } }], { maxVersions: 50 }), []);
+    assert.equal(planTransaction(tree, [{ op: 'putInstance', appId: '/a', instanceId: 'i', data: { x: 2, list: [] } }], { maxVersions: 50 }).length, 1);
+    tree.apply(planTransaction(tree, [{ op: 'deleteInstance', appId: '/a', instanceId: 'i' }], { maxVersions: 50 }));
+    assert.deepEqual(tree.children(['instances']), []);
+    assert.equal(tree.get(['instances', '/a', 'i']), undefined);
   });
 });
 

@@ -120,9 +120,12 @@ export class InstanceIndex {
   private readonly apps = new Map<string, AppFacts>();
   private readonly watchedIds = new Set<string>();
   private readonly launches = new LaunchHeap();
+  /** Instances per kind over all apps. */
+  private readonly allKinds = [0, 0, 0, 0, 0];
 
   clear(): void {
     this.launches.clear();
+    this.allKinds.fill(0);
     this.entries.clear();
     this.apps.clear();
     this.watchedIds.clear();
@@ -136,6 +139,7 @@ export class InstanceIndex {
       const facts = this.factsOf(i.appId);
       facts.size++;
       facts.kinds[kind]++;
+      this.allKinds[kind]++;
       facts.useSlot(i.slot);
       this.entries.set(i.instanceId, { appId: i.appId, slot: i.slot, kind, queuedLaunchAtMs: null });
     } else if (prev.appId !== i.appId) {
@@ -146,6 +150,8 @@ export class InstanceIndex {
       const facts = this.factsOf(i.appId);
       facts.kinds[prev.kind]--;
       facts.kinds[kind]++;
+      this.allKinds[prev.kind]--;
+      this.allKinds[kind]++;
       if (prev.slot !== i.slot) { facts.releaseSlot(prev.slot); facts.useSlot(i.slot); }
       prev.kind = kind;
       prev.slot = i.slot;
@@ -164,6 +170,7 @@ export class InstanceIndex {
     if (prev === undefined) return;
     this.entries.delete(instanceId);
     this.watchedIds.delete(instanceId);
+    this.allKinds[prev.kind]--;
     const facts = this.apps.get(prev.appId);
     if (facts === undefined) return;
     facts.kinds[prev.kind]--;
@@ -174,6 +181,11 @@ export class InstanceIndex {
   counts(appId: string): TaskCounts {
     const k = this.apps.get(appId)?.kinds ?? [0, 0, 0, 0, 0];
     return { tasksStaged: k[1], tasksRunning: k[2] + k[3] + k[4], tasksHealthy: k[3], tasksUnhealthy: k[4] };
+  }
+
+  /** Instances launched and not running yet (Provisioned, Staging, Starting), over all apps. */
+  stagedTotal(): number {
+    return this.allKinds[1];
   }
 
   /** The lowest slot of the app no instance holds, when it is below `below`. */

@@ -20,8 +20,6 @@ import type {
 export { OpenVnetError } from './errors';
 export type * from './types';
 
-export type OpenVnetClientLogger = Pick<Logger, 'warn'>;
-
 export interface OpenVnetClientOptions {
   /** e.g. `http://vnmgr:9090`; `/api` is appended unless the URL already ends in `/api` or `/api/1.0`. */
   baseUrl: string;
@@ -32,7 +30,7 @@ export interface OpenVnetClientOptions {
   /** First backoff; doubles per retry, capped at 30 × this. Default 100. */
   backoffMs?: number;
   auth?: { username: string; password: string };
-  logger?: OpenVnetClientLogger;
+  logger?: Pick<Logger, 'warn'>;
   /** Injected for tests. */
   sleep?: (ms: number) => Promise<void>;
   /**
@@ -130,7 +128,7 @@ export class OpenVnetClient {
   private readonly retries: number;
   private readonly backoffMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
-  private readonly logger?: OpenVnetClientLogger;
+  private readonly logger?: Pick<Logger, 'warn'>;
   /** The API root without credentials, for messages. */
   readonly apiUrl: string;
 

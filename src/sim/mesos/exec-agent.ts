@@ -16,7 +16,8 @@ import {
 } from './agent';
 import { probe, type ProbeContext } from './health-probe';
 import { HealthState } from './health-state';
-import { randomIds, realClock, type Clock, type Ids, type TimerHandle } from './clock';
+import { randomIds, type Ids } from './ids';
+import { unrefClock, type Clock, type Timer } from '../../lib/clock';
 import type { AgentResources } from './resources';
 
 export type SpawnFn = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
@@ -43,12 +44,12 @@ interface ExecContainer {
   /** argv prefix and environment health checks run with (the task's network namespace) */
   checkPrefix?: string[];
   env?: Record<string, string>;
-  health?: { state: HealthState; timer?: TimerHandle; stopped: boolean };
+  health?: { state: HealthState; timer?: Timer; stopped: boolean };
   killedByHealthCheck: boolean;
   state: TaskState;
   child?: ChildProcess;
   killRequested: boolean;
-  killTimer?: TimerHandle;
+  killTimer?: Timer;
   networkInfos?: NetworkInfo[];
   hookStarted: boolean;
   exited: Promise<void>;
@@ -87,7 +88,7 @@ export class ExecAgent implements Agent {
     this.ip = opts.ip ?? '127.0.0.1';
     this.hostname = opts.hostname ?? this.ip;
     this.port = opts.port ?? 5051;
-    this.clock = opts.clock ?? realClock;
+    this.clock = opts.clock ?? unrefClock;
     this.ids = opts.ids ?? randomIds;
     this.spawnFn = opts.spawn ?? ((c, a, o) => nodeSpawn(c, [...a], o));
     this.probeFn = opts.probe ?? probe;

@@ -1,5 +1,5 @@
 // A clock that only moves when told to, for tests of timers (retries, heartbeats, failover).
-import type { Clock, TimerHandle } from './clock';
+import type { Clock, Timer } from '../../lib/clock';
 
 interface Pending {
   at: number;
@@ -21,7 +21,7 @@ export class ManualClock implements Clock {
     return this.time;
   }
 
-  setTimer(fn: () => void, ms: number): TimerHandle {
+  setTimer(fn: () => void, ms: number): Timer {
     const p: Pending = { at: this.time + Math.max(0, ms), seq: this.seq++, fn, cancelled: false };
     this.pending.push(p);
     return { cancel: () => { p.cancelled = true; } };

@@ -11,7 +11,9 @@ import {
   hasCapability, taskKey, type Agent, type AgentFramework, type AgentStatusReport,
 } from './agent';
 import { allocate, liveRefusals, type AllocationFramework, type Refusal } from './allocator';
-import type { Clock, Ids, TimerHandle } from './clock';
+import type { Ids } from './ids';
+import type { Clock, Timer } from '../../lib/clock';
+import type { Logger } from '../../lib/log';
 import { HttpAnswer } from './http-answer';
 import {
   EMPTY, ResourceError, add, agentBag, bagFromMesos, contains, formatBag, formatResourceList, isEmpty,
@@ -30,13 +32,6 @@ export interface Subscription {
   close(): void;
 }
 
-export interface MasterLogger {
-  info(message: string): void;
-  warn(message: string): void;
-}
-
-export const silentLogger: MasterLogger = { info: () => undefined, warn: () => undefined };
-
 export interface MasterCoreOptions {
   masterId: string;
   heartbeatIntervalSeconds: number;
@@ -46,7 +41,7 @@ export interface MasterCoreOptions {
   offerTimeoutMs?: number;
   clock: Clock;
   ids: Ids;
-  logger: MasterLogger;
+  logger: Pick<Logger, 'info' | 'warn'>;
 }
 
 export interface MasterAddress {
@@ -62,8 +57,8 @@ interface FrameworkRecord {
   connected: boolean;
   suppressed: boolean;
   refusals: Refusal[];
-  heartbeat?: TimerHandle;
-  failover?: TimerHandle;
+  heartbeat?: Timer;
+  failover?: Timer;
   registeredAt: number;
   disconnectedAt?: number;
 }
@@ -88,7 +83,7 @@ interface OfferRecord {
   agentId: string;
   resources: ResourceBag;
   role: string;
-  timer?: TimerHandle;
+  timer?: Timer;
 }
 
 interface AgentRecord {
@@ -191,8 +186,8 @@ export class MasterCore {
   private frameworkCounter = 0;
   private offerCounter = 0;
   private agentCounter = 0;
-  private allocationTimer?: TimerHandle;
-  private allocationSoon?: TimerHandle;
+  private allocationTimer?: Timer;
+  private allocationSoon?: Timer;
   private started = false;
   private closed = false;
   private address: MasterAddress = { ip: '127.0.0.1', port: 5050, hostname: '127.0.0.1' };
@@ -250,7 +245,7 @@ export class MasterCore {
     const id = `${this.opts.masterId}-S${this.agentCounter++}`;
     this.agents.set(id, { id, agent, total: agentBag(agent.resources), registeredAt: this.opts.clock.now() });
     agent.register({ agentId: id, report: (r) => this.onAgentReport(id, r) });
-    this.opts.logger.info(`agent ${id} (${agent.kind}) registered on ${agent.hostname}`);
+    this.opts.logger.info({}, `agent ${id} (${agent.kind}) registered on ${agent.hostname}`);
     this.scheduleAllocation();
     return id;
   }
@@ -320,7 +315,7 @@ export class MasterCore {
         // A new scheduler instance knows nothing of its predecessor's declines.
         fw.refusals = [];
         fw.info = info;
-        this.opts.logger.info(`framework ${fw.id} (${info.name}) failed over`);
+        this.opts.logger.info({}, `framework ${fw.id} (${info.name}) failed over`);
       }
     }
     if (fw === undefined) {
@@ -328,7 +323,7 @@ export class MasterCore {
       info.id = { value: id };
       fw = { id, info, connected: false, suppressed: false, refusals: [], registeredAt: this.opts.clock.now() };
       this.frameworks.set(id, fw);
-      this.opts.logger.info(`framework ${id} (${info.name}) subscribed`);
+      this.opts.logger.info({}, `framework ${id} (${info.name}) subscribed`);
     }
     fw.info = { ...info, id: { value: fw.id } };
     fw.subscription = sub;
@@ -366,12 +361,12 @@ export class MasterCore {
     // As the allocator's deactivateFramework: a deactivated framework's offer filters are dropped.
     fw.refusals = [];
     const timeoutMs = Math.max(0, (fw.info.failover_timeout ?? 0) * 1000);
-    this.opts.logger.info(`framework ${fw.id} disconnected; failover timeout ${timeoutMs} ms`);
+    this.opts.logger.info({}, `framework ${fw.id} disconnected; failover timeout ${timeoutMs} ms`);
     fw.failover?.cancel();
     fw.failover = this.opts.clock.setTimer(() => {
       fw.failover = undefined;
       if (!fw.connected && this.frameworks.get(fw.id) === fw) {
-        this.opts.logger.info(`framework ${fw.id} did not fail over within its failover timeout; removing it`);
+        this.opts.logger.info({}, `framework ${fw.id} did not fail over within its failover timeout; removing it`);
         this.removeFramework(fw);
       }
     }, timeoutMs);
@@ -418,7 +413,7 @@ export class MasterCore {
     const accepted = new HttpAnswer(202);
     switch (call.type) {
       case 'TEARDOWN':
-        this.opts.logger.info(`framework ${fw.id} torn down`);
+        this.opts.logger.info({}, `framework ${fw.id} torn down`);
         this.removeFramework(fw);
         return accepted;
       case 'ACCEPT':
@@ -710,7 +705,7 @@ export class MasterCore {
       frameworkId: fw.id, agentId: agent.id, info: launched, resources, state: 'TASK_STAGING', statuses: [], orphan: false, resourcesFreed: false,
     };
     this.tasks.set(taskKey(fw.id, task.task_id.value), rec);
-    this.opts.logger.info(`launching task ${task.task_id.value} of framework ${fw.id} on agent ${agent.id}`);
+    this.opts.logger.info({}, `launching task ${task.task_id.value} of framework ${fw.id} on agent ${agent.id}`);
     agent.agent.launch(launched, this.agentFramework(fw));
   }
 
@@ -756,7 +751,7 @@ export class MasterCore {
   private acknowledge(fw: FrameworkRecord, taskId: string, uuid: string): void {
     const result = this.updates.acknowledge(fw.id, taskId, uuid);
     if (result.kind !== 'acknowledged') {
-      this.opts.logger.warn(`unexpected acknowledgement for task ${taskId} of framework ${fw.id}`);
+      this.opts.logger.warn({}, `unexpected acknowledgement for task ${taskId} of framework ${fw.id}`);
       return;
     }
     const key = taskKey(fw.id, taskId);

@@ -8,13 +8,15 @@ import { CONTENT_TYPE, type Encoding } from '../../mesos/codec';
 import type { Event } from '../../mesos/types';
 import type { Agent } from './agent';
 import { badRequest, decodeSchedulerBody, negotiateEncoding, textAnswer } from './call-decoder';
-import { randomIds, realClock, type Clock, type Ids } from './clock';
+import { randomIds, type Ids } from './ids';
+import { unrefClock, type Clock } from '../../lib/clock';
+import { silentLogger, type Logger } from '../../lib/log';
 import { LocalMasterError } from './errors';
 import { eventRecord } from './event-wire';
 import { AgentEndpoints } from './agent-http';
 import { filesAnswer } from './files-endpoint';
 import { HttpAnswer } from './http-answer';
-import { MasterCore, silentLogger, type MasterLogger, type MasterSnapshot, type Subscription } from './master-core';
+import { MasterCore, type MasterSnapshot, type Subscription } from './master-core';
 import { masterStateView } from './state-view';
 import { sendJson } from './send-json';
 
@@ -42,7 +44,7 @@ export interface LocalMasterOptions {
   agents?: Agent[];
   clock?: Clock;
   ids?: Ids;
-  logger?: MasterLogger;
+  logger?: Pick<Logger, 'info' | 'warn'>;
   /** request bodies above this are refused with 413; default 16 MiB */
   maxBodyBytes?: number;
   /**
@@ -118,7 +120,7 @@ export class LocalMaster {
   private readonly agentServers: AgentEndpoints[] = [];
   private readonly ids: Ids;
   private readonly clock: Clock;
-  private readonly logger: MasterLogger;
+  private readonly logger: Pick<Logger, 'info' | 'warn'>;
   private readonly maxBodyBytes: number;
   private leader: string | null | undefined;
   private server?: http.Server;
@@ -128,7 +130,7 @@ export class LocalMaster {
 
   constructor(private readonly opts: LocalMasterOptions = {}) {
     this.ids = opts.ids ?? randomIds;
-    this.clock = opts.clock ?? realClock;
+    this.clock = opts.clock ?? unrefClock;
     this.logger = opts.logger ?? silentLogger;
     this.id = opts.masterId ?? this.ids.uuid();
     this.leader = opts.leader;
@@ -171,7 +173,7 @@ export class LocalMaster {
     this.core.setAddress({ ip, port: addr.port, hostname: this.opts.hostname ?? ip });
     this.core.start();
     if (this.opts.agentEndpoints === true) for (const agent of this.agentList) await this.serveAgent(agent);
-    this.logger.info(`mesos-compatible master ${this.id} listening on ${this.url}`);
+    this.logger.info({}, `mesos-compatible master ${this.id} listening on ${this.url}`);
     return { ...this.bound };
   }
 
@@ -200,7 +202,7 @@ export class LocalMaster {
       await endpoints.listen();
       this.agentServers.push(endpoints);
     } catch (err) {
-      this.logger.warn(`agent ${agentId}: no endpoints on ${agent.ip}:${agent.port}: ${err instanceof Error ? err.message : String(err)}`);
+      this.logger.warn({}, `agent ${agentId}: no endpoints on ${agent.ip}:${agent.port}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 
@@ -274,7 +276,7 @@ export class LocalMaster {
         answer(res, new HttpAnswer(404));
       }
     } catch (err) {
-      this.logger.warn(`request failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.logger.warn({}, `request failed: ${err instanceof Error ? err.message : String(err)}`);
       if (!res.headersSent) answer(res, textAnswer(500, 'Internal error'));
       else res.destroy();
     }

@@ -8,7 +8,8 @@ import {
   type ContainerContext, type ContainerHooks, type KillOptions,
 } from './agent';
 import { HealthState } from './health-state';
-import { randomIds, realClock, type Clock, type Ids, type TimerHandle } from './clock';
+import { randomIds, type Ids } from './ids';
+import { unrefClock, type Clock, type Timer } from '../../lib/clock';
 import type { AgentResources } from './resources';
 import { seededRandom, type Random } from './rng';
 
@@ -57,7 +58,7 @@ interface SimContainer {
   delivered: boolean;
   networkInfos?: NetworkInfo[];
   pid: number;
-  timers: TimerHandle[];
+  timers: Timer[];
   hookStarted: boolean;
   stopped: boolean;
   killedByHealthCheck?: boolean;
@@ -84,7 +85,7 @@ export class SimulatedAgent implements Agent {
     this.ip = opts.ip ?? '127.0.0.1';
     this.hostname = opts.hostname ?? this.ip;
     this.port = opts.port ?? 5051;
-    this.clock = opts.clock ?? realClock;
+    this.clock = opts.clock ?? unrefClock;
     this.ids = opts.ids ?? randomIds;
     this.random = seededRandom(opts.seed ?? 1);
   }

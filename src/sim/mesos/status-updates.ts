@@ -3,7 +3,7 @@
 // backoff (10 s, 20 s, 40 s … in Mesos; the base is configurable) until the scheduler
 // acknowledges its uuid. A later update for the task waits behind an unacknowledged one.
 import type { TaskStatus } from '../../mesos/types';
-import type { Clock, TimerHandle } from './clock';
+import type { Clock, Timer } from '../../lib/clock';
 
 export interface StatusUpdateManagerOptions {
   clock: Clock;
@@ -19,7 +19,7 @@ interface Stream {
   frameworkId: string;
   taskId: string;
   queue: TaskStatus[];
-  timer?: TimerHandle;
+  timer?: Timer;
   delayMs: number;
 }
 

@@ -1,9 +1,6 @@
-// Time and identity sources for the local master and its agents, injected so tests can drive them.
+// Identity sources for the local master and its agents, injected so tests can drive them (their
+// time is src/lib/clock's; unrefClock by default: local timers never keep the process alive).
 import { randomBytes, randomUUID } from 'node:crypto';
-
-// The clock is src/lib's (local timers never keep the process alive on their own).
-export type { Clock, Timer as TimerHandle } from '../../lib/clock';
-export { unrefClock as realClock } from '../../lib/clock';
 
 export interface Ids {
   /** A random RFC 4122 UUID string (stream ids, master id, container ids). */

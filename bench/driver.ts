@@ -7,8 +7,9 @@
 // loopback), Linux bridge without OpenVNet, and Open vSwitch (userspace datapath) with OpenVNet;
 // Debian ships no OVS plugin, so the OVS row is compared with the same reference bridge plugin.
 // The floor (two bare `node -e 0` starts, interleaved in the same run) shows what start-up alone
-// costs against the reference. Each variant also runs "via daemon": the thin plugin handing
-// ADD and DEL to a `vnet-driver daemon` started for the bench; its CPU is the plugin processes'
+// costs against the reference; when the build's plugin file runs bun, bun's floor (two bare
+// `bun -e 0`) is printed beside it and each variant also runs "via daemon (bun plugin)".
+// Each variant also runs "via daemon": the thin plugin handing ADD and DEL to a `vnet-driver daemon` started for the bench; its CPU is the plugin processes'
 // plus the daemon's own delta over the ADD+DEL (/proc/<pid>/stat utime + stime + cutime +
 // cstime, so the programs it ran count too), printed split into the three.
 // Env: MVN_BENCH_DRIVER_ITER (default 30); MVN_BENCH_DRIVER_ENTRY=bundle (default: the one-file
@@ -18,7 +19,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  cniEnv, DRIVER_BIN, driverConf, mesosStdin, must, NetFixture, PATH_ENV, REPO, runDriver, sh, startDriverDaemon, startVnet, staticInfo,
+  BUN_PLUGIN, bunPluginRuntime, cniEnv, DRIVER_BIN, driverConf, mesosStdin, must, NetFixture, PATH_ENV, REPO, runDriver, sh, startDriverDaemon, startVnet, staticInfo,
   type DriverDaemon, type Vnet,
 } from '../test/integration/driver-fixture';
 
@@ -66,10 +67,13 @@ function processCpuMs(pid: number): Elsewhere {
   return { own: ((Number(fields[11]) + Number(fields[12])) * 1000) / 100, programs: ((Number(fields[13]) + Number(fields[14])) * 1000) / 100 };
 }
 
-/** ADD then DEL through our driver, exactly as Mesos runs it (with `daemon`: the thin plugin handing both to it). */
-function oursOp(conf: Record<string, unknown>, netns: string, cid: string, daemon?: DriverDaemon): Op {
+/**
+ * ADD then DEL through our driver, exactly as Mesos runs it (with `daemon`: the thin plugin handing
+ * both to it; with `bun`: the plugin file the build made, dist/bin/vnet-driver, run by bun).
+ */
+function oursOp(conf: Record<string, unknown>, netns: string, cid: string, daemon?: DriverDaemon, bun = false): Op {
   const stdin = mesosStdin(conf, staticInfo(String(conf.name), 'eth0', '192.168.0.10/24'));
-  const via = daemon === undefined ? { VNET_DRIVER_DAEMON: 'off' } : { VNET_DRIVER_SOCKET: daemon.socket };
+  const via = { ...(daemon === undefined ? { VNET_DRIVER_DAEMON: 'off' } : { VNET_DRIVER_SOCKET: daemon.socket }), ...(bun ? BUN_PLUGIN : {}) };
   const call = async (cmd: string): Promise<void> => {
     const r = await runDriver({ ...cniEnv(cmd, cid, netns, 'eth0'), ...ENTRY_ENV, ...via }, stdin);
     if (r.code !== 0) throw new Error(`vnet-driver ${cmd}: ${r.stdout}${r.stderr}`);
@@ -108,31 +112,41 @@ async function sample(op: Op, into: Sample, cpuElsewhere: () => Elsewhere = () =
   into.total.push(r.add + r.del);
 }
 
-/** The floor: what two bare node starts cost (an ADD and a DEL are a node start each), run the same way. */
-const floorOp: Op = async () => {
-  const start = async (): Promise<void> => {
-    const r = await sh(process.execPath, ['-e', '0'], { env: { PATH: PATH_ENV } });
-    if (r.code !== 0) throw new Error(`node -e 0: ${r.stderr}`);
+/** A floor: what two bare starts of a runtime cost (an ADD and a DEL are a start each), run the same way. */
+function floorOp(runtime: string): Op {
+  return async () => {
+    const start = async (): Promise<void> => {
+      const r = await sh(runtime, ['-e', '0'], { env: { PATH: PATH_ENV } });
+      if (r.code !== 0) throw new Error(`${runtime} -e 0: ${r.stderr}`);
+    };
+    return { add: await half(start), del: await half(start) };
   };
-  return { add: await half(start), del: await half(start) };
-};
+}
+
+/** The bun the build's plugin file runs, when it runs bun. */
+const BUN = bunPluginRuntime();
+/** node's floor, and bun's beside it when the plugin runs bun. */
+const FLOORS: { name: string; op: Op }[] = [
+  { name: 'node', op: floorOp(process.execPath) }, ...(BUN === null ? [] : [{ name: 'bun', op: floorOp(BUN) }]),
+];
 
 async function compare(label: string, ours: Ours[], reference: Op): Promise<string[]> {
   for (let i = 0; i < WARMUP; i++) {
     for (const o of ours) await o.op();
     await reference();
-    await floorOp();
+    for (const fo of FLOORS) await fo.op();
   }
   const empty = (): Sample => ({ add: [], del: [], total: [], cpuMs: 0, elsewhereMs: 0, programsMs: 0 });
   const a = ours.map(empty);
   const b = empty();
-  const f = empty();
+  const fs2 = FLOORS.map(empty);
   for (let i = 0; i < ITER; i++) {
     for (const [k, o] of ours.entries()) await sample(o.op, a[k], o.cpuElsewhere);
     await sample(reference, b);
-    await sample(floorOp, f);
+    for (const [k, fo] of FLOORS.entries()) await sample(fo.op, fs2[k]);
   }
   const r = stats(b.total);
+  const f = fs2[0];
   const fl = stats(f.total);
   const line = (name: string, x: Sample, s: Stats): string =>
     `  ${name.padEnd(30)}  median ${s.median.toFixed(1)} ms, p95 ${s.p95.toFixed(1)} ms (ADD ${stats(x.add).median.toFixed(1)}, DEL ${stats(x.del).median.toFixed(1)}), CPU ${(x.cpuMs / ITER).toFixed(0)} ms`;
@@ -143,12 +157,18 @@ async function compare(label: string, ours: Ours[], reference: Op): Promise<stri
     out.push(line(o.name, x, stats(x.total)) + (o.cpuElsewhere === undefined ? ''
       : ` (plugins ${((x.cpuMs - x.elsewhereMs) / ITER).toFixed(0)}, daemon ${((x.elsewhereMs - x.programsMs) / ITER).toFixed(0)}, programs it ran ${(x.programsMs / ITER).toFixed(0)} ms)`));
   }
-  out.push(line('bridge+host-local', b, r), line('floor: 2 bare node', f, fl));
+  out.push(line('bridge+host-local', b, r));
+  for (const [k, fo] of FLOORS.entries()) out.push(line(`floor: 2 bare ${fo.name}`, fs2[k], stats(fs2[k].total)));
   for (const [k, o] of ours.entries()) {
     const s = stats(a[k].total);
     out.push(`  ratio ${o.name.padEnd(24)}  median ${(s.median / r.median).toFixed(2)}x, p95 ${(s.p95 / r.p95).toFixed(2)}x, CPU ${cpuRatio(a[k])}x of the reference (goal <= 3x wall, <= 4x CPU)`);
   }
-  out.push(`  floor ratio                     median ${(fl.median / r.median).toFixed(2)}x, CPU ${cpuRatio(f)}x of the reference; above the floor (in-process): ${(stats(a[0].total).median - fl.median).toFixed(1)} ms, CPU ${((a[0].cpuMs - f.cpuMs) / ITER).toFixed(0)} ms`);
+  out.push(`  floor ratio (node)              median ${(fl.median / r.median).toFixed(2)}x, CPU ${cpuRatio(f)}x of the reference; above the floor (in-process): ${(stats(a[0].total).median - fl.median).toFixed(1)} ms, CPU ${((a[0].cpuMs - f.cpuMs) / ITER).toFixed(0)} ms`);
+  for (const [k, fo] of FLOORS.entries()) {
+    if (k === 0) continue;
+    const s = stats(fs2[k].total);
+    out.push(`  floor ratio (${fo.name})${' '.repeat(Math.max(1, 18 - fo.name.length))}median ${(s.median / r.median).toFixed(2)}x, CPU ${cpuRatio(fs2[k])}x of the reference`);
+  }
   return out;
 }
 
@@ -171,6 +191,7 @@ export async function run(): Promise<void> {
   const lines: string[] = [
     `iterations ${ITER} (after ${WARMUP} warm-up), each a fresh process per command, interleaved`,
     `vnet-driver entry: ${path.relative(REPO, DRIVER_BIN)} running the ${entry}${entry === 'bundle' ? ' (dist/vnet-driver.bundle.js + V8 code cache)' : ' (dist/driver/main.js)'}`,
+    BUN === null ? 'bun plugin: none (dist/bin/vnet-driver runs node; no bun rows)' : `bun plugin: dist/bin/vnet-driver run by ${path.relative(REPO, BUN)}`,
   ];
   let vnet: Vnet | null = null;
   const fixtures: NetFixture[] = [];
@@ -184,11 +205,12 @@ export async function run(): Promise<void> {
     const ref = referenceOp(lx, lx.bridge, refNs, `ref-${lx.R}`);
     const daemon = await startDriverDaemon(path.join(lx.W, 'daemon'));
     daemons.push(daemon);
-    const viaDaemon = (conf: Record<string, unknown>, netns: string, cid: string): Ours => ({
-      name: 'vnet-driver via daemon', op: oursOp(conf, netns, cid, daemon), cpuElsewhere: () => processCpuMs(daemon.pid),
+    const viaDaemon = (conf: Record<string, unknown>, netns: string, cid: string, bun: boolean): Ours => ({
+      name: bun ? 'via daemon (bun plugin)' : 'vnet-driver via daemon', op: oursOp(conf, netns, cid, daemon, bun), cpuElsewhere: () => processCpuMs(daemon.pid),
     });
     const both = (conf: Record<string, unknown>, netns: string, cid: string): Ours[] => [
-      { name: 'vnet-driver ADD+DEL', op: oursOp(conf, netns, cid) }, viaDaemon(conf, netns, `${cid}d`),
+      { name: 'vnet-driver ADD+DEL', op: oursOp(conf, netns, cid) }, viaDaemon(conf, netns, `${cid}d`, false),
+      ...(BUN === null ? [] : [viaDaemon(conf, netns, `${cid}b`, true)]),
     ];
     lines.push(...await compare('Linux bridge, static address, OpenVNet registration', both(driverConf(lx, vnet, 'nw-vnet3'), ns, `bench-${lx.R}`), ref));
     lines.push(...await compare('Linux bridge, static address, no OpenVNet', both(driverConf(lx, null, 'nw-bench', { subnet: '192.168.0.0/24' }), ns, `bench2-${lx.R}`), ref));

@@ -9,8 +9,10 @@
 // where this node has it in the shape we know; else `node:net`. Loading `net` pulls in all of
 // node's streams (~20 modules) and a Socket per call costs more again: ~10-15 ms CPU per call,
 // a third of what the whole Go reference spends on ADD+DEL (see driver/README.md). Both paths
-// are tested (VNET_DRIVER_DAEMON_CLIENT=net forces the second).
-const fs = require('node:fs');
+// are tested (VNET_DRIVER_DAEMON_CLIENT=net forces the second). Under bun (dist/bin/vnet-driver
+// when bun is installed) Bun.connect, else (with =net) bun's `node:net`.
+// node:fs loads only to print under node (under bun it would be ~6 ms of the call's CPU).
+const BUN = typeof process.versions.bun === 'string' ? globalThis.Bun : undefined;
 
 const DEFAULT_DEADLINE_MS = 60000;
 const GRACE_MS = 1000;
@@ -25,6 +27,11 @@ function deadlineMs(conf) {
 
 function print(stdout, code) {
   const bytes = Buffer.from(stdout, 'utf8');
+  if (BUN !== undefined) {
+    BUN.write(BUN.stdout, bytes).then(() => process.exit(code), () => process.exit(code));
+    return;
+  }
+  const fs = require('node:fs');
   let sent = 0;
   try {
     while (sent < bytes.length) sent += fs.writeSync(1, bytes, sent, bytes.length - sent);
@@ -53,6 +60,7 @@ function errName(status) {
  * --pending-deprecation, silenced here for this call).
  */
 function rawConnector() {
+  if (typeof process.versions.bun === 'string') return null; // bun: Bun.connect (bunConnector), or its node:net
   const major = Number(process.versions.node.split('.')[0]);
   if (!(major >= 20 && major <= 24) || typeof process.binding !== 'function') return null;
   let pw;
@@ -121,6 +129,56 @@ function rawConnector() {
   };
 }
 
+/**
+ * The same over bun's own socket API (Bun.connect), under bun only. Loading bun's `node:net`
+ * costs ~18 ms CPU there, about what a whole bare bun start does; Bun.connect nearly nothing.
+ * write() may take part of the body; the rest goes on `drain`, then the write side is shut.
+ */
+function bunConnector() {
+  const B = globalThis.Bun;
+  if (typeof process.versions.bun !== 'string' || B === undefined || typeof B.connect !== 'function') return null;
+  return (sock, body, on) => {
+    const chunks = [];
+    let rest = Buffer.from(body, 'utf8');
+    let conn = null;
+    const push = (s) => {
+      while (rest.length > 0) {
+        const n = s.write(rest);
+        if (!(n > 0)) return; // full: wait for drain
+        rest = rest.subarray(n);
+      }
+      s.shutdown();
+    };
+    const answered = () => on.end(Buffer.concat(chunks));
+    const failed = (err) => (err !== null && typeof err === 'object' && typeof err.code === 'string' ? err.code : String(err));
+    B.connect({
+      unix: sock,
+      socket: {
+        open(s) {
+          conn = s;
+          on.connected();
+          push(s);
+        },
+        drain(s) {
+          push(s);
+        },
+        data(_s, d) {
+          chunks.push(Buffer.from(d));
+        },
+        end: answered,
+        close: answered,
+        error(_s, err) {
+          on.error(failed(err));
+        },
+        connectError(_s, err) {
+          on.refused(failed(err));
+        },
+      },
+    }).catch((err) => on.refused(failed(err)));
+    return () => conn?.terminate();
+  };
+}
+
 /** The same over `node:net`. */
 function netConnector() {
   const net = require('node:net');
@@ -140,17 +198,22 @@ function netConnector() {
   };
 }
 
+/** Connect failures that mean no daemon is there when the socket was not stat'ed first. */
+const NOT_A_DAEMON = new Set(['ENOENT', 'ECONNREFUSED', 'ENOTSOCK', 'ENOTDIR', 'EACCES', 'EPERM']);
+
 /**
  * conf: the parsed stdin ({} when it is not JSON); stdin: its text; fallback(): run in-process.
+ * opts.unprobed: the caller did not check that `sock` is a socket (bun), so any of NOT_A_DAEMON
+ * before connecting also falls back (a request that never reached a daemon cannot run twice).
  */
-function viaDaemon(sock, conf, stdin, fallback) {
+function viaDaemon(sock, conf, stdin, fallback, opts = {}) {
   const cniVersion = typeof conf.cniVersion === 'string' && /^\d+\.\d+\.\d+$/.test(conf.cniVersion) ? conf.cniVersion : '0.2.0';
   const tryLater = (details) => print(`${JSON.stringify({ cniVersion, code: 11, msg: 'vnet-driver daemon did not answer', details })}\n`, 1);
   const waitMs = deadlineMs(conf) + GRACE_MS;
   const env = {};
   for (const k of Object.keys(process.env)) if (k.startsWith('CNI_')) env[k] = process.env[k];
   const body = JSON.stringify({ v: 1, env, stdin, deadlineAt: Date.now() + waitMs });
-  const connector = (process.env.VNET_DRIVER_DAEMON_CLIENT === 'net' ? null : rawConnector()) ?? netConnector();
+  const connector = (process.env.VNET_DRIVER_DAEMON_CLIENT === 'net' ? null : bunConnector() ?? rawConnector()) ?? netConnector();
   let connected = false;
   let over = false;
   let close = () => undefined;
@@ -178,11 +241,11 @@ function viaDaemon(sock, conf, stdin, fallback) {
     }),
     // Nobody listens (a stopped or killed daemon): the call has not reached anyone, run it here.
     refused: (code) => done(() => {
-      if (!connected && (code === 'ENOENT' || code === 'ECONNREFUSED')) fallback();
+      if (!connected && (code === 'ENOENT' || code === 'ECONNREFUSED' || (opts.unprobed === true && NOT_A_DAEMON.has(code)))) fallback();
       else tryLater(`${sock}: ${code}`);
     }),
     error: (code) => done(() => tryLater(`${sock}: ${code}`)),
   });
 }
 
-module.exports = { viaDaemon, deadlineMs, rawConnector, netConnector };
+module.exports = { viaDaemon, deadlineMs, rawConnector, bunConnector, netConnector };

@@ -99,6 +99,7 @@ function build() {
   run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
   run(process.execPath, [path.join(root, 'src', 'bootstrap', 'gen-cni-validator.js')]);
   run(process.execPath, [path.join(root, 'src', 'bootstrap', 'bundle-driver.js')]);
+  run(process.execPath, [path.join(root, 'src', 'bootstrap', 'plugin-launcher.js')]);
   run(process.execPath, [path.join(root, 'src', 'ui', 'build.js')]);
 }
 

@@ -1,5 +1,6 @@
 // The thin plugin and `vnet-driver daemon` (driver/daemon/server.ts, driver/bin/daemon-client.js),
-// through both of the plugin's transports (pipe binding, node:net): the same answers as in-process, a root-only socket, a dead daemon's socket falls back to
+// through both of the plugin's transports (pipe binding, node:net), and when the build made
+// dist/bin/vnet-driver run by bun through that too (Bun.connect, bun's node:net): the same answers as in-process, a root-only socket, a dead daemon's socket falls back to
 // in-process, a daemon that took a request but does not answer gives code 11 within the
 // deadline (and never runs that request later), bounded bad requests. Daemons are started with
 // private sockets under the fixture's dir and stopped by PID; nothing is left.
@@ -8,7 +9,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import {
-  cniEnv, driverConf, driverLinks, mesosStdin, NetFixture, PATH_ENV, runDriver, startDriverDaemon, startVnet, stateLeftovers, staticInfo, tearDown,
+  BUN_PLUGIN, bunPluginRuntime, cniEnv, driverConf, driverLinks, mesosStdin, NetFixture, PATH_ENV, runDriver, startDriverDaemon, startVnet, stateLeftovers, staticInfo, tearDown,
   type DriverDaemon, type Vnet,
 } from './driver-fixture';
 import { describeNeeding } from '../helpers/requires';
@@ -28,7 +29,9 @@ function rawRequest(socket: string, body: string | Buffer): Promise<string> {
 
 /** The thin plugin's two transports: node's pipe binding (default where it has the known shape) and node:net. */
 const NET_CLIENT = { VNET_DRIVER_DAEMON_CLIENT: 'net' };
-const CLIENTS: Record<string, string>[] = [{}, NET_CLIENT];
+/** And, when the build made dist/bin/vnet-driver run by bun, that plugin with both of its transports (Bun.connect, bun's node:net). */
+const HAVE_BUN = bunPluginRuntime() !== null;
+const CLIENTS: Record<string, string>[] = [{}, NET_CLIENT, ...(HAVE_BUN ? [BUN_PLUGIN, { ...BUN_PLUGIN, ...NET_CLIENT }] : [])];
 
 describeNeeding(['root', 'netns'], 'driver: thin plugin through vnet-driver daemon (integration, linux bridge)', function () {
   this.timeout(120000);
@@ -69,10 +72,15 @@ describeNeeding(['root', 'netns'], 'driver: thin plugin through vnet-driver daem
     const ns = await fx.netns('a');
     const cid = `dm-a-${fx.R}`;
     const stdin = mesosStdin(driverConf(fx, vnet, 'nw-vnet3', { cniVersion: '0.4.0' }), staticInfo('nw-vnet3', 'eth0', '192.168.0.31/24', { 'vnet.gateway': '192.168.0.1' }));
-    const outputs: Record<string, string[]> = { daemon: [], 'daemon, net client': [], 'in-process': [] };
-    for (const via of ['daemon', 'daemon, net client', 'in-process'] as const) {
+    const outputs: Record<string, string[]> = {};
+    const vias = ['daemon', 'daemon, net client', ...(HAVE_BUN ? ['daemon, bun plugin', 'daemon, bun plugin, net client', 'in-process, bun plugin'] : []), 'in-process'];
+    for (const via of vias) {
       const extra = via === 'daemon' ? { VNET_DRIVER_SOCKET: d.socket }
-        : via === 'daemon, net client' ? { VNET_DRIVER_SOCKET: d.socket, ...NET_CLIENT } : { VNET_DRIVER_DAEMON: 'off', VNET_DRIVER_SOCKET: d.socket };
+        : via === 'daemon, net client' ? { VNET_DRIVER_SOCKET: d.socket, ...NET_CLIENT }
+          : via === 'daemon, bun plugin' ? { VNET_DRIVER_SOCKET: d.socket, ...BUN_PLUGIN }
+            : via === 'daemon, bun plugin, net client' ? { VNET_DRIVER_SOCKET: d.socket, ...BUN_PLUGIN, ...NET_CLIENT }
+            : via === 'in-process, bun plugin' ? { VNET_DRIVER_DAEMON: 'off', VNET_DRIVER_SOCKET: d.socket, ...BUN_PLUGIN }
+              : { VNET_DRIVER_DAEMON: 'off', VNET_DRIVER_SOCKET: d.socket };
       const add = await runDriver({ ...cniEnv('ADD', cid, ns, 'eth0'), ...extra }, stdin);
       assert.equal(add.code, 0, add.stdout + add.stderr);
       const check = await runDriver({ ...cniEnv('CHECK', cid, ns, 'eth0'), ...extra }, { ...stdin, prevResult: add.json });
@@ -85,15 +93,15 @@ describeNeeding(['root', 'netns'], 'driver: thin plugin through vnet-driver daem
       assert.deepEqual(stateLeftovers(fx.stateDir), []);
       assert.deepEqual(await driverLinks(fx), []);
     }
-    assert.deepEqual(outputs.daemon, outputs['in-process']);
-    assert.deepEqual(outputs['daemon, net client'], outputs['in-process']);
-    // The daemon served the first two rounds and nothing of the third.
-    assert.equal((d.log().match(new RegExp(`(ADD|CHECK|DEL) ${cid} eth0`, 'g')) ?? []).length, 8, d.log());
+    for (const via of vias) assert.deepEqual(outputs[via], outputs['in-process'], via);
+    // The daemon served the daemon rounds (4 calls each) and nothing of the in-process ones.
+    const served = vias.filter((v) => v.startsWith('daemon')).length * 4;
+    assert.equal((d.log().match(new RegExp(`(ADD|CHECK|DEL) ${cid} eth0`, 'g')) ?? []).length, served, d.log());
     // The pipe binding is deprecated API: no warning on stderr, none thrown, even when asked for.
     const strict = await runDriver({ CNI_COMMAND: 'VERSION', VNET_DRIVER_SOCKET: d.socket, NODE_OPTIONS: '--pending-deprecation --throw-deprecation' }, '{"cniVersion":"1.0.0"}');
     assert.equal(strict.code, 0, strict.stdout + strict.stderr);
     assert.equal(strict.stderr, '');
-    assert.equal((d.log().match(/VERSION/g) ?? []).length, 3, d.log());
+    assert.equal((d.log().match(/VERSION/g) ?? []).length, served / 4 + 1, d.log());
     await d.stop();
   });
 
@@ -128,6 +136,18 @@ describeNeeding(['root', 'netns'], 'driver: thin plugin through vnet-driver daem
     assert.equal(ver.code, 0);
     assert.match(again.log(), /VERSION/);
     await again.stop();
+  });
+
+  it('a socket path that is no socket (a file, under a file, missing) runs in-process with every plugin', async () => {
+    const file = path.join(fx.W, 'not-a-socket');
+    fs.writeFileSync(file, '');
+    for (const sock of [file, path.join(file, 'x'), path.join(fx.W, 'missing.sock')]) {
+      for (const client of CLIENTS) {
+        const ver = await runDriver({ CNI_COMMAND: 'VERSION', VNET_DRIVER_SOCKET: sock, ...client }, '{"cniVersion":"0.4.0"}');
+        assert.equal(ver.code, 0, `${sock} ${JSON.stringify(client)}: ${ver.stdout}${ver.stderr}`);
+        assert.equal((ver.json as { cniVersion?: string } | null)?.cniVersion, '0.4.0');
+      }
+    }
   });
 
   it('a daemon that took the request but does not answer: code 11 naming it within the deadline, the request is never run later', async () => {

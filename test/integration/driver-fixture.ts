@@ -13,6 +13,29 @@ import { applyInitFile, createVnetApiServer } from '../../src/sim/openvnet/serve
 
 export const REPO = path.resolve(__dirname, '..', '..', '..');
 export const DRIVER_BIN = path.join(REPO, 'driver', 'bin', 'vnet-driver.js');
+/** The plugin file the build links for Mesos (src/bootstrap/plugin-launcher.js): run by bun when it is installed, else node. */
+export const PLUGIN_BIN = path.join(REPO, 'dist', 'bin', 'vnet-driver');
+
+/** The bun binary dist/bin/vnet-driver starts (its #! line), or null when it runs node or is absent. */
+export function bunPluginRuntime(): string | null {
+  let first = '';
+  try {
+    first = fs.readFileSync(PLUGIN_BIN, 'utf8').split('\n')[0];
+  } catch {
+    return null;
+  }
+  const m = /^#!(\S+)$/.exec(first);
+  return m !== null && path.basename(m[1]) === 'bun' ? m[1] : null;
+}
+
+/**
+ * runDriver's key (removed from the plugin's env) choosing the entry: 'bun' runs dist/bin/vnet-driver
+ * by its #! line (bun); default: `node driver/bin/vnet-driver.js`, or the bun plugin for every call
+ * when MVN_TEST_DRIVER_PLUGIN=bun (the same tests under the other runtime).
+ */
+export const PLUGIN_KEY = 'MVN_TEST_PLUGIN';
+export const BUN_PLUGIN = { [PLUGIN_KEY]: 'bun' };
+
 export const PATH_ENV = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export interface Run { code: number; stdout: string; stderr: string }
@@ -240,8 +263,11 @@ export interface DriverRun extends Run { json: Record<string, unknown> | null }
 /** The driver as Mesos runs it: a fresh process, CNI_* env, config on stdin. */
 export async function runDriver(env: Record<string, string | undefined>, stdin: unknown, extraArgs: string[] = []): Promise<DriverRun> {
   const clean: NodeJS.ProcessEnv = { PATH: PATH_ENV };
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) clean[k] = v;
-  const r = await sh(process.execPath, [DRIVER_BIN, ...extraArgs], { env: clean, input: typeof stdin === 'string' ? stdin : JSON.stringify(stdin) });
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && k !== PLUGIN_KEY) clean[k] = v;
+  const bun = (env[PLUGIN_KEY] ?? process.env.MVN_TEST_DRIVER_PLUGIN) === 'bun';
+  if (bun && bunPluginRuntime() === null) throw new Error(`${PLUGIN_BIN} does not run bun (npm run build with @oven/bun-linux-x64 installed)`);
+  const [cmd, args] = bun ? [PLUGIN_BIN, extraArgs] : [process.execPath, [DRIVER_BIN, ...extraArgs]];
+  const r = await sh(cmd, args, { env: clean, input: typeof stdin === 'string' ? stdin : JSON.stringify(stdin) });
   let json: Record<string, unknown> | null = null;
   try {
     json = r.stdout.trim() === '' ? null : (JSON.parse(r.stdout) as Record<string, unknown>);

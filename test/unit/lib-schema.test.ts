@@ -29,6 +29,15 @@ describe('lib/schema typeChecker (every mismatch at once)', () => {
     for (const bad of [1, null, {}, { ref: 5 }]) assert.deepEqual(mismatches({ whole: bad }), ['/whole string'], JSON.stringify(bad));
   });
 
+  it('compile() builds the validator at once (a broken schema throws there, not at the first check)', () => {
+    const broken = typeChecker(Type.Unsafe({ type: 'no-such-type' }));
+    assert.throws(() => broken.compile(), /type/);
+    const fine = typeChecker(Type.Object({ a: Type.String() }));
+    fine.compile();
+    assert.equal(fine.check({ a: 1 }), false);
+    assert.deepEqual(fine.mismatches().map((m) => m.pointer), ['/a']);
+  });
+
   it('OrNull takes schemas of one JSON type only', () => {
     assert.throws(() => OrNull(Type.Union([Type.String(), Type.Number()])), /one JSON type/);
   });

@@ -115,6 +115,9 @@ export type AppJson = Static<typeof AppJson>;
 
 const appJson = typeChecker(AppJson);
 
+/** Compiles the app definition's checker ahead of the first request (a server calls it at start). */
+export function prepareAppJson(): void { appJson.compile(); }
+
 /** Marathon's path of a place in the body: `/` for the body, `/a/b` for fields, `(i)` for list elements. */
 function marathonPath(body: unknown, pointer: string): string {
   if (pointer === '') return '/';

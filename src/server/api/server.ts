@@ -6,6 +6,7 @@ import { Counter } from 'prom-client';
 import type { ApiContext } from './context';
 import { StoreUnavailableError as StoreUnavailableFromState } from '../../state/store';
 import { ApiError, InternalError, InvalidJsonError, LeaderNotReadyError, NoLeaderError, RouteNotFoundError, StoreUnavailableError, UnsupportedMediaTypeError } from '../errors';
+import { prepareAppJson } from '../../core/apps/app-json';
 import { appRoutes } from './routes/apps';
 import { deploymentRoutes } from './routes/deployments';
 import { eventRoutes } from './routes/events';
@@ -81,6 +82,7 @@ function toApiError(err: FastifyError | Error): ApiError {
 }
 
 export async function buildApiServer(ctx: ApiContext, opts: ApiServerOptions = {}): Promise<FastifyInstance> {
+  prepareAppJson(); // before the first POST, not in its time
   const app = Fastify({
     // Request logs only from warn up: a launch storm would otherwise log every poll.
     ...(opts.logger ? { loggerInstance: opts.logger.child({ component: 'http' }, { level: 'warn' }) } : { logger: false }),

@@ -154,6 +154,65 @@ export async function run(): Promise<void> {
   ].join('\n') + '\n');
 }
 
+interface PolledGet { startUs: number; endUs: number }
+
+/** serve's CPU µs at a moment (process.hrtime µs), interpolated between the two samples around it. */
+function cpuAt(samples: ReadonlyArray<{ hrUs: number; cpuUs: number }>, hrUs: number): number {
+  let lo = 0;
+  let hi = samples.length - 1;
+  if (hrUs <= samples[lo].hrUs) return samples[lo].cpuUs;
+  if (hrUs >= samples[hi].hrUs) return samples[hi].cpuUs;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (samples[mid].hrUs <= hrUs) lo = mid; else hi = mid;
+  }
+  const a = samples[lo];
+  const b = samples[hi];
+  return a.cpuUs + ((b.cpuUs - a.cpuUs) * (hrUs - a.hrUs)) / Math.max(1, b.hrUs - a.hrUs);
+}
+
+/**
+ * Polls `url` every 50 ms from a child process (this file with --poller-child) until stopped;
+ * each GET's start and end come back as process.hrtime µs (one monotonic clock for both processes).
+ */
+function startPoller(url: string): { stop(): Promise<{ gets: PolledGet[]; failed: number }> } {
+  const child = fork(__filename, ['--poller-child', url], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const result = new Promise<{ gets: PolledGet[]; failed: number }>((resolve, reject) => {
+    let got: { gets: PolledGet[]; failed: number } | undefined;
+    child.on('message', (m) => { got = m as { gets: PolledGet[]; failed: number }; });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      if (got !== undefined) resolve(got);
+      else reject(new Error(`GET poller ended without figures (${String(code ?? signal)})`));
+    });
+  });
+  return {
+    stop: () => { child.send('stop'); return result; },
+  };
+}
+
+async function pollerChild(url: string): Promise<void> {
+  const gets: PolledGet[] = [];
+  let failed = 0;
+  let polling = true;
+  process.on('message', () => { polling = false; });
+  const hrUs = (): number => Number(process.hrtime.bigint() / 1000n);
+  while (polling) {
+    const startUs = hrUs();
+    try {
+      const res = await fetch(url);
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`GET ${url}: ${res.status}`);
+      gets.push({ startUs, endUs: hrUs() });
+    } catch {
+      // A keep-alive connection serve closed as it was reused, or an error answer: counted, polled again.
+      failed++;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  process.send?.({ gets, failed }, () => process.exit(0));
+}
+
 /** One storm in a fresh node process (this file with --storm-child); its figures come back over IPC. */
 function stormInChild(stateName: string, zkUrl: string | undefined): Promise<StormResult> {
   return new Promise((resolve, reject) => {
@@ -221,30 +280,19 @@ async function stormOn(sim: { url: string; child: ChildProcess; startMs: number 
     if (running >= total) done();
   });
 
-  const latencies: number[] = [];
-  // The CPU time this process (serve) used while each GET waited: close to the wall latency on an
-  // idle machine, and unlike it not inflated when other work on a shared machine takes the cores.
-  const cpuLatencies: number[] = [];
-  let pollErrors = 0;
-  let polling = true;
-  const poller = (async () => {
-    while (polling) {
-      const t0 = performance.now();
-      const c0 = process.cpuUsage();
-      try {
-        const res = await fetch(`${serve.url}/v2/apps`);
-        await res.arrayBuffer();
-        latencies.push(performance.now() - t0);
-        const c = process.cpuUsage(c0);
-        cpuLatencies.push((c.user + c.system) / 1000);
-      } catch {
-        // A keep-alive connection serve closed as it was reused (bench and serve share one busy
-        // event loop): counted, and polled again.
-        pollErrors++;
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  })();
+  // GET /v2/apps is polled from a separate process, as any client does: a poller in serve's own
+  // process shared its event loop, and each request then waited for several of serve's turns (one
+  // to send, one to answer, one to read the answer), not only the one a client elsewhere waits for.
+  const poller = startPoller(`${serve.url}/v2/apps`);
+  // serve's CPU time, sampled, to tell what it used while each GET waited (close to the wall
+  // latency on an idle machine; unlike it, not inflated when other work takes the cores).
+  const cpuSamples: Array<{ hrUs: number; cpuUs: number }> = [];
+  const sampleCpu = (): void => {
+    const c = process.cpuUsage();
+    cpuSamples.push({ hrUs: Number(process.hrtime.bigint() / 1000n), cpuUs: c.user + c.system });
+  };
+  sampleCpu();
+  const cpuTimer = setInterval(sampleCpu, 5);
 
   const start = performance.now();
   const cpuBefore = process.cpuUsage();
@@ -279,12 +327,13 @@ async function stormOn(sim: { url: string; child: ChildProcess; startMs: number 
     const file = (await import('node:v8')).writeHeapSnapshot(path.join(process.env.MVN_BENCH_HEAP_SNAPSHOT, `serve-${total}.heapsnapshot`));
     process.stdout.write(`heap snapshot        ${file}\n`);
   }
-  polling = false;
-  await poller;
+  clearInterval(cpuTimer);
+  sampleCpu();
+  const { gets, failed: pollErrors } = await poller.stop();
   unsubscribe();
 
-  latencies.sort((a, b) => a - b);
-  cpuLatencies.sort((a, b) => a - b);
+  const latencies = gets.map((g) => (g.endUs - g.startUs) / 1000).sort((a, b) => a - b);
+  const cpuLatencies = gets.map((g) => (cpuAt(cpuSamples, g.endUs) - cpuAt(cpuSamples, g.startUs)) / 1000).sort((a, b) => a - b);
   const lines = [
     `apps × instances     ${APPS} × ${INSTANCES} = ${total} on ${AGENTS} agents (state ${stateName}${zkUrl !== undefined ? ', 3-node ensemble' : ''})`,
     `mesos-sim up after   ${sim.startMs.toFixed(0)} ms`,
@@ -309,6 +358,13 @@ async function stormOn(sim: { url: string; child: ChildProcess; startMs: number 
     seconds: elapsedMs / 1000, tasksPerSecond: running / (elapsedMs / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99),
     peakRssMiB: peakRss / 1024 / 1024, rssKiBPerTask: Math.max(0, peakRss - rssBefore) / 1024 / Math.max(1, running), running,
   };
+}
+
+if (require.main === module && process.argv[2] === '--poller-child') {
+  pollerChild(process.argv[3]).catch((err: unknown) => {
+    process.stderr.write(`GET poller: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.exit(1);
+  });
 }
 
 if (require.main === module && process.argv[2] === '--storm-child') {

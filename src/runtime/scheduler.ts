@@ -423,7 +423,7 @@ export class Scheduler {
     if (this.pendingOffers.length > 0) do {
       const offer = this.pendingOffers.shift() as Offer;
       if (!this.processOffer(offer, round)) round.unused.push(offer.id.value);
-    } while (this.pendingOffers.length > 0 && monotonic(this.clock) - sliceStart <= 10 && !this.pipelineFull());
+    } while (this.pendingOffers.length > 0 && monotonic(this.clock) - sliceStart <= Scheduler.OFFER_SLICE_MS && !this.pipelineFull());
     const moreWork = this.hasWaitingWork();
     if (round.unused.length > 0) this.declineOffers(round.unused, moreWork ? this.options.declineWaitingSeconds : this.options.declineIdleSeconds);
     if (this.pendingOffers.length > 0) {
@@ -730,7 +730,12 @@ export class Scheduler {
   private updateTurn: { count: number; ms: number } | undefined;
 
   /** Most milliseconds of status-update work per event-loop turn (checked after UPDATE_SLICE_MIN updates). */
-  static UPDATE_SLICE_MS = 5;
+  static UPDATE_SLICE_MS = 2;
+  /**
+   * Most milliseconds of offer matching per event-loop turn (at least one offer). Small slices
+   * (with the repository's write batches) keep the turns an API request waits behind short.
+   */
+  static OFFER_SLICE_MS = 3;
   /** Updates applied in a turn before the time budget is looked at (a handful never waits). */
   static UPDATE_SLICE_MIN = 32;
 

@@ -1,8 +1,8 @@
 // Launch storm: APPS apps × INSTANCES instances on AGENTS simulated agents (defaults 100 × 100 on
 // 200). Reports the time from the first POST to the last TASK_RUNNING, tasks/s, the latency of
-// GET /v2/apps (p50/p99) polled during the storm, and the process's peak RSS (serve and the
-// simulated master runs as a separate `marathon-vnet mesos-sim` process, so the latency and RSS
-// are serve's own). Env: MVN_BENCH_APPS, MVN_BENCH_INSTANCES, MVN_BENCH_AGENTS,
+// GET /v2/apps (p50/p99) polled during the storm by a client process of its own, and the process's
+// peak RSS (serve runs in this process; the simulated master in a separate `marathon-vnet
+// mesos-sim` process, so the latency and RSS are serve's own). Env: MVN_BENCH_APPS, MVN_BENCH_INSTANCES, MVN_BENCH_AGENTS,
 // MVN_BENCH_STATE (memory | file). `--state zk` runs the storm twice, each in a fresh child
 // process (so neither inherits the other's heap or JIT): on the memory store, then on a 3-node
 // ZooKeeper ensemble the bench starts (private ports and directory, stopped by PID after), and

@@ -196,6 +196,8 @@ async function pollerChild(url: string): Promise<void> {
   let failed = 0;
   let polling = true;
   process.on('message', () => { polling = false; });
+  // A storm that failed before stopping us leaves no poller behind: its process is gone.
+  process.on('disconnect', () => process.exit(0));
   const hrUs = (): number => Number(process.hrtime.bigint() / 1000n);
   while (polling) {
     const startUs = hrUs();

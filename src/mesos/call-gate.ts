@@ -6,20 +6,21 @@
 // ACKNOWLEDGEs wait in a lane of their own that is served only while no other call waits: in a
 // 30k launch storm thousands of them were queued, and every ACCEPT waited behind them (issue 20).
 
+import Denque from 'denque';
+
 interface Waiter { grant: () => void; withdrawn: boolean }
 
-/** Waiters in request order; the array is compacted now and then, never shifted. */
+/** Waiters in request order (a double-ended queue: taking one never shifts an array). */
 class Lane {
-  private waiting: Waiter[] = [];
-  private head = 0;
+  private readonly waiting = new Denque<Waiter>();
 
   get empty(): boolean {
-    return this.head === this.waiting.length;
+    return this.waiting.isEmpty();
   }
 
   get queued(): number {
     let n = 0;
-    for (let k = this.head; k < this.waiting.length; k++) if (!this.waiting[k].withdrawn) n++;
+    for (let k = 0; k < this.waiting.length; k++) if (!(this.waiting.peekAt(k) as Waiter).withdrawn) n++;
     return n;
   }
 
@@ -29,19 +30,10 @@ class Lane {
 
   /** The next waiter not withdrawn, taken out of the lane. */
   take(): Waiter | undefined {
-    let w: Waiter | undefined;
-    while (w === undefined && this.head < this.waiting.length) {
-      const next = this.waiting[this.head++];
-      if (!next.withdrawn) w = next;
+    for (let w = this.waiting.shift(); w !== undefined; w = this.waiting.shift()) {
+      if (!w.withdrawn) return w;
     }
-    if (this.head === this.waiting.length) {
-      this.waiting = [];
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.waiting.length) {
-      this.waiting = this.waiting.slice(this.head);
-      this.head = 0;
-    }
-    return w;
+    return undefined;
   }
 }
 

@@ -17,6 +17,7 @@ import { conditionOf, isLaunched, isTerminalCondition, type Instance, type Insta
 import type { LaunchQueue } from '../core/scheduler/launch-queue';
 import { OfferMatcher, type MatchContext, type Placement, type PlacementRequest, type RejectReason } from '../core/scheduler/match-offer';
 import type { Repository } from './repository';
+import Denque from 'denque';
 import { defer, every, monotonic, unrefClock, type Clock, type Timer } from '../lib/clock';
 import type { Logger } from '../lib/log';
 import { UnknownTaskKiller } from '../core/scheduler/unknown-task-killer';
@@ -278,8 +279,7 @@ export class Scheduler {
     this.ready = false;
     this.generation++;
     this.pendingOffers = [];
-    this.updateBacklog = [];
-    this.updateHead = 0;
+    this.updateBacklog.clear();
     this.updateTurn = undefined;
     this.offerLedger.clear();
     this.acking.clear();
@@ -724,8 +724,7 @@ export class Scheduler {
   }
 
   /** Status updates waiting for a slice (only when one event-loop turn's update budget was spent). */
-  private updateBacklog: TaskStatus[] = [];
-  private updateHead = 0;
+  private readonly updateBacklog = new Denque<TaskStatus>();
   /** This turn's inline updates: how many, and the monotonic() time they took; undefined outside a turn's slice. */
   private updateTurn: { count: number; ms: number } | undefined;
 
@@ -745,7 +744,7 @@ export class Scheduler {
    * applying (and acknowledging) them all in one turn kept API requests waiting in a storm.
    */
   private onUpdateEvent(status: TaskStatus): void {
-    if (this.updateHead < this.updateBacklog.length) { this.updateBacklog.push(status); return; }
+    if (!this.updateBacklog.isEmpty()) { this.updateBacklog.push(status); return; }
     let turn = this.updateTurn;
     if (turn === undefined) {
       turn = { count: 0, ms: 0 };
@@ -764,20 +763,15 @@ export class Scheduler {
   /** One slice of queued updates (at least one); the next one after the event loop had its turn. */
   private drainUpdates(): void {
     const start = monotonic(this.clock);
-    while (this.updateHead < this.updateBacklog.length) {
-      const status = this.updateBacklog[this.updateHead];
-      this.updateBacklog[this.updateHead++] = undefined as unknown as TaskStatus;
+    for (let status = this.updateBacklog.shift(); status !== undefined; status = this.updateBacklog.shift()) {
       this.onUpdate(status);
       if (monotonic(this.clock) - start > Scheduler.UPDATE_SLICE_MS) break;
     }
-    if (this.updateHead < this.updateBacklog.length) {
-      if (this.updateHead > 1024) { this.updateBacklog = this.updateBacklog.slice(this.updateHead); this.updateHead = 0; }
+    if (!this.updateBacklog.isEmpty()) {
       this.updateTurn = { count: Number.POSITIVE_INFINITY, ms: Number.POSITIVE_INFINITY }; // new arrivals queue behind
       defer(this.clock, () => this.drainUpdates());
       return;
     }
-    this.updateBacklog = [];
-    this.updateHead = 0;
     this.updateTurn = undefined;
   }
 

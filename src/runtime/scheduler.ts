@@ -102,6 +102,12 @@ export interface SchedulerOptions {
    * it: the ACKs' wait stays well below the agents' 10 s retry, and the calls queued stay bounded (issue 20).
    */
   maxLaunchPipeline: number;
+  /**
+   * Most tasks placed per offer slice, besides the slice's time budget (OFFER_SLICE_MS, which needs
+   * a clock that measures time; simulations have none). An offer with room for more is filled over
+   * several slices, its one ACCEPT sent once it is full.
+   */
+  offerSliceTasks: number;
 }
 
 export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
@@ -118,6 +124,7 @@ export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
   mesosBridgeName: 'mesos-bridge',
   offerReanswerMs: DEFAULT_OFFER_LEDGER.reanswerAfterMs,
   maxLaunchPipeline: 1000,
+  offerSliceTasks: 32,
 };
 
 export interface SchedulerDeps {
@@ -179,12 +186,28 @@ interface OfferRound {
   unused: string[];
   placements: Map<string, Placement[]>;
   addressesInUse: Map<string, string>;
+  /** Where this slice's budget is counted from (monotonic ms), and the tasks placed in it. */
+  sliceStart: number;
+  placed: number;
+}
+
+/**
+ * An offer filled over more than one slice: what is left of it (the matcher) and the tasks
+ * placed on it so far, committed and waiting for its one ACCEPT.
+ */
+interface OfferFill {
+  offer: Offer;
+  matcher: OfferMatcher;
+  tasks: TaskInfo[];
+  launched: Instance[];
 }
 
 export class Scheduler {
   /** Subscribed, framework id stored and reconciliation sent: launching allowed. */
   ready = false;
   private pendingOffers: Offer[] = [];
+  /** The offer a slice stopped filling (its budget spent), resumed first by the next slice. */
+  private filling: OfferFill | undefined;
   private draining = false;
   private suppressed = false;
   private reviveQueued = false;
@@ -278,6 +301,7 @@ export class Scheduler {
     for (const t of this.timers.splice(0)) t.cancel();
     this.ready = false;
     this.generation++;
+    this.finishFilling(); // reverted: the subscription it was placed on is gone
     this.pendingOffers = [];
     this.updateBacklog.clear();
     this.updateTurn = undefined;
@@ -392,42 +416,55 @@ export class Scheduler {
   }
 
   /**
-   * Works through pending offers in slices of at most ~10 ms, yielding to the event loop in
-   * between so that API requests are answered during a launch storm. Each slice is one matching
-   * round over the launch queue as it is at that moment.
+   * Works through pending offers in slices of at most OFFER_SLICE_MS (or options.offerSliceTasks tasks
+   * placed), yielding to the event loop in between so that API requests are answered during a
+   * launch storm. Each slice is one matching round over the launch queue as it is at that moment.
+   * An offer that holds more than a slice's worth of tasks is filled over several slices (its one
+   * ACCEPT goes out when it is full): one offer of a large agent was 60 tasks, 5-18 ms of work.
    */
   private drainOffers(): void {
     this.draining = true;
     if (!this.ready) {
+      this.finishFilling();
       const ids = this.pendingOffers.splice(0).map((o) => o.id.value);
       this.draining = false;
       this.declineOffers(ids, this.options.declineWaitingSeconds);
       return;
     }
-    if (this.pipelineFull()) {
+    // A half-filled offer is finished before the pipeline cap holds anything (its tasks are committed).
+    if (this.filling === undefined && this.pipelineFull()) {
       // The offers wait for the pipeline to drain (resumed by an ACK; redeclineOverdueOffers bounds the wait).
       this.launchesHeld = true;
       this.draining = false;
       return;
     }
     this.launchesHeld = false;
-    const sliceStart = monotonic(this.clock);
+    if (this.filling !== undefined && !this.offerLedger.has(this.filling.offer.id.value)) {
+      // Rescinded while half filled: its instances go back to the queue now, for this round's offers.
+      const { offer, launched } = this.filling;
+      this.filling = undefined;
+      this.deps.log.warn({ offerId: offer.id.value, tasks: launched.length }, 'offer rescinded while it was being filled; its instances go back to the queue');
+      for (const inst of launched) this.revertLaunch(inst, inst.taskId);
+    }
     const nowMs = this.deps.now();
     const round: OfferRound = {
       nowMs, nowIso: new Date(nowMs).toISOString(), waiting: this.launchableByApp(nowMs), unused: [],
-      placements: new Map(), addressesInUse: new Map(),
+      placements: new Map(), addressesInUse: new Map(), sliceStart: monotonic(this.clock), placed: 0,
     };
     round.addressesInUse = this.addressesInUse(round.waiting);
-    // At least one offer per slice: under load the round set-up alone can exceed the budget,
-    // and a slice that processed nothing would defer forever.
-    if (this.pendingOffers.length > 0) do {
-      const offer = this.pendingOffers.shift() as Offer;
-      if (!this.processOffer(offer, round)) round.unused.push(offer.id.value);
-    } while (this.pendingOffers.length > 0 && monotonic(this.clock) - sliceStart <= Scheduler.OFFER_SLICE_MS && !this.pipelineFull());
+    // At least one offer (or the rest of a half-filled one) per slice: under load the round
+    // set-up alone can exceed the budget, and a slice that processed nothing would defer forever.
+    let offer = this.filling?.offer ?? this.pendingOffers.shift();
+    while (offer !== undefined) {
+      const outcome = this.processOffer(offer, round);
+      if (outcome === 'unused') round.unused.push(offer.id.value);
+      if (outcome === 'paused' || this.sliceSpent(round) || this.pipelineFull()) break;
+      offer = this.pendingOffers.shift();
+    }
     const moreWork = this.hasWaitingWork();
     if (round.unused.length > 0) this.declineOffers(round.unused, moreWork ? this.options.declineWaitingSeconds : this.options.declineIdleSeconds);
-    if (this.pendingOffers.length > 0) {
-      if (this.pipelineFull()) { this.launchesHeld = true; this.draining = false; return; }
+    if (this.filling !== undefined || this.pendingOffers.length > 0) {
+      if (this.filling === undefined && this.pipelineFull()) { this.launchesHeld = true; this.draining = false; return; }
       defer(this.clock, () => this.drainOffers());
       return;
     }
@@ -446,21 +483,33 @@ export class Scheduler {
     return this.launchPipeline() >= this.options.maxLaunchPipeline && this.hasWaitingWork();
   }
 
-  /** Places what fits of the launch queue on one offer and launches it; false when nothing fit. */
-  private processOffer(offer: Offer, round: OfferRound): boolean {
+  /** This slice's budget is spent (time, when the clock measures it, or tasks placed). */
+  private sliceSpent(round: OfferRound): boolean {
+    return round.placed >= this.options.offerSliceTasks || monotonic(this.clock) - round.sliceStart > Scheduler.OFFER_SLICE_MS;
+  }
+
+  /**
+   * Places what fits of the launch queue on one offer and, once nothing more fits, launches it:
+   * 'launched', or 'unused' when nothing fit. 'paused' when the slice's budget ran out first: the
+   * offer is kept in `filling` and the next slice goes on with it.
+   */
+  private processOffer(offer: Offer, round: OfferRound): 'launched' | 'unused' | 'paused' {
     const { repo, queue } = this.deps;
     const placedFor = (appId: string): Placement[] => {
       let p = round.placements.get(appId);
       if (p === undefined) { p = this.placementsOf(appId); round.placements.set(appId, p); }
       return p;
     };
-    const ctx: MatchContext = { placed: [], addressesInUse: round.addressesInUse };
-    for (const id of round.waiting.keys()) {
-      if ((repo.apps.get(id)?.app.constraints.length ?? 0) > 0) ctx.placed.push(...placedFor(id));
+    let fill = this.filling;
+    this.filling = undefined;
+    if (fill === undefined || fill.offer !== offer) {
+      const ctx: MatchContext = { placed: [], addressesInUse: round.addressesInUse };
+      for (const id of round.waiting.keys()) {
+        if ((repo.apps.get(id)?.app.constraints.length ?? 0) > 0) ctx.placed.push(...placedFor(id));
+      }
+      fill = { offer, matcher: new OfferMatcher(offer, ctx), tasks: [], launched: [] };
     }
-    const matcher = new OfferMatcher(offer, ctx);
-    const tasks: TaskInfo[] = [];
-    const launched: Instance[] = [];
+    const { matcher, tasks, launched } = fill;
     for (const [appId, list] of round.waiting) {
       const v = repo.apps.get(appId);
       if (v === undefined) { round.waiting.delete(appId); continue; }
@@ -489,22 +538,33 @@ export class Scheduler {
         queue.recordUsed(appId, round.nowIso);
         tasks.push(this.commitLaunch(v, inst, slot, offer, r.task.resources, r.task.ports, prepared.assigned, round.nowMs));
         launched.push(inst);
+        round.placed++;
         if (v.app.constraints.length > 0) placedFor(appId).push({ appId, hostname: offer.hostname, attributes: offer.attributes ?? [] });
+        if (this.sliceSpent(round)) {
+          this.filling = fill;
+          return 'paused';
+        }
       }
       if (list.length === 0) round.waiting.delete(appId);
     }
-    if (tasks.length === 0) return false;
+    if (tasks.length === 0) return 'unused';
     this.offerLedger.answering(offer.id.value, 'accept', round.nowMs);
     this.launchWhenStored(offer.id.value, tasks, launched);
-    return true;
+    return 'launched';
   }
 
   /**
-   * Sends the ACCEPT only once every launched instance (with its task id) is stored: a successor
-   * taking over after a crash then knows every task that may exist, reconciles it and never
-   * launches a second task for the instance. A failed write puts the instances back in the queue
-   * and declines the offer.
+   * Sends what a half-filled offer holds (the subscription ended, or the scheduler stops): the
+   * launch path reverts the instances when the subscription it was placed on is gone.
    */
+  private finishFilling(): void {
+    const fill = this.filling;
+    this.filling = undefined;
+    if (fill === undefined || fill.tasks.length === 0) return;
+    this.offerLedger.answering(fill.offer.id.value, 'accept', this.deps.now());
+    this.launchWhenStored(fill.offer.id.value, fill.tasks, fill.launched);
+  }
+
   private launchWhenStored(offerId: string, tasks: TaskInfo[], launched: Instance[]): void {
     const { repo, log } = this.deps;
     const driver = this.deps.driver;
@@ -1046,6 +1106,7 @@ export class Scheduler {
       // at the next allocation instead of after the ledger's re-answer pause (sim seed 500698).
       // (Part of the ledger's re-answering: off with it, offerReanswerMs = Infinity.)
       const pending = new Set(this.pendingOffers.map((o) => o.id.value));
+      if (this.filling !== undefined) pending.add(this.filling.offer.id.value);
       const stranded = Number.isFinite(this.options.offerReanswerMs) ? this.offerLedger.unanswered().filter((id) => !pending.has(id)) : [];
       if (stranded.length > 0) {
         this.counters.redeclined += stranded.length;
@@ -1119,7 +1180,8 @@ export class Scheduler {
   /** The offer invariant: an offer no answer of ours settled within offerReanswerMs is declined again (a housekeeping step; public for simulations). */
   redeclineOverdueOffers(nowMs: number): void {
     if (!this.ready) return;
-    let overdue = this.offerLedger.overdue(nowMs);
+    // A half-filled offer is answered by its own slices (the next one is already queued).
+    let overdue = this.offerLedger.overdue(nowMs).filter((id) => id !== this.filling?.offer.id.value);
     if (this.launchesHeld && this.pendingOffers.length > 0) {
       // Held for the ACK backlog: waited long enough; answered now (offer invariant).
       const due = new Set(overdue);

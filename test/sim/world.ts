@@ -158,7 +158,7 @@ class ServeNode {
     });
     const options: Partial<SchedulerOptions> = {
       agentLink: null, reconciliationInitialDelayMs: 15_000, reconciliationIntervalMs: 60_000, housekeepingIntervalMs: 1_000,
-      launchConfirmTimeoutMs: 60_000, launchTimeoutMs: 120_000, killRetryMs: 10_000,
+      launchConfirmTimeoutMs: 60_000, launchTimeoutMs: 120_000, killRetryMs: 10_000, offerSliceTasks: w.offerSliceTasks,
     };
     const newUuid = (): string => w.uuids.next();
     this.scheduler = new Scheduler({ repo: this.repo, bus, queue, log, now: () => this.timers.now(), newUuid, clock: this.timers }, options);
@@ -212,6 +212,11 @@ class ServeNode {
 export class World {
   readonly clock = new SimClock();
   readonly random: Random;
+  /**
+   * Tasks a scheduler places per offer slice in this run (its own random stream, so the steps
+   * stay those of the seed): small bounds fill most offers over several slices.
+   */
+  readonly offerSliceTasks: number;
   private readonly staleRandom: Random;
   readonly backend = new MemoryBackend();
   readonly uuids = new Seq('5e000000');
@@ -247,6 +252,7 @@ export class World {
   constructor(readonly opts: SimOptions) {
     this.random = seededRandom(opts.seed * 7919 + 13);
     this.staleRandom = seededRandom(opts.seed * 104_729 + 7);
+    this.offerSliceTasks = [1, 2, 3, 32][Math.floor(seededRandom(opts.seed * 65_537 + 3)() * 4)] as number;
     const all: FaultKind[] = ['store', 'crash', 'leader', 'updates', 'calls', 'agents', 'master', 'offers', 'stale'];
     this.enabled = Object.fromEntries(all.map((k) => [k, opts.faults?.[k] ?? true])) as Record<FaultKind, boolean>;
     this.master = this.newMaster();

@@ -10,7 +10,7 @@ import type { Filters, KillPolicy, Offer, ReconcileTask, TaskInfo, TaskStatus } 
 import { EventBus } from '../../src/runtime/event-bus';
 import { LaunchQueue } from '../../src/core/scheduler/launch-queue';
 import { Repository } from '../../src/runtime/repository';
-import { Scheduler, type MesosDriver } from '../../src/runtime/scheduler';
+import { Scheduler, type MesosDriver, type SchedulerOptions } from '../../src/runtime/scheduler';
 import type { Instance } from '../../src/core/scheduler/instance';
 import { MemoryStore } from '../../src/state/memory-store';
 import type { Clock } from '../../src/lib/clock';
@@ -50,7 +50,7 @@ const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 interface Rig { driver: FakeDriver; repo: Repository; store: MemoryStore; sched: Scheduler; bus: EventBus; queue: LaunchQueue; clock: { now: number }; order: string[] }
 
-async function rig(): Promise<Rig> {
+async function rig(extra: { options?: Partial<SchedulerOptions>; clock?: Clock } = {}): Promise<Rig> {
   const store = new MemoryStore();
   const order: string[] = [];
   const origSet = store.setFrameworkId.bind(store);
@@ -65,7 +65,8 @@ async function rig(): Promise<Rig> {
   let uuid = 0;
   const sched = new Scheduler({
     repo, bus, driver, queue, log: { debug() {}, info() {}, warn() {}, error() {} }, now: () => clock.now, newUuid: () => `u${++uuid}`,
-  }, { housekeepingIntervalMs: 60_000, reconciliationInitialDelayMs: 60_000 });
+    ...(extra.clock !== undefined ? { clock: extra.clock } : {}),
+  }, { housekeepingIntervalMs: 60_000, reconciliationInitialDelayMs: 60_000, ...extra.options });
   return { driver, repo, store, sched, bus, queue, clock, order };
 }
 
@@ -120,7 +121,8 @@ describe('scheduler shell', () => {
     await tick();
     assert.ok(r.driver.of('revive').length >= 1, 'revive when work appears');
     r.driver.emit('offers', [offer(1, 2), offer(2, 0.5)]);
-    await tick(); // the ACCEPT follows the durable instance write
+    // The ACCEPT follows the durable instance write; the offers may take more than one slice (3 ms).
+    for (let k = 0; k < 6; k++) await tick();
     const [launch] = r.driver.of('launch');
     assert.deepEqual(launch.args[0], ['o1']);
     const tasks = launch.args[1] as TaskInfo[];
@@ -415,5 +417,75 @@ describe('scheduler shell', () => {
     r.driver.emit('offers', [offer(5, 1)]);
     await tick();
     assert.equal(r.driver.of('launch').length, 4, 'below the limit: launching again');
+  });
+});
+
+describe('scheduler shell: an offer filled over several slices', () => {
+  let r: Rig | undefined;
+  afterEach(async () => { await r?.sched.stop(); r = undefined; });
+
+  /** Instances of one app, `room` of which fit on one offer; the slices of `rig` place at most `perSlice` tasks. */
+  async function fill(perSlice: number, instances: number, room: number, clock?: Clock): Promise<{ rig: Rig; made: Instance[] }> {
+    r = await rig({ options: { offerSliceTasks: perSlice }, ...(clock !== undefined ? { clock } : {}) });
+    r.sched.start();
+    await subscribe(r);
+    const v = await withApp(r, { id: '/f', instances, cpus: 1 });
+    const made = r.sched.scheduleInstances(v, instances);
+    await tick();
+    r.driver.emit('offers', [offer(1, room), offer(2, room)]);
+    return { rig: r, made };
+  }
+
+  it('sends one ACCEPT per offer with every task that fits, whatever the tasks per slice', async () => {
+    for (const perSlice of [1, 2, 3, 5, 8]) {
+      for (const [instances, room] of [[5, 4], [3, 8], [9, 4], [1, 1]] as const) {
+        const { rig: x, made } = await fill(perSlice, instances, room);
+        for (let k = 0; k < 2 * instances + 4; k++) await tick();
+        const launches = x.driver.of('launch');
+        const label = `${perSlice} per slice, ${instances} instances, room for ${room}`;
+        const expected = [['o1', Math.min(room, instances)], ['o2', Math.min(room, Math.max(0, instances - room))]].filter(([, n]) => n !== 0);
+        assert.deepEqual(launches.map((c) => [(c.args[0] as string[])[0], (c.args[1] as TaskInfo[]).length]), expected, label);
+        const taskIds = launches.flatMap((c) => (c.args[1] as TaskInfo[]).map((t) => t.task_id.value));
+        assert.equal(new Set(taskIds).size, taskIds.length, `${label}: no task twice`);
+        const launched = made.filter((i) => x.repo.instances.get(i.instanceId)?.condition === 'Provisioned');
+        assert.equal(launched.length, Math.min(instances, 2 * room), `${label}: Provisioned`);
+        if (instances < 2 * room) assert.equal(x.driver.of('decline').length, instances <= room ? 1 : 0, `${label}: only an unused offer is declined`);
+        await x.sched.stop();
+        r = undefined;
+      }
+    }
+  });
+
+  it('bounds a slice by time when the clock measures it', async () => {
+    let t = 0;
+    // Every reading of the monotonic clock is 2 ms later: the 3 ms budget ends after two tasks.
+    const clock: Clock = { now: () => Date.parse('2024-05-01T10:00:00.000Z'), setTimer: () => ({ cancel() {} }), defer: (fn) => { setImmediate(fn); }, monotonic: () => (t += 2) };
+    const { rig: x } = await fill(1000, 6, 6, clock);
+    await tick();
+    assert.equal(x.driver.of('launch').length, 0, 'not full after the first slice');
+    for (let k = 0; k < 10; k++) await tick();
+    const launches = x.driver.of('launch');
+    assert.equal(launches.length, 1);
+    assert.equal((launches[0].args[1] as TaskInfo[]).length, 6);
+  });
+
+  it('a subscription lost while an offer is half filled: no ACCEPT, its instances go back to the queue', async () => {
+    const { rig: x, made } = await fill(2, 6, 6);
+    await tick();
+    assert.ok(made.some((i) => x.repo.instances.get(i.instanceId)?.condition === 'Provisioned'), 'some placed before the loss');
+    x.driver.emit('disconnected', { reason: 'stream-ended', master: 'http://m:5050' });
+    for (let k = 0; k < 12; k++) await tick();
+    assert.equal(x.driver.of('launch').length, 0);
+    assert.deepEqual(made.map((i) => x.repo.instances.get(i.instanceId)?.condition), made.map(() => 'Scheduled'));
+  });
+
+  it('an offer rescinded while half filled: no ACCEPT, its instances go back to the queue', async () => {
+    const { rig: x, made } = await fill(2, 6, 6);
+    await tick();
+    x.driver.emit('rescind', { value: 'o1' });
+    for (let k = 0; k < 12; k++) await tick();
+    assert.deepEqual(x.driver.of('launch').map((c) => (c.args[0] as string[])[0]), ['o2'], 'the other offer is used');
+    const conditions = made.map((i) => x.repo.instances.get(i.instanceId)?.condition);
+    assert.equal(conditions.filter((c) => c === 'Provisioned').length, 6, 'all six on o2');
   });
 });

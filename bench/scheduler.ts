@@ -1,6 +1,7 @@
 // Launch storm: APPS apps × INSTANCES instances on AGENTS simulated agents (defaults 100 × 100 on
-// 200). Reports the time from the first POST to the last TASK_RUNNING, tasks/s, the latency of
-// GET /v2/apps (p50/p99) polled during the storm by a client process of its own, and the process's
+// 200), POSTed by a client process of its own, which also polls GET /v2/apps during the storm.
+// Reports the time from the first POST to the last TASK_RUNNING, tasks/s, the GET latency
+// (p50/p99), and the process's
 // peak RSS (serve runs in this process; the simulated master in a separate `marathon-vnet
 // mesos-sim` process, so the latency and RSS are serve's own). Env: MVN_BENCH_APPS, MVN_BENCH_INSTANCES, MVN_BENCH_AGENTS,
 // MVN_BENCH_STATE (memory | file). `--state zk` runs the storm twice, each in a fresh child
@@ -171,48 +172,94 @@ function cpuAt(samples: ReadonlyArray<{ hrUs: number; cpuUs: number }>, hrUs: nu
   return a.cpuUs + ((b.cpuUs - a.cpuUs) * (hrUs - a.hrUs)) / Math.max(1, b.hrUs - a.hrUs);
 }
 
+/** What the client process reports: when its POSTs started and ended, and every GET it made. */
+interface ClientReport { startUs: number; postedUs: number; gets: PolledGet[]; failed: number }
+
 /**
- * Polls `url` every 50 ms from a child process (this file with --poller-child) until stopped;
- * each GET's start and end come back as process.hrtime µs (one monotonic clock for both processes).
+ * The storm's client, in a child process of its own (this file with --client-child), as any
+ * Marathon client is: it POSTs the apps one after another and, from the same moment until stopped,
+ * polls GET /v2/apps every 50 ms. A client inside serve's process shared its event loop: each of
+ * its requests waited for several of serve's turns (one to send, one to answer, one to read the
+ * answer), not only the one a client elsewhere waits for, and its own work ran on serve's core.
+ * Times come back as process.hrtime µs (one monotonic clock for both processes).
  */
-function startPoller(url: string): { stop(): Promise<{ gets: PolledGet[]; failed: number }> } {
-  const child = fork(__filename, ['--poller-child', url], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const result = new Promise<{ gets: PolledGet[]; failed: number }>((resolve, reject) => {
-    let got: { gets: PolledGet[]; failed: number } | undefined;
-    child.on('message', (m) => { got = m as { gets: PolledGet[]; failed: number }; });
+function startClient(baseUrl: string, apps: number, instances: number): { started: Promise<number>; posted: Promise<number>; failed: Promise<never>; stop(): Promise<ClientReport> } {
+  const child = fork(__filename, ['--client-child', baseUrl, String(apps), String(instances)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let onStarted: (us: number) => void = () => undefined;
+  let onPosted: (us: number) => void = () => undefined;
+  const started = new Promise<number>((resolve) => { onStarted = resolve; });
+  const posted = new Promise<number>((resolve) => { onPosted = resolve; });
+  const result = new Promise<ClientReport>((resolve, reject) => {
+    let got: ClientReport | undefined;
+    child.on('message', (m: { started?: number; posted?: number; postFailed?: string; report?: ClientReport }) => {
+      if (m.started !== undefined) onStarted(m.started);
+      if (m.posted !== undefined) onPosted(m.posted);
+      if (m.postFailed !== undefined) reject(new Error(m.postFailed));
+      if (m.report !== undefined) got = m.report;
+    });
     child.once('error', reject);
     child.once('exit', (code, signal) => {
       if (got !== undefined) resolve(got);
-      else reject(new Error(`GET poller ended without figures (${String(code ?? signal)})`));
+      else reject(new Error(`storm client ended without figures (${String(code ?? signal)})`));
     });
   });
-  return {
-    stop: () => { child.send('stop'); return result; },
-  };
+  // A client that failed ends the waits on it too (the storm then fails on `stop()`).
+  result.catch(() => { onStarted(NaN); onPosted(NaN); });
+  // Rejects when the client fails before it is stopped; never resolves.
+  const failed = result.then(() => new Promise<never>(() => undefined));
+  failed.catch(() => undefined);
+  return { started, posted, failed, stop: () => { if (child.connected) child.send('stop'); return result; } };
 }
 
-async function pollerChild(url: string): Promise<void> {
+async function clientChild(baseUrl: string, apps: number, instances: number): Promise<void> {
   const gets: PolledGet[] = [];
   let failed = 0;
   let polling = true;
   process.on('message', () => { polling = false; });
-  // A storm that failed before stopping us leaves no poller behind: its process is gone.
+  // A storm that failed before stopping us leaves no client behind: its process is gone.
   process.on('disconnect', () => process.exit(0));
   const hrUs = (): number => Number(process.hrtime.bigint() / 1000n);
-  while (polling) {
-    const startUs = hrUs();
-    try {
-      const res = await fetch(url);
-      await res.arrayBuffer();
-      if (res.status !== 200) throw new Error(`GET ${url}: ${res.status}`);
-      gets.push({ startUs, endUs: hrUs() });
-    } catch {
-      // A keep-alive connection serve closed as it was reused, or an error answer: counted, polled again.
-      failed++;
+  const poll = async (): Promise<void> => {
+    while (polling) {
+      const startUs = hrUs();
+      try {
+        const res = await fetch(`${baseUrl}/v2/apps`);
+        await res.arrayBuffer();
+        if (res.status !== 200) throw new Error(`GET /v2/apps: ${res.status}`);
+        gets.push({ startUs, endUs: hrUs() });
+      } catch {
+        // A keep-alive connection serve closed as it was reused, or an error answer: counted, polled again.
+        failed++;
+      }
+      await new Promise((r) => setTimeout(r, 50));
     }
-    await new Promise((r) => setTimeout(r, 50));
+  };
+  const startUs = hrUs();
+  process.send?.({ started: startUs });
+  const polled = poll();
+  try {
+    for (let a = 0; a < apps; a++) {
+      const body = JSON.stringify({ id: `/bench/app-${a}`, cmd: 'sleep 3600', cpus: 0.01, mem: 8, instances });
+      for (let attempt = 1; ; attempt++) {
+        let res: Response;
+        try {
+          res = await fetch(`${baseUrl}/v2/apps`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+        } catch (err) {
+          // As for the poll: a reused connection closed under us. Posted again; 409 then means the first one landed.
+          if (attempt >= 5) throw err;
+          continue;
+        }
+        if (res.status === 201 || (attempt > 1 && res.status === 409)) { await res.arrayBuffer(); break; }
+        throw new Error(`POST app-${a}: ${res.status} ${await res.text()}`);
+      }
+    }
+  } catch (err) {
+    process.send?.({ postFailed: err instanceof Error ? err.message : String(err) });
+    polling = false;
   }
-  process.send?.({ gets, failed }, () => process.exit(0));
+  process.send?.({ posted: hrUs() });
+  await polled;
+  process.send?.({ report: { startUs, postedUs: hrUs(), gets, failed } }, () => process.exit(0));
 }
 
 /** One storm in a fresh node process (this file with --storm-child); its figures come back over IPC. */
@@ -282,10 +329,6 @@ async function stormOn(sim: { url: string; child: ChildProcess; startMs: number 
     if (running >= total) done();
   });
 
-  // GET /v2/apps is polled from a separate process, as any client does: a poller in serve's own
-  // process shared its event loop, and each request then waited for several of serve's turns (one
-  // to send, one to answer, one to read the answer), not only the one a client elsewhere waits for.
-  const poller = startPoller(`${serve.url}/v2/apps`);
   // serve's CPU time, sampled, to tell what it used while each GET waited (close to the wall
   // latency on an idle machine; unlike it, not inflated when other work takes the cores).
   const cpuSamples: Array<{ hrUs: number; cpuUs: number }> = [];
@@ -296,29 +339,18 @@ async function stormOn(sim: { url: string; child: ChildProcess; startMs: number 
   sampleCpu();
   const cpuTimer = setInterval(sampleCpu, 5);
 
-  const start = performance.now();
-  const cpuBefore = process.cpuUsage();
+  const hrUs = (): number => Number(process.hrtime.bigint() / 1000n);
   const simCpuBefore = procCpuSeconds(sim.child.pid);
-  for (let a = 0; a < APPS; a++) {
-    const body = JSON.stringify({ id: `/bench/app-${a}`, cmd: 'sleep 3600', cpus: 0.01, mem: 8, instances: INSTANCES });
-    for (let attempt = 1; ; attempt++) {
-      let res: Response;
-      try {
-        res = await fetch(`${serve.url}/v2/apps`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
-      } catch (err) {
-        // As for the poller: a reused connection closed under us. Posted again; 409 then means the first one landed.
-        if (attempt >= 5) throw err;
-        continue;
-      }
-      if (res.status === 201 || (attempt > 1 && res.status === 409)) { await res.arrayBuffer(); break; }
-      throw new Error(`POST app-${a}: ${res.status} ${await res.text()}`);
-    }
-  }
-  const posted = performance.now();
+  const client = startClient(serve.url, APPS, INSTANCES);
+  // The clock starts with the client's first POST; serve's CPU is counted from the same moment
+  // (the client process's start-up is not the storm's).
+  const startUs = await client.started;
+  const cpuBefore = process.cpuUsage();
+  const postedUs = await client.posted;
   const timeout = setTimeout(() => done(), 600_000);
-  await allRunning;
+  await Promise.race([allRunning, client.failed]);
   clearTimeout(timeout);
-  const elapsedMs = performance.now() - start;
+  const elapsedMs = (hrUs() - startUs) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
   const serveCpu = (cpu.user + cpu.system) / 1e6;
   const simCpu = procCpuSeconds(sim.child.pid) - simCpuBefore;
@@ -331,7 +363,7 @@ async function stormOn(sim: { url: string; child: ChildProcess; startMs: number 
   }
   clearInterval(cpuTimer);
   sampleCpu();
-  const { gets, failed: pollErrors } = await poller.stop();
+  const { gets, failed: pollErrors } = await client.stop();
   unsubscribe();
 
   const latencies = gets.map((g) => (g.endUs - g.startUs) / 1000).sort((a, b) => a - b);
@@ -339,7 +371,7 @@ async function stormOn(sim: { url: string; child: ChildProcess; startMs: number 
   const lines = [
     `apps × instances     ${APPS} × ${INSTANCES} = ${total} on ${AGENTS} agents (state ${stateName}${zkUrl !== undefined ? ', 3-node ensemble' : ''})`,
     `mesos-sim up after   ${sim.startMs.toFixed(0)} ms`,
-    `POSTs done after     ${(posted - start).toFixed(0)} ms`,
+    `POSTs done after     ${((postedUs - startUs) / 1000).toFixed(0)} ms`,
     `all TASK_RUNNING     ${running >= total ? '' : `(only ${running}) `}${(elapsedMs / 1000).toFixed(2)} s`,
     `tasks/s              ${(running / (elapsedMs / 1000)).toFixed(0)}`,
     `GET /v2/apps p50     ${percentile(latencies, 50).toFixed(1)} ms (${latencies.length} requests during the storm${pollErrors > 0 ? `, ${pollErrors} failed` : ''})`,
@@ -362,9 +394,9 @@ async function stormOn(sim: { url: string; child: ChildProcess; startMs: number 
   };
 }
 
-if (require.main === module && process.argv[2] === '--poller-child') {
-  pollerChild(process.argv[3]).catch((err: unknown) => {
-    process.stderr.write(`GET poller: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+if (require.main === module && process.argv[2] === '--client-child') {
+  clientChild(process.argv[3], Number(process.argv[4]), Number(process.argv[5])).catch((err: unknown) => {
+    process.stderr.write(`storm client: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
     process.exit(1);
   });
 }

@@ -2,8 +2,7 @@
 // framework id after any loss), and one method per call sent on a separate keep-alive pool with
 // the stream id. No scheduling decisions live here: the caller reacts to the events.
 import { EventEmitter } from 'node:events';
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import { Backoff, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
 import { type AttemptResult, CallHealth, type CallHealthLimits, DEFAULT_CALL_BACKOFF, DEFAULT_CALL_HEALTH, runCall } from './call-policy';
 import * as calls from './calls';
@@ -17,7 +16,8 @@ import {
   MesosRedirectError, MesosStoppedError, MesosStreamError, MesosTimeoutError,
 } from './errors';
 import { HeartbeatWatchdog, heartbeatTimeoutMs } from './heartbeat-watchdog';
-import { baseOf, openStream, postCall, readSmallBody, resolveRedirect, schedulerEndpoint } from './master-http';
+import { CallPools, postCall } from './call-transport';
+import { baseOf, openStream, readSmallBody, resolveRedirect, schedulerEndpoint } from './master-http';
 import { RecordIODecoder, RecordIOError } from './recordio';
 import { CallGate } from './call-gate';
 import type {
@@ -147,8 +147,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
   private readonly detector: MasterDetector;
   private readonly subscribeBackoff: Backoff;
   private readonly watchdog: HeartbeatWatchdog;
-  private readonly callAgent: http.Agent;
-  private readonly callAgentTls: https.Agent;
+  private readonly callPools = new CallPools(CALL_SOCKETS);
   /** Calls wait here for a socket, in order (call-gate.ts), not inside the agents. */
   private readonly callGate = new CallGate(CALL_SOCKETS);
   /** ACKNOWLEDGE calls queued or in flight, by task id and update uuid. */
@@ -197,8 +196,6 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
       this.fail(sub, 'heartbeat-timeout', new MesosHeartbeatTimeoutError(
         `no record from ${baseOf(sub.url)} for ${silentMs} ms (limit ${this.missLimit} heartbeats)`));
     });
-    this.callAgent = new http.Agent({ keepAlive: true, maxSockets: CALL_SOCKETS });
-    this.callAgentTls = new https.Agent({ keepAlive: true, maxSockets: CALL_SOCKETS });
   }
 
   /** The framework id, once the master assigned it (or as given in the options). */
@@ -243,8 +240,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
     this.detector.off('leader', this.onLeader);
     this.detector.off('no-leader', this.onNoLeader);
     await this.detector.stop();
-    this.callAgent.destroy();
-    this.callAgentTls.destroy();
+    await this.callPools.destroy();
   }
 
   // ---- calls ---------------------------------------------------------------------------------
@@ -362,7 +358,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
           headers,
           body,
           fresh,
-          agent: url.protocol === 'https:' ? this.callAgentTls : this.callAgent,
+          pools: this.callPools,
           // A call unanswered for longer than the heartbeat allows is a silent master, as a silent stream is.
           timeoutMs: Math.min(this.timeoutMs, sub.heartbeatLimitMs ?? this.timeoutMs),
           clock: this.clock,

@@ -1,12 +1,11 @@
-// HTTP plumbing to /api/v1/scheduler on node:http directly. Why not axios: the SUBSCRIBE answer
-// is an endless chunked body read incrementally, headers must be exactly what the master
-// compares (axios adds its own Accept and may append a charset), redirects must not be followed
-// automatically (the master's Location is protocol-relative and the replay is ours to decide),
-// and each call needs a keep-alive pool separate from the long-lived stream connection.
+// HTTP plumbing to /api/v1/scheduler: the master's URLs and redirects, and the SUBSCRIBE stream on
+// node:http directly (the calls travel on undici's pools, call-transport.ts). Why not axios: the
+// SUBSCRIBE answer is an endless chunked body read incrementally, headers must be exactly what the
+// master compares (axios adds its own Accept and may append a charset), and redirects must not be
+// followed automatically (the master's Location is protocol-relative and the replay is ours to decide).
 import http from 'node:http';
 import https from 'node:https';
-import type { Clock } from '../lib/clock';
-import { MesosConnectionError, MesosRedirectError, MesosStoppedError, MesosTimeoutError } from './errors';
+import { MesosRedirectError } from './errors';
 
 export const SCHEDULER_PATH = '/api/v1/scheduler';
 
@@ -54,55 +53,8 @@ export interface HttpResult {
   body: Buffer;
 }
 
-export interface PostOptions {
-  headers: Record<string, string>;
-  body: Buffer;
-  agent: http.Agent | undefined;
-  timeoutMs: number;
-  clock: Clock;
-  /** Registers an abort hook so stop() can cancel in-flight calls; returns the unregister function. */
-  track?: (abort: (err: Error) => void) => () => void;
-}
-
 function transportFor(url: URL): typeof http | typeof https {
   return url.protocol === 'https:' ? https : http;
-}
-
-/** One POST, whole body read. Never follows redirects, never retries. */
-export function postOnce(url: URL, opts: PostOptions): Promise<HttpResult> {
-  return new Promise<HttpResult>((resolve, reject) => {
-    let done = false;
-    const finish = (err: Error | undefined, result?: HttpResult): void => {
-      if (done) return;
-      done = true;
-      timer.cancel();
-      untrack();
-      if (err) reject(err);
-      else resolve(result as HttpResult);
-    };
-    const req = transportFor(url).request(url, { method: 'POST', headers: opts.headers, agent: opts.agent });
-    const timer = opts.clock.setTimer(() => {
-      const err = new MesosTimeoutError(`no answer from ${baseOf(url)} within ${opts.timeoutMs} ms`);
-      req.destroy(err);
-      finish(err);
-    }, opts.timeoutMs);
-    const untrack = opts.track?.((err) => {
-      req.destroy(err);
-      finish(err);
-    }) ?? ((): void => undefined);
-    req.on('error', (err) => {
-      finish(err instanceof MesosTimeoutError || err instanceof MesosStoppedError
-        ? err
-        : new MesosConnectionError(`request to ${baseOf(url)} failed: ${err.message}`, { cause: err }));
-    });
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', (err) => finish(new MesosConnectionError(`response from ${baseOf(url)} failed: ${err.message}`, { cause: err })));
-      res.on('end', () => finish(undefined, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
-    req.end(opts.body);
-  });
 }
 
 /** Starts the SUBSCRIBE request; the caller reads the response incrementally. */
@@ -125,71 +77,5 @@ export function readSmallBody(res: http.IncomingMessage, limit = 64 * 1024): Pro
     res.on('end', end);
     res.on('error', end);
     res.on('close', end);
-  });
-}
-
-export type CallAttempt =
-  | { response: HttpResult }
-  | { failure: 'stale-socket' | 'not-sent' | 'unknown'; error: Error };
-
-const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN']);
-
-/**
- * One POST of a call, whole answer read, with the failure classified for the retry policy
- * (call-policy.ts): a reused keep-alive socket that broke before any answer is `stale-socket`
- * (Node's documented `reusedSocket` race), a connection never established is `not-sent`, anything
- * else (reset after sending, hang up, timeout) is `unknown`. `fresh` sends on a new connection
- * outside the pool. Rejects only when the client stops.
- */
-export function postCall(url: URL, opts: PostOptions & { fresh: boolean }): Promise<CallAttempt> {
-  return new Promise<CallAttempt>((resolve, reject) => {
-    let done = false;
-    let connected = false;
-    let answered = false;
-    const finish = (value: CallAttempt | undefined, stop?: Error): void => {
-      if (done) return;
-      done = true;
-      timer.cancel();
-      untrack();
-      if (stop) reject(stop);
-      else resolve(value as CallAttempt);
-    };
-    const req = transportFor(url).request(url, { method: 'POST', headers: opts.headers, agent: opts.fresh ? false : opts.agent });
-    req.on('socket', (socket) => {
-      if (req.reusedSocket || !(socket as { connecting?: boolean }).connecting) connected = true;
-      else socket.once('connect', () => { connected = true; });
-    });
-    const timer = opts.clock.setTimer(() => {
-      const err = new MesosTimeoutError(`no answer from ${baseOf(url)} within ${opts.timeoutMs} ms`);
-      req.destroy(err);
-      finish(connected ? { failure: 'unknown', error: err } : { failure: 'not-sent', error: err });
-    }, opts.timeoutMs);
-    const untrack = opts.track?.((err) => {
-      req.destroy(err);
-      finish(undefined, err);
-    }) ?? ((): void => undefined);
-    req.on('error', (err: NodeJS.ErrnoException) => {
-      if (err instanceof MesosTimeoutError || err instanceof MesosStoppedError) return; // already settled
-      const error = new MesosConnectionError(`request to ${baseOf(url)} failed: ${err.message}`, { cause: err });
-      if (!answered && req.reusedSocket) finish({ failure: 'stale-socket', error });
-      else if (!connected || NEVER_CONNECTED.has(err.code ?? '')) finish({ failure: 'not-sent', error });
-      else finish({ failure: 'unknown', error });
-    });
-    req.on('response', (res) => {
-      answered = true;
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      const broken = (why: string): void => {
-        // A 200/202 whose (empty) body was cut is still the master's yes.
-        const status = res.statusCode ?? 0;
-        if (status === 200 || status === 202) finish({ response: { status, headers: res.headers, body: Buffer.concat(chunks) } });
-        else finish({ failure: 'unknown', error: new MesosConnectionError(`response from ${baseOf(url)} ${why}`) });
-      };
-      res.on('error', (err) => broken(`failed: ${err.message}`));
-      res.on('aborted', () => broken('aborted'));
-      res.on('end', () => finish({ response: { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) } }));
-      res.on('close', () => { if (!res.complete) broken('closed before its end'); });
-    });
-    req.end(opts.body);
   });
 }

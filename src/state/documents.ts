@@ -415,11 +415,21 @@ export class JsonDocTree implements DocView {
     return this.tree.children(key);
   }
 
+  /**
+   * Texts made by holds() for the changes apply() is about to store (planning asks holds() of
+   * every written value right before the apply, in one synchronous step): each document is
+   * serialised once per write, not twice.
+   */
+  private readonly texts = new Map<Json, string>();
+
   holds(key: DocKey, value: Json): boolean {
-    return this.tree.get(key) === JSON.stringify(value);
+    const text = JSON.stringify(value);
+    this.texts.set(value, text);
+    return this.tree.get(key) === text;
   }
 
   apply(changes: readonly DocChange[]): void {
-    for (const c of changes) this.tree.set(c.key, c.value === undefined ? undefined : JSON.stringify(c.value));
+    for (const c of changes) this.tree.set(c.key, c.value === undefined ? undefined : this.texts.get(c.value) ?? JSON.stringify(c.value));
+    this.texts.clear();
   }
 }

@@ -281,8 +281,9 @@ for (const encoding of ['json', 'protobuf'] as Encoding[]) {
       assert.equal(master.calls('ACCEPT').length, 1);
       const pending = client.suppress();
       await until(() => master.calls('SUPPRESS').length === 1, 5000, 'the SUPPRESS to arrive');
+      const ended = assert.rejects(pending, (err: unknown) => (err as { code?: string }).code === 'MVN_ERR_MESOS_STOPPED');
       await client.stop();
-      await assert.rejects(pending, (err: unknown) => (err as { code?: string }).code === 'MVN_ERR_MESOS_STOPPED');
+      await ended;
       await assert.rejects(client.revive(), (err: unknown) => (err as { code?: string }).code === 'MVN_ERR_MESOS_STOPPED');
     });
 

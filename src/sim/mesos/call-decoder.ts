@@ -190,28 +190,45 @@ const REQUIRED: Record<string, readonly string[]> = {
   'mesos.v1.scheduler.Call.UpdateFramework': ['framework_info'],
 };
 
-function fullName(type: protobuf.Type): string {
-  return type.fullName.replace(/^\./, '');
+/** Per message type: its required fields and its message-typed fields (the only ones to descend into). */
+interface RequiredPlan {
+  required: readonly string[];
+  nested: ReadonlyMap<string, { type: protobuf.Type; map: boolean }>;
+}
+
+const plans = new WeakMap<protobuf.Type, RequiredPlan>();
+
+function planOf(type: protobuf.Type): RequiredPlan {
+  let plan = plans.get(type);
+  if (plan === undefined) {
+    const nested = new Map<string, { type: protobuf.Type; map: boolean }>();
+    for (const field of type.fieldsArray) {
+      field.resolve();
+      if (field.resolvedType instanceof protobuf.Type) nested.set(field.name, { type: field.resolvedType, map: field instanceof protobuf.MapField });
+    }
+    plan = { required: REQUIRED[type.fullName.replace(/^\./, '')] ?? [], nested };
+    plans.set(type, plan);
+  }
+  return plan;
 }
 
 /** Paths of missing required fields, protobuf InitializationErrorString style. */
-export function missingRequired(type: protobuf.Type, obj: Record<string, unknown>, prefix: string): string[] {
-  const missing: string[] = [];
-  for (const name of REQUIRED[fullName(type)] ?? []) {
+export function missingRequired(type: protobuf.Type, obj: Record<string, unknown>, prefix: string, missing: string[] = []): string[] {
+  const { required, nested } = planOf(type);
+  for (const name of required) {
     if (obj[name] === undefined) missing.push(prefix + name);
   }
-  for (const [key, v] of Object.entries(obj)) {
-    const field = type.fields[key];
-    if (field === undefined) continue;
-    field.resolve();
-    if (!(field.resolvedType instanceof protobuf.Type)) continue;
-    const sub = field.resolvedType;
-    if (field instanceof protobuf.MapField) {
-      for (const [mk, mv] of Object.entries(v as Record<string, unknown>)) missing.push(...missingRequired(sub, mv as Record<string, unknown>, `${prefix}${key}[${mk}].`));
+  if (nested.size === 0) return missing;
+  for (const key in obj) {
+    const sub = nested.get(key);
+    if (sub === undefined) continue;
+    const v = obj[key];
+    if (sub.map) {
+      for (const [mk, mv] of Object.entries(v as Record<string, unknown>)) missingRequired(sub.type, mv as Record<string, unknown>, `${prefix}${key}[${mk}].`, missing);
     } else if (Array.isArray(v)) {
-      v.forEach((item, i) => missing.push(...missingRequired(sub, item as Record<string, unknown>, `${prefix}${key}[${i}].`)));
+      v.forEach((item, i) => missingRequired(sub.type, item as Record<string, unknown>, `${prefix}${key}[${i}].`, missing));
     } else if (v !== null && typeof v === 'object') {
-      missing.push(...missingRequired(sub, v as Record<string, unknown>, `${prefix}${key}.`));
+      missingRequired(sub.type, v as Record<string, unknown>, `${prefix}${key}.`, missing);
     }
   }
   return missing;

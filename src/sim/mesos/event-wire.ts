@@ -12,6 +12,30 @@ function formatDouble(v: number): string {
   return /[.eE]/.test(s) ? s : `${s}.0`;
 }
 
+/** How one field is written: its quoted name and what its values are. */
+interface FieldPlan {
+  name: string;
+  quoted: string;
+  field: protobuf.Field;
+  shape: 'map' | 'repeated' | 'single';
+}
+
+const plans = new WeakMap<protobuf.Type, readonly FieldPlan[]>();
+
+/** The fields of `type` in declaration order, resolved once. */
+function planOf(type: protobuf.Type): readonly FieldPlan[] {
+  let plan = plans.get(type);
+  if (plan === undefined) {
+    plan = type.fieldsArray.map((field) => {
+      field.resolve();
+      const shape = field instanceof protobuf.MapField ? 'map' : field.repeated ? 'repeated' : 'single';
+      return { name: field.name, quoted: JSON.stringify(field.name), field, shape };
+    });
+    plans.set(type, plan);
+  }
+  return plan;
+}
+
 function writeValue(field: protobuf.Field, v: unknown): string | undefined {
   const resolved = field.resolvedType;
   if (resolved instanceof protobuf.Type) {
@@ -24,26 +48,33 @@ function writeValue(field: protobuf.Field, v: unknown): string | undefined {
 }
 
 function writeMessage(type: protobuf.Type, obj: Record<string, unknown>): string {
-  const parts: string[] = [];
-  for (const field of type.fieldsArray) {
-    const v = obj[field.name];
+  let out = '';
+  for (const { name, quoted, field, shape } of planOf(type)) {
+    const v = obj[name];
     if (v === undefined || v === null) continue;
-    field.resolve();
-    if (field instanceof protobuf.MapField) {
-      const entries = Object.entries(v as Record<string, unknown>)
-        .map(([k, x]) => { const w = writeValue(field, x); return w === undefined ? undefined : `${JSON.stringify(k)}:${w}`; })
-        .filter((x): x is string => x !== undefined);
-      parts.push(`${JSON.stringify(field.name)}:{${entries.join(',')}}`);
-    } else if (field.repeated) {
+    let part: string | undefined;
+    if (shape === 'map') {
+      let entries = '';
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+        const w = writeValue(field, x);
+        if (w !== undefined) entries += `${entries === '' ? '' : ','}${JSON.stringify(k)}:${w}`;
+      }
+      part = `{${entries}}`;
+    } else if (shape === 'repeated') {
       if (!Array.isArray(v)) continue;
-      const items = v.map((x) => writeValue(field, x)).filter((x): x is string => x !== undefined);
-      parts.push(`${JSON.stringify(field.name)}:[${items.join(',')}]`);
+      let items = '';
+      for (const x of v) {
+        const w = writeValue(field, x);
+        if (w !== undefined) items += `${items === '' ? '' : ','}${w}`;
+      }
+      part = `[${items}]`;
     } else {
-      const w = writeValue(field, v);
-      if (w !== undefined) parts.push(`${JSON.stringify(field.name)}:${w}`);
+      part = writeValue(field, v);
+      if (part === undefined) continue;
     }
+    out += `${out === '' ? '' : ','}${quoted}:${part}`;
   }
-  return `{${parts.join(',')}}`;
+  return `{${out}}`;
 }
 
 export function eventToJson(event: Event): string {

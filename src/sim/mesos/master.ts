@@ -66,6 +66,7 @@ export const MESOS_VERSION = '1.11.0';
 
 class HttpSubscription implements Subscription {
   private ended = false;
+  private corked = false;
 
   constructor(
     readonly streamId: string,
@@ -75,8 +76,21 @@ class HttpSubscription implements Subscription {
 
   send(event: Event): void {
     if (this.ended || this.res.writableEnded || this.res.destroyed) return;
+    // Events of one turn of the event loop go out in one write: the stream is corked at the
+    // first and uncorked once the turn's I/O and timers are done (a launch storm's thousands of
+    // updates were a write each here, and a read each in the scheduler).
+    if (!this.corked) {
+      this.corked = true;
+      this.res.cork();
+      setImmediate(this.flush);
+    }
     this.res.write(eventRecord(event, this.encoding));
   }
+
+  private readonly flush = (): void => {
+    this.corked = false;
+    if (!this.res.destroyed) this.res.uncork();
+  };
 
   close(): void {
     if (this.ended) return;

@@ -37,7 +37,9 @@ function finish(stdout: string, exitCode: number): void {
  * is plumbed: the runner only answers (no program runs), the container "namespace" is the
  * process's own (/proc/self/ns/net, only read), the state dir is `scratchDir`, and OpenVNet is a
  * stand-in webapi at `url` (it must know network nw-warmup, 10.0.0.0/24, and accept any
- * datapath, interface and delete). Returns every output (ADD, DEL, … in that order).
+ * datapath, interface and delete). Then the real runner starts one bare `node -e ''` with stdin
+ * (as `ip -batch -` gets it), so its code is in the cache too. Returns every CNI output (ADD,
+ * DEL, … in that order).
  */
 export async function warmUp(url: string, scratchDir: string): Promise<CniOutput[]> {
   const deps: DriverDeps = { ...realDeps({}), run: () => Promise.resolve({ code: 0, stdout: '', stderr: '' }) };
@@ -59,6 +61,7 @@ export async function warmUp(url: string, scratchDir: string): Promise<CniOutput
       out.push(await runCni(deps, env, () => stdin));
     }
   }
+  await realDeps({}).run(process.execPath, ['-e', ''], { input: '' });
   return out;
 }
 

@@ -1179,7 +1179,10 @@ export class Scheduler {
 
   /** The offer invariant: an offer no answer of ours settled within offerReanswerMs is declined again (a housekeeping step; public for simulations). */
   redeclineOverdueOffers(nowMs: number): void {
-    if (!this.ready) return;
+    // Not only once ready: the ledger holds only this subscription's offers (cleared on SUBSCRIBED
+    // and on disconnect), and one declined while reconciliation is retried — for as long as 30 s
+    // between attempts — stays held at the master until it is answered again (sim seed 4975).
+    if (!this.started) return;
     // A half-filled offer is answered by its own slices (the next one is already queued).
     let overdue = this.offerLedger.overdue(nowMs).filter((id) => id !== this.filling?.offer.id.value);
     if (this.launchesHeld && this.pendingOffers.length > 0) {

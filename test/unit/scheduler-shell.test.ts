@@ -157,6 +157,25 @@ describe('scheduler shell', () => {
     assert.equal(r.sched.offerStats().held, 0);
   });
 
+  it('an offer whose DECLINE failed while reconciliation is still retried is declined again once overdue', async () => {
+    let reconcileFails = true;
+    const reconcile = r.driver.reconcile.bind(r.driver);
+    r.driver.reconcile = (t) => (reconcileFails ? Promise.reject(new Error('reset')) : reconcile(t));
+    let declineFails = true;
+    const decline = r.driver.decline.bind(r.driver);
+    r.driver.decline = (ids, f) => (declineFails ? Promise.reject(new Error('reset')) : decline(ids, f));
+    await subscribe(r);
+    assert.equal(r.sched.ready, false, 'reconciliation keeps failing');
+    r.driver.emit('offers', [offer(1)]);
+    await tick();
+    declineFails = false;
+    r.clock.now += r.sched.options.offerReanswerMs;
+    r.sched.redeclineOverdueOffers(r.clock.now);
+    await tick();
+    assert.deepEqual(r.driver.of('decline').map((c) => c.args[0]), [['o1']], 'declined again before reconciliation succeeded');
+    reconcileFails = false;
+  });
+
   it('tracks status updates, acknowledges them, and takes ipAddresses from network_infos', async () => {
     await subscribe(r);
     const v = await withApp(r, { id: '/a' });

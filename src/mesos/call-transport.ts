@@ -22,6 +22,8 @@ export type CallAttempt =
   | { response: HttpResult }
   | { failure: 'not-sent' | 'stale-socket' | 'unknown'; error: Error };
 
+const EMPTY = Buffer.alloc(0);
+
 const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /** Keep-alive pools for calls, one per master origin (a 307 may move calls to another master). */
@@ -87,7 +89,7 @@ export function postCall(url: URL, opts: CallOptions): Promise<CallAttempt> {
     let done = false;
     let connected = false;
     let status = 0;
-    let headers: HttpResult['headers'] = {};
+    let rawHeaders: Buffer[] | string[] | null = null;
     let answered = false;
     const chunks: Buffer[] = [];
     let abortRequest: ((err: Error) => void) | undefined;
@@ -116,6 +118,10 @@ export function postCall(url: URL, opts: CallOptions): Promise<CallAttempt> {
       finish(undefined, err);
       cancel(err);
     }) ?? ((): void => undefined);
+    // The headers matter only beside a refusal or a redirect (Location): a 200/202 (every ACK) skips them.
+    const answer = (): HttpResult => ({
+      status, headers: status === 200 || status === 202 ? {} : headerRecord(rawHeaders), body: chunks.length === 0 ? EMPTY : Buffer.concat(chunks),
+    });
     const handler: Dispatcher.DispatchHandlers = {
       onConnect: (abort) => {
         // Called as the request is about to be written on a connected socket.
@@ -123,22 +129,22 @@ export function postCall(url: URL, opts: CallOptions): Promise<CallAttempt> {
         if (cancelled !== undefined) { abort(cancelled); return; }
         connected = true;
       },
-      onHeaders: (statusCode, rawHeaders) => {
+      onHeaders: (statusCode, raw) => {
         answered = true;
         status = statusCode;
-        headers = headerRecord(rawHeaders);
+        rawHeaders = raw;
         return true;
       },
       onData: (chunk) => {
         chunks.push(chunk);
         return true;
       },
-      onComplete: () => finish({ response: { status, headers, body: Buffer.concat(chunks) } }),
+      onComplete: () => finish({ response: answer() }),
       onError: (err: Error & { code?: string; socket?: { bytesRead?: number } }) => {
         if (done) return;
         if (answered) {
           // A 200/202 whose (empty) body was cut is still the master's yes.
-          if (status === 200 || status === 202) finish({ response: { status, headers, body: Buffer.concat(chunks) } });
+          if (status === 200 || status === 202) finish({ response: answer() });
           else finish({ failure: 'unknown', error: new MesosConnectionError(`response from ${baseOf(url)} failed: ${err.message}`, { cause: err }) });
           return;
         }

@@ -14,8 +14,17 @@ export class EventBus {
     this.emitter.setMaxListeners(0);
   }
 
+  /** The last timestamp made, by its millisecond (a storm publishes many events per millisecond). */
+  private lastMs = Number.NaN;
+  private lastIso = '';
+
   publish(eventType: string, fields: Record<string, unknown> = {}): MarathonEvent {
-    const event: MarathonEvent = { eventType, timestamp: new Date(this.now()).toISOString(), ...fields };
+    const ms = this.now();
+    if (ms !== this.lastMs) {
+      this.lastMs = ms;
+      this.lastIso = new Date(ms).toISOString();
+    }
+    const event: MarathonEvent = { eventType, timestamp: this.lastIso, ...fields };
     this.emitter.emit('event', event);
     return event;
   }

@@ -565,6 +565,12 @@ export class Scheduler {
     this.launchWhenStored(fill.offer.id.value, fill.tasks, fill.launched);
   }
 
+  /**
+   * Sends the ACCEPT only once every launched instance (with its task id) is stored: a successor
+   * taking over after a crash then knows every task that may exist, reconciles it and never
+   * launches a second task for the instance. A failed write puts the instances back in the queue
+   * and declines the offer.
+   */
   private launchWhenStored(offerId: string, tasks: TaskInfo[], launched: Instance[]): void {
     const { repo, log } = this.deps;
     const driver = this.deps.driver;

@@ -155,6 +155,11 @@ export async function run(): Promise<void> {
   ].join('\n') + '\n');
 }
 
+/** process.hrtime in µs: one monotonic clock for this process and its children. */
+function hrUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
 interface PolledGet { startUs: number; endUs: number }
 
 /** serve's CPU µs at a moment (process.hrtime µs), interpolated between the two samples around it. */
@@ -218,7 +223,6 @@ async function clientChild(baseUrl: string, apps: number, instances: number): Pr
   process.on('message', () => { polling = false; });
   // A storm that failed before stopping us leaves no client behind: its process is gone.
   process.on('disconnect', () => process.exit(0));
-  const hrUs = (): number => Number(process.hrtime.bigint() / 1000n);
   const poll = async (): Promise<void> => {
     while (polling) {
       const startUs = hrUs();
@@ -334,12 +338,11 @@ async function stormOn(sim: { url: string; child: ChildProcess; startMs: number 
   const cpuSamples: Array<{ hrUs: number; cpuUs: number }> = [];
   const sampleCpu = (): void => {
     const c = process.cpuUsage();
-    cpuSamples.push({ hrUs: Number(process.hrtime.bigint() / 1000n), cpuUs: c.user + c.system });
+    cpuSamples.push({ hrUs: hrUs(), cpuUs: c.user + c.system });
   };
   sampleCpu();
   const cpuTimer = setInterval(sampleCpu, 5);
 
-  const hrUs = (): number => Number(process.hrtime.bigint() / 1000n);
   const simCpuBefore = procCpuSeconds(sim.child.pid);
   const client = startClient(serve.url, APPS, INSTANCES);
   // The clock starts with the client's first POST; serve's CPU is counted from the same moment

@@ -342,9 +342,11 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
       // Build first so argument errors win over state errors (they are the caller's bug).
       throw new MesosNotSubscribedError(build(this.fwId ?? 'unsubscribed').type);
     }
+    const { streamId } = sub;
+    const frameworkId = this.fwId;
     let held = background ? await this.callGate.acquire(this.trackAbort, true) : undefined;
     try {
-      await this.runBuilt(sub, build, background, () => {
+      await this.runBuilt(sub, streamId, () => build(frameworkId), background, () => {
         const first = held;
         held = undefined;
         return first;
@@ -354,16 +356,15 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
     }
   }
 
-  /** The call's attempts; `takeHeld` hands over a place in the gate already held for the first. */
-  private async runBuilt(sub: Subscription, build: (frameworkId: string) => Call, background: boolean, takeHeld: () => (() => void) | undefined): Promise<void> {
+  /** The call's attempts on `sub`; `takeHeld` hands over a place in the gate already held for the first. */
+  private async runBuilt(sub: Subscription, streamId: string, build: () => Call, background: boolean, takeHeld: () => (() => void) | undefined): Promise<void> {
     // Only the encoded body and the type are kept while the call waits (an ACCEPT's TaskInfos are not).
-    const { body, type } = this.encoded(build(this.fwId ?? 'unsubscribed'));
+    const { body, type } = this.encoded(build());
     if (type === 'SUBSCRIBE') throw new MesosNotSubscribedError('SUBSCRIBE through send()');
-    if (sub.streamId === undefined) throw new MesosNotSubscribedError(type);
     const headers = {
       'Content-Type': this.contentType,
       'Content-Length': String(body.length),
-      'Mesos-Stream-Id': sub.streamId,
+      'Mesos-Stream-Id': streamId,
     };
     let url = sub.url;
     await runCall({

@@ -85,68 +85,106 @@ function notExpecting(v: unknown, field: protobuf.Field): ConversionError {
 
 const NUMERIC = new Set(['double', 'float', 'int32', 'int64', 'uint32', 'uint64', 'sint32', 'sint64', 'fixed32', 'fixed64', 'sfixed32', 'sfixed64']);
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const UUID_BASE64 = /^[A-Za-z0-9+/]{22}==$/;
 
-/** Converts one JSON value for `field`; `undefined` means "drop it" (unknown optional enum). */
-function convertValue(field: protobuf.Field, v: unknown): unknown {
-  const resolved = field.resolvedType;
-  if (resolved instanceof protobuf.Enum) {
-    if (typeof v === 'string') return Object.prototype.hasOwnProperty.call(resolved.values, v) ? v : undefined;
-    throw notExpecting(v, field);
-  }
-  if (resolved instanceof protobuf.Type) {
-    if (jsonKind(v) !== 'object') throw notExpecting(v, field);
-    return convertMessage(resolved, v as Record<string, unknown>);
-  }
-  if (field.type === 'string') {
-    if (typeof v === 'string') return v;
-    throw notExpecting(v, field);
-  }
-  if (field.type === 'bytes') {
-    if (typeof v !== 'string') throw notExpecting(v, field);
-    if (v.length % 4 !== 0 || !BASE64.test(v)) {
-      throw new ConversionError(`Failed to base64 decode bytes field '${field.name}': Invalid base64 string`);
+/** How one field's JSON values convert, resolved once per message type (a storm's ACCEPTs carry thousands of TaskInfos). */
+interface FieldPlan {
+  field: protobuf.Field;
+  kind: 'enum' | 'message' | 'string' | 'bytes' | 'bool' | 'number' | 'other';
+  enumValues: Record<string, number> | undefined;
+  message: protobuf.Type | undefined;
+  repeated: boolean;
+  map: boolean;
+}
+
+const fieldPlans = new WeakMap<protobuf.Type, ReadonlyMap<string, FieldPlan>>();
+
+function fieldPlanOf(type: protobuf.Type): ReadonlyMap<string, FieldPlan> {
+  let plan = fieldPlans.get(type);
+  if (plan === undefined) {
+    const byName = new Map<string, FieldPlan>();
+    for (const field of type.fieldsArray) {
+      field.resolve();
+      const resolved = field.resolvedType;
+      const kind: FieldPlan['kind'] = resolved instanceof protobuf.Enum ? 'enum'
+        : resolved instanceof protobuf.Type ? 'message'
+          : field.type === 'string' ? 'string'
+            : field.type === 'bytes' ? 'bytes'
+              : field.type === 'bool' ? 'bool'
+                : NUMERIC.has(field.type) ? 'number' : 'other';
+      byName.set(field.name, {
+        field, kind,
+        enumValues: resolved instanceof protobuf.Enum ? resolved.values : undefined,
+        message: resolved instanceof protobuf.Type ? resolved : undefined,
+        repeated: field.repeated,
+        map: field instanceof protobuf.MapField,
+      });
     }
-    return v;
+    plan = byName;
+    fieldPlans.set(type, plan);
   }
-  if (field.type === 'bool') {
-    if (typeof v === 'boolean') return v;
-    if (v === 'true' || v === 'false') return v === 'true';
-    throw notExpecting(v, field);
+  return plan;
+}
+
+/** Converts one JSON value for a field; `undefined` means "drop it" (unknown optional enum). */
+function convertValue(plan: FieldPlan, v: unknown): unknown {
+  switch (plan.kind) {
+    case 'enum':
+      if (typeof v === 'string') return Object.prototype.hasOwnProperty.call(plan.enumValues, v) ? v : undefined;
+      throw notExpecting(v, plan.field);
+    case 'message':
+      if (jsonKind(v) !== 'object') throw notExpecting(v, plan.field);
+      return convertMessage(plan.message as protobuf.Type, v as Record<string, unknown>);
+    case 'string':
+      if (typeof v === 'string') return v;
+      throw notExpecting(v, plan.field);
+    case 'bytes':
+      if (typeof v !== 'string') throw notExpecting(v, plan.field);
+      if (v.length % 4 !== 0 || !BASE64.test(v)) {
+        throw new ConversionError(`Failed to base64 decode bytes field '${plan.field.name}': Invalid base64 string`);
+      }
+      return v;
+    case 'bool':
+      if (typeof v === 'boolean') return v;
+      if (v === 'true' || v === 'false') return v === 'true';
+      throw notExpecting(v, plan.field);
+    case 'number':
+      if (typeof v === 'number') return v;
+      if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+      if (typeof v === 'string') throw new ConversionError(`Failed to convert '${v}' to number for field '${plan.field.name}'`);
+      throw notExpecting(v, plan.field);
+    default:
+      throw notExpecting(v, plan.field);
   }
-  if (NUMERIC.has(field.type)) {
-    if (typeof v === 'number') return v;
-    if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
-    if (typeof v === 'string') throw new ConversionError(`Failed to convert '${v}' to number for field '${field.name}'`);
-    throw notExpecting(v, field);
-  }
-  throw notExpecting(v, field);
 }
 
 function convertMessage(type: protobuf.Type, obj: Record<string, unknown>): Record<string, unknown> {
+  const plans = fieldPlanOf(type);
   const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(obj)) {
-    const field = type.fields[key];
-    if (field === undefined || v === null) continue; // unknown keys are ignored, null clears
-    field.resolve();
-    if (field instanceof protobuf.MapField) {
-      if (jsonKind(v) !== 'object') throw notExpecting(v, field);
+  for (const key of Object.keys(obj)) {
+    const plan = plans.get(key);
+    const v = obj[key];
+    if (plan === undefined || v === null) continue; // unknown keys are ignored, null clears
+    if (plan.map) {
+      if (jsonKind(v) !== 'object') throw notExpecting(v, plan.field);
+      const entries = v as Record<string, unknown>;
       const m: Record<string, unknown> = {};
-      for (const [mk, mv] of Object.entries(v as Record<string, unknown>)) {
-        const converted = convertValue(field, mv);
+      for (const mk of Object.keys(entries)) {
+        const converted = convertValue(plan, entries[mk]);
         if (converted !== undefined) m[mk] = converted;
       }
       out[key] = m;
-    } else if (field.repeated) {
+    } else if (plan.repeated) {
       const items = Array.isArray(v) ? v : [v];
       const kept: unknown[] = [];
       for (const item of items) {
-        const converted = convertValue(field, item);
+        const converted = convertValue(plan, item);
         if (converted !== undefined) kept.push(converted);
       }
       if (kept.length > 0 || Array.isArray(v)) out[key] = kept;
     } else {
-      if (Array.isArray(v)) throw notExpecting(v, field);
-      const converted = convertValue(field, v);
+      if (Array.isArray(v)) throw notExpecting(v, plan.field);
+      const converted = convertValue(plan, v);
       if (converted !== undefined) out[key] = converted;
     }
   }
@@ -274,7 +312,9 @@ export function validateCall(call: Call): string | undefined {
     return `Expecting '${String(sub)}' to be present`;
   }
   if (call.type === 'ACKNOWLEDGE' && call.acknowledge !== undefined) {
-    if (Buffer.from(call.acknowledge.uuid, 'base64').length !== 16) return 'Invalid UUID';
+    const { uuid } = call.acknowledge;
+    // 22 base64 digits and "==" always decode to 16 bytes; anything else is measured by decoding it.
+    if (!UUID_BASE64.test(uuid) && Buffer.from(uuid, 'base64').length !== 16) return 'Invalid UUID';
   }
   return undefined;
 }

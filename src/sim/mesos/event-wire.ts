@@ -12,12 +12,14 @@ function formatDouble(v: number): string {
   return /[.eE]/.test(s) ? s : `${s}.0`;
 }
 
-/** How one field is written: its quoted name and what its values are. */
+/** How one field is written: its quoted name, what its values are, and how each value prints. */
 interface FieldPlan {
   name: string;
   quoted: string;
-  field: protobuf.Field;
   shape: 'map' | 'repeated' | 'single';
+  kind: 'message' | 'enum' | 'double' | 'scalar';
+  /** The field's message type (kind 'message'). */
+  message: protobuf.Type | undefined;
 }
 
 const plans = new WeakMap<protobuf.Type, readonly FieldPlan[]>();
@@ -26,53 +28,59 @@ const plans = new WeakMap<protobuf.Type, readonly FieldPlan[]>();
 function planOf(type: protobuf.Type): readonly FieldPlan[] {
   let plan = plans.get(type);
   if (plan === undefined) {
-    plan = type.fieldsArray.map((field) => {
+    plan = type.fieldsArray.map((field): FieldPlan => {
       field.resolve();
+      const resolved = field.resolvedType;
       const shape = field instanceof protobuf.MapField ? 'map' : field.repeated ? 'repeated' : 'single';
-      return { name: field.name, quoted: JSON.stringify(field.name), field, shape };
+      const kind = resolved instanceof protobuf.Type ? 'message'
+        : resolved instanceof protobuf.Enum ? 'enum'
+          : field.type === 'double' || field.type === 'float' ? 'double' : 'scalar';
+      return { name: field.name, quoted: JSON.stringify(field.name), shape, kind, message: resolved instanceof protobuf.Type ? resolved : undefined };
     });
     plans.set(type, plan);
   }
   return plan;
 }
 
-function writeValue(field: protobuf.Field, v: unknown): string | undefined {
-  const resolved = field.resolvedType;
-  if (resolved instanceof protobuf.Type) {
-    return v !== null && typeof v === 'object' ? writeMessage(resolved, v as Record<string, unknown>) : undefined;
+function writeValue(plan: FieldPlan, v: unknown): string | undefined {
+  switch (plan.kind) {
+    case 'message':
+      return v !== null && typeof v === 'object' ? writeMessage(plan.message as protobuf.Type, v as Record<string, unknown>) : undefined;
+    case 'enum':
+      return typeof v === 'string' ? JSON.stringify(v) : undefined;
+    case 'double':
+      return typeof v === 'number' ? formatDouble(v) : undefined;
+    default:
+      return typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string' ? JSON.stringify(v) : undefined;
   }
-  if (resolved instanceof protobuf.Enum) return typeof v === 'string' ? JSON.stringify(v) : undefined;
-  if (field.type === 'double' || field.type === 'float') return typeof v === 'number' ? formatDouble(v) : undefined;
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') return JSON.stringify(v);
-  return undefined;
 }
 
 function writeMessage(type: protobuf.Type, obj: Record<string, unknown>): string {
   let out = '';
-  for (const { name, quoted, field, shape } of planOf(type)) {
-    const v = obj[name];
+  for (const plan of planOf(type)) {
+    const v = obj[plan.name];
     if (v === undefined || v === null) continue;
     let part: string | undefined;
-    if (shape === 'map') {
+    if (plan.shape === 'map') {
       let entries = '';
       for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-        const w = writeValue(field, x);
+        const w = writeValue(plan, x);
         if (w !== undefined) entries += `${entries === '' ? '' : ','}${JSON.stringify(k)}:${w}`;
       }
       part = `{${entries}}`;
-    } else if (shape === 'repeated') {
+    } else if (plan.shape === 'repeated') {
       if (!Array.isArray(v)) continue;
       let items = '';
       for (const x of v) {
-        const w = writeValue(field, x);
+        const w = writeValue(plan, x);
         if (w !== undefined) items += `${items === '' ? '' : ','}${w}`;
       }
       part = `[${items}]`;
     } else {
-      part = writeValue(field, v);
+      part = writeValue(plan, v);
       if (part === undefined) continue;
     }
-    out += `${out === '' ? '' : ','}${quoted}:${part}`;
+    out += `${out === '' ? '' : ','}${plan.quoted}:${part}`;
   }
   return `{${out}}`;
 }

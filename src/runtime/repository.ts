@@ -86,7 +86,8 @@ export class Repository {
   readonly groups = new Map<string, GroupRecord>();
   frameworkId: string | undefined;
 
-  private readonly byApp = new Map<string, Set<string>>();
+  /** Each app's instances, in the order they were first indexed (the objects themselves: instancesOf needs no lookups). */
+  private readonly byApp = new Map<string, Map<string, Instance>>();
   /** Scheduled (waiting to launch) instance ids per app, kept by index()/removeInstance(). */
   private readonly scheduled = new Map<string, Set<string>>();
   private scheduledCount = 0;
@@ -355,14 +356,8 @@ export class Repository {
   // ---- reads -------------------------------------------------------------------------------
 
   instancesOf(appId: string): Instance[] {
-    const ids = this.byApp.get(appId);
-    if (ids === undefined) return [];
-    const out: Instance[] = [];
-    for (const id of ids) {
-      const i = this.instances.get(id);
-      if (i !== undefined) out.push(i);
-    }
-    return out;
+    const own = this.byApp.get(appId);
+    return own === undefined ? [] : [...own.values()];
   }
 
   /** Changes whenever the app or any of its instances changed. */
@@ -717,9 +712,9 @@ export class Repository {
     }
     this.instances.set(i.instanceId, i);
     this.facts.put(i);
-    let set = this.byApp.get(i.appId);
-    if (set === undefined) { set = new Set(); this.byApp.set(i.appId, set); }
-    set.add(i.instanceId);
+    let own = this.byApp.get(i.appId);
+    if (own === undefined) { own = new Map(); this.byApp.set(i.appId, own); }
+    own.set(i.instanceId, i);
     if (i.taskId !== null) this.byTask.set(i.taskId, i.instanceId);
   }
 

@@ -87,7 +87,7 @@ const NUMERIC = new Set(['double', 'float', 'int32', 'int64', 'uint32', 'uint64'
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const UUID_BASE64 = /^[A-Za-z0-9+/]{22}==$/;
 
-/** How one field's JSON values convert, resolved once per message type (a storm's ACCEPTs carry thousands of TaskInfos). */
+/** How one field's JSON values convert, resolved once per message type in its TypePlan (a storm's ACCEPTs carry thousands of TaskInfos). */
 interface FieldPlan {
   field: protobuf.Field;
   kind: 'enum' | 'message' | 'string' | 'bytes' | 'bool' | 'number' | 'other';
@@ -95,35 +95,6 @@ interface FieldPlan {
   message: protobuf.Type | undefined;
   repeated: boolean;
   map: boolean;
-}
-
-const fieldPlans = new WeakMap<protobuf.Type, ReadonlyMap<string, FieldPlan>>();
-
-function fieldPlanOf(type: protobuf.Type): ReadonlyMap<string, FieldPlan> {
-  let plan = fieldPlans.get(type);
-  if (plan === undefined) {
-    const byName = new Map<string, FieldPlan>();
-    for (const field of type.fieldsArray) {
-      field.resolve();
-      const resolved = field.resolvedType;
-      const kind: FieldPlan['kind'] = resolved instanceof protobuf.Enum ? 'enum'
-        : resolved instanceof protobuf.Type ? 'message'
-          : field.type === 'string' ? 'string'
-            : field.type === 'bytes' ? 'bytes'
-              : field.type === 'bool' ? 'bool'
-                : NUMERIC.has(field.type) ? 'number' : 'other';
-      byName.set(field.name, {
-        field, kind,
-        enumValues: resolved instanceof protobuf.Enum ? resolved.values : undefined,
-        message: resolved instanceof protobuf.Type ? resolved : undefined,
-        repeated: field.repeated,
-        map: field instanceof protobuf.MapField,
-      });
-    }
-    plan = byName;
-    fieldPlans.set(type, plan);
-  }
-  return plan;
 }
 
 /** Converts one JSON value for a field; `undefined` means "drop it" (unknown optional enum). */
@@ -159,10 +130,10 @@ function convertValue(plan: FieldPlan, v: unknown): unknown {
 }
 
 function convertMessage(type: protobuf.Type, obj: Record<string, unknown>): Record<string, unknown> {
-  const plans = fieldPlanOf(type);
+  const { fields } = planOf(type);
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(obj)) {
-    const plan = plans.get(key);
+    const plan = fields.get(key);
     const v = obj[key];
     if (plan === undefined || v === null) continue; // unknown keys are ignored, null clears
     if (plan.map) {
@@ -228,23 +199,43 @@ const REQUIRED: Record<string, readonly string[]> = {
   'mesos.v1.scheduler.Call.UpdateFramework': ['framework_info'],
 };
 
-/** Per message type: its required fields and its message-typed fields (the only ones to descend into). */
-interface RequiredPlan {
+/**
+ * Per message type, resolved once: how each field converts, the fields it requires, and its
+ * message-typed fields (the only ones missingRequired descends into).
+ */
+interface TypePlan {
+  fields: ReadonlyMap<string, FieldPlan>;
   required: readonly string[];
-  nested: ReadonlyMap<string, { type: protobuf.Type; map: boolean }>;
+  nested: ReadonlyMap<string, FieldPlan>;
 }
 
-const plans = new WeakMap<protobuf.Type, RequiredPlan>();
+const plans = new WeakMap<protobuf.Type, TypePlan>();
 
-function planOf(type: protobuf.Type): RequiredPlan {
+function planOf(type: protobuf.Type): TypePlan {
   let plan = plans.get(type);
   if (plan === undefined) {
-    const nested = new Map<string, { type: protobuf.Type; map: boolean }>();
+    const fields = new Map<string, FieldPlan>();
+    const nested = new Map<string, FieldPlan>();
     for (const field of type.fieldsArray) {
       field.resolve();
-      if (field.resolvedType instanceof protobuf.Type) nested.set(field.name, { type: field.resolvedType, map: field instanceof protobuf.MapField });
+      const resolved = field.resolvedType;
+      const kind: FieldPlan['kind'] = resolved instanceof protobuf.Enum ? 'enum'
+        : resolved instanceof protobuf.Type ? 'message'
+          : field.type === 'string' ? 'string'
+            : field.type === 'bytes' ? 'bytes'
+              : field.type === 'bool' ? 'bool'
+                : NUMERIC.has(field.type) ? 'number' : 'other';
+      const fieldPlan: FieldPlan = {
+        field, kind,
+        enumValues: resolved instanceof protobuf.Enum ? resolved.values : undefined,
+        message: resolved instanceof protobuf.Type ? resolved : undefined,
+        repeated: field.repeated,
+        map: field instanceof protobuf.MapField,
+      };
+      fields.set(field.name, fieldPlan);
+      if (kind === 'message') nested.set(field.name, fieldPlan);
     }
-    plan = { required: REQUIRED[type.fullName.replace(/^\./, '')] ?? [], nested };
+    plan = { fields, required: REQUIRED[type.fullName.replace(/^\./, '')] ?? [], nested };
     plans.set(type, plan);
   }
   return plan;
@@ -261,12 +252,13 @@ export function missingRequired(type: protobuf.Type, obj: Record<string, unknown
     const sub = nested.get(key);
     if (sub === undefined) continue;
     const v = obj[key];
+    const subType = sub.message as protobuf.Type;
     if (sub.map) {
-      for (const [mk, mv] of Object.entries(v as Record<string, unknown>)) missingRequired(sub.type, mv as Record<string, unknown>, `${prefix}${key}[${mk}].`, missing);
+      for (const [mk, mv] of Object.entries(v as Record<string, unknown>)) missingRequired(subType, mv as Record<string, unknown>, `${prefix}${key}[${mk}].`, missing);
     } else if (Array.isArray(v)) {
-      v.forEach((item, i) => missingRequired(sub.type, item as Record<string, unknown>, `${prefix}${key}[${i}].`, missing));
+      v.forEach((item, i) => missingRequired(subType, item as Record<string, unknown>, `${prefix}${key}[${i}].`, missing));
     } else if (v !== null && typeof v === 'object') {
-      missingRequired(sub.type, v as Record<string, unknown>, `${prefix}${key}.`, missing);
+      missingRequired(subType, v as Record<string, unknown>, `${prefix}${key}.`, missing);
     }
   }
   return missing;
